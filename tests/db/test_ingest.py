@@ -1,0 +1,212 @@
+"""Ingestion: idempotence, deletes, malformed input, mail import, keyword search."""
+
+from __future__ import annotations
+
+import json
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from retrieval.errors import SchemaMismatchError
+from tests.db import crm_small
+from tests.db.crm_small import ACME
+
+
+def _write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _chunk_count(cp, doc_id: str | None = None) -> int:  # type: ignore[no-untyped-def]
+    with cp.db.connection() as conn:
+        if doc_id is None:
+            row = conn.execute("SELECT count(*) FROM chunks").fetchone()
+        else:
+            row = conn.execute(
+                "SELECT count(*) FROM chunks WHERE document_id = %s", (doc_id,)
+            ).fetchone()
+    return int(row[0])
+
+
+def test_reingesting_unchanged_records_embeds_nothing(copilot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = _write_jsonl(tmp_path / "crm.jsonl", crm_small.records())
+    first = copilot.indexer(progress=False).ingest_paths([path])
+    assert first.embedded > 0 and first.errors == []
+    chunks = _chunk_count(copilot)
+    second = copilot.indexer(progress=False).ingest_paths([path])
+    assert second.embedded == 0
+    assert second.skipped == 6
+    assert second.inserted == 0 and second.updated == 0
+    assert second.unchanged == len(crm_small.records())
+    assert _chunk_count(copilot) == chunks
+
+
+def test_changed_content_reembeds_only_that_document(copilot) -> None:  # type: ignore[no-untyped-def]
+    records = crm_small.records()
+    copilot.indexer(progress=False).ingest_dicts(records)
+    changed = [
+        {**r, "body": r["body"] + " They also asked about the Q3 roadmap."}
+        if r.get("id") == "d-org" else r
+        for r in records
+    ]
+    report = copilot.indexer(progress=False).ingest_dicts(changed)
+    assert report.embedded == _chunk_count(copilot, "d-org")
+    assert report.skipped == 5
+
+
+def test_tombstone_removes_document_and_chunks(copilot) -> None:  # type: ignore[no-untyped-def]
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    assert _chunk_count(copilot, "d-org") > 0
+    report = copilot.indexer(progress=False).ingest_dicts(
+        [{"type": "email", "org": ACME, "id": "d-org", "deleted": True}]
+    )
+    assert report.deleted == 1
+    assert _chunk_count(copilot, "d-org") == 0
+    hits = copilot.search(org=ACME, user_id="admin", query="Umbrella renewal", top_k=20).hits
+    assert "d-org" not in {h.document_id for h in hits}
+
+
+def test_keyword_search_finds_exact_ticket_number_first(copilot) -> None:  # type: ignore[no-untyped-def]
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    hits = copilot.search(org=ACME, user_id="rep-e1", query="TCK-4471", top_k=5).hits
+    assert hits[0].document_id == "d-shared-team"
+    assert hits[0].keyword_rank == 1
+
+
+def test_chunk_offsets_point_into_document_content(copilot) -> None:  # type: ignore[no-untyped-def]
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    for hit in copilot.search(org=ACME, user_id="admin", query="Umbrella", top_k=10).hits:
+        doc = copilot.get_document(org=ACME, user_id="admin", document_id=hit.document_id)
+        assert doc.content[hit.char_start : hit.char_end] == hit.text
+
+
+def test_attributes_keep_unknown_fields(copilot) -> None:  # type: ignore[no-untyped-def]
+    records = crm_small.records()
+    records[-2] = {**records[-2], "crm_priority_score": 87, "tags": ["billing"]}
+    copilot.indexer(progress=False).ingest_dicts(records)
+    doc = copilot.get_document(org=ACME, user_id="admin", document_id="d-shared-team")
+    assert doc.attributes == {"crm_priority_score": 87, "tags": ["billing"]}
+
+
+BAD_LINES = [
+    ('{"type": "email", "org": "acme", "id": "x1"', "bad JSON"),
+    ('{"type": "memo", "org": "acme", "id": "x2"}', "type: unknown record type 'memo'"),
+    (
+        '{"type": "call", "org": "acme", "id": "x3", "account_id": "a1", "owner_id": "rep-e1",'
+        ' "visibility": "org", "occurred_at": "2026-05-01T10:00:00Z", "title": "Intro"}',
+        "transcript: Field required",
+    ),
+    (
+        '{"type": "call", "org": "acme", "id": "x4", "account_id": "a1", "owner_id": "rep-e1",'
+        ' "visibility": "org", "occurred_at": "2026-02-31", "title": "t", "transcript": "A: hi"}',
+        "occurred_at:",
+    ),
+    (
+        '{"type": "call", "org": "acme", "id": "x5", "account_id": "a1", "owner_id": "nobody",'
+        ' "visibility": "org", "occurred_at": "2026-05-01", "title": "t", "transcript": "A: hi"}',
+        "owner_id: unknown user 'nobody'",
+    ),
+]
+GOOD_LINE = (
+    '{"type": "call", "org": "acme", "id": "ok1", "account_id": "a1", "owner_id": "rep-e1",'
+    ' "visibility": "org", "occurred_at": "2026-05-01T10:00:00Z", "title": "Discovery",'
+    ' "transcript": "Dana: We need SSO.\\nSam: I will send the SSO guide by Friday."}'
+)
+
+
+def _bad_file(tmp_path: Path) -> Path:
+    path = tmp_path / "mixed.jsonl"
+    with path.open("wb") as fh:
+        fh.write((GOOD_LINE + "\n").encode())
+        for line, _ in BAD_LINES:
+            fh.write((line + "\n").encode())
+        fh.write(b'{"type": "team", "org": "acme", "id": "t9", "name": "caf\xe9"}\n')  # latin-1
+    return path
+
+
+def test_malformed_records_are_listed_with_file_and_line_and_good_ones_written(
+    copilot, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    path = _bad_file(tmp_path)
+    report = copilot.indexer(progress=False).ingest_paths([path])
+    issues = {i.line: i for i in report.errors}
+    assert sorted(issues) == [2, 3, 4, 5, 6, 7]
+    for n, (_, expected) in enumerate(BAD_LINES, start=2):
+        assert expected in issues[n].message
+        assert issues[n].source == str(path)
+    assert "UTF-8" in issues[7].message
+    assert report.inserted == 1
+    copilot.get_document(org=ACME, user_id="admin", document_id="ok1")
+
+
+def test_strict_mode_writes_nothing_when_any_record_is_bad(copilot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    before = _chunk_count(copilot)
+    report = copilot.indexer(progress=False).ingest_paths([_bad_file(tmp_path)], strict=True)
+    assert not report.written and len(report.errors) == 6
+    assert _chunk_count(copilot) == before
+    with copilot.db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM documents WHERE id = 'ok1'").fetchone()[0] == 0
+
+
+def test_eml_and_mbox_import_attach_to_accounts_by_contact(copilot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import mailbox
+
+    records = crm_small.records() + [
+        {"type": "contact", "org": ACME, "id": "c1", "account_id": "a2", "name": "Pat Buyer",
+         "email": "Pat.Buyer@umbrella.example", "title": "CFO"},
+    ]
+    copilot.indexer(progress=False).ingest_dicts(records)
+
+    def message(n: int, subject: str, body: str) -> EmailMessage:
+        msg = EmailMessage()
+        msg["From"] = "Pat Buyer <pat.buyer@umbrella.example>"
+        msg["To"] = "rep-w1@acme.example"
+        msg["Subject"] = subject
+        msg["Date"] = f"Mon, 0{n} Jun 2026 09:00:00 +0000"
+        msg["Message-ID"] = f"<m{n}@umbrella.example>"
+        msg.set_content(body)
+        return msg
+
+    eml = tmp_path / "one.eml"
+    eml.write_bytes(bytes(message(1, "Procurement form", "Please fill in the vendor form PX-9.")))
+    box = mailbox.mbox(str(tmp_path / "inbox.mbox"))
+    box.add(message(2, "Budget", "Our budget for the expansion is approved."))
+    box.add(message(3, "Legal", "Legal returned the MSA redlines today."))
+    box.flush()
+    report = copilot.indexer(progress=False).ingest_paths(
+        [eml, tmp_path / "inbox.mbox"], mail_org=ACME, mail_owner="rep-w1"
+    )
+    assert report.errors == [] and report.inserted == 3
+    doc = copilot.get_document(org=ACME, user_id="rep-w1", document_id="m1@umbrella.example")
+    assert doc.account_id == "a2" and doc.contact_id == "c1"
+    assert doc.fields["direction"] == "inbound"
+    # Imported mail is private to its owner by default.
+    hits = copilot.search(org=ACME, user_id="rep-e1", query="MSA redlines", top_k=10).hits
+    assert "m3@umbrella.example" not in {h.document_id for h in hits}
+    hits = copilot.search(org=ACME, user_id="rep-w1", query="PX-9", top_k=3).hits
+    assert hits[0].document_id == "m1@umbrella.example"
+
+
+def test_ingest_refuses_to_mix_embedding_models(copilot) -> None:  # type: ignore[no-untyped-def]
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    with copilot.db.connection() as conn:
+        conn.execute("UPDATE index_state SET value = 'some-other-model' WHERE key = 'model_id'")
+    with pytest.raises(SchemaMismatchError, match="copilot reindex"):
+        copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+
+
+def test_reindex_reembeds_every_chunk_with_the_new_model(copilot) -> None:  # type: ignore[no-untyped-def]
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    total = _chunk_count(copilot)
+    with copilot.db.connection() as conn:
+        conn.execute("UPDATE chunks SET model_id = 'old-model'")
+        conn.execute("UPDATE index_state SET value = 'old-model' WHERE key = 'model_id'")
+    report = copilot.indexer(progress=False).reindex()
+    assert report.embedded == total
+    with copilot.db.connection() as conn:
+        models = conn.execute("SELECT DISTINCT model_id FROM chunks").fetchall()
+    assert models == [(copilot.embedder.model_id,)]
+    assert copilot.indexer(progress=False).ingest_dicts(crm_small.records()).embedded == 0

@@ -155,7 +155,10 @@ def read_inputs(
                     yield SourcedRecord(str(f), 1, mail.read_eml(f, ctx))
                 else:
                     for n, rec in mail.read_mbox(f, ctx):
-                        yield SourcedRecord(str(f), n, rec)
+                        if isinstance(rec, mail.MailError):
+                            yield SourcedRecord(str(f), n, None, str(rec))
+                        else:
+                            yield SourcedRecord(str(f), n, rec)
             except mail.MailError as err:
                 yield SourcedRecord(str(f), 1, None, str(err))
         else:

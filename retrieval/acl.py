@@ -1,7 +1,10 @@
 """Principals and access lists.
 
 A principal is a prefixed string, so principals of different kinds never collide:
-``user:<id>``, ``team:<id>``, ``org`` (everyone in the tenant) and ``role:admin``.
+``owner:<id>`` (the document's owner, and everyone above them in the manager chain),
+``user:<id>`` (an explicit share), ``team:<id>``, ``org`` (everyone in the tenant) and
+``role:admin``. Ownership and shares are distinct kinds on purpose: a manager inherits
+what their reports *own*, not what was shared with their reports.
 Tenant isolation is not a principal: every query also pins the ``org`` column.
 """
 
@@ -9,7 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["ADMIN", "ORG", "principals_for_user", "team_principal", "user_principal"]
+__all__ = [
+    "ADMIN",
+    "ORG",
+    "owner_principal",
+    "principals_for_user",
+    "team_principal",
+    "user_principal",
+]
 
 ORG = "org"
 ADMIN = "role:admin"
@@ -17,6 +27,10 @@ ADMIN = "role:admin"
 
 def user_principal(user_id: str) -> str:
     return f"user:{user_id}"
+
+
+def owner_principal(user_id: str) -> str:
+    return f"owner:{user_id}"
 
 
 def team_principal(team_id: str) -> str:
@@ -40,10 +54,10 @@ def principals_for_user(
 
     Example:
         >>> sorted(principals_for_user(user_id="u1", role="rep", team_id="t1", reports=[]))
-        ['org', 'team:t1', 'user:u1']
+        ['org', 'owner:u1', 'team:t1', 'user:u1']
     """
-    principals = {ORG, user_principal(user_id)}
-    principals.update(user_principal(r) for r in reports)
+    principals = {ORG, user_principal(user_id), owner_principal(user_id)}
+    principals.update(owner_principal(r) for r in reports)
     if team_id:
         principals.add(team_principal(team_id))
     if role == "admin":

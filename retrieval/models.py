@@ -21,7 +21,7 @@ class DocumentAccess:
     """Who may see one document, as the CRM sharing model states it.
 
     Managers are not listed: a manager reaches a document through the owner's
-    ``user:`` principal, which the manager's own principal set includes at query
+    ``owner:`` principal, which the manager's own principal set includes at query
     time, so changes to the manager chain apply without re-stamping.
     """
 
@@ -38,9 +38,9 @@ class DocumentAccess:
 
     def to_acl(self) -> tuple[str, ...]:
         """The prefixed principals stamped on every chunk of the document."""
-        from retrieval.acl import ADMIN, ORG, team_principal, user_principal
+        from retrieval.acl import ADMIN, ORG, owner_principal, team_principal, user_principal
 
-        acl = {ADMIN, user_principal(self.owner_id)}
+        acl = {ADMIN, owner_principal(self.owner_id)}
         if self.visibility == "org":
             acl.add(ORG)
         if self.visibility == "team" and self.owner_team_id:

@@ -1,0 +1,86 @@
+"""``copilot demo``: sample CRM → embedded database → searches as different users."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from copilot import sample
+from copilot.service import Copilot
+from copilot.settings import Settings
+
+__all__ = ["pick_demo_users", "run"]
+
+Echo = Callable[[str], None]
+
+
+def _load_records(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def pick_demo_users(records: list[dict[str, Any]]) -> tuple[str, dict[str, str]]:
+    """An org and one rep, that rep's manager and the org's admin."""
+    users = [r for r in records if r["type"] == "user"]
+    org = users[0]["org"]
+    in_org = [u for u in users if u["org"] == org]
+    rep = next(u for u in in_org if u["role"] == "rep" and u.get("manager_id"))
+    admin = next(u for u in in_org if u["role"] == "admin")
+    return org, {"rep": rep["id"], "manager": rep["manager_id"], "admin": admin["id"]}
+
+
+def _keyword_example(records: list[dict[str, Any]], org: str) -> str | None:
+    for r in records:
+        if r["type"] == "ticket" and r["org"] == org:
+            m = re.search(r"TCK-\d+", r.get("subject", "") + " " + r["id"])
+            if m:
+                return m.group(0)
+    return None
+
+
+def run(
+    cp: Copilot, settings: Settings, *, regenerate: bool = False, seed: int = 7,
+    echo: Echo = print,
+) -> None:
+    sample_dir = settings.data_dir / "sample"
+    jsonl = sample_dir / "crm.jsonl"
+    if regenerate or not jsonl.exists():
+        echo(f"generating the sample CRM (seed {seed}) into {sample_dir} ...")
+        sample.write_sample(sample.generate(seed), sample_dir)
+    records = _load_records(jsonl)
+    echo(f"indexing {len(records)} records from {jsonl} ...")
+    report = cp.indexer(progress=True).ingest_paths([jsonl])
+    echo(f"  {report.summary()}")
+    for issue in report.errors[:5]:
+        echo(f"  rejected {issue}")
+
+    org, who = pick_demo_users(records)
+    echo("")
+    echo(f"Searching org {org!r} as three users (results obey CRM sharing rules):")
+    for role, uid in who.items():
+        echo(f"  {role:<8} {uid}")
+    queries = [
+        "customer is worried about the security review holding up the contract",
+        "pricing discount before renewal",
+    ]
+    keyword = _keyword_example(records, org)
+    if keyword:
+        queries.append(keyword)
+    for query in queries:
+        echo("")
+        echo(f"query: {query!r}")
+        for role, uid in who.items():
+            result = cp.search(org=org, user_id=uid, query=query, top_k=5)
+            ids = [h.document_id for h in result.hits]
+            echo(f"  as {role} {uid} ({result.strategy} plan, "
+                 f"≤{result.permitted_estimate} permitted chunks): {len(ids)} results")
+            for h in result.hits[:3]:
+                echo(f"    [{h.kind}] {h.document_id}  {h.title[:70]}")
+    echo("")
+    echo("Try it yourself:")
+    echo(f"  copilot search 'renewal risk' --org {org} --user {who['rep']}")
+    echo(f"  copilot search 'renewal risk' --org {org} --user {who['admin']}")
+    echo("  copilot db status")

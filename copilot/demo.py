@@ -32,10 +32,16 @@ def pick_demo_users(records: list[dict[str, Any]]) -> tuple[str, dict[str, str]]
     return org, {"rep": rep["id"], "manager": rep["manager_id"], "admin": admin["id"]}
 
 
-def _keyword_example(records: list[dict[str, Any]], org: str) -> str | None:
+def _keyword_example(
+    records: list[dict[str, Any]], truth: sample.SampleTruth, org: str, who: dict[str, str]
+) -> str | None:
+    """A ticket number the manager may see and the rep may not, to show the difference."""
+    visible = truth.visible_document_ids[org]
     for r in records:
-        if r["type"] == "ticket" and r["org"] == org:
-            m = re.search(r"TCK-\d+", r.get("subject", "") + " " + r["id"])
+        if r["type"] != "ticket" or r["org"] != org:
+            continue
+        if r["id"] in visible[who["manager"]] and r["id"] not in visible[who["rep"]]:
+            m = re.search(r"TCK-\d+", r.get("subject", ""))
             if m:
                 return m.group(0)
     return None
@@ -66,7 +72,7 @@ def run(
         "customer is worried about the security review holding up the contract",
         "pricing discount before renewal",
     ]
-    keyword = _keyword_example(records, org)
+    keyword = _keyword_example(records, sample.load_truth(sample_dir), org, who)
     if keyword:
         queries.append(keyword)
     for query in queries:

@@ -154,6 +154,9 @@ class Retriever:
         keyword_hits = store.keyword_search(
             conn, org=org, acl=acl, query=query, filters=filters, limit=limit
         )
-        fused = fuse_rrf([vector_hits, keyword_hits], k=self.rrf_k)
+        # A third ranking of the chunks that contain every query term lets an exact
+        # identifier (ticket number, product code, name) outrank merely similar text.
+        every_term = [h for h in keyword_hits if h.extra.get("all_terms")]
+        fused = fuse_rrf([vector_hits, keyword_hits, every_term], k=self.rrf_k)
         hits = group_by_document(fused, per_document=per_document)[:top_k]
         return SearchResult(hits=tuple(hits), strategy=strategy, permitted_estimate=estimate)

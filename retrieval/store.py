@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -503,21 +503,24 @@ def keyword_search(
 
     Terms are OR-ed (``plainto_tsquery`` ANDs them, which returns nothing for a natural
     question); the cover-density rank rewards chunks that match more of them, closer.
+    Chunks matching *every* term come first and are flagged ``extra["all_terms"]``: that
+    is what an exact name, ticket number or product code looks like.
     """
     frag, params = compile_filters(filters)
     sql_query = sql.SQL(
-        "WITH q AS (SELECT replace(plainto_tsquery('english', %(text)s)::text, ' & ', ' | ') AS t)"
-        " SELECT {cols}, ts_rank_cd(c.tsv, q.t::tsquery) AS score"
+        "WITH q AS (SELECT plainto_tsquery('english', %(text)s) AS every,"
+        "   replace(plainto_tsquery('english', %(text)s)::text, ' & ', ' | ') AS t)"
+        " SELECT {cols}, ts_rank_cd(c.tsv, q.t::tsquery) AS score, c.tsv @@ q.every AS all_terms"
         " FROM q, chunks c JOIN documents d ON d.org = c.org AND d.id = c.document_id"
         " WHERE q.t <> '' AND c.org = %(org)s AND c.access && %(acl)s {frag}"
         "   AND c.tsv @@ q.t::tsquery"
-        " ORDER BY score DESC, c.document_id, c.ord LIMIT %(limit)s"
+        " ORDER BY all_terms DESC, score DESC, c.document_id, c.ord LIMIT %(limit)s"
     ).format(cols=_HIT_COLUMNS, frag=frag)
     rows = conn.execute(
         sql_query,
         {**params, "org": org, "acl": _require_acl(acl), "limit": limit, "text": query},
     ).fetchall()
-    return _hits(rows)
+    return [replace(h, extra={"all_terms": bool(r[10])}) for h, r in zip(_hits(rows), rows)]
 
 
 # --------------------------------------------------------------------------- index state

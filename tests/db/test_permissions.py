@@ -107,3 +107,38 @@ def test_document_sharing_changes_restamp_without_reembedding(
     assert report.embedded == 0 and report.updated == 1
     assert ("d-private" in visible(loaded, ACME, user)) is now_visible
     assert _embeddings(loaded, "d-private") == before
+
+
+@pytest.mark.parametrize(("org", "user"), sorted(EXPECTED))
+def test_both_vector_plans_filter_inside_sql_and_estimate_bounds_the_set(
+    loaded, org: str, user: str  # type: ignore[no-untyped-def]
+) -> None:
+    from retrieval import store
+    from retrieval.models import SearchFilters
+
+    q = loaded.embedder.embed_query("discount for the rollout")
+    with loaded.db.connection() as conn:
+        acl = loaded.principals(conn, org=org, user_id=user)
+        permitted = conn.execute(
+            "SELECT count(*) FROM chunks WHERE org = %s AND access && %s", (org, sorted(acl))
+        ).fetchone()[0]
+        assert store.permitted_chunk_estimate(conn, org=org, acl=acl) >= permitted
+        for limit in (1, 2, 50):
+            hnsw = store.vector_search_hnsw(
+                conn, org=org, acl=acl, query_embedding=q, filters=SearchFilters(), limit=limit,
+                ef_search=40, max_scan_tuples=1000,
+            )
+            exact = store.vector_search_exact(
+                conn, org=org, acl=acl, query_embedding=q, filters=SearchFilters(), limit=limit
+            )
+            assert {h.document_id for h in hnsw} <= EXPECTED[(org, user)]
+            assert [h.document_id for h in exact] == [h.document_id for h in hnsw]
+            assert len(exact) == min(limit, permitted)
+
+
+def test_an_empty_access_list_is_an_error_not_a_bypass(loaded) -> None:  # type: ignore[no-untyped-def]
+    from retrieval import store
+    from retrieval.errors import RetrievalError
+
+    with loaded.db.connection() as conn, pytest.raises(RetrievalError, match="acl"):
+        store.get_document(conn, org=ACME, acl=frozenset(), id="d-org")

@@ -97,6 +97,7 @@ def to_records(org_name: str, org: dict) -> list[dict]:
     return recs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exact_max_chunks", [1_000_000, 0], ids=["exact-plan", "hnsw-plan"])
 def test_random_orgs_never_leak_and_never_miss(copilot, exact_max_chunks: int) -> None:  # type: ignore[no-untyped-def]
     retriever = Retriever(copilot.embedder, exact_max_chunks=exact_max_chunks)

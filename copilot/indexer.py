@@ -41,7 +41,7 @@ from copilot.records import (
 )
 from embeddings import Embedder
 from retrieval import store
-from retrieval.chunking import chunk_document, render_call_transcript, render_ticket
+from retrieval.chunking import Span, chunk_document, render_call_transcript, render_ticket
 from retrieval.errors import SchemaMismatchError
 from retrieval.models import ChunkRow, DocumentAccess, DocumentRow
 
@@ -480,10 +480,20 @@ class Indexer:
                         outcome = "updated"
                 self._count(report, SourcedRecord(p.issue_source, p.line, None), rec, outcome)
 
-    def _chunk(self, p: _PreparedDoc) -> list[Any]:
+    def _chunk(self, p: _PreparedDoc) -> list[Span]:
+        return self._spans(p.rec.type, p.title, p.content)
+
+    def _spans(self, kind: str, title: str, content: str) -> list[Span]:
+        """Chunk spans whose embedded text, ``title + "\n" + chunk``, fits the model.
+
+        The title rides along with every chunk, so its tokens come out of the budget;
+        both counts include the two special tokens, which the joined text has once.
+        """
+        room = self.embedder.max_tokens - self.embedder.count_tokens(title + "\n") + 2
+        budget = max(16, min(self.max_tokens, room))
         return chunk_document(
-            p.rec.type, p.content, max_tokens=self.max_tokens,
-            overlap_tokens=self.overlap_tokens, count_tokens=self.embedder.count_tokens,
+            kind, content, max_tokens=budget, overlap_tokens=min(self.overlap_tokens, budget // 4),
+            count_tokens=self.embedder.count_tokens,
         )
 
     @staticmethod
@@ -557,10 +567,7 @@ class Indexer:
             with self.db.connection() as conn:
                 for org, doc_id in docs[start : start + self.batch_documents]:
                     kind, title, content = store.document_text(conn, org=org, id=doc_id)
-                    spans = chunk_document(
-                        kind, content, max_tokens=self.max_tokens,
-                        overlap_tokens=self.overlap_tokens, count_tokens=self.embedder.count_tokens,
-                    )
+                    spans = self._spans(kind, title, content)
                     vectors = self.embedder.embed_documents(
                         [f"{title}\n{content[s.start:s.end]}" for s in spans]
                     )

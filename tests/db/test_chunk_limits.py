@@ -1,0 +1,24 @@
+"""Chunks of the sample CRM fit the real model's token limit, title included."""
+
+from __future__ import annotations
+
+from copilot import sample
+from copilot.indexer import Indexer, _render
+from copilot.records import parse_record
+
+
+def test_every_embedded_text_fits_the_model(embedder) -> None:  # type: ignore[no-untyped-def]
+    indexer = Indexer(db=None, embedder=embedder, max_tokens=200, overlap_tokens=32)  # type: ignore[arg-type]
+    crm = sample.generate(11, docs_per_org=150)
+    checked = 0
+    for raw in crm.records:
+        if raw["type"] not in ("email", "call", "ticket"):
+            continue
+        rec = parse_record(raw)
+        title, content, _ = _render(rec)  # type: ignore[arg-type]
+        spans = indexer._spans(rec.type, title, content)
+        assert spans, rec.id
+        for s in spans:
+            assert embedder.count_tokens(f"{title}\n{content[s.start:s.end]}") <= embedder.max_tokens
+            checked += 1
+    assert checked > 300

@@ -50,8 +50,11 @@ class Latency:
 
     def as_dict(self) -> dict[str, float]:
         return {
-            "n": self.n, "p50_ms": round(self.p50_ms, 3), "p95_ms": round(self.p95_ms, 3),
-            "mean_ms": round(self.mean_ms, 3), "max_ms": round(self.max_ms, 3),
+            "n": self.n,
+            "p50_ms": round(self.p50_ms, 3),
+            "p95_ms": round(self.p95_ms, 3),
+            "mean_ms": round(self.mean_ms, 3),
+            "max_ms": round(self.max_ms, 3),
         }
 
 
@@ -66,8 +69,11 @@ def latency(samples_ms: Sequence[float]) -> Latency:
         raise ValueError("latency() needs at least one sample")
     a = np.asarray(samples_ms, dtype=np.float64)
     return Latency(
-        n=len(a), p50_ms=float(np.percentile(a, 50)), p95_ms=float(np.percentile(a, 95)),
-        mean_ms=float(a.mean()), max_ms=float(a.max()),
+        n=len(a),
+        p50_ms=float(np.percentile(a, 50)),
+        p95_ms=float(np.percentile(a, 95)),
+        mean_ms=float(a.mean()),
+        max_ms=float(a.max()),
     )
 
 

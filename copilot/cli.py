@@ -64,7 +64,9 @@ def _fail(message: str, code: int = 1) -> None:
 
 @app.callback()
 def _root(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")
+    ] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -74,11 +76,17 @@ def _root(
 
 @app.command()
 def index(
-    paths: Annotated[list[Path], typer.Argument(help="JSON Lines files, .eml files, mbox files or directories.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="JSON Lines files, .eml files, mbox files or directories.")
+    ],
     strict: Annotated[bool, typer.Option(help="Write nothing if any record is invalid.")] = False,
     org: Annotated[str | None, typer.Option(help="Org that .eml/mbox mail belongs to.")] = None,
-    owner: Annotated[str | None, typer.Option(help="User who owns imported .eml/mbox mail.")] = None,
-    visibility: Annotated[str, typer.Option(help="Visibility of imported mail: private, team or org.")] = "private",
+    owner: Annotated[
+        str | None, typer.Option(help="User who owns imported .eml/mbox mail.")
+    ] = None,
+    visibility: Annotated[
+        str, typer.Option(help="Visibility of imported mail: private, team or org.")
+    ] = "private",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -97,18 +105,38 @@ def index(
         except (CopilotError, RetrievalError) as err:
             _fail(str(err), 2)
     if json_out:
-        typer.echo(json.dumps({
-            "summary": report.summary(), "written": report.written,
-            "errors": [str(e) for e in report.errors],
-            **{k: getattr(report, k) for k in (
-                "records", "inserted", "updated", "unchanged", "deleted", "restamped", "chunks",
-                "embedded", "skipped", "seconds")},
-        }, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "summary": report.summary(),
+                    "written": report.written,
+                    "errors": [str(e) for e in report.errors],
+                    **{
+                        k: getattr(report, k)
+                        for k in (
+                            "records",
+                            "inserted",
+                            "updated",
+                            "unchanged",
+                            "deleted",
+                            "restamped",
+                            "chunks",
+                            "embedded",
+                            "skipped",
+                            "seconds",
+                        )
+                    },
+                },
+                indent=2,
+            )
+        )
     else:
         for issue in report.errors:
             typer.secho(f"rejected {issue}", fg=typer.colors.YELLOW, err=True)
         if not report.written:
-            typer.secho("nothing written (--strict and invalid records)", fg=typer.colors.RED, err=True)
+            typer.secho(
+                "nothing written (--strict and invalid records)", fg=typer.colors.RED, err=True
+            )
         typer.echo(report.summary())
     if report.errors:
         raise typer.Exit(2)
@@ -124,7 +152,9 @@ def reindex(
     """
     with _open(_settings()) as cp:
         report = cp.indexer(progress=progress).reindex()
-    typer.echo(f"re-embedded {report.embedded} chunks with {cp.embedder.model_id} in {report.seconds:.1f}s")
+    typer.echo(
+        f"re-embedded {report.embedded} chunks with {cp.embedder.model_id} in {report.seconds:.1f}s"
+    )
 
 
 def _parse_date(value: str | None, name: str) -> datetime | None:
@@ -142,10 +172,16 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for, in plain words or exact codes.")],
     org: Annotated[str, typer.Option(help="The caller's org (tenant).")],
     user: Annotated[str, typer.Option(help="The caller's user id; results obey their access.")],
-    kind: Annotated[list[str] | None, typer.Option(help="Only these kinds: email, call, ticket.")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Only these kinds: email, call, ticket.")
+    ] = None,
     account: Annotated[str | None, typer.Option(help="Only this account id.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only records on or after this ISO date.")] = None,
-    until: Annotated[str | None, typer.Option(help="Only records on or before this ISO date.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only records on or after this ISO date.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only records on or before this ISO date.")
+    ] = None,
     top_k: Annotated[int, typer.Option(min=1, max=100, help="How many results.")] = 10,
     json_out: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
@@ -154,8 +190,10 @@ def search(
 
     try:
         filters = SearchFilters(
-            kinds=tuple(kind or ()), account_id=account,
-            date_from=_parse_date(since, "--since"), date_to=_parse_date(until, "--until"),
+            kinds=tuple(kind or ()),
+            account_id=account,
+            date_from=_parse_date(since, "--since"),
+            date_to=_parse_date(until, "--until"),
         )
     except ValueError as err:
         _fail(str(err), 2)
@@ -165,10 +203,16 @@ def search(
         except CopilotError as err:
             _fail(str(err), 2)
     if json_out:
-        typer.echo(json.dumps({
-            "strategy": result.strategy,
-            "results": [_hit_json(h) for h in result.hits],
-        }, indent=2, default=str))
+        typer.echo(
+            json.dumps(
+                {
+                    "strategy": result.strategy,
+                    "results": [_hit_json(h) for h in result.hits],
+                },
+                indent=2,
+                default=str,
+            )
+        )
         return
     typer.echo(f"{len(result.hits)} results for {user!r} ({result.strategy} plan)")
     for i, h in enumerate(result.hits, start=1):
@@ -177,9 +221,14 @@ def search(
 
 def _hit_json(h: Any) -> dict[str, Any]:
     return {
-        "document_id": h.document_id, "kind": h.kind, "title": h.title, "score": round(h.score, 5),
-        "occurred_at": h.occurred_at.isoformat(), "account_id": h.account_id,
-        "chunk": {"start": h.char_start, "end": h.char_end}, "text": h.text,
+        "document_id": h.document_id,
+        "kind": h.kind,
+        "title": h.title,
+        "score": round(h.score, 5),
+        "occurred_at": h.occurred_at.isoformat(),
+        "account_id": h.account_id,
+        "chunk": {"start": h.char_start, "end": h.char_end},
+        "text": h.text,
     }
 
 
@@ -206,12 +255,16 @@ def db_status(
     for org, counts in status["orgs"].items():
         typer.echo(f"org {org}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
     typer.echo("indexes: " + ", ".join(f"{k} {v}" for k, v in status["indexes"].items()))
-    typer.echo(f"exact search up to {status['exact_search_max_chunks']} permitted chunks, HNSW above")
+    typer.echo(
+        f"exact search up to {status['exact_search_max_chunks']} permitted chunks, HNSW above"
+    )
 
 
 @app.command()
 def demo(
-    regenerate: Annotated[bool, typer.Option(help="Rebuild the sample CRM even if present.")] = False,
+    regenerate: Annotated[
+        bool, typer.Option(help="Rebuild the sample CRM even if present.")
+    ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the sample generator.")] = 7,
 ) -> None:
     """Build the sample CRM, index it into the embedded database, and search as several users."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -63,7 +63,11 @@ class Database:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=max_size, configure=configure_connection, open=True,
+            url,
+            min_size=1,
+            max_size=max_size,
+            configure=configure_connection,
+            open=True,
             kwargs={"autocommit": False},
         )
 

@@ -48,7 +48,11 @@ def _keyword_example(
 
 
 def run(
-    cp: Copilot, settings: Settings, *, regenerate: bool = False, seed: int = 7,
+    cp: Copilot,
+    settings: Settings,
+    *,
+    regenerate: bool = False,
+    seed: int = 7,
     echo: Echo = print,
 ) -> None:
     sample_dir = settings.data_dir / "sample"
@@ -81,8 +85,10 @@ def run(
         for role, uid in who.items():
             result = cp.search(org=org, user_id=uid, query=query, top_k=5)
             ids = [h.document_id for h in result.hits]
-            echo(f"  as {role} {uid} ({result.strategy} plan, "
-                 f"≤{result.permitted_estimate} permitted chunks): {len(ids)} results")
+            echo(
+                f"  as {role} {uid} ({result.strategy} plan, "
+                f"≤{result.permitted_estimate} permitted chunks): {len(ids)} results"
+            )
             for h in result.hits[:3]:
                 echo(f"    [{h.kind}] {h.document_id}  {h.title[:70]}")
     echo("")

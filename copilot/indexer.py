@@ -49,9 +49,19 @@ __all__ = ["IngestReport", "Indexer", "RecordIssue", "SourcedRecord", "read_inpu
 
 log = logging.getLogger(__name__)
 
-_ENTITY_TABLE = {Team: "teams", User: "users", Account: "accounts", Contact: "contacts", Deal: "deals"}
+_ENTITY_TABLE = {
+    Team: "teams",
+    User: "users",
+    Account: "accounts",
+    Contact: "contacts",
+    Deal: "deals",
+}
 _TABLE_OF_TYPE = {
-    "team": "teams", "user": "users", "account": "accounts", "contact": "contacts", "deal": "deals",
+    "team": "teams",
+    "user": "users",
+    "account": "accounts",
+    "contact": "contacts",
+    "deal": "deals",
 }
 DOCUMENT_TYPES = ("email", "call", "ticket")
 
@@ -119,7 +129,9 @@ def _read_jsonl(path: Path) -> Iterator[SourcedRecord]:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as err:
-                yield SourcedRecord(str(path), n, None, f"bad JSON: {err.msg} at column {err.colno}")
+                yield SourcedRecord(
+                    str(path), n, None, f"bad JSON: {err.msg} at column {err.colno}"
+                )
                 continue
             if not isinstance(value, dict):
                 yield SourcedRecord(str(path), n, None, "expected a JSON object")
@@ -170,6 +182,7 @@ def read_inputs(
 
 def _render(rec: DocumentRecord) -> tuple[str, str, dict[str, Any]]:
     """``(title, content, fields)``: the canonical text chunk offsets index."""
+    fields: dict[str, Any]
     if isinstance(rec, Email):
         to = list(rec.to) if isinstance(rec.to, tuple) else [rec.to]
         fields = {"subject": rec.subject, "from": rec.from_, "to": to, "direction": rec.direction}
@@ -178,7 +191,9 @@ def _render(rec: DocumentRecord) -> tuple[str, str, dict[str, Any]]:
         fields = {"participants": list(rec.participants)}
         return rec.title, render_call_transcript(rec.transcript), fields
     fields = {
-        "subject": rec.subject, "status": rec.status, "priority": rec.priority,
+        "subject": rec.subject,
+        "status": rec.status,
+        "priority": rec.priority,
         "comments": [{"author_id": c.author_id, "at": c.at.isoformat()} for c in rec.comments],
     }
     content = render_ticket(rec.body, [(c.author_id, c.at, c.body) for c in rec.comments])
@@ -221,8 +236,14 @@ class Indexer:
     """
 
     def __init__(
-        self, db: Database, embedder: Embedder, *, max_tokens: int = 200,
-        overlap_tokens: int = 32, batch_documents: int = 128, progress: bool | None = None,
+        self,
+        db: Database,
+        embedder: Embedder,
+        *,
+        max_tokens: int = 200,
+        overlap_tokens: int = 32,
+        batch_documents: int = 128,
+        progress: bool | None = None,
     ) -> None:
         if max_tokens > embedder.max_tokens:
             raise ValueError(
@@ -240,8 +261,12 @@ class Indexer:
     # ---- public entry points
 
     def ingest_paths(
-        self, paths: Sequence[Path], *, strict: bool = False,
-        mail_org: str | None = None, mail_owner: str | None = None,
+        self,
+        paths: Sequence[Path],
+        *,
+        strict: bool = False,
+        mail_org: str | None = None,
+        mail_owner: str | None = None,
         mail_visibility: str = "private",
     ) -> IngestReport:
         """Index files and directories of JSON Lines, ``.eml`` and mbox."""
@@ -255,8 +280,11 @@ class Indexer:
                     raise IngestError(f"--owner {mail_owner!r} is not a user of org {mail_org!r}")
                 contacts = store.contacts_by_email(conn, org=mail_org)
             return mail.MailContext(
-                org=mail_org, owner_id=mail_owner, owner_email=owner.email,
-                visibility=mail_visibility, contacts_by_email=contacts,
+                org=mail_org,
+                owner_id=mail_owner,
+                owner_email=owner.email,
+                visibility=mail_visibility,
+                contacts_by_email=contacts,
             )
 
         return self.ingest(read_inputs(paths, mail_context=mail_context), strict=strict)
@@ -276,7 +304,9 @@ class Indexer:
         for item in items:
             report.records += 1
             if item.raw is None:
-                report.errors.append(RecordIssue(item.source, item.line, item.error or "unreadable"))
+                report.errors.append(
+                    RecordIssue(item.source, item.line, item.error or "unreadable")
+                )
                 continue
             try:
                 parsed.append((item, parse_record(item.raw)))
@@ -320,13 +350,16 @@ class Indexer:
         if store.embedding_dimension(conn) != self.embedder.dim:
             raise SchemaMismatchError(
                 f"the index holds {store.embedding_dimension(conn)}-d vectors but model "
-                f"{self.embedder.model_id!r} makes {self.embedder.dim}-d ones; run `copilot reindex`"
+                f"{self.embedder.model_id!r} makes {self.embedder.dim}-d ones; "
+                "run `copilot reindex`"
             )
         if not indexed:
             store.set_index_state(conn, key="model_id", value=self.embedder.model_id)
 
     def _check_references(
-        self, conn: Connection[Any], parsed: list[tuple[SourcedRecord, Record]],
+        self,
+        conn: Connection[Any],
+        parsed: list[tuple[SourcedRecord, Record]],
         report: IngestReport,
     ) -> list[tuple[SourcedRecord, Record]]:
         """Drop (and report) records naming users, teams or accounts that exist nowhere."""
@@ -348,7 +381,7 @@ class Indexer:
         for item, rec in parsed:
             needs = _references(rec)
             refs.append((item, rec, needs))
-            for fld, kind, ref in needs:
+            for _fld, kind, ref in needs:
                 wanted.setdefault((rec.org, kind), set()).add(ref)
         resolved = {key: known(key[0], key[1], ids) for key, ids in wanted.items()}
 
@@ -368,7 +401,9 @@ class Indexer:
     # ---- writing
 
     def _write_entities(
-        self, conn: Connection[Any], entities: list[tuple[SourcedRecord, Record]],
+        self,
+        conn: Connection[Any],
+        entities: Sequence[tuple[SourcedRecord, Record]],
         report: IngestReport,
     ) -> set[tuple[str, str]]:
         """Upsert entities; returns ``(org, user_id)`` of users whose team changed."""
@@ -376,20 +411,29 @@ class Indexer:
         before = {}
         for org in {u.org for u in users}:
             before.update(
-                {(org, uid): row.team_id for uid, row in store.users_by_id(
-                    conn, org=org, ids=[u.id for u in users if u.org == org]).items()}
+                {
+                    (org, uid): row.team_id
+                    for uid, row in store.users_by_id(
+                        conn, org=org, ids=[u.id for u in users if u.org == org]
+                    ).items()
+                }
             )
         for item, rec in entities:
             assert isinstance(rec, (Team, User, Account, Contact, Deal))
             table = _ENTITY_TABLE[type(rec)]
             values = {c: getattr(rec, c) for c in store.ENTITY_COLUMNS[table]}
             outcome = store.upsert_entity(
-                conn, table=table, org=rec.org, id=rec.id, values=values,
+                conn,
+                table=table,
+                org=rec.org,
+                id=rec.id,
+                values=values,
                 attributes=rec.attributes,
             )
             self._count(report, item, rec, outcome)
         return {
-            (u.org, u.id) for u in users
+            (u.org, u.id)
+            for u in users
             if (u.org, u.id) in before and before[(u.org, u.id)] != u.team_id
         }
 
@@ -399,22 +443,29 @@ class Indexer:
         """Recompute stored access lists of the owners' documents; nothing is re-embedded."""
         for org in {o for o, _ in owners}:
             ids = [u for o, u in owners if o == org]
-            team_of = {uid: row.team_id for uid, row in store.users_by_id(conn, org=org, ids=ids).items()}
+            team_of = {
+                uid: row.team_id for uid, row in store.users_by_id(conn, org=org, ids=ids).items()
+            }
             for doc_id, owner_id, visibility, shared_with, access in store.documents_owned_by(
                 conn, org=org, owner_ids=ids
             ):
-                acl = DocumentAccess(owner_id, team_of.get(owner_id), visibility, shared_with).to_acl()
+                acl = DocumentAccess(
+                    owner_id, team_of.get(owner_id), visibility, shared_with
+                ).to_acl()
                 if tuple(access) != acl:
                     store.set_document_access(conn, org=org, id=doc_id, access=acl)
                     report.restamped += 1
 
     def _write_documents(
-        self, documents: list[tuple[SourcedRecord, Record]], report: IngestReport
+        self, documents: Sequence[tuple[SourcedRecord, Record]], report: IngestReport
     ) -> None:
         show = self.progress
         with tqdm(
-            total=len(documents), unit="doc", desc="indexing", disable=not show if show is not None
-            else None, leave=False,
+            total=len(documents),
+            unit="doc",
+            desc="indexing",
+            disable=not show if show is not None else None,
+            leave=False,
         ) as bar:
             for start in range(0, len(documents), self.batch_documents):
                 batch = documents[start : start + self.batch_documents]
@@ -422,15 +473,22 @@ class Indexer:
                 bar.update(len(batch))
 
     def _write_document_batch(
-        self, batch: list[tuple[SourcedRecord, Record]], report: IngestReport
+        self, batch: Sequence[tuple[SourcedRecord, Record]], report: IngestReport
     ) -> None:
         prepared = []
         for item, rec in batch:
             assert isinstance(rec, (Email, Call, Ticket))
             title, content, fields = _render(rec)
             prepared.append(
-                _PreparedDoc(item.source, item.line, rec, title, content, fields,
-                             _content_hash(rec.type, title, content))
+                _PreparedDoc(
+                    item.source,
+                    item.line,
+                    rec,
+                    title,
+                    content,
+                    fields,
+                    _content_hash(rec.type, title, content),
+                )
             )
         by_org: dict[str, list[_PreparedDoc]] = {}
         for p in prepared:
@@ -439,14 +497,30 @@ class Indexer:
             state: dict[tuple[str, str], tuple[str, tuple[str, ...], str | None]] = {}
             owners: dict[tuple[str, str], str | None] = {}
             for org, docs in by_org.items():
-                state.update({(org, k): v for k, v in store.document_state(
-                    conn, org=org, ids=[d.rec.id for d in docs]).items()})
-                owners.update({(org, uid): row.team_id for uid, row in store.users_by_id(
-                    conn, org=org, ids=[d.rec.owner_id for d in docs]).items()})
+                state.update(
+                    {
+                        (org, k): v
+                        for k, v in store.document_state(
+                            conn, org=org, ids=[d.rec.id for d in docs]
+                        ).items()
+                    }
+                )
+                owners.update(
+                    {
+                        (org, uid): row.team_id
+                        for uid, row in store.users_by_id(
+                            conn, org=org, ids=[d.rec.owner_id for d in docs]
+                        ).items()
+                    }
+                )
         # Embed outside the transaction: it is the slow part and holds no locks.
-        to_embed = [p for p in prepared if state.get((p.rec.org, p.rec.id), ("",))[0] != p.content_hash]
+        to_embed = [
+            p for p in prepared if state.get((p.rec.org, p.rec.id), ("",))[0] != p.content_hash
+        ]
         chunked = {id(p): self._chunk(p) for p in to_embed}
-        texts = [f"{p.title}\n{p.content[s.start:s.end]}" for p in to_embed for s in chunked[id(p)]]
+        texts = [
+            f"{p.title}\n{p.content[s.start : s.end]}" for p in to_embed for s in chunked[id(p)]
+        ]
         vectors = self.embedder.embed_documents(texts)
         report.embedded += len(texts)
         v = 0
@@ -455,20 +529,29 @@ class Indexer:
                 rec = p.rec
                 existing = state.get((rec.org, rec.id))
                 access = DocumentAccess(
-                    rec.owner_id, owners.get((rec.org, rec.owner_id)), rec.visibility,
+                    rec.owner_id,
+                    owners.get((rec.org, rec.owner_id)),
+                    rec.visibility,
                     rec.shared_with,
                 ).to_acl()
                 store.upsert_document(conn, doc=self._row(p, access))
                 if id(p) in chunked:
                     spans = chunked[id(p)]
                     rows = [
-                        ChunkRow(i, s.start, s.end, p.content[s.start:s.end], vectors[v + i],
-                                 self.embedder.model_id)
+                        ChunkRow(
+                            i,
+                            s.start,
+                            s.end,
+                            p.content[s.start : s.end],
+                            vectors[v + i],
+                            self.embedder.model_id,
+                        )
                         for i, s in enumerate(spans)
                     ]
                     v += len(spans)
-                    store.replace_chunks(conn, org=rec.org, document_id=rec.id, title=p.title,
-                                         chunks=rows)
+                    store.replace_chunks(
+                        conn, org=rec.org, document_id=rec.id, title=p.title, chunks=rows
+                    )
                     report.chunks += len(rows)
                     outcome = "inserted" if existing is None else "updated"
                 else:
@@ -492,7 +575,10 @@ class Indexer:
         room = self.embedder.max_tokens - self.embedder.count_tokens(title + "\n") + 2
         budget = max(16, min(self.max_tokens, room))
         return chunk_document(
-            kind, content, max_tokens=budget, overlap_tokens=min(self.overlap_tokens, budget // 4),
+            kind,
+            content,
+            max_tokens=budget,
+            overlap_tokens=min(self.overlap_tokens, budget // 4),
             count_tokens=self.embedder.count_tokens,
         )
 
@@ -500,15 +586,28 @@ class Indexer:
     def _row(p: _PreparedDoc, access: tuple[str, ...]) -> DocumentRow:
         rec = p.rec
         return DocumentRow(
-            org=rec.org, id=rec.id, kind=rec.type, account_id=rec.account_id,
-            contact_id=getattr(rec, "contact_id", None), deal_id=getattr(rec, "deal_id", None),
-            owner_id=rec.owner_id, visibility=rec.visibility, shared_with=tuple(rec.shared_with),
-            occurred_at=rec.occurred_at, title=p.title, content=p.content, fields=p.fields,
-            attributes=rec.attributes, content_hash=p.content_hash, access=access,
+            org=rec.org,
+            id=rec.id,
+            kind=rec.type,
+            account_id=rec.account_id,
+            contact_id=getattr(rec, "contact_id", None),
+            deal_id=getattr(rec, "deal_id", None),
+            owner_id=rec.owner_id,
+            visibility=rec.visibility,
+            shared_with=tuple(rec.shared_with),
+            occurred_at=rec.occurred_at,
+            title=p.title,
+            content=p.content,
+            fields=p.fields,
+            attributes=rec.attributes,
+            content_hash=p.content_hash,
+            access=access,
         )
 
     def _apply_tombstones(
-        self, conn: Connection[Any], tombstones: list[tuple[SourcedRecord, Record]],
+        self,
+        conn: Connection[Any],
+        tombstones: Sequence[tuple[SourcedRecord, Record]],
         report: IngestReport,
     ) -> None:
         for item, rec in tombstones:
@@ -516,7 +615,9 @@ class Indexer:
             if rec.type in DOCUMENT_TYPES:
                 gone = store.delete_document(conn, org=rec.org, id=rec.id)
             else:
-                gone = store.delete_entity(conn, table=_TABLE_OF_TYPE[rec.type], org=rec.org, id=rec.id)
+                gone = store.delete_entity(
+                    conn, table=_TABLE_OF_TYPE[rec.type], org=rec.org, id=rec.id
+                )
             self._count(report, item, rec, "deleted" if gone else "absent")
 
     @staticmethod
@@ -544,17 +645,34 @@ class Indexer:
         # Documents whose chunks were dropped by a dimension change are chunked afresh.
         if missing:
             self._rechunk(missing, report)
-        with tqdm(total=stale, unit="chunk", desc="re-embedding", disable=not self.progress
-                  if self.progress is not None else None, leave=False) as bar:
+        with tqdm(
+            total=stale,
+            unit="chunk",
+            desc="re-embedding",
+            disable=not self.progress if self.progress is not None else None,
+            leave=False,
+        ) as bar:
             while True:
                 with self.db.connection() as conn:
-                    batch = next(iter(store.iter_chunks_for_embedding(
-                        conn, not_model_id=self.embedder.model_id, batch=512)), None)
+                    batch = next(
+                        iter(
+                            store.iter_chunks_for_embedding(
+                                conn, not_model_id=self.embedder.model_id, batch=512
+                            )
+                        ),
+                        None,
+                    )
                     if not batch:
                         break
-                    vectors = self.embedder.embed_documents([f"{t}\n{x}" for _, _, _, t, x in batch])
+                    vectors = self.embedder.embed_documents(
+                        [f"{t}\n{x}" for _, _, _, t, x in batch]
+                    )
                     store.update_chunk_embeddings(
-                        conn, rows=[(o, d, n, vec) for (o, d, n, _, _), vec in zip(batch, vectors)],
+                        conn,
+                        rows=[
+                            (o, d, n, vec)
+                            for (o, d, n, _, _), vec in zip(batch, vectors, strict=False)
+                        ],
                         model_id=self.embedder.model_id,
                     )
                 report.embedded += len(batch)
@@ -569,14 +687,22 @@ class Indexer:
                     kind, title, content = store.document_text(conn, org=org, id=doc_id)
                     spans = self._spans(kind, title, content)
                     vectors = self.embedder.embed_documents(
-                        [f"{title}\n{content[s.start:s.end]}" for s in spans]
+                        [f"{title}\n{content[s.start : s.end]}" for s in spans]
                     )
                     rows = [
-                        ChunkRow(i, s.start, s.end, content[s.start:s.end], vectors[i],
-                                 self.embedder.model_id)
+                        ChunkRow(
+                            i,
+                            s.start,
+                            s.end,
+                            content[s.start : s.end],
+                            vectors[i],
+                            self.embedder.model_id,
+                        )
                         for i, s in enumerate(spans)
                     ]
-                    store.replace_chunks(conn, org=org, document_id=doc_id, title=title, chunks=rows)
+                    store.replace_chunks(
+                        conn, org=org, document_id=doc_id, title=title, chunks=rows
+                    )
                     report.chunks += len(rows)
                     report.embedded += len(rows)
         with self.db.connection() as conn:
@@ -602,11 +728,7 @@ def _references(rec: Record) -> list[tuple[str, str, str]]:
         need("owner_id", "user")
     elif isinstance(rec, Contact):
         need("account_id", "account")
-    elif isinstance(rec, Deal):
-        need("owner_id", "user")
-        need("account_id", "account")
-    elif isinstance(rec, (Email, Call, Ticket)):
+    elif isinstance(rec, (Deal, Email, Call, Ticket)):
         need("owner_id", "user")
         need("account_id", "account")
     return out
-

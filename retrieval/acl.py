@@ -63,4 +63,3 @@ def principals_for_user(
     if role == "admin":
         principals.add(ADMIN)
     return frozenset(principals)
-

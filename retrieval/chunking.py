@@ -223,8 +223,10 @@ _EMAIL_CUTS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         ("--", "orwarded message"),
         re.compile(
             r"^[ \t]*-{2,}[ \t]*(?:Original Message|Forwarded message|Message d'origine"
-            r"|Urspr\u00fcngliche Nachricht)[ \t]*-*" + _EOL
-            + r"|^[ \t]*Begin forwarded message:" + _EOL,
+            r"|Urspr\u00fcngliche Nachricht)[ \t]*-*"
+            + _EOL
+            + r"|^[ \t]*Begin forwarded message:"
+            + _EOL,
             re.M | re.I,
         ),
     ),
@@ -498,8 +500,9 @@ def _pack(
             if tokens <= max_tokens:
                 atoms.append((start, end, max(0, tokens - overhead)))
             else:
-                _split_oversized(content, start, end, max_tokens, overlap_tokens, count_tokens,
-                                 overhead, atoms)
+                _split_oversized(
+                    content, start, end, max_tokens, overlap_tokens, count_tokens, overhead, atoms
+                )
         _pack_segment(content, atoms, max_tokens, overlap_tokens, count_tokens, overhead, chunks)
     return chunks
 
@@ -541,8 +544,9 @@ def _split_oversized(
             if tokens <= max_tokens:
                 out.append((s, e, max(0, tokens - overhead)))
             else:
-                _split_oversized(content, s, e, max_tokens, overlap_tokens, count_tokens,
-                                 overhead, out)
+                _split_oversized(
+                    content, s, e, max_tokens, overlap_tokens, count_tokens, overhead, out
+                )
         return
     # One word over budget (a URL, base64, a 10k-character token): cut it into pieces
     # the overlap's size, so packing can still overlap the chunks made of them.
@@ -603,9 +607,10 @@ def _pack_segment(
             last += 1
         # Summed counts ignore the whitespace between units; confirm with one real count
         # and shed overlap first, then trailing units, until the chunk fits.
-        while last - first > 1 and count_tokens(
-            content[atoms[first][0] : atoms[last - 1][1]]
-        ) > max_tokens:
+        while (
+            last - first > 1
+            and count_tokens(content[atoms[first][0] : atoms[last - 1][1]]) > max_tokens
+        ):
             if first < fresh:
                 first += 1
             else:

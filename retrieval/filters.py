@@ -15,7 +15,9 @@ from retrieval.models import SearchFilters
 __all__ = ["compile_filters"]
 
 
-def compile_filters(filters: SearchFilters, *, alias: str = "c") -> tuple[sql.Composable, dict[str, Any]]:
+def compile_filters(
+    filters: SearchFilters, *, alias: str = "c"
+) -> tuple[sql.Composable, dict[str, Any]]:
     """Compile filters to an ``AND …`` fragment and its parameters.
 
     Example:

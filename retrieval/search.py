@@ -36,9 +36,7 @@ class SearchResult:
     permitted_estimate: int
 
 
-def fuse_rrf(
-    rankings: Sequence[Sequence[ScoredChunk]], *, k: int = 60
-) -> list[ScoredChunk]:
+def fuse_rrf(rankings: Sequence[Sequence[ScoredChunk]], *, k: int = 60) -> list[ScoredChunk]:
     """Reciprocal-rank fusion: score = sum over rankings of 1 / (k + rank).
 
     Example:
@@ -56,8 +54,10 @@ def fuse_rrf(
             ranks.setdefault(key, {})[str(which)] = rank
     out = [
         replace(
-            fused[key], score=scores[key],
-            vector_rank=ranks[key].get("0"), keyword_rank=ranks[key].get("1"),
+            fused[key],
+            score=scores[key],
+            vector_rank=ranks[key].get("0"),
+            keyword_rank=ranks[key].get("1"),
         )
         for key in fused
     ]
@@ -90,8 +90,14 @@ class Retriever:
     """
 
     def __init__(
-        self, embedder: Embedder, *, exact_max_chunks: int = 20_000, ef_search: int = 100,
-        max_scan_tuples: int = 40_000, candidates: int = 4, rrf_k: int = 60,
+        self,
+        embedder: Embedder,
+        *,
+        exact_max_chunks: int = 20_000,
+        ef_search: int = 100,
+        max_scan_tuples: int = 40_000,
+        candidates: int = 4,
+        rrf_k: int = 60,
     ) -> None:
         if exact_max_chunks < 0:
             raise ValueError(f"exact_max_chunks must be >= 0, got {exact_max_chunks}")
@@ -111,8 +117,15 @@ class Retriever:
         return ("exact" if small else "hnsw"), estimate
 
     def vector_search(
-        self, conn: Connection[Any], *, org: str, acl: frozenset[str], query_embedding: Any,
-        filters: SearchFilters, limit: int, strategy: str | None = None,
+        self,
+        conn: Connection[Any],
+        *,
+        org: str,
+        acl: frozenset[str],
+        query_embedding: Any,
+        filters: SearchFilters,
+        limit: int,
+        strategy: str | None = None,
     ) -> tuple[list[ScoredChunk], str, int]:
         """Nearest permitted chunks by cosine similarity; returns ``(hits, strategy, estimate)``."""
         estimate = -1
@@ -120,8 +133,14 @@ class Retriever:
             strategy, estimate = self.plan(conn, org=org, acl=acl, filters=filters)
         if strategy == "hnsw":
             hits = store.vector_search_hnsw(
-                conn, org=org, acl=acl, query_embedding=query_embedding, filters=filters,
-                limit=limit, ef_search=self.ef_search, max_scan_tuples=self.max_scan_tuples,
+                conn,
+                org=org,
+                acl=acl,
+                query_embedding=query_embedding,
+                filters=filters,
+                limit=limit,
+                ef_search=self.ef_search,
+                max_scan_tuples=self.max_scan_tuples,
             )
             if len(hits) >= limit:
                 return hits, strategy, estimate
@@ -133,13 +152,21 @@ class Retriever:
         return hits, strategy, estimate
 
     def search(
-        self, conn: Connection[Any], *, org: str, acl: frozenset[str], query: str, top_k: int,
-        filters: SearchFilters | None = None, per_document: int = 2,
+        self,
+        conn: Connection[Any],
+        *,
+        org: str,
+        acl: frozenset[str],
+        query: str,
+        top_k: int,
+        filters: SearchFilters | None = None,
+        per_document: int = 2,
     ) -> SearchResult:
         """The ``top_k`` best permitted chunks for ``query``, at most ``per_document`` each.
 
         Example:
-            >>> retriever.search(conn, org="acme", acl=acl, query="renewal", top_k=5)  # doctest: +SKIP
+            >>> hits = retriever.search(conn, org="acme", acl=acl, query="renewal", top_k=5)
+            ... # doctest: +SKIP
         """
         if not query.strip():
             raise ValueError("query must not be empty")

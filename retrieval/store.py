@@ -143,7 +143,12 @@ class UserRow:
 
 
 def upsert_entity(
-    conn: Connection[Any], *, table: str, org: str, id: str, values: dict[str, Any],
+    conn: Connection[Any],
+    *,
+    table: str,
+    org: str,
+    id: str,
+    values: dict[str, Any],
     attributes: dict[str, Any],
 ) -> str:
     """Insert or update one team/user/account/contact/deal.
@@ -159,7 +164,8 @@ def upsert_entity(
     cols = [sql.Identifier(c) for c in columns]
     tbl = sql.Identifier(table)
     query = sql.SQL(
-        "INSERT INTO {tbl} (org, id, {cols}, attributes) VALUES (%(org)s, %(id)s, {vals}, %(attrs)s)"
+        "INSERT INTO {tbl} (org, id, {cols}, attributes)"
+        " VALUES (%(org)s, %(id)s, {vals}, %(attrs)s)"
         " ON CONFLICT (org, id) DO UPDATE SET {sets}, attributes = EXCLUDED.attributes,"
         " updated_at = now()"
         " WHERE ({old}, {tbl}.attributes) IS DISTINCT FROM ({new}, EXCLUDED.attributes)"
@@ -174,7 +180,9 @@ def upsert_entity(
     )
     from psycopg.types.json import Jsonb
 
-    row = conn.execute(query, {**values, "org": org, "id": id, "attrs": Jsonb(attributes)}).fetchone()
+    row = conn.execute(
+        query, {**values, "org": org, "id": id, "attrs": Jsonb(attributes)}
+    ).fetchone()
     if row is None:
         return "unchanged"
     return "inserted" if row[0] else "updated"
@@ -184,14 +192,16 @@ def delete_entity(conn: Connection[Any], *, table: str, org: str, id: str) -> bo
     if table not in ENTITY_COLUMNS:
         raise RetrievalError(f"unknown entity table {table!r}")
     cur = conn.execute(
-        sql.SQL("DELETE FROM {} WHERE org = %s AND id = %s").format(sql.Identifier(table)), (org, id)
+        sql.SQL("DELETE FROM {} WHERE org = %s AND id = %s").format(sql.Identifier(table)),
+        (org, id),
     )
     return cur.rowcount > 0
 
 
 def get_user(conn: Connection[Any], *, org: str, user_id: str) -> UserRow | None:
     row = conn.execute(
-        "SELECT org, id, name, email, team_id, manager_id, role FROM users WHERE org = %s AND id = %s",
+        "SELECT org, id, name, email, team_id, manager_id, role FROM users"
+        " WHERE org = %s AND id = %s",
         (org, user_id),
     ).fetchone()
     return UserRow(*row) if row else None
@@ -265,9 +275,9 @@ def upsert_document(conn: Connection[Any], *, doc: DocumentRow) -> None:
         """
         INSERT INTO documents (org, id, kind, account_id, contact_id, deal_id, owner_id, visibility,
             shared_with, occurred_at, title, content, fields, attributes, content_hash, access)
-        VALUES (%(org)s, %(id)s, %(kind)s, %(account_id)s, %(contact_id)s, %(deal_id)s, %(owner_id)s,
-            %(visibility)s, %(shared_with)s, %(occurred_at)s, %(title)s, %(content)s, %(fields)s,
-            %(attributes)s, %(content_hash)s, %(access)s)
+        VALUES (%(org)s, %(id)s, %(kind)s, %(account_id)s, %(contact_id)s, %(deal_id)s,
+            %(owner_id)s, %(visibility)s, %(shared_with)s, %(occurred_at)s, %(title)s,
+            %(content)s, %(fields)s, %(attributes)s, %(content_hash)s, %(access)s)
         ON CONFLICT (org, id) DO UPDATE SET kind = EXCLUDED.kind, account_id = EXCLUDED.account_id,
             contact_id = EXCLUDED.contact_id, deal_id = EXCLUDED.deal_id,
             owner_id = EXCLUDED.owner_id, visibility = EXCLUDED.visibility,
@@ -277,12 +287,22 @@ def upsert_document(conn: Connection[Any], *, doc: DocumentRow) -> None:
             access = EXCLUDED.access, updated_at = now()
         """,
         {
-            "org": doc.org, "id": doc.id, "kind": doc.kind, "account_id": doc.account_id,
-            "contact_id": doc.contact_id, "deal_id": doc.deal_id, "owner_id": doc.owner_id,
-            "visibility": doc.visibility, "shared_with": list(doc.shared_with),
-            "occurred_at": doc.occurred_at, "title": doc.title, "content": doc.content,
-            "fields": Jsonb(doc.fields), "attributes": Jsonb(doc.attributes),
-            "content_hash": doc.content_hash, "access": list(doc.access),
+            "org": doc.org,
+            "id": doc.id,
+            "kind": doc.kind,
+            "account_id": doc.account_id,
+            "contact_id": doc.contact_id,
+            "deal_id": doc.deal_id,
+            "owner_id": doc.owner_id,
+            "visibility": doc.visibility,
+            "shared_with": list(doc.shared_with),
+            "occurred_at": doc.occurred_at,
+            "title": doc.title,
+            "content": doc.content,
+            "fields": Jsonb(doc.fields),
+            "attributes": Jsonb(doc.attributes),
+            "content_hash": doc.content_hash,
+            "access": list(doc.access),
         },
     )
     conn.execute(
@@ -292,8 +312,12 @@ def upsert_document(conn: Connection[Any], *, doc: DocumentRow) -> None:
         " AND (access, kind, account_id, occurred_at) IS DISTINCT FROM"
         " (%(access)s::text[], %(kind)s, %(account_id)s, %(occurred_at)s::timestamptz)",
         {
-            "org": doc.org, "id": doc.id, "access": list(doc.access), "kind": doc.kind,
-            "account_id": doc.account_id, "occurred_at": doc.occurred_at,
+            "org": doc.org,
+            "id": doc.id,
+            "access": list(doc.access),
+            "kind": doc.kind,
+            "account_id": doc.account_id,
+            "occurred_at": doc.occurred_at,
         },
     )
 
@@ -318,8 +342,13 @@ def replace_chunks(
             """,
             [
                 {
-                    "org": org, "doc": document_id, "ord": c.ord, "start": c.char_start,
-                    "end": c.char_end, "text": c.text, "model_id": c.model_id,
+                    "org": org,
+                    "doc": document_id,
+                    "ord": c.ord,
+                    "start": c.char_start,
+                    "end": c.char_end,
+                    "text": c.text,
+                    "model_id": c.model_id,
                     "embedding": np.asarray(c.embedding, dtype=np.float32),
                 }
                 for c in chunks
@@ -364,9 +393,7 @@ def documents_owned_by(
     return [(r[0], r[1], r[2], tuple(r[3]), tuple(r[4])) for r in rows]
 
 
-def set_document_access(
-    conn: Connection[Any], *, org: str, id: str, access: Sequence[str]
-) -> None:
+def set_document_access(conn: Connection[Any], *, org: str, id: str, access: Sequence[str]) -> None:
     """Re-stamp a document and its chunks in place; embeddings are untouched."""
     conn.execute(
         "UPDATE documents SET access = %s, updated_at = now() WHERE org = %s AND id = %s",
@@ -428,16 +455,29 @@ _HIT_COLUMNS = sql.SQL(
 def _hits(rows: Iterable[Sequence[Any]]) -> list[ScoredChunk]:
     return [
         ScoredChunk(
-            document_id=r[0], ord=r[1], kind=r[2], title=r[3], account_id=r[4], occurred_at=r[5],
-            char_start=r[6], char_end=r[7], text=r[8], score=float(r[9]),
+            document_id=r[0],
+            ord=r[1],
+            kind=r[2],
+            title=r[3],
+            account_id=r[4],
+            occurred_at=r[5],
+            char_start=r[6],
+            char_end=r[7],
+            text=r[8],
+            score=float(r[9]),
         )
         for r in rows
     ]
 
 
 def vector_search_exact(
-    conn: Connection[Any], *, org: str, acl: frozenset[str], query_embedding: Any,
-    filters: SearchFilters, limit: int,
+    conn: Connection[Any],
+    *,
+    org: str,
+    acl: frozenset[str],
+    query_embedding: Any,
+    filters: SearchFilters,
+    limit: int,
 ) -> list[ScoredChunk]:
     """Exact nearest chunks among the permitted rows (score = cosine similarity).
 
@@ -455,15 +495,27 @@ def vector_search_exact(
     ).format(cols=_HIT_COLUMNS, frag=frag)
     rows = conn.execute(
         query,
-        {**params, "org": org, "acl": _require_acl(acl), "limit": limit,
-         "q": np.asarray(query_embedding, dtype=np.float32)},
+        {
+            **params,
+            "org": org,
+            "acl": _require_acl(acl),
+            "limit": limit,
+            "q": np.asarray(query_embedding, dtype=np.float32),
+        },
     ).fetchall()
     return _hits(rows)
 
 
 def vector_search_hnsw(
-    conn: Connection[Any], *, org: str, acl: frozenset[str], query_embedding: Any,
-    filters: SearchFilters, limit: int, ef_search: int, max_scan_tuples: int,
+    conn: Connection[Any],
+    *,
+    org: str,
+    acl: frozenset[str],
+    query_embedding: Any,
+    filters: SearchFilters,
+    limit: int,
+    ef_search: int,
+    max_scan_tuples: int,
 ) -> list[ScoredChunk]:
     """Approximate nearest permitted chunks through HNSW with an iterative scan.
 
@@ -489,15 +541,25 @@ def vector_search_hnsw(
     ).format(cols=_HIT_COLUMNS, frag=frag)
     rows = conn.execute(
         query,
-        {**params, "org": org, "acl": _require_acl(acl), "limit": limit,
-         "q": np.asarray(query_embedding, dtype=np.float32)},
+        {
+            **params,
+            "org": org,
+            "acl": _require_acl(acl),
+            "limit": limit,
+            "q": np.asarray(query_embedding, dtype=np.float32),
+        },
     ).fetchall()
     return _hits(rows)
 
 
 def keyword_search(
-    conn: Connection[Any], *, org: str, acl: frozenset[str], query: str,
-    filters: SearchFilters, limit: int,
+    conn: Connection[Any],
+    *,
+    org: str,
+    acl: frozenset[str],
+    query: str,
+    filters: SearchFilters,
+    limit: int,
 ) -> list[ScoredChunk]:
     """Full-text hits among permitted chunks, any query term matching, best first.
 
@@ -520,7 +582,10 @@ def keyword_search(
         sql_query,
         {**params, "org": org, "acl": _require_acl(acl), "limit": limit, "text": query},
     ).fetchall()
-    return [replace(h, extra={"all_terms": bool(r[10])}) for h, r in zip(_hits(rows), rows)]
+    return [
+        replace(h, extra={"all_terms": bool(r[10])})
+        for h, r in zip(_hits(rows), rows, strict=False)
+    ]
 
 
 # --------------------------------------------------------------------------- index state
@@ -554,7 +619,9 @@ def set_embedding_dimension(conn: Connection[Any], *, dim: int) -> None:
     conn.execute("DROP INDEX IF EXISTS chunks_embedding_hnsw")
     conn.execute("DELETE FROM chunks")
     conn.execute(
-        sql.SQL("ALTER TABLE chunks ALTER COLUMN embedding TYPE vector({})").format(sql.Literal(dim))
+        sql.SQL("ALTER TABLE chunks ALTER COLUMN embedding TYPE vector({})").format(
+            sql.Literal(dim)
+        )
     )
     conn.execute(
         "CREATE INDEX chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops)"
@@ -618,7 +685,8 @@ def status_counts(conn: Connection[Any]) -> dict[str, Any]:
     out["dimension"] = embedding_dimension(conn)
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
-            "SELECT indexrelid::regclass::text AS name, pg_size_pretty(pg_relation_size(indexrelid))"
+            "SELECT indexrelid::regclass::text AS name,"
+            " pg_size_pretty(pg_relation_size(indexrelid))"
             " AS size FROM pg_index WHERE indrelid = 'chunks'::regclass ORDER BY 1"
         )
         out["indexes"] = {r["name"]: r["size"] for r in cur.fetchall()}

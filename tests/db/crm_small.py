@@ -10,17 +10,34 @@ GLOBEX = "globex"
 
 def _user(org: str, uid: str, role: str, team: str | None, manager: str | None) -> dict[str, Any]:
     return {
-        "type": "user", "org": org, "id": uid, "name": uid.replace("-", " ").title(),
-        "email": f"{uid}@{org}.example", "team_id": team, "manager_id": manager, "role": role,
+        "type": "user",
+        "org": org,
+        "id": uid,
+        "name": uid.replace("-", " ").title(),
+        "email": f"{uid}@{org}.example",
+        "team_id": team,
+        "manager_id": manager,
+        "role": role,
     }
 
 
-def _email(org: str, did: str, owner: str, visibility: str, body: str, **extra: Any) -> dict[str, Any]:
+def _email(
+    org: str, did: str, owner: str, visibility: str, body: str, **extra: Any
+) -> dict[str, Any]:
     return {
-        "type": "email", "org": org, "id": did, "account_id": extra.pop("account_id", "a1" if org == ACME else "g-a1"),
-        "owner_id": owner, "visibility": visibility, "occurred_at": "2026-05-04T10:00:00Z",
-        "subject": extra.pop("subject", f"Re: {did}"), "from": "buyer@customer.example",
-        "to": [f"{owner}@{org}.example"], "direction": "inbound", "body": body, **extra,
+        "type": "email",
+        "org": org,
+        "id": did,
+        "account_id": extra.pop("account_id", "a1" if org == ACME else "g-a1"),
+        "owner_id": owner,
+        "visibility": visibility,
+        "occurred_at": "2026-05-04T10:00:00Z",
+        "subject": extra.pop("subject", f"Re: {did}"),
+        "from": "buyer@customer.example",
+        "to": [f"{owner}@{org}.example"],
+        "direction": "inbound",
+        "body": body,
+        **extra,
     }
 
 
@@ -41,20 +58,53 @@ def records() -> list[dict[str, Any]]:
         {"type": "account", "org": ACME, "id": "a1", "name": "Initech", "owner_id": "rep-e1"},
         {"type": "account", "org": ACME, "id": "a2", "name": "Umbrella", "owner_id": "rep-w1"},
         {"type": "account", "org": GLOBEX, "id": "g-a1", "name": "Hooli", "owner_id": "g-rep"},
-        _email(ACME, "d-private", "rep-e1", "private",
-               "Initech asked for a discount on the Falcon rollout pricing before signing."),
-        _email(ACME, "d-team", "rep-e1", "team",
-               "The Initech security review is blocking the contract; they need our SOC 2 report."),
-        _email(ACME, "d-org", "rep-w1", "org", "Umbrella renewal is on track for next quarter.",
-               account_id="a2"),
-        _email(ACME, "d-shared-user", "rep-w1", "private",
-               "Umbrella wants an onboarding workshop for their admins.", account_id="a2",
-               shared_with=["rep-e2"]),
-        _email(ACME, "d-shared-team", "rep-w1", "private",
-               "Umbrella reported invoice dispute TCK-4471 about duplicate charges.",
-               account_id="a2", shared_with=["team:t-east"]),
-        _email(GLOBEX, "g-doc", "g-rep", "org",
-               "Hooli asked for a discount on the Falcon rollout pricing before signing."),
+        _email(
+            ACME,
+            "d-private",
+            "rep-e1",
+            "private",
+            "Initech asked for a discount on the Falcon rollout pricing before signing.",
+        ),
+        _email(
+            ACME,
+            "d-team",
+            "rep-e1",
+            "team",
+            "The Initech security review is blocking the contract; they need our SOC 2 report.",
+        ),
+        _email(
+            ACME,
+            "d-org",
+            "rep-w1",
+            "org",
+            "Umbrella renewal is on track for next quarter.",
+            account_id="a2",
+        ),
+        _email(
+            ACME,
+            "d-shared-user",
+            "rep-w1",
+            "private",
+            "Umbrella wants an onboarding workshop for their admins.",
+            account_id="a2",
+            shared_with=["rep-e2"],
+        ),
+        _email(
+            ACME,
+            "d-shared-team",
+            "rep-w1",
+            "private",
+            "Umbrella reported invoice dispute TCK-4471 about duplicate charges.",
+            account_id="a2",
+            shared_with=["team:t-east"],
+        ),
+        _email(
+            GLOBEX,
+            "g-doc",
+            "g-rep",
+            "org",
+            "Hooli asked for a discount on the Falcon rollout pricing before signing.",
+        ),
     ]
 
 
@@ -62,8 +112,8 @@ ACME_DOCS = {"d-private", "d-team", "d-org", "d-shared-user", "d-shared-team"}
 
 #: Who sees what, derived by hand from the six sharing rules.
 EXPECTED: dict[tuple[str, str], set[str]] = {
-    (ACME, "admin"): ACME_DOCS,                                   # admin
-    (ACME, "vp"): ACME_DOCS,                                      # manager of everyone
+    (ACME, "admin"): ACME_DOCS,  # admin
+    (ACME, "vp"): ACME_DOCS,  # manager of everyone
     (ACME, "mgr-e"): {"d-private", "d-team", "d-org", "d-shared-team"},
     (ACME, "rep-e1"): {"d-private", "d-team", "d-org", "d-shared-team"},
     (ACME, "rep-e2"): {"d-team", "d-org", "d-shared-user", "d-shared-team"},

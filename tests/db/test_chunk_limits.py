@@ -19,6 +19,8 @@ def test_every_embedded_text_fits_the_model(embedder) -> None:  # type: ignore[n
         spans = indexer._spans(rec.type, title, content)
         assert spans, rec.id
         for s in spans:
-            assert embedder.count_tokens(f"{title}\n{content[s.start:s.end]}") <= embedder.max_tokens
+            assert (
+                embedder.count_tokens(f"{title}\n{content[s.start : s.end]}") <= embedder.max_tokens
+            )
             checked += 1
     assert checked > 300

@@ -64,7 +64,7 @@ def test_bad_input_exits_2_naming_file_and_line(run, tmp_path: Path) -> None:  #
 )
 def test_search_rejects_bad_arguments_clearly(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
     base = {"--org": "acme", "--user": "admin"}
-    for flag, value in zip(args[::2], args[1::2]):
+    for flag, value in zip(args[::2], args[1::2], strict=False):
         base[flag] = value
     flat = [x for kv in base.items() for x in kv]
     result = run("search", "pricing", *flat)

@@ -47,7 +47,8 @@ def test_changed_content_reembeds_only_that_document(copilot) -> None:  # type: 
     copilot.indexer(progress=False).ingest_dicts(records)
     changed = [
         {**r, "body": r["body"] + " They also asked about the Q3 roadmap."}
-        if r.get("id") == "d-org" else r
+        if r.get("id") == "d-org"
+        else r
         for r in records
     ]
     report = copilot.indexer(progress=False).ingest_dicts(changed)
@@ -126,7 +127,8 @@ def _bad_file(tmp_path: Path) -> Path:
 
 
 def test_malformed_records_are_listed_with_file_and_line_and_good_ones_written(
-    copilot, tmp_path: Path  # type: ignore[no-untyped-def]
+    copilot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     copilot.indexer(progress=False).ingest_dicts(crm_small.records())
     path = _bad_file(tmp_path)
@@ -155,8 +157,15 @@ def test_eml_and_mbox_import_attach_to_accounts_by_contact(copilot, tmp_path: Pa
     import mailbox
 
     records = crm_small.records() + [
-        {"type": "contact", "org": ACME, "id": "c1", "account_id": "a2", "name": "Pat Buyer",
-         "email": "Pat.Buyer@umbrella.example", "title": "CFO"},
+        {
+            "type": "contact",
+            "org": ACME,
+            "id": "c1",
+            "account_id": "a2",
+            "name": "Pat Buyer",
+            "email": "Pat.Buyer@umbrella.example",
+            "title": "CFO",
+        },
     ]
     copilot.indexer(progress=False).ingest_dicts(records)
 

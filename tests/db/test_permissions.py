@@ -54,8 +54,16 @@ def test_unknown_user_and_cross_org_user_are_refused(loaded) -> None:  # type: i
 
 
 def _user(uid: str, team: str | None, manager: str | None, role: str = "rep") -> dict:
-    return {"type": "user", "org": ACME, "id": uid, "name": uid, "email": f"{uid}@acme.example",
-            "team_id": team, "manager_id": manager, "role": role}
+    return {
+        "type": "user",
+        "org": ACME,
+        "id": uid,
+        "name": uid,
+        "email": f"{uid}@acme.example",
+        "team_id": team,
+        "manager_id": manager,
+        "role": role,
+    }
 
 
 def test_manager_chain_change_applies_at_once_without_reembedding(loaded) -> None:  # type: ignore[no-untyped-def]
@@ -99,7 +107,10 @@ def test_owner_team_change_restamps_without_reembedding(loaded) -> None:  # type
     ],
 )
 def test_document_sharing_changes_restamp_without_reembedding(
-    loaded, change: dict, user: str, now_visible: bool  # type: ignore[no-untyped-def]
+    loaded,
+    change: dict,
+    user: str,
+    now_visible: bool,  # type: ignore[no-untyped-def]
 ) -> None:
     original = next(r for r in crm_small.records() if r.get("id") == "d-private")
     before = _embeddings(loaded, "d-private")
@@ -111,7 +122,9 @@ def test_document_sharing_changes_restamp_without_reembedding(
 
 @pytest.mark.parametrize(("org", "user"), sorted(EXPECTED))
 def test_both_vector_plans_filter_inside_sql_and_estimate_bounds_the_set(
-    loaded, org: str, user: str  # type: ignore[no-untyped-def]
+    loaded,
+    org: str,
+    user: str,  # type: ignore[no-untyped-def]
 ) -> None:
     from retrieval import store
     from retrieval.models import SearchFilters
@@ -125,8 +138,14 @@ def test_both_vector_plans_filter_inside_sql_and_estimate_bounds_the_set(
         assert store.permitted_chunk_estimate(conn, org=org, acl=acl) >= permitted
         for limit in (1, 2, 50):
             hnsw = store.vector_search_hnsw(
-                conn, org=org, acl=acl, query_embedding=q, filters=SearchFilters(), limit=limit,
-                ef_search=40, max_scan_tuples=1000,
+                conn,
+                org=org,
+                acl=acl,
+                query_embedding=q,
+                filters=SearchFilters(),
+                limit=limit,
+                ef_search=40,
+                max_scan_tuples=1000,
             )
             exact = store.vector_search_exact(
                 conn, org=org, acl=acl, query_embedding=q, filters=SearchFilters(), limit=limit

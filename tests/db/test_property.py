@@ -25,22 +25,28 @@ def random_org(draw: st.DrawFn) -> dict:
     users = []
     for i in range(n_users):
         manager = draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None
-        users.append({
-            "id": f"u{i}",
-            "team_id": draw(st.one_of(st.none(), st.sampled_from([f"t{j}" for j in range(n_teams)]))),
-            "manager_id": None if manager is None else f"u{manager}",
-            "role": draw(st.sampled_from(["rep", "rep", "rep", "manager", "admin"])),
-        })
+        users.append(
+            {
+                "id": f"u{i}",
+                "team_id": draw(
+                    st.one_of(st.none(), st.sampled_from([f"t{j}" for j in range(n_teams)]))
+                ),
+                "manager_id": None if manager is None else f"u{manager}",
+                "role": draw(st.sampled_from(["rep", "rep", "rep", "manager", "admin"])),
+            }
+        )
     principals = [u["id"] for u in users] + [f"team:t{j}" for j in range(n_teams)]
     docs = []
     for d in range(draw(st.integers(1, 10))):
-        docs.append({
-            "id": f"d{d}",
-            "owner_id": draw(st.sampled_from([u["id"] for u in users])),
-            "visibility": draw(st.sampled_from(["private", "team", "org"])),
-            "shared_with": draw(st.lists(st.sampled_from(principals), max_size=2, unique=True)),
-            "words": draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3)),
-        })
+        docs.append(
+            {
+                "id": f"d{d}",
+                "owner_id": draw(st.sampled_from([u["id"] for u in users])),
+                "visibility": draw(st.sampled_from(["private", "team", "org"])),
+                "shared_with": draw(st.lists(st.sampled_from(principals), max_size=2, unique=True)),
+                "words": draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3)),
+            }
+        )
     return {"n_teams": n_teams, "users": users, "docs": docs}
 
 
@@ -86,11 +92,18 @@ def to_records(org_name: str, org: dict) -> list[dict]:
     recs.append({"type": "account", "org": org_name, "id": "acc", "name": "Acc", "owner_id": "u0"})
     recs += [
         {
-            "type": "ticket", "org": org_name, "id": d["id"], "account_id": "acc",
-            "owner_id": d["owner_id"], "visibility": d["visibility"],
-            "shared_with": d["shared_with"], "occurred_at": "2026-04-01T00:00:00Z",
-            "subject": f"zephyr case {d['id']}", "body": "Zephyr " + " ".join(d["words"]) + ".",
-            "status": "open", "priority": "normal",
+            "type": "ticket",
+            "org": org_name,
+            "id": d["id"],
+            "account_id": "acc",
+            "owner_id": d["owner_id"],
+            "visibility": d["visibility"],
+            "shared_with": d["shared_with"],
+            "occurred_at": "2026-04-01T00:00:00Z",
+            "subject": f"zephyr case {d['id']}",
+            "body": "Zephyr " + " ".join(d["words"]) + ".",
+            "status": "open",
+            "priority": "normal",
         }
         for d in org["docs"]
     ]

@@ -50,8 +50,10 @@ def assert_well_formed(content: str, spans: list[Span], *, max_tokens: int, coun
     [
         ("Ana: hi\nBo: hello", "Ana: hi\nBo: hello"),
         (["Ana: hi", "Bo: hello"], "Ana: hi\nBo: hello"),
-        ([{"speaker": "Ana", "text": "hi"}, {"speaker": "Bo", "text": "hello"}],
-         "Ana: hi\nBo: hello"),
+        (
+            [{"speaker": "Ana", "text": "hi"}, {"speaker": "Bo", "text": "hello"}],
+            "Ana: hi\nBo: hello",
+        ),
         ([{"name": "Ana", "content": " hi "}], "Ana: hi"),
         (({"speaker": "Ana", "text": "hi"}, "Bo: hello"), "Ana: hi\nBo: hello"),
         ([{"text": "no speaker"}], "no speaker"),
@@ -79,8 +81,10 @@ def test_render_ticket_and_its_units():
     at2 = datetime(2025, 1, 7, 8, 0, tzinfo=UTC)
     content = render_ticket(
         "SSO login fails for all users. It started after the certificate rotation!",
-        [("u1", at1, "Checked the IdP logs.\n\nThe certificate fingerprint differs."),
-         ("u2", at2, "Rotated back. Fixed.")],
+        [
+            ("u1", at1, "Checked the IdP logs.\n\nThe certificate fingerprint differs."),
+            ("u2", at2, "Rotated back. Fixed."),
+        ],
     )
     assert content == (
         "SSO login fails for all users. It started after the certificate rotation!"
@@ -118,8 +122,10 @@ def test_ticket_comment_is_never_split_when_it_fits():
     for unit in ticket_units(content)[3:]:
         # Every chunk either contains the comment whole or does not touch it.
         for s in spans:
-            assert s.end <= unit.start or s.start >= unit.end or (
-                s.start <= unit.start and s.end >= unit.end
+            assert (
+                s.end <= unit.start
+                or s.start >= unit.end
+                or (s.start <= unit.start and s.end >= unit.end)
             )
 
 
@@ -200,27 +206,45 @@ The contract is approved.
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        pytest.param(GMAIL, [
-            "Hi Sarah,",
-            "Thanks for the call today.",
-            "We reviewed the proposal with our CFO and 250 seats work.",
-            "Could you send the updated order form by Friday?",
-        ], id="gmail-reply-with-signoff"),
-        pytest.param(OUTLOOK, [
-            "Hello team,\nPlease find the renewal quote attached.",
-            "Let me know if anything is unclear.",
-        ], id="outlook-original-message"),
-        pytest.param(OUTLOOK_HEADER_BLOCK, ["Confirmed for Tuesday at 10."],
-                     id="outlook-from-sent-block"),
-        pytest.param(INTERLEAVED, [
-            "See my answers inline.", "It is 40 USD per month.", "Next Monday works.",
-        ], id="interleaved-quotes-and-dash-signature"),
+        pytest.param(
+            GMAIL,
+            [
+                "Hi Sarah,",
+                "Thanks for the call today.",
+                "We reviewed the proposal with our CFO and 250 seats work.",
+                "Could you send the updated order form by Friday?",
+            ],
+            id="gmail-reply-with-signoff",
+        ),
+        pytest.param(
+            OUTLOOK,
+            [
+                "Hello team,\nPlease find the renewal quote attached.",
+                "Let me know if anything is unclear.",
+            ],
+            id="outlook-original-message",
+        ),
+        pytest.param(
+            OUTLOOK_HEADER_BLOCK, ["Confirmed for Tuesday at 10."], id="outlook-from-sent-block"
+        ),
+        pytest.param(
+            INTERLEAVED,
+            [
+                "See my answers inline.",
+                "It is 40 USD per month.",
+                "Next Monday works.",
+            ],
+            id="interleaved-quotes-and-dash-signature",
+        ),
         pytest.param(GMAIL_WRAPPED, ["Yes, let's go ahead."], id="gmail-header-wrapped"),
         pytest.param(MOBILE, ["Will do, talk tomorrow."], id="sent-from-my-iphone"),
         pytest.param(INLINE_SIGNOFF, ["Can we move the call to 3pm?"], id="signoff-with-name"),
         pytest.param(FORWARD, ["FYI, see below."], id="forward"),
-        pytest.param("Thanks for the quick turnaround on the redlines.",
-                     ["Thanks for the quick turnaround on the redlines."], id="thanks-as-content"),
+        pytest.param(
+            "Thanks for the quick turnaround on the redlines.",
+            ["Thanks for the quick turnaround on the redlines."],
+            id="thanks-as-content",
+        ),
         pytest.param("", [], id="empty"),
     ],
 )
@@ -233,23 +257,35 @@ def test_email_chunks_never_include_quoted_or_signature_text():
     for content in (GMAIL, OUTLOOK, OUTLOOK_HEADER_BLOCK, INTERLEAVED, MOBILE):
         chunks = texts(content, chunk_document("email", content, max_tokens=200))
         joined = "\n".join(chunks)
-        for leaked in ("wrote:", "> ", "Original Message", "From:", "Best regards",
-                       "Sent from", "Account Executive", "Does Tuesday work?"):
+        for leaked in (
+            "wrote:",
+            "> ",
+            "Original Message",
+            "From:",
+            "Best regards",
+            "Sent from",
+            "Account Executive",
+            "Does Tuesday work?",
+        ):
             assert leaked not in joined
 
 
 def test_interleaved_quote_is_never_inside_a_chunk():
     spans = chunk_document("email", INTERLEAVED, max_tokens=200, overlap_tokens=10)
     assert texts(INTERLEAVED, spans) == [
-        "See my answers inline.", "It is 40 USD per month.", "Next Monday works."
+        "See my answers inline.",
+        "It is 40 USD per month.",
+        "Next Monday works.",
     ]
 
 
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("On Mon, Jan 6, 2025 at 10:14 AM Bo <bo@x.com> wrote:\n> Only a quote.\n",
-         ["On Mon, Jan 6, 2025 at 10:14 AM Bo <bo@x.com> wrote:\n> Only a quote."]),
+        (
+            "On Mon, Jan 6, 2025 at 10:14 AM Bo <bo@x.com> wrote:\n> Only a quote.\n",
+            ["On Mon, Jan 6, 2025 at 10:14 AM Bo <bo@x.com> wrote:\n> Only a quote."],
+        ),
         ("--\nAna Lopez", ["--\nAna Lopez"]),
         ("  \n\n ", []),
         ("", []),
@@ -293,11 +329,15 @@ def test_call_notes_without_speakers_split_into_sentences():
 
 @pytest.mark.parametrize("max_tokens", [12, 20, 30, 60])
 def test_speaker_turns_are_never_split(max_tokens):
-    turns = [f"Speaker{i % 3}: " + " ".join(f"w{i}_{j}" for j in range(3 + i % 7))
-             for i in range(40)]
+    turns = [
+        f"Speaker{i % 3}: " + " ".join(f"w{i}_{j}" for j in range(3 + i % 7)) for i in range(40)
+    ]
     content = "\n".join(turns)
     spans = chunk_document(
-        "call", content, max_tokens=max_tokens, overlap_tokens=max_tokens // 3,
+        "call",
+        content,
+        max_tokens=max_tokens,
+        overlap_tokens=max_tokens // 3,
         count_tokens=words,
     )
     assert_well_formed(content, spans, max_tokens=max_tokens)
@@ -336,8 +376,7 @@ def test_pack_respects_budget_and_overlaps():
 
 def test_pack_without_overlap_tiles_the_content():
     content = sentence_doc(30)
-    spans = pack(content, call_units(content), max_tokens=20, overlap_tokens=0,
-                 count_tokens=words)
+    spans = pack(content, call_units(content), max_tokens=20, overlap_tokens=0, count_tokens=words)
     assert_well_formed(content, spans, max_tokens=20)
     for prev, nxt in zip(spans, spans[1:], strict=False):
         assert content[prev.end : nxt.start].isspace()
@@ -350,8 +389,9 @@ def test_pack_fills_chunks_despite_special_token_overhead():
         return words(text) + 2
 
     content = " ".join(f"a{i} b{i} c." for i in range(12))
-    spans = pack(content, call_units(content), max_tokens=14, overlap_tokens=0,
-                 count_tokens=with_specials)
+    spans = pack(
+        content, call_units(content), max_tokens=14, overlap_tokens=0, count_tokens=with_specials
+    )
     assert_well_formed(content, spans, max_tokens=14, count=with_specials)
     assert [words(t) for t in texts(content, spans)] == [12, 12, 12]
 
@@ -394,23 +434,34 @@ def test_huge_word_with_a_special_token_counter(max_tokens, overlap_tokens):
         return len(text) + 2
 
     content = "y" * 500
-    spans = chunk_document("email", content, max_tokens=max_tokens,
-                           overlap_tokens=overlap_tokens, count_tokens=chars_with_specials)
+    spans = chunk_document(
+        "email",
+        content,
+        max_tokens=max_tokens,
+        overlap_tokens=overlap_tokens,
+        count_tokens=chars_with_specials,
+    )
     assert_well_formed(content, spans, max_tokens=max_tokens, count=chars_with_specials)
     assert spans[0].start == 0 and spans[-1].end == len(content)
 
 
 def test_budget_below_the_counters_overhead_is_an_error():
     with pytest.raises(ChunkingError, match="max_tokens 2 leaves no room for text"):
-        chunk_document("call", "Ana: hi", max_tokens=2, overlap_tokens=0,
-                       count_tokens=lambda text: words(text) + 2)
+        chunk_document(
+            "call",
+            "Ana: hi",
+            max_tokens=2,
+            overlap_tokens=0,
+            count_tokens=lambda text: words(text) + 2,
+        )
 
 
 def test_pack_trims_units_and_drops_blank_ones():
     content = "  one two  \n\n   \n three  "
     units = [Span(0, 11), Span(11, 18), Span(18, len(content))]
-    assert texts(content, pack(content, units, max_tokens=2, overlap_tokens=0,
-                               count_tokens=words)) == ["one two", "three"]
+    assert texts(
+        content, pack(content, units, max_tokens=2, overlap_tokens=0, count_tokens=words)
+    ) == ["one two", "three"]
 
 
 @pytest.mark.parametrize(
@@ -445,8 +496,13 @@ def test_chunk_document_rejects_bad_arguments(kind, max_tokens, overlap_tokens, 
 @pytest.mark.parametrize("kind", ["email", "call", "ticket"])
 def test_one_huge_word_makes_forward_progress(kind, count_tokens, max_tokens, overlap_tokens):
     content = "prefix " + "x" * 10_000 + " suffix"
-    spans = chunk_document(kind, content, max_tokens=max_tokens, overlap_tokens=overlap_tokens,
-                           count_tokens=count_tokens)
+    spans = chunk_document(
+        kind,
+        content,
+        max_tokens=max_tokens,
+        overlap_tokens=overlap_tokens,
+        count_tokens=count_tokens,
+    )
     assert_well_formed(content, spans, max_tokens=max_tokens, count=count_tokens)
     assert spans[0].start == 0 and spans[-1].end == len(content)
     for prev, nxt in zip(spans, spans[1:], strict=False):
@@ -466,14 +522,26 @@ def test_span_rejects_negative_ranges():
 # --------------------------------------------------------------------------- properties
 
 _ALPHABET = "abcdefgh ABC  \n\n..!?>-:,0123"
-_FRAGMENTS = st.sampled_from([
-    "Ana: ", "[00:01:02] Bo Li: ", "\n> quoted line\n", "\nOn Mon, Jan 6 Bo wrote:\n",
-    "\n-- \n", "\nBest regards,\nAna\n", "\n\n--- comment by u1 at 2025-01-06\n", "e.g. ",
-    "\n- item\n", "\u2026 ", "\r\n",
-])
+_FRAGMENTS = st.sampled_from(
+    [
+        "Ana: ",
+        "[00:01:02] Bo Li: ",
+        "\n> quoted line\n",
+        "\nOn Mon, Jan 6 Bo wrote:\n",
+        "\n-- \n",
+        "\nBest regards,\nAna\n",
+        "\n\n--- comment by u1 at 2025-01-06\n",
+        "e.g. ",
+        "\n- item\n",
+        "\u2026 ",
+        "\r\n",
+    ]
+)
 _CONTENT = st.lists(st.one_of(st.text(_ALPHABET, max_size=80), _FRAGMENTS), max_size=30).map(
     "".join
 )
+
+
 def words_with_specials(text: str) -> int:
     return words(text) + 2
 
@@ -495,11 +563,21 @@ def test_chunks_are_exact_bounded_and_cover_every_unit(
     overlap_tokens = int(max_tokens * overlap_ratio)
     if count_tokens("") >= max_tokens:
         with pytest.raises(ChunkingError, match="leaves no room"):
-            chunk_document(kind, content, max_tokens=max_tokens, count_tokens=count_tokens,
-                           overlap_tokens=overlap_tokens)
+            chunk_document(
+                kind,
+                content,
+                max_tokens=max_tokens,
+                count_tokens=count_tokens,
+                overlap_tokens=overlap_tokens,
+            )
         return
-    spans = chunk_document(kind, content, max_tokens=max_tokens, overlap_tokens=overlap_tokens,
-                           count_tokens=count_tokens)
+    spans = chunk_document(
+        kind,
+        content,
+        max_tokens=max_tokens,
+        overlap_tokens=overlap_tokens,
+        count_tokens=count_tokens,
+    )
     assert_well_formed(content, spans, max_tokens=max_tokens, count=count_tokens)
 
     units_of = {"email": email_units, "call": call_units, "ticket": ticket_units}[kind]

@@ -23,19 +23,35 @@ DATE = "Mon, 06 Jan 2025 10:00:00 +0100"
 
 
 def ctx(**overrides) -> MailContext:
-    values = {"org": "acme", "owner_id": "u-ana", "owner_email": OWNER,
-              "contacts_by_email": CONTACTS}
+    values = {
+        "org": "acme",
+        "owner_id": "u-ana",
+        "owner_email": OWNER,
+        "contacts_by_email": CONTACTS,
+    }
     values.update(overrides)
     return MailContext(**values)
 
 
 def message(
-    *, sender="Bo Li <bo@globex.com>", to="Ana Lopez <ana@acme.com>", cc=None,
-    subject="Renewal", date=DATE, message_id="<m1@globex.com>", body="Can you send the quote?",
+    *,
+    sender="Bo Li <bo@globex.com>",
+    to="Ana Lopez <ana@acme.com>",
+    cc=None,
+    subject="Renewal",
+    date=DATE,
+    message_id="<m1@globex.com>",
+    body="Can you send the quote?",
 ) -> EmailMessage:
     msg = EmailMessage(policy=policy.default)
-    for name, value in (("From", sender), ("To", to), ("Cc", cc), ("Subject", subject),
-                        ("Date", date), ("Message-ID", message_id)):
+    for name, value in (
+        ("From", sender),
+        ("To", to),
+        ("Cc", cc),
+        ("Subject", subject),
+        ("Date", date),
+        ("Message-ID", message_id),
+    ):
         if value is not None:
             msg[name] = value
     msg.set_content(body)
@@ -89,18 +105,54 @@ def test_read_eml_round_trips_to_a_valid_record(tmp_path):
 @pytest.mark.parametrize(
     ("sender", "to", "cc", "owner_email", "direction", "contact"),
     [
-        pytest.param("bo@globex.com", OWNER, None, OWNER, "inbound", ("c-bo", "a-globex"),
-                     id="inbound-from-contact"),
-        pytest.param("ANA@Acme.com", "Bo <BO@GLOBEX.COM>", None, OWNER, "outbound",
-                     ("c-bo", "a-globex"), id="outbound-case-insensitive"),
-        pytest.param(OWNER, "someone@else.com", "cy@initech.com", OWNER, "outbound",
-                     ("c-cy", "a-initech"), id="outbound-matched-on-cc"),
-        pytest.param(OWNER, "bo@globex.com, cy@initech.com", None, OWNER, "outbound",
-                     ("c-bo", "a-globex"), id="outbound-first-recipient-wins"),
-        pytest.param("stranger@nowhere.com", OWNER, "bo@globex.com", OWNER, "inbound", None,
-                     id="inbound-from-unknown-sender"),
-        pytest.param(OWNER, "bo@globex.com", None, None, "inbound", None,
-                     id="no-owner-email-means-inbound"),
+        pytest.param(
+            "bo@globex.com",
+            OWNER,
+            None,
+            OWNER,
+            "inbound",
+            ("c-bo", "a-globex"),
+            id="inbound-from-contact",
+        ),
+        pytest.param(
+            "ANA@Acme.com",
+            "Bo <BO@GLOBEX.COM>",
+            None,
+            OWNER,
+            "outbound",
+            ("c-bo", "a-globex"),
+            id="outbound-case-insensitive",
+        ),
+        pytest.param(
+            OWNER,
+            "someone@else.com",
+            "cy@initech.com",
+            OWNER,
+            "outbound",
+            ("c-cy", "a-initech"),
+            id="outbound-matched-on-cc",
+        ),
+        pytest.param(
+            OWNER,
+            "bo@globex.com, cy@initech.com",
+            None,
+            OWNER,
+            "outbound",
+            ("c-bo", "a-globex"),
+            id="outbound-first-recipient-wins",
+        ),
+        pytest.param(
+            "stranger@nowhere.com",
+            OWNER,
+            "bo@globex.com",
+            OWNER,
+            "inbound",
+            None,
+            id="inbound-from-unknown-sender",
+        ),
+        pytest.param(
+            OWNER, "bo@globex.com", None, None, "inbound", None, id="no-owner-email-means-inbound"
+        ),
     ],
 )
 def test_direction_and_attachment(sender, to, cc, owner_email, direction, contact):
@@ -179,8 +231,7 @@ def test_html_only_body_is_reduced_to_text(tmp_path):
     msg.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="q.pdf")
     record = read_eml(write_eml(tmp_path, msg), ctx())
     assert record["body"] == (
-        "Hi Ana,\n\nPrice is <40 USD> per seat.\nRegards\n\nOn Mon, Bo wrote:\n"
-        "> Old quoted text"
+        "Hi Ana,\n\nPrice is <40 USD> per seat.\nRegards\n\nOn Mon, Bo wrote:\n> Old quoted text"
     )
 
 
@@ -210,8 +261,11 @@ def test_crlf_bodies_are_normalized(tmp_path):
 def test_charsets_decode_strictly(tmp_path, content_type, payload, body):
     raw = (
         b"From: bo@globex.com\nTo: ana@acme.com\nDate: " + DATE.encode() + b"\nSubject: x\n"
-        b"Content-Type: " + content_type.encode() + b"\nContent-Transfer-Encoding: 8bit\n\n"
-        + payload + b"\n"
+        b"Content-Type: "
+        + content_type.encode()
+        + b"\nContent-Transfer-Encoding: 8bit\n\n"
+        + payload
+        + b"\n"
     )
     assert read_eml(write_eml(tmp_path, raw), ctx())["body"] == body
 
@@ -224,24 +278,47 @@ _GOOD_HEADERS = b"From: bo@globex.com\nTo: ana@acme.com\nDate: " + DATE.encode()
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        pytest.param(b"From: bo@globex.com\nTo: ana@acme.com\nSubject: x\n\nhi\n",
-                     "no Date header", id="missing-date"),
-        pytest.param(b"From: bo@globex.com\nDate: sometime last week\n\nhi\n",
-                     "Date header is not an RFC 5322 date: 'sometime last week'", id="bad-date"),
-        pytest.param(b"To: ana@acme.com\nDate: " + DATE.encode() + b"\n\nhi\n",
-                     "no From header", id="missing-from"),
-        pytest.param(b"From: Bo Li\nDate: " + DATE.encode() + b"\n\nhi\n",
-                     "From header has no address: 'Bo Li'", id="from-without-address"),
-        pytest.param(b"From: bo@\nDate: " + DATE.encode() + b"\n\nhi\n",
-                     "From header cannot be parsed", id="from-unparsable"),
-        pytest.param(_GOOD_HEADERS + b"Content-Type: text/plain; charset=x-klingon\n\nhi\xff\n",
-                     "unknown charset 'x-klingon'", id="unknown-charset"),
-        pytest.param(_GOOD_HEADERS + b"Content-Type: text/plain; charset=utf-8\n"
-                     b"Content-Transfer-Encoding: 8bit\n\nbad \xff byte\n",
-                     r"text/plain part is not valid utf-8: byte b'\\xff' at offset 4",
-                     id="undecodable-bytes"),
-        pytest.param(_GOOD_HEADERS + b"\nnot \xff\xfe utf-8 either\n",
-                     "text/plain part is not valid us-ascii", id="undeclared-binary"),
+        pytest.param(
+            b"From: bo@globex.com\nTo: ana@acme.com\nSubject: x\n\nhi\n",
+            "no Date header",
+            id="missing-date",
+        ),
+        pytest.param(
+            b"From: bo@globex.com\nDate: sometime last week\n\nhi\n",
+            "Date header is not an RFC 5322 date: 'sometime last week'",
+            id="bad-date",
+        ),
+        pytest.param(
+            b"To: ana@acme.com\nDate: " + DATE.encode() + b"\n\nhi\n",
+            "no From header",
+            id="missing-from",
+        ),
+        pytest.param(
+            b"From: Bo Li\nDate: " + DATE.encode() + b"\n\nhi\n",
+            "From header has no address: 'Bo Li'",
+            id="from-without-address",
+        ),
+        pytest.param(
+            b"From: bo@\nDate: " + DATE.encode() + b"\n\nhi\n",
+            "From header cannot be parsed",
+            id="from-unparsable",
+        ),
+        pytest.param(
+            _GOOD_HEADERS + b"Content-Type: text/plain; charset=x-klingon\n\nhi\xff\n",
+            "unknown charset 'x-klingon'",
+            id="unknown-charset",
+        ),
+        pytest.param(
+            _GOOD_HEADERS + b"Content-Type: text/plain; charset=utf-8\n"
+            b"Content-Transfer-Encoding: 8bit\n\nbad \xff byte\n",
+            r"text/plain part is not valid utf-8: byte b'\\xff' at offset 4",
+            id="undecodable-bytes",
+        ),
+        pytest.param(
+            _GOOD_HEADERS + b"\nnot \xff\xfe utf-8 either\n",
+            "text/plain part is not valid us-ascii",
+            id="undeclared-binary",
+        ),
     ],
 )
 def test_unusable_messages_raise_mail_error_naming_the_file(tmp_path, raw, message):
@@ -253,9 +330,11 @@ def test_unusable_messages_raise_mail_error_naming_the_file(tmp_path, raw, messa
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
-    [({"visibility": "public"}, "visibility must be private, team or org, got 'public'"),
-     ({"org": ""}, "org and owner_id must not be empty"),
-     ({"owner_id": ""}, "org and owner_id must not be empty")],
+    [
+        ({"visibility": "public"}, "visibility must be private, team or org, got 'public'"),
+        ({"org": ""}, "org and owner_id must not be empty"),
+        ({"owner_id": ""}, "org and owner_id must not be empty"),
+    ],
 )
 def test_context_is_validated(overrides, message):
     with pytest.raises(MailError, match=message):
@@ -264,7 +343,8 @@ def test_context_is_validated(overrides, message):
 
 def test_context_lowercases_contact_addresses():
     assert dict(ctx().contacts_by_email) == {
-        "bo@globex.com": ("c-bo", "a-globex"), "cy@initech.com": ("c-cy", "a-initech"),
+        "bo@globex.com": ("c-bo", "a-globex"),
+        "cy@initech.com": ("c-cy", "a-initech"),
     }
 
 
@@ -272,11 +352,14 @@ def test_context_lowercases_contact_addresses():
 
 
 def test_read_mbox_numbers_messages_in_file_order(tmp_path):
-    path = write_mbox(tmp_path, [
-        message(message_id="<m1@x>", body="First."),
-        message(message_id="<m2@x>", sender=OWNER, to="cy@initech.com", body="Second."),
-        message(message_id=None, body="From the start of a line.\nFrom here too."),
-    ])
+    path = write_mbox(
+        tmp_path,
+        [
+            message(message_id="<m1@x>", body="First."),
+            message(message_id="<m2@x>", sender=OWNER, to="cy@initech.com", body="Second."),
+            message(message_id=None, body="From the start of a line.\nFrom here too."),
+        ],
+    )
     records = list(read_mbox(path, ctx()))
     assert [n for n, _ in records] == [1, 2, 3]
     first, second, third = (r for _, r in records)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,9 +13,17 @@ from retrieval.models import DocumentAccess, ScoredChunk, SearchFilters
 from retrieval.search import fuse_rrf, group_by_document
 
 EMAIL = {
-    "type": "email", "org": "o", "id": "e1", "owner_id": "u1", "visibility": "team",
-    "occurred_at": "2026-01-02T03:04:05", "subject": "s", "from": "a@x", "to": ["b@x"],
-    "direction": "inbound", "body": "hello",
+    "type": "email",
+    "org": "o",
+    "id": "e1",
+    "owner_id": "u1",
+    "visibility": "team",
+    "occurred_at": "2026-01-02T03:04:05",
+    "subject": "s",
+    "from": "a@x",
+    "to": ["b@x"],
+    "direction": "inbound",
+    "body": "hello",
 }
 
 
@@ -38,7 +46,7 @@ def test_invalid_records_name_the_field(change: dict, message: str) -> None:
 def test_unknown_fields_become_attributes_and_naive_times_are_utc() -> None:
     rec = parse_record({**EMAIL, "sentiment_score": 0.4})
     assert rec.attributes == {"sentiment_score": 0.4}
-    assert rec.occurred_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert rec.occurred_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def test_numeric_ids_are_kept_as_strings() -> None:
@@ -57,8 +65,10 @@ def test_tombstone() -> None:
         (DocumentAccess("u1", "t1", "team"), {"role:admin", "owner:u1", "team:t1"}),
         (DocumentAccess("u1", None, "team"), {"role:admin", "owner:u1"}),
         (DocumentAccess("u1", "t1", "org"), {"role:admin", "owner:u1", "org"}),
-        (DocumentAccess("u1", "t1", "private", ("u2", "team:t9")),
-         {"role:admin", "owner:u1", "user:u2", "team:t9"}),
+        (
+            DocumentAccess("u1", "t1", "private", ("u2", "team:t9")),
+            {"role:admin", "owner:u1", "user:u2", "team:t9"},
+        ),
     ],
 )
 def test_document_access_lists(access: DocumentAccess, expected: set[str]) -> None:
@@ -72,10 +82,18 @@ def test_document_access_rejects_unknown_visibility() -> None:
 
 def test_principals() -> None:
     assert principals_for_user(user_id="m", role="manager", team_id="t", reports=["r1", "r2"]) == {
-        "org", "user:m", "owner:m", "owner:r1", "owner:r2", "team:t"}
+        "org",
+        "user:m",
+        "owner:m",
+        "owner:r1",
+        "owner:r2",
+        "team:t",
+    }
     assert "role:admin" in principals_for_user(user_id="a", role="admin", team_id=None, reports=[])
     # A user id that looks like a team cannot become a team principal.
-    assert "team:x" not in principals_for_user(user_id="team:x", role="rep", team_id=None, reports=[])
+    assert "team:x" not in principals_for_user(
+        user_id="team:x", role="rep", team_id=None, reports=[]
+    )
 
 
 def test_filters_bind_values_never_inline_them() -> None:
@@ -100,5 +118,7 @@ def test_rrf_rewards_agreement_and_grouping_caps_documents() -> None:
     fused = fuse_rrf([[_hit("a"), _hit("b"), _hit("c")], [_hit("c"), _hit("d")]])
     assert [h.document_id for h in fused][:1] == ["c"]
     assert fused[0].vector_rank == 3 and fused[0].keyword_rank == 1
-    grouped = group_by_document([_hit("a", 0), _hit("a", 1), _hit("a", 2), _hit("b")], per_document=2)
+    grouped = group_by_document(
+        [_hit("a", 0), _hit("a", 1), _hit("a", 2), _hit("b")], per_document=2
+    )
     assert [(h.document_id, h.ord) for h in grouped] == [("a", 0), ("a", 1), ("b", 0)]

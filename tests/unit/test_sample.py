@@ -29,8 +29,9 @@ def crm() -> SampleCRM:
 
 
 def _documents(crm: SampleCRM, org: str | None = None) -> list[dict[str, Any]]:
-    return [r for r in crm.records
-            if r["type"] in DOCUMENT_TYPES and (org is None or r["org"] == org)]
+    return [
+        r for r in crm.records if r["type"] in DOCUMENT_TYPES and (org is None or r["org"] == org)
+    ]
 
 
 def _users(crm: SampleCRM, org: str) -> dict[str, dict[str, Any]]:
@@ -38,8 +39,13 @@ def _users(crm: SampleCRM, org: str) -> dict[str, dict[str, Any]]:
 
 
 def _text(doc: dict[str, Any]) -> str:
-    parts = [doc.get("subject", ""), doc.get("title", ""), doc.get("body", ""),
-             doc.get("transcript", ""), *(c["body"] for c in doc.get("comments", []))]
+    parts = [
+        doc.get("subject", ""),
+        doc.get("title", ""),
+        doc.get("body", ""),
+        doc.get("transcript", ""),
+        *(c["body"] for c in doc.get("comments", [])),
+    ]
     return "\n".join(parts)
 
 
@@ -96,11 +102,16 @@ def test_records_come_in_an_order_that_ingests_cleanly(crm: SampleCRM) -> None:
     kinds = [r["type"] for r in crm.records]
     first_document = min(kinds.index(t) for t in DOCUMENT_TYPES)
     assert all(t not in DOCUMENT_TYPES for t in kinds[:first_document])
-    assert kinds[:first_document] == sorted(
-        kinds[:first_document], key=ENTITY_ORDER.index)
+    assert kinds[:first_document] == sorted(kinds[:first_document], key=ENTITY_ORDER.index)
     seen: set[tuple[str, str, str]] = set()
-    refs = {"team_id": "team", "manager_id": "user", "owner_id": "user",
-            "account_id": "account", "contact_id": "contact", "deal_id": "deal"}
+    refs = {
+        "team_id": "team",
+        "manager_id": "user",
+        "owner_id": "user",
+        "account_id": "account",
+        "contact_id": "contact",
+        "deal_id": "deal",
+    }
     for rec in crm.records:
         for fld, kind in refs.items():
             if rec.get(fld):
@@ -151,8 +162,10 @@ def test_documents_have_realistic_noise(crm: SampleCRM) -> None:
     assert sum("\n--\n" in e["body"] for e in emails) > len(emails) / 10
     assert len({e["body"] for e in emails}) == len(emails)
     calls = [d for d in _documents(crm) if d["type"] == "call"]
-    assert all(re.match(r"^[A-Z][\w' ]+: ", c["transcript"]) or
-               c["transcript"].startswith("Call notes") for c in calls)
+    assert all(
+        re.match(r"^[A-Z][\w' ]+: ", c["transcript"]) or c["transcript"].startswith("Call notes")
+        for c in calls
+    )
     tickets = [d for d in _documents(crm) if d["type"] == "ticket"]
     assert sum(bool(t["comments"]) for t in tickets) > len(tickets) / 2
     text = " ".join(_text(d) for d in _documents(crm))
@@ -194,15 +207,18 @@ def test_keyword_questions_match_exactly_the_documents_holding_the_term(
         term = _keyword_of(q.text)
         kinds[term.split("-")[0] if "-" in term else "name"] += 1
         pattern = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])")
-        holding = {i for (org, i), text in texts.items()
-                   if org == q.org and term in text and pattern.search(text)}
+        holding = {
+            i
+            for (org, i), text in texts.items()
+            if org == q.org and term in text and pattern.search(text)
+        }
         assert holding == set(q.relevant_document_ids), q
     assert kinds["TCK"] and kinds["SKU"] and kinds["name"]
 
 
 def _grams(text: str, n: int = 4) -> set[tuple[str, ...]]:
     words = re.findall(r"[a-z0-9']+", text.lower())
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def test_semantic_questions_are_paraphrased_and_name_their_account(crm: SampleCRM) -> None:
@@ -223,16 +239,32 @@ def test_semantic_questions_are_paraphrased_and_name_their_account(crm: SampleCR
 
 
 def _user(uid: str, role: str, team: str | None, manager: str | None, org: str = "o") -> dict:
-    rec = {"type": "user", "org": org, "id": uid, "name": uid, "email": f"{uid}@x.example",
-           "role": role}
+    rec = {
+        "type": "user",
+        "org": org,
+        "id": uid,
+        "name": uid,
+        "email": f"{uid}@x.example",
+        "role": role,
+    }
     return rec | ({"team_id": team} if team else {}) | ({"manager_id": manager} if manager else {})
 
 
 def _doc(did: str, owner: str, visibility: str, *shared: str, org: str = "o") -> dict:
-    return {"type": "email", "org": org, "id": did, "owner_id": owner,
-            "visibility": visibility, "shared_with": list(shared),
-            "occurred_at": "2026-05-04T10:00:00Z", "subject": did, "from": "a@x.example",
-            "to": ["b@x.example"], "direction": "inbound", "body": did}
+    return {
+        "type": "email",
+        "org": org,
+        "id": did,
+        "owner_id": owner,
+        "visibility": visibility,
+        "shared_with": list(shared),
+        "occurred_at": "2026-05-04T10:00:00Z",
+        "subject": did,
+        "from": "a@x.example",
+        "to": ["b@x.example"],
+        "direction": "inbound",
+        "body": did,
+    }
 
 
 TINY = [
@@ -246,12 +278,12 @@ TINY = [
     _user("rep3", "rep", "t2", "vp"),
     _user("solo1", "rep", None, None),
     _user("solo2", "rep", None, None),
-    _doc("private", "rep1", "private"),             # owner, managers above, admin
-    _doc("team", "rep1", "team"),                   # + the owner's team
-    _doc("org", "rep3", "org"),                     # everyone in the org
-    _doc("to-user", "rep3", "private", "rep1"),     # + rep1, not rep1's manager
+    _doc("private", "rep1", "private"),  # owner, managers above, admin
+    _doc("team", "rep1", "team"),  # + the owner's team
+    _doc("org", "rep3", "org"),  # everyone in the org
+    _doc("to-user", "rep3", "private", "rep1"),  # + rep1, not rep1's manager
     _doc("to-team", "rep3", "private", "team:t1"),  # + team t1
-    _doc("teamless", "solo1", "team"),              # no team: only owner and admin
+    _doc("teamless", "solo1", "team"),  # no team: only owner and admin
     # Another org with a colliding user id and a document everyone there may see.
     {"type": "team", "org": "p", "id": "t1", "name": "Other"},
     _user("rep1", "admin", "t1", None, org="p"),
@@ -264,14 +296,14 @@ ALL_O = {"private", "team", "org", "to-user", "to-team", "teamless"}
 @pytest.mark.parametrize(
     ("user_id", "expected"),
     [
-        ("admin", ALL_O),                                                  # admin
-        ("vp", {"private", "team", "org", "to-user", "to-team"}),          # manager, any depth
-        ("mgr", {"private", "team", "org", "to-team"}),                    # manager; team share
-        ("rep1", {"private", "team", "org", "to-user", "to-team"}),        # owner; user share
-        ("rep2", {"team", "org", "to-team"}),                              # team visibility
-        ("rep3", {"org", "to-user", "to-team"}),                           # owner; org
-        ("solo1", {"org", "teamless"}),                                    # owner
-        ("solo2", {"org"}),                                                # None is no team
+        ("admin", ALL_O),  # admin
+        ("vp", {"private", "team", "org", "to-user", "to-team"}),  # manager, any depth
+        ("mgr", {"private", "team", "org", "to-team"}),  # manager; team share
+        ("rep1", {"private", "team", "org", "to-user", "to-team"}),  # owner; user share
+        ("rep2", {"team", "org", "to-team"}),  # team visibility
+        ("rep3", {"org", "to-user", "to-team"}),  # owner; org
+        ("solo1", {"org", "teamless"}),  # owner
+        ("solo2", {"org"}),  # None is no team
     ],
 )
 def test_oracle_applies_each_rule(user_id: str, expected: set[str]) -> None:
@@ -301,17 +333,20 @@ def test_oracle_rejects_unknown_or_ambiguous_users(
 
 def test_oracle_applies_updates_and_tombstones_in_order() -> None:
     later = [
-        _doc("private", "rep1", "org"),                                # now org-wide
+        _doc("private", "rep1", "org"),  # now org-wide
         {"type": "email", "org": "o", "id": "team", "deleted": True},  # gone
-        _user("rep2", "rep", "t2", "rep3"),                            # moved team
+        _user("rep2", "rep", "t2", "rep3"),  # moved team
     ]
     assert visible_document_ids(TINY + later, "rep2", org="o") == {"private", "org"}
     assert "team" not in visible_document_ids(TINY + later, "admin", org="o")
 
 
 def test_oracle_survives_a_cyclic_manager_chain() -> None:
-    records = [_user("a", "manager", None, "b"), _user("b", "manager", None, "a"),
-               _doc("d", "a", "private")]
+    records = [
+        _user("a", "manager", None, "b"),
+        _user("b", "manager", None, "a"),
+        _doc("d", "a", "private"),
+    ]
     assert visible_document_ids(records, "b") == {"d"}
 
 

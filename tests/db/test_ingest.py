@@ -219,3 +219,44 @@ def test_reindex_reembeds_every_chunk_with_the_new_model(copilot) -> None:  # ty
         models = conn.execute("SELECT DISTINCT model_id FROM chunks").fetchall()
     assert models == [(copilot.embedder.model_id,)]
     assert copilot.indexer(progress=False).ingest_dicts(crm_small.records()).embedded == 0
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"kinds": ("call",)}, {"ok-call"}),
+        ({"kinds": ("email", "ticket")}, set(crm_small.ACME_DOCS)),
+        ({"account_id": "a1"}, {"d-private", "d-team", "ok-call"}),
+        ({"date_from": "2026-06-01T00:00:00+00:00"}, {"ok-call"}),
+        ({"date_to": "2026-06-01T00:00:00+00:00"}, set(crm_small.ACME_DOCS)),
+    ],
+)
+def test_filters_narrow_the_permitted_set(copilot, filters: dict, expected: set[str]) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from retrieval.models import SearchFilters
+
+    call = {
+        "type": "call",
+        "org": ACME,
+        "id": "ok-call",
+        "account_id": "a1",
+        "owner_id": "rep-e1",
+        "visibility": "private",
+        "occurred_at": "2026-07-01T10:00:00Z",
+        "title": "Pricing call",
+        "transcript": "Dana: The price is above budget.\nSam: I'll send a revised quote.",
+    }
+    copilot.indexer(progress=False).ingest_dicts([*crm_small.records(), call])
+    parsed = {
+        k: datetime.fromisoformat(v) if k.startswith("date") else v for k, v in filters.items()
+    }
+    hits = copilot.search(
+        org=ACME, user_id="admin", query="customer", top_k=50, filters=SearchFilters(**parsed)
+    ).hits
+    assert {h.document_id for h in hits} == expected
+    # The same filter never widens what a rep may see.
+    rep_hits = copilot.search(
+        org=ACME, user_id="rep-e2", query="customer", top_k=50, filters=SearchFilters(**parsed)
+    ).hits
+    assert {h.document_id for h in rep_hits} == expected & crm_small.EXPECTED[(ACME, "rep-e2")]

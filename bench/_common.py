@@ -118,7 +118,8 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     numeric = [all(_is_number(row[i]) for row in rows) and bool(rows) for i in range(len(headers))]
 
     def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
+        cells = zip(values, widths, numeric, strict=True)
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in cells]
         return "  ".join(parts).rstrip()
 
     out = [line(headers), line(["-" * w for w in widths])]
@@ -132,7 +133,7 @@ def _is_number(value: Any) -> bool:
 
 def _cell(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
-        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+        return f"{value:,.3f}" if abs(float(value)) < 10 else f"{value:,.1f}"
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
@@ -144,7 +145,7 @@ def _cell(value: Any) -> str:
 def _with_dbname(url: str, dbname: str) -> str:
     params = conninfo_to_dict(url)
     params["dbname"] = dbname
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def _server_url(settings: Settings) -> str:
@@ -165,6 +166,25 @@ def database_exists(server_url: str, dbname: str) -> bool:
     return row is not None
 
 
+def _drop_and_create(server_url: str, dbname: str) -> None:
+    # No WITH (FORCE): sessions someone else has open on the bench database are theirs to
+    # end, so a busy database stops the run with their list instead.
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        others = conn.execute(
+            "SELECT pid, application_name, state, left(query, 60) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (dbname,),
+        ).fetchall()
+        if others:
+            listed = "; ".join(f"pid {r[0]} {r[2]}: {r[3]!r}" for r in others)
+            raise SystemExit(
+                f"database {dbname!r} is in use by {len(others)} other session(s) ({listed}); "
+                "close them, or pass another --data-dir / COPILOT_DATABASE_URL"
+            )
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(dbname)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+
+
 @contextmanager
 def bench_database(
     settings: Settings, *, dbname: str, recreate: Callable[[str], bool]
@@ -182,11 +202,7 @@ def bench_database(
     bench_url = _with_dbname(server_url, dbname)
     fresh = not database_exists(server_url, dbname) or recreate(bench_url)
     if fresh:
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
-            )
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        _drop_and_create(server_url, dbname)
     db = open_database(settings.model_copy(update={"database_url": bench_url}))
     try:
         yield db, fresh

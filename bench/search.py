@@ -55,6 +55,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,7 @@ from bench._common import (  # noqa: E402
 )
 from copilot import sample  # noqa: E402
 from copilot.db import Database  # noqa: E402
-from copilot.indexer import IngestReport, Indexer  # noqa: E402
-from copilot.records import parse_record  # noqa: E402
+from copilot.indexer import Indexer, IngestReport  # noqa: E402
 from copilot.service import Copilot  # noqa: E402
 from copilot.settings import Settings  # noqa: E402
 from embeddings import Embedder, SentenceTransformerEmbedder  # noqa: E402
@@ -98,12 +98,14 @@ TEAMS_PER_DIRECTOR = 5
 VISIBILITY_WEIGHTS = {"private": 60, "team": 37, "org": 2}
 SHARED_FRACTION = 0.03
 MANAGER_OWNED_FRACTION = 0.10
-CHUNKS_PER_DOC_GUESS = 1.15  # sample documents make ~1.2 chunks each at 200 tokens
+CHUNKS_PER_DOC_GUESS = 1.1  # sample documents make ~1.1 chunks each at 200 tokens
 MAX_DOCS_PER_INGEST = 4096
 REAL_DOCS_PER_INGEST = 128
 SWEEP_SIZES = (1_000, 2_500, 5_000, 10_000, 20_000, 40_000, 100_000)
 TOP_K = 10
 WARMUP_QUERIES = 5
+EF_SEARCH_SWEEP = (40, 100, 200, 400, 800)
+EF_SEARCH_ROLES = ("director", "admin")
 NAIVE_EF_SEARCH = 40
 JSON_PATH = OUT_DIR / "search.json"
 
@@ -159,9 +161,13 @@ class RecordingEmbedder:
 
     def __init__(self, real: Embedder) -> None:
         self.real = real
-        self.texts: list[str] = []
+        self.batches: list[list[str]] = []
         self.vectors: list[np.ndarray] = []
         self.watch = Stopwatch()
+
+    @property
+    def texts(self) -> list[str]:
+        return [t for batch in self.batches for t in batch]
 
     @property
     def dim(self) -> int:
@@ -181,7 +187,7 @@ class RecordingEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         with self.watch:
             vectors = self.real.embed_documents(texts)
-        self.texts.extend(texts)
+        self.batches.append(list(texts))
         self.vectors.append(vectors)
         return vectors
 
@@ -348,11 +354,12 @@ class BenchCorpus:
         self.chart = chart
         self.seed = seed
         self.rng = random.Random(seed)
-        self.docs_per_org = max(50, min(sample._MAX_DOCS_PER_ORG, math.ceil(docs_expected / 2)))
+        self.docs_expected = docs_expected
         self.pending_docs: list[dict[str, Any]] = []
         self.pending_entities: list[dict[str, Any]] = []
         self.questions: list[str] = []
         self.generated = 0
+        self.docs_generated = 0
         self.visibility: Counter[str] = Counter()
         self.shared = 0
 
@@ -369,8 +376,12 @@ class BenchCorpus:
 
     def _generate(self) -> None:
         gen_seed = self.seed + self.generated
-        crm = sample.generate(gen_seed, docs_per_org=self.docs_per_org)
+        # Two orgs per call; later calls only make what the estimate still lacks.
+        wanted = self.docs_expected - self.docs_generated
+        docs_per_org = max(500, min(sample._MAX_DOCS_PER_ORG, math.ceil(wanted / 2)))
+        crm = sample.generate(gen_seed, docs_per_org=docs_per_org)
         self.generated += 1
+        self.docs_generated += 2 * docs_per_org
         prefix = f"bench-s{gen_seed}-"
         self.questions.extend(q.text for q in crm.questions)
         owner_of: dict[str, str] = {}
@@ -478,10 +489,14 @@ def index_real_chunks(
     texts = recorder.texts
     pool = np.concatenate(recorder.vectors)
     print(
-        f"embedding the same {len(texts):,} chunk texts with embed_documents alone ...", flush=True
+        f"embedding the same {len(texts):,} chunk texts with embed_documents alone, in one "
+        f"call and in the pipeline's {len(recorder.batches)} calls ...",
+        flush=True,
     )
     raw_vectors, raw_ms = timed_ms(lambda: embedder.embed_documents(texts))
     raw_s = raw_ms / 1000
+    _, same_batches_ms = timed_ms(lambda: [embedder.embed_documents(b) for b in recorder.batches])
+    same_batches_s = same_batches_ms / 1000
     stats = {
         "documents": docs,
         "chunks": chunks,
@@ -492,6 +507,10 @@ def index_real_chunks(
         "raw_s": raw_s,
         "raw_chunks_per_s": len(texts) / raw_s,
         "pipeline_over_raw": (chunks / pipeline_s) / (len(texts) / raw_s),
+        "embed_calls_in_pipeline": len(recorder.batches),
+        "raw_same_batches_s": same_batches_s,
+        "raw_same_batches_chunks_per_s": len(texts) / same_batches_s,
+        "pipeline_over_raw_same_batches": (chunks / pipeline_s) / (len(texts) / same_batches_s),
         "mean_text_tokens": float(np.mean([embedder.count_tokens(t) for t in texts])),
         "raw_vs_pipeline_max_abs_diff": float(np.max(np.abs(raw_vectors - pool))),
         "batch_size": settings.embedding_batch_size,
@@ -657,7 +676,7 @@ def embed_queries(
     embedder.embed_query("warm-up query")
     vectors, samples = {}, []
     for t in texts:
-        v, ms = timed_ms(lambda t=t: embedder.embed_query(t))
+        v, ms = timed_ms(partial(embedder.embed_query, t))
         vectors[t] = v
         samples.append(ms)
     return vectors, samples
@@ -757,8 +776,10 @@ def measure_role(
     vectors: dict[str, np.ndarray],
     retriever: Retriever,
     hybrid: Retriever,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[list[tuple[str, int]]]]:
+    """Recall and latency of one caller; also returns the exact top 10 of every query."""
     none = SearchFilters()
+    keyword_limit = max(TOP_K * hybrid.candidates, 20)  # what Retriever.search asks for
     with db.connection() as conn:
         acl = Copilot.principals(conn, org=ORG, user_id=role.user_id)
         exact_n = permitted_count(conn, acl)
@@ -781,13 +802,18 @@ def measure_role(
     def peer(q: np.ndarray) -> Callable[[Connection[Any], frozenset[str]], Any]:
         return lambda conn, acl: naive_search(conn, acl, q, limit=TOP_K)
 
+    def keyword(text: str) -> Callable[[Connection[Any], frozenset[str]], Any]:
+        return lambda conn, acl: store.keyword_search(
+            conn, org=ORG, acl=acl, query=text, filters=none, limit=keyword_limit
+        )
+
     truth, exact_ms = [], []
     for t in texts:
         hits, ms = in_transaction(db, role.user_id, exact(vectors[t]))
         truth.append(keys(hits))
         exact_ms.append(ms)
     for t in texts[:WARMUP_QUERIES]:
-        for fn in (planner(vectors[t]), full(t), peer(vectors[t])):
+        for fn in (planner(vectors[t]), full(t), keyword(t), peer(vectors[t])):
             in_transaction(db, role.user_id, fn)
 
     ours_ms, ours_recall, strategies, ours_short = [], [], Counter[str](), 0
@@ -798,6 +824,7 @@ def measure_role(
         strategies[strategy] += 1
         ours_short += len(hits) < min(TOP_K, len(want))
     full_ms = [in_transaction(db, role.user_id, full(t))[1] for t in texts]
+    keyword_ms = [in_transaction(db, role.user_id, keyword(t))[1] for t in texts]
     naive_ms, naive_recall, naive_short = [], [], 0
     for t, want in zip(texts, truth, strict=True):
         got, ms = in_transaction(db, role.user_id, peer(vectors[t]))
@@ -806,7 +833,7 @@ def measure_role(
         naive_short += len(got) < min(TOP_K, len(want))
 
     ours, naive_lat = latency(ours_ms), latency(naive_ms)
-    return {
+    row = {
         "role": role.name,
         "user_id": role.user_id,
         "principals": len(acl),
@@ -818,6 +845,8 @@ def measure_role(
         "short_pages": ours_short,
         "latency_vector_ms": ours.as_dict(),
         "latency_hybrid_ms": latency(full_ms).as_dict(),
+        "latency_keyword_ms": latency(keyword_ms).as_dict(),
+        "keyword_limit": keyword_limit,
         "latency_exact_ms": latency(exact_ms).as_dict(),
         "naive": {
             "plan": naive,
@@ -831,6 +860,52 @@ def measure_role(
         "ours_over_naive_p50": ours.p50_ms / naive_lat.p50_ms,
         "ours_over_naive_p95": ours.p95_ms / naive_lat.p95_ms,
     }
+    return row, truth
+
+
+def measure_ef_search(
+    db: Database,
+    role: Role,
+    texts: Sequence[str],
+    vectors: dict[str, np.ndarray],
+    truth: Sequence[Sequence[tuple[str, int]]],
+    settings: Settings,
+) -> list[dict[str, Any]]:
+    """HNSW recall and latency of one caller as ``hnsw.ef_search`` grows."""
+    none = SearchFilters()
+    out = []
+    for ef in EF_SEARCH_SWEEP:
+
+        def hnsw(q: np.ndarray, ef: int = ef) -> Callable[[Connection[Any], frozenset[str]], Any]:
+            return lambda conn, acl: store.vector_search_hnsw(
+                conn,
+                org=ORG,
+                acl=acl,
+                query_embedding=q,
+                filters=none,
+                limit=TOP_K,
+                ef_search=ef,
+                max_scan_tuples=settings.hnsw_max_scan_tuples,
+            )
+
+        for t in texts[:WARMUP_QUERIES]:
+            in_transaction(db, role.user_id, hnsw(vectors[t]))
+        samples, recalls, short = [], [], 0
+        for t, want in zip(texts, truth, strict=True):
+            hits, ms = in_transaction(db, role.user_id, hnsw(vectors[t]))
+            samples.append(ms)
+            recalls.append(recall_at(keys(hits), want))
+            short += len(hits) < min(TOP_K, len(want))
+        out.append(
+            {
+                "role": role.name,
+                "ef_search": ef,
+                "latency_ms": latency(samples).as_dict(),
+                "recall_at_10": {"mean": float(np.mean(recalls)), "min": float(np.min(recalls))},
+                "short_pages": short,
+            }
+        )
+    return out
 
 
 # =========================================================================== threshold sweep
@@ -898,9 +973,9 @@ def measure_sweep(
             hnsw(vectors[t])
         exact_ms, hnsw_ms, recalls, short = [], [], [], 0
         for t in texts:
-            truth, ms = timed_ms(lambda t=t: exact(vectors[t]))
+            truth, ms = timed_ms(partial(exact, vectors[t]))
             exact_ms.append(ms)
-            got, ms = timed_ms(lambda t=t: hnsw(vectors[t]))
+            got, ms = timed_ms(partial(hnsw, vectors[t]))
             hnsw_ms.append(ms)
             recalls.append(recall_at(keys(got), keys(truth)))
             short += len(got) < min(TOP_K, len(truth))
@@ -1011,16 +1086,24 @@ def print_indexing(real: dict[str, Any]) -> None:
                     real["texts_embedded"] / real["embed_inside_pipeline_s"],
                 ],
                 [
-                    "embed_documents alone, same texts (one call)",
+                    "embed_documents alone, same texts, one call",
                     real["texts_embedded"],
                     real["raw_s"],
                     real["raw_chunks_per_s"],
+                ],
+                [
+                    f"embed_documents alone, same {real['embed_calls_in_pipeline']} calls "
+                    "as the pipeline",
+                    real["texts_embedded"],
+                    real["raw_same_batches_s"],
+                    real["raw_same_batches_chunks_per_s"],
                 ],
             ],
         )
     )
     print(
-        f"pipeline / raw throughput: {real['pipeline_over_raw']:.3f}   "
+        f"pipeline / raw throughput: {real['pipeline_over_raw']:.3f} (one call), "
+        f"{real['pipeline_over_raw_same_batches']:.3f} (same calls)   "
         f"mean tokens per embedded text: {real['mean_text_tokens']:.0f}   "
         f"batch size: {real['batch_size']}   "
         f"max |raw - pipeline| vector diff: {real['raw_vs_pipeline_max_abs_diff']:.2e}"
@@ -1127,6 +1210,8 @@ def print_roles(
                 "p95",
                 "hybrid p50",
                 "p95",
+                "keyword p50",
+                "p95",
                 "exact p50",
                 "p95",
             ],
@@ -1139,6 +1224,8 @@ def print_roles(
                     r["latency_vector_ms"]["p95_ms"],
                     r["latency_hybrid_ms"]["p50_ms"],
                     r["latency_hybrid_ms"]["p95_ms"],
+                    r["latency_keyword_ms"]["p50_ms"],
+                    r["latency_keyword_ms"]["p95_ms"],
                     r["latency_exact_ms"]["p50_ms"],
                     r["latency_exact_ms"]["p95_ms"],
                 ]
@@ -1148,8 +1235,10 @@ def print_roles(
     )
     print(
         "ms. vector = Retriever.vector_search (planner); hybrid = Retriever.search(top_k=10), "
-        "vector + keyword + fusion, query embedding excluded; exact = "
-        "store.vector_search_exact (the ground truth)."
+        "vector + keyword + fusion, query embedding excluded; keyword = store.keyword_search "
+        f"alone (limit {rows[0]['keyword_limit']}, as the hybrid asks); exact = "
+        "store.vector_search_exact (the ground truth). All include the transaction and "
+        "Copilot.principals."
     )
     print(
         f"query embedding alone (embed_query, {query_lat['n']} queries): "
@@ -1207,6 +1296,31 @@ def print_targets(rows: Sequence[dict[str, Any]]) -> list[str]:
         )
     print("\n".join(verdicts))
     return verdicts
+
+
+def print_ef_search(rows: Sequence[dict[str, Any]], settings: Settings) -> None:
+    section("HNSW ef_search sensitivity (store.vector_search_hnsw, iterative scan relaxed_order)")
+    print(
+        f"same queries and exact truth as above; max_scan_tuples="
+        f"{settings.hnsw_max_scan_tuples:,}; the planner uses ef_search={settings.hnsw_ef_search}"
+    )
+    print(
+        format_table(
+            ["role", "ef_search", "recall@10 mean", "min", "short pages", "p50 ms", "p95 ms"],
+            [
+                [
+                    r["role"],
+                    r["ef_search"],
+                    r["recall_at_10"]["mean"],
+                    r["recall_at_10"]["min"],
+                    r["short_pages"],
+                    r["latency_ms"]["p50_ms"],
+                    r["latency_ms"]["p95_ms"],
+                ]
+                for r in rows
+            ],
+        )
+    )
 
 
 def print_sweep(rows: Sequence[dict[str, Any]], settings: Settings) -> dict[str, str]:
@@ -1354,14 +1468,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             ef_search=settings.hnsw_ef_search,
             max_scan_tuples=settings.hnsw_max_scan_tuples,
         )
-        rows = []
+        rows, truths = [], {}
         for role in tqdm(roles(org_chart()), desc="roles", unit="role", **_bar_opts()):
-            row = measure_role(db, role, texts, vectors, retriever, hybrid)
+            row, truths[role.name] = measure_role(db, role, texts, vectors, retriever, hybrid)
             row["corpus_chunks"] = facts["chunks"]
             rows.append(row)
         results.update(queries=texts, query_embedding_ms=query_lat, roles=rows)
         print_roles(rows, query_lat, settings)
         results["targets"] = print_targets(rows)
+        write_json(results)
+
+        ef_rows = [
+            r
+            for role in roles(org_chart())
+            if role.name in EF_SEARCH_ROLES
+            for r in measure_ef_search(db, role, texts, vectors, truths[role.name], settings)
+        ]
+        results["ef_search_sweep"] = ef_rows
+        print_ef_search(ef_rows, settings)
         write_json(results)
 
         sweep = measure_sweep(db, texts, vectors, settings, seed=args.seed)

@@ -36,28 +36,39 @@ class SearchResult:
     permitted_estimate: int
 
 
-def fuse_rrf(rankings: Sequence[Sequence[ScoredChunk]], *, k: int = 60) -> list[ScoredChunk]:
-    """Reciprocal-rank fusion: score = sum over rankings of 1 / (k + rank).
+def fuse_rrf(
+    rankings: Sequence[Sequence[ScoredChunk]],
+    *,
+    k: int = 60,
+    weights: Sequence[float] | None = None,
+) -> list[ScoredChunk]:
+    """Weighted reciprocal-rank fusion: score = sum of weight / (k + rank).
+
+    The first ranking is taken as the vector one and the second as the keyword one for
+    the ``vector_rank`` / ``keyword_rank`` of each hit.
 
     Example:
         >>> fuse_rrf([[], []])
         []
     """
+    weights = weights or [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
     fused: dict[tuple[str, int], ScoredChunk] = {}
     scores: dict[tuple[str, int], float] = {}
-    ranks: dict[tuple[str, int], dict[str, int]] = {}
-    for which, ranking in enumerate(rankings):
+    ranks: dict[tuple[str, int], dict[int, int]] = {}
+    for which, (ranking, weight) in enumerate(zip(rankings, weights, strict=True)):
         for rank, hit in enumerate(ranking, start=1):
             key = (hit.document_id, hit.ord)
             fused.setdefault(key, hit)
-            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
-            ranks.setdefault(key, {})[str(which)] = rank
+            scores[key] = scores.get(key, 0.0) + weight / (k + rank)
+            ranks.setdefault(key, {})[which] = rank
     out = [
         replace(
             fused[key],
             score=scores[key],
-            vector_rank=ranks[key].get("0"),
-            keyword_rank=ranks[key].get("1"),
+            vector_rank=ranks[key].get(0),
+            keyword_rank=ranks[key].get(1),
         )
         for key in fused
     ]
@@ -93,11 +104,12 @@ class Retriever:
         self,
         embedder: Embedder,
         *,
-        exact_max_chunks: int = 20_000,
-        ef_search: int = 100,
+        exact_max_chunks: int = 15_000,
+        ef_search: int = 200,
         max_scan_tuples: int = 40_000,
         candidates: int = 4,
         rrf_k: int = 60,
+        keyword_weight: float = 1.5,
     ) -> None:
         if exact_max_chunks < 0:
             raise ValueError(f"exact_max_chunks must be >= 0, got {exact_max_chunks}")
@@ -107,6 +119,7 @@ class Retriever:
         self.max_scan_tuples = max_scan_tuples
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.keyword_weight = keyword_weight
 
     def plan(
         self, conn: Connection[Any], *, org: str, acl: frozenset[str], filters: SearchFilters
@@ -181,9 +194,10 @@ class Retriever:
         keyword_hits = store.keyword_search(
             conn, org=org, acl=acl, query=query, filters=filters, limit=limit
         )
-        # A third ranking of the chunks that contain every query term lets an exact
-        # identifier (ticket number, product code, name) outrank merely similar text.
-        every_term = [h for h in keyword_hits if h.extra.get("all_terms")]
-        fused = fuse_rrf([vector_hits, keyword_hits, every_term], k=self.rrf_k)
+        # Keyword hits contain every query term, so they weigh more: an exact ticket
+        # number or name outranks text that is merely similar.
+        fused = fuse_rrf(
+            [vector_hits, keyword_hits], k=self.rrf_k, weights=(1.0, self.keyword_weight)
+        )
         hits = group_by_document(fused, per_document=per_document)[:top_k]
         return SearchResult(hits=tuple(hits), strategy=strategy, permitted_estimate=estimate)

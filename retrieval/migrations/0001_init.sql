@@ -100,14 +100,18 @@ CREATE TABLE chunks (
     -- re-stamped in place when sharing changes, never by re-embedding.
     access       text[] NOT NULL,
     model_id     text NOT NULL,
-    embedding    vector(384) NOT NULL,
+    -- halfvec: half the bytes of vector for the same ranking at this precision, so exact
+    -- scans touch half the pages and the HNSW index is ~40% smaller (measured in bench/).
+    embedding    halfvec(384) NOT NULL,
     tsv          tsvector NOT NULL,
     PRIMARY KEY (org, document_id, ord),
     FOREIGN KEY (org, document_id) REFERENCES documents (org, id) ON DELETE CASCADE
 );
 CREATE INDEX chunks_access_idx ON chunks USING gin (access);
 CREATE INDEX chunks_tsv_idx ON chunks USING gin (tsv);
-CREATE INDEX chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops)
+-- Keep vectors inline: out-of-line (TOASTed) vectors made exact scans ~3.5x slower.
+ALTER TABLE chunks ALTER COLUMN embedding SET STORAGE PLAIN;
+CREATE INDEX chunks_embedding_hnsw ON chunks USING hnsw (embedding halfvec_cosine_ops)
     WITH (m = 16, ef_construction = 64);
 
 -- How many chunks each principal can reach, per org. The search planner sums these to

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from copilot.errors import NotFound, UnknownUser
@@ -76,13 +75,13 @@ def test_manager_chain_change_applies_at_once_without_reembedding(loaded) -> Non
     assert "d-private" in visible(loaded, ACME, "vp")  # still above, two levels up
 
 
-def _embeddings(cp, doc_id: str) -> list[bytes]:  # type: ignore[no-untyped-def]
+def _embeddings(cp, doc_id: str) -> list[str]:  # type: ignore[no-untyped-def]
     with cp.db.connection() as conn:
         rows = conn.execute(
             "SELECT embedding FROM chunks WHERE org = %s AND document_id = %s ORDER BY ord",
             (ACME, doc_id),
         ).fetchall()
-    return [np.asarray(r[0]).tobytes() for r in rows]
+    return [r[0].to_text() for r in rows]
 
 
 def test_owner_team_change_restamps_without_reembedding(loaded) -> None:  # type: ignore[no-untyped-def]

@@ -492,28 +492,15 @@ def vector_search_exact(
     to the permitted set. Only keys and distances are sorted; text and titles are
     fetched for the winners alone.
     """
-    frag, params = compile_filters(filters)
-    query = sql.SQL(
-        "WITH nearest AS MATERIALIZED ("
-        "  SELECT c.org, c.document_id, c.ord, c.embedding <=> %(q)s AS distance FROM chunks c"
-        "  WHERE c.org = %(org)s AND c.access && %(acl)s {frag}"
-        "  ORDER BY (c.embedding <=> %(q)s) + 0, c.document_id, c.ord LIMIT %(limit)s)"
-        " SELECT {cols}, 1 - n.distance FROM nearest n"
-        " JOIN chunks c ON c.org = n.org AND c.document_id = n.document_id AND c.ord = n.ord"
-        " JOIN documents d ON d.org = c.org AND d.id = c.document_id"
-        " ORDER BY n.distance, c.document_id, c.ord"
-    ).format(cols=_HIT_COLUMNS, frag=frag)
-    rows = conn.execute(
-        query,
-        {
-            **params,
-            "org": org,
-            "acl": _require_acl(acl),
-            "limit": limit,
-            "q": _halfvec(query_embedding),
-        },
-    ).fetchall()
-    return _hits(rows)
+    return _nearest(
+        conn,
+        org=org,
+        acl=acl,
+        query_embedding=query_embedding,
+        filters=filters,
+        limit=limit,
+        order=sql.SQL("(c.embedding <=> %(q)s) + 0, c.document_id, c.ord"),
+    )
 
 
 def vector_search_hnsw(
@@ -535,20 +522,42 @@ def vector_search_hnsw(
     Fewer than ``limit`` rows back means the scan gave up: the caller falls back to
     :func:`vector_search_exact`.
     """
-    frag, params = compile_filters(filters)
     conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef_search),))
     conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
     conn.execute("SELECT set_config('hnsw.max_scan_tuples', %s, true)", (str(max_scan_tuples),))
+    return _nearest(
+        conn,
+        org=org,
+        acl=acl,
+        query_embedding=query_embedding,
+        filters=filters,
+        limit=limit,
+        order=sql.SQL("c.embedding <=> %(q)s"),
+    )
+
+
+def _nearest(
+    conn: Connection[Any],
+    *,
+    org: str,
+    acl: frozenset[str],
+    query_embedding: Any,
+    filters: SearchFilters,
+    limit: int,
+    order: sql.Composable,
+) -> list[ScoredChunk]:
+    # Only keys and distances are ranked; text and titles are joined for the winners.
+    frag, params = compile_filters(filters)
     query = sql.SQL(
         "WITH nearest AS MATERIALIZED ("
         "  SELECT c.org, c.document_id, c.ord, c.embedding <=> %(q)s AS distance FROM chunks c"
         "  WHERE c.org = %(org)s AND c.access && %(acl)s {frag}"
-        "  ORDER BY c.embedding <=> %(q)s LIMIT %(limit)s)"
+        "  ORDER BY {order} LIMIT %(limit)s)"
         " SELECT {cols}, 1 - n.distance FROM nearest n"
         " JOIN chunks c ON c.org = n.org AND c.document_id = n.document_id AND c.ord = n.ord"
         " JOIN documents d ON d.org = c.org AND d.id = c.document_id"
         " ORDER BY n.distance, c.document_id, c.ord"
-    ).format(cols=_HIT_COLUMNS, frag=frag)
+    ).format(cols=_HIT_COLUMNS, frag=frag, order=order)
     rows = conn.execute(
         query,
         {

@@ -156,7 +156,7 @@ def read_inputs(
             raise IngestError(f"input path {str(p)!r} does not exist")
     for f in files:
         suffix = f.suffix.lower()
-        if suffix in (".jsonl", ".ndjson", ".json"):
+        if suffix in (".jsonl", ".ndjson"):
             yield from _read_jsonl(f)
         elif suffix in (".eml", ".mbox") or f.name == "mbox":
             if mail_context is None:
@@ -174,7 +174,7 @@ def read_inputs(
             except mail.MailError as err:
                 yield SourcedRecord(str(f), 1, None, str(err))
         else:
-            log.info("skipping %s: not .jsonl, .eml or .mbox", f)
+            log.warning("skipping %s: not .jsonl, .ndjson, .eml or .mbox", f)
 
 
 # --------------------------------------------------------------------------- documents

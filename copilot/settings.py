@@ -34,8 +34,8 @@ class Settings(BaseSettings):
     chunk_max_tokens: int = Field(default=200, ge=16, le=8192)
     chunk_overlap_tokens: int = Field(default=32, ge=0, le=1024)
     #: Up to this many permitted chunks, search ranks them exactly instead of using HNSW.
-    exact_search_max_chunks: int = Field(default=15_000, ge=0)
-    hnsw_ef_search: int = Field(default=200, ge=10, le=1000)
+    exact_search_max_chunks: int = Field(default=10_000, ge=0)
+    hnsw_ef_search: int = Field(default=400, ge=10, le=1000)
     hnsw_max_scan_tuples: int = Field(default=40_000, ge=100)
     pool_max_size: int = Field(default=8, ge=1, le=256)
 

@@ -22,8 +22,15 @@ log = logging.getLogger(__name__)
 
 
 def configure_connection(conn: psycopg.Connection[Any]) -> None:
-    """Per-connection setup: pgvector types. Used as the pool's ``configure`` hook."""
+    """Per-connection setup, used as the pool's ``configure`` hook.
+
+    Registers pgvector types and turns off psycopg's automatic server-side prepare:
+    after five runs a prepared statement may switch to a generic plan, which for the
+    keyword query with a long access list was 100x slower (255 ms vs 2.5 ms p50 for a
+    VP at 100k chunks, bench/search.py). Search queries are cheap to plan.
+    """
     register_vector(conn)
+    conn.prepare_threshold = None
 
 
 def _embedded_url(settings: Settings) -> str:

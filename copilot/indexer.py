@@ -45,7 +45,7 @@ from retrieval.chunking import Span, chunk_document, render_call_transcript, ren
 from retrieval.errors import SchemaMismatchError
 from retrieval.models import ChunkRow, DocumentAccess, DocumentRow
 
-__all__ = ["IngestReport", "Indexer", "RecordIssue", "SourcedRecord", "read_inputs"]
+__all__ = ["IngestReport", "Indexer", "RecordIssue", "SourcedRecord", "read_inputs", "read_jsonl"]
 
 log = logging.getLogger(__name__)
 
@@ -116,27 +116,30 @@ class IngestReport:
 # --------------------------------------------------------------------------- reading
 
 
+def read_jsonl(lines: Iterable[bytes], *, source: str) -> Iterator[SourcedRecord]:
+    """Decode JSON Lines; a bad line becomes a :class:`SourcedRecord` carrying its error."""
+    for n, raw_line in enumerate(lines, start=1):
+        if not raw_line.strip():
+            continue
+        try:
+            text = raw_line.decode("utf-8")
+        except UnicodeDecodeError as err:
+            yield SourcedRecord(source, n, None, f"not valid UTF-8 at byte {err.start}")
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as err:
+            yield SourcedRecord(source, n, None, f"bad JSON: {err.msg} at column {err.colno}")
+            continue
+        if not isinstance(value, dict):
+            yield SourcedRecord(source, n, None, "expected a JSON object")
+            continue
+        yield SourcedRecord(source, n, value)
+
+
 def _read_jsonl(path: Path) -> Iterator[SourcedRecord]:
     with path.open("rb") as fh:
-        for n, raw_line in enumerate(fh, start=1):
-            if not raw_line.strip():
-                continue
-            try:
-                text = raw_line.decode("utf-8")
-            except UnicodeDecodeError as err:
-                yield SourcedRecord(str(path), n, None, f"not valid UTF-8 at byte {err.start}")
-                continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as err:
-                yield SourcedRecord(
-                    str(path), n, None, f"bad JSON: {err.msg} at column {err.colno}"
-                )
-                continue
-            if not isinstance(value, dict):
-                yield SourcedRecord(str(path), n, None, "expected a JSON object")
-                continue
-            yield SourcedRecord(str(path), n, value)
+        yield from read_jsonl(fh, source=str(path))
 
 
 def read_inputs(

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import Connection
 
 from copilot.db import Database, open_database
-from copilot.errors import NotFound, UnknownUser
-from copilot.indexer import Indexer
+from copilot.errors import DatabaseUnavailable, NotFound, UnknownUser
+from copilot.indexer import Indexer, IngestReport, SourcedRecord
 from copilot.settings import Settings
 from embeddings import Embedder, SentenceTransformerEmbedder
 from retrieval import store
 from retrieval.acl import principals_for_user
-from retrieval.models import SearchFilters, StoredDocument
+from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import Retriever, SearchResult
 
-__all__ = ["Copilot"]
+__all__ = ["Copilot", "SearchPage"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of ranked permitted results and whether another page exists."""
+
+    hits: tuple[ScoredChunk, ...]
+    offset: int
+    has_more: bool
+    strategy: str
 
 
 class Copilot:
@@ -77,6 +90,27 @@ class Copilot:
             user_id=user.id, role=user.role, team_id=user.team_id, reports=reports
         )
 
+    @contextmanager
+    def as_caller(self, *, org: str, user_id: str) -> Iterator[tuple[Any, frozenset[str]]]:
+        """A service-role transaction bound to one user: ``(conn, acl)``.
+
+        The user's principals are read inside it, then row-level security is scoped to
+        them, so every query in the block is filtered twice: by its own access
+        predicate and by the database's policies.
+
+        Raises:
+            UnknownUser: ``user_id`` is not a user of ``org``.
+        """
+        with self.db.caller() as conn:
+            acl = self.principals(conn, org=org, user_id=user_id)
+            store.scope_to_caller(conn, org=org, acl=acl)
+            yield conn, acl
+
+    def check_user(self, *, org: str, user_id: str) -> None:
+        """Raise :class:`UnknownUser` unless the user exists in the org."""
+        with self.db.caller() as conn:
+            self.principals(conn, org=org, user_id=user_id)
+
     def search(
         self,
         *,
@@ -86,19 +120,91 @@ class Copilot:
         top_k: int = 10,
         filters: SearchFilters | None = None,
     ) -> SearchResult:
-        with self.db.connection() as conn:
-            acl = self.principals(conn, org=org, user_id=user_id)
+        with self.as_caller(org=org, user_id=user_id) as (conn, acl):
             return self.retriever.search(
                 conn, org=org, acl=acl, query=query, top_k=top_k, filters=filters
             )
 
+    def search_page(
+        self,
+        *,
+        org: str,
+        user_id: str,
+        query: str,
+        page_size: int,
+        offset: int = 0,
+        filters: SearchFilters | None = None,
+    ) -> SearchPage:
+        """Results ``offset .. offset + page_size`` of the ranking, plus one to look ahead.
+
+        Pages are cut from one ranking recomputed per request, so a page is consistent
+        with the index at the time it is served. ``has_more`` is decided only by
+        permitted rows.
+        """
+        result = self.search(
+            org=org, user_id=user_id, query=query, top_k=offset + page_size + 1, filters=filters
+        )
+        page = result.hits[offset : offset + page_size]
+        return SearchPage(
+            hits=page,
+            offset=offset,
+            has_more=len(result.hits) > offset + page_size,
+            strategy=result.strategy,
+        )
+
     def get_document(self, *, org: str, user_id: str, document_id: str) -> StoredDocument:
-        with self.db.connection() as conn:
-            acl = self.principals(conn, org=org, user_id=user_id)
+        with self.as_caller(org=org, user_id=user_id) as (conn, acl):
             doc = store.get_document(conn, org=org, acl=acl, id=document_id)
         if doc is None:
             raise NotFound(f"document {document_id!r} not found")
         return doc
+
+    def ingest(
+        self, items: Sequence[SourcedRecord], *, only_org: str | None, strict: bool = False
+    ) -> IngestReport:
+        """Index records sent by an ingestion client.
+
+        ``only_org`` restricts a tenant-scoped credential to its own org: records naming
+        another org are rejected with their line, like any other invalid record.
+        """
+        if only_org is not None:
+            items = [
+                SourcedRecord(
+                    i.source,
+                    i.line,
+                    None,
+                    f"org: {i.raw.get('org')!r} is not this credential's org {only_org!r}",
+                )
+                if i.raw is not None and i.raw.get("org") != only_org
+                else i
+                for i in items
+            ]
+        return self.indexer(progress=False).ingest(items, strict=strict)
+
+    def delete_document(self, *, org: str, document_id: str) -> None:
+        """Remove a document and its chunks.
+
+        Raises:
+            NotFound: No such document in ``org``.
+        """
+        with self.db.connection() as conn:
+            if not store.delete_document(conn, org=org, id=document_id):
+                raise NotFound(f"document {document_id!r} not found")
+            store.refresh_principal_counts(conn, org=org)
+
+    def check_ready(self) -> dict[str, Any]:
+        """What ``/readyz`` reports. Raises :class:`DatabaseUnavailable` if not ready."""
+        self.db.ping()
+        with self.db.connection() as conn:
+            pending = store.pending_migrations(conn)
+        if pending:
+            raise DatabaseUnavailable(f"migrations not applied: {', '.join(pending)}")
+        return {"database": "ok", "migrations": "ok", "model": self.embedder.model_id}
+
+    def index_size(self) -> dict[str, Any]:
+        """Document and chunk counts per org, and on-disk bytes (for metrics)."""
+        with self.db.connection() as conn:
+            return store.index_size(conn)
 
     def status(self) -> dict[str, Any]:
         with self.db.connection() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -40,6 +40,28 @@ class Settings(BaseSettings):
     hnsw_ef_search: int = Field(default=400, ge=10, le=1000)
     hnsw_max_scan_tuples: int = Field(default=40_000, ge=100)
     pool_max_size: int = Field(default=8, ge=1, le=256)
+    #: A login URL for the non-owner ``copilot_service`` role that user reads run as.
+    #: Unset with an external database: the owner's connection does ``SET ROLE``.
+    service_database_url: str | None = None
+
+    # --- HTTP API
+    #: Development mode: a generated local JWT secret is allowed (never in production).
+    dev: bool = False
+    #: HS256 signing secret for user tokens (>= 32 characters, not a placeholder).
+    jwt_secret: SecretStr | None = None
+    #: PEM public key file: tokens are then RS256, verified against it.
+    jwt_public_key_file: Path | None = None
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    #: Static bearer credential for ``/v1/ingest`` and deletes (a JWT with scope
+    #: ``ingest`` works too).
+    ingest_token: SecretStr | None = None
+    #: Signs pagination cursors; defaults to one derived from the JWT secret.
+    cursor_secret: SecretStr | None = None
+    #: How deep cursors may page (offset + page size), in results.
+    max_result_depth: int = Field(default=500, ge=1, le=10_000)
+    max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_ingest_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
 
     @property
     def embedded_data_dir(self) -> Path:

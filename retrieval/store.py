@@ -41,12 +41,15 @@ __all__ = [
     "get_document",
     "get_index_state",
     "get_user",
+    "index_size",
     "iter_chunks_for_embedding",
     "keyword_search",
     "permitted_chunk_estimate",
     "principal_reports",
     "refresh_principal_counts",
     "replace_chunks",
+    "scope_to_caller",
+    "SERVICE_ROLE",
     "set_document_access",
     "set_embedding_dimension",
     "set_index_state",
@@ -81,6 +84,25 @@ def _require_acl(acl: frozenset[str]) -> list[str]:
     if not acl:
         raise RetrievalError("acl must name at least one principal")
     return sorted(acl)
+
+
+# --------------------------------------------------------------------------- caller scope
+
+#: The non-owner role user-facing reads run as; row-level security binds it.
+SERVICE_ROLE = "copilot_service"
+
+
+def scope_to_caller(conn: Connection[Any], *, org: str, acl: frozenset[str]) -> None:
+    """Bind the rest of this transaction to one caller for row-level security.
+
+    The policies of ``0002_row_level_security.sql`` read these settings. They are
+    transaction-local, so a pooled connection carries nothing into the next request.
+    """
+    conn.execute(
+        "SELECT set_config('copilot.org', %s, true),"
+        " set_config('copilot.principals', %s::text[]::text, true)",
+        (org, _require_acl(acl)),
+    )
 
 
 # --------------------------------------------------------------------------- migrations
@@ -698,6 +720,23 @@ def update_chunk_embeddings(
             " WHERE org = %s AND document_id = %s AND ord = %s",
             [(_halfvec(e), model_id, o, d, n) for o, d, n, e in rows],
         )
+
+
+def index_size(conn: Connection[Any]) -> dict[str, Any]:
+    """``{"documents": {org: n}, "chunks": {org: n}, "bytes": {relation: n}}``."""
+    out: dict[str, Any] = {"documents": {}, "chunks": {}, "bytes": {}}
+    for table in ("documents", "chunks"):
+        for org, n in conn.execute(
+            sql.SQL("SELECT org, count(*) FROM {} GROUP BY org").format(sql.Identifier(table))
+        ):
+            out[table][org] = int(n)
+    for name, size in conn.execute(
+        "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c"
+        " WHERE c.relname IN ('documents', 'chunks', 'chunks_embedding_hnsw')"
+        " AND c.relnamespace = 'public'::regnamespace"
+    ):
+        out["bytes"][name] = int(size)
+    return out
 
 
 def status_counts(conn: Connection[Any]) -> dict[str, Any]:

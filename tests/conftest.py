@@ -91,11 +91,31 @@ def embedder():  # type: ignore[no-untyped-def]
     return SentenceTransformerEmbedder()
 
 
+#: Test-only credentials (long enough to pass the placeholder check).
+JWT_SECRET = "test-secret-7f3c2a9e4b1d8f6a0c5e3b7d9a2f4c6e"
+INGEST_TOKEN = "test-ingest-2b8e6f1a9c3d7e5b0a4f8c2d6e9b1a3f"
+
+
 @pytest.fixture()
 def settings(tmp_path: Path, db_url: str):  # type: ignore[no-untyped-def]
+    """Settings on the test's database; user reads log in as the service role."""
     from copilot.settings import Settings
 
-    return Settings(data_dir=tmp_path / "data", database_url=db_url)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        service_database_url=_with_user(db_url, "copilot_service"),
+        jwt_secret=JWT_SECRET,
+        ingest_token=INGEST_TOKEN,
+    )
+
+
+def _with_user(url: str, user: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params["user"] = user
+    return make_conninfo(**params)
 
 
 @pytest.fixture()

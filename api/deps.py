@@ -1,0 +1,59 @@
+"""Typed dependencies: the service, and who is calling (from the bearer token only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from copilot.auth import AuthError, Caller, IngestCaller, TokenService
+from copilot.cursors import CursorCodec
+from copilot.service import Copilot
+
+__all__ = ["CallerDep", "CopilotDep", "CursorsDep", "IngesterDep"]
+
+_bearer = HTTPBearer(auto_error=False, description="A user JWT, or an ingest credential.")
+
+
+def _copilot(request: Request) -> Copilot:
+    cp: Copilot = request.app.state.copilot
+    return cp
+
+
+def _tokens(request: Request) -> TokenService:
+    tokens: TokenService = request.app.state.tokens
+    return tokens
+
+
+def _cursors(request: Request) -> CursorCodec:
+    codec: CursorCodec = request.app.state.cursors
+    return codec
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or not credentials.credentials:
+        raise AuthError("missing bearer token (Authorization: Bearer <token>)")
+    return credentials.credentials
+
+
+def _caller(
+    tokens: Annotated[TokenService, Depends(_tokens)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    # Whether the user exists is checked inside the request's transaction, when its
+    # principals are read (UnknownUser -> 401).
+    return tokens.user(_token(credentials))
+
+
+def _ingester(
+    tokens: Annotated[TokenService, Depends(_tokens)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> IngestCaller:
+    return tokens.ingester(_token(credentials))
+
+
+CopilotDep = Annotated[Copilot, Depends(_copilot)]
+CursorsDep = Annotated[CursorCodec, Depends(_cursors)]
+CallerDep = Annotated[Caller, Depends(_caller)]
+IngesterDep = Annotated[IngestCaller, Depends(_ingester)]

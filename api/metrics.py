@@ -1,0 +1,145 @@
+"""Prometheus metrics and the request-size guard, as plain ASGI middleware."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.exceptions import HTTPException
+
+__all__ = ["BodySizeLimit", "Metrics", "RequestMetrics"]
+
+Scope = dict[str, Any]
+ASGIApp = Callable[..., Any]
+
+
+class Metrics:
+    """One app's metrics, in its own registry (so several apps in one process never clash).
+
+    Index size is reported as totals only: per-tenant counts on an unauthenticated
+    endpoint would tell one tenant about another.
+    """
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "copilot_http_requests",
+            "HTTP requests by route template, method and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "copilot_http_request_duration_seconds",
+            "HTTP request latency by route template.",
+            ["method", "route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
+        self.documents = Gauge(
+            "copilot_index_documents", "Indexed documents (all tenants).", registry=self.registry
+        )
+        self.chunks = Gauge(
+            "copilot_index_chunks", "Indexed chunks (all tenants).", registry=self.registry
+        )
+        self.bytes = Gauge(
+            "copilot_index_bytes",
+            "On-disk size of index relations.",
+            ["relation"],
+            registry=self.registry,
+        )
+
+    def render(self, index_size: dict[str, Any]) -> bytes:
+        self.documents.set(sum(index_size["documents"].values()))
+        self.chunks.set(sum(index_size["chunks"].values()))
+        for relation, size in index_size["bytes"].items():
+            self.bytes.labels(relation=relation).set(size)
+        return generate_latest(self.registry)
+
+
+class RequestMetrics:
+    """Counts and times every request under its route template (not its raw path)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_wrapper(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "")
+            self.metrics.requests.labels(method, template, str(status["code"])).inc()
+            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
+
+
+class BodySizeLimit:
+    """Refuses request bodies over a limit with 413, before the app reads them.
+
+    ``limit_for(path)`` gives the limit; a declared ``Content-Length`` is checked up front
+    and a streamed body is counted as it arrives.
+    """
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
+            return
+        seen = {"bytes": 0}
+
+        async def limited_receive() -> dict[str, Any]:
+            message: dict[str, Any] = await receive()
+            if message["type"] == "http.request":
+                seen["bytes"] += len(message.get("body", b""))
+                if seen["bytes"] > limit:
+                    # An HTTPException passes through FastAPI's body reader to the
+                    # app's error handler, which answers 413 in the usual error format.
+                    raise HTTPException(413, f"request body is larger than the {limit}-byte limit")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+async def _too_large(send: Any, limit: int) -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "code": "payload_too_large",
+                "message": f"request body is larger than the {limit}-byte limit",
+            }
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

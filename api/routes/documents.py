@@ -1,0 +1,73 @@
+"""``GET /v1/documents/{id}`` for users; ``DELETE`` for ingestion clients."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import CallerDep, CopilotDep, IngesterDep
+from api.schemas import MAX_ID_CHARS, DeleteResponse, DocumentResponse, ErrorResponse
+from copilot.errors import InvalidRequest
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+DocumentId = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS)]
+
+
+@router.get(
+    "/{document_id}",
+    response_model=DocumentResponse,
+    responses={404: {"model": ErrorResponse, "description": "Missing or not visible."}},
+)
+def get_document(document_id: DocumentId, caller: CallerDep, cp: CopilotDep) -> DocumentResponse:
+    """One email, call or ticket, if the caller may see it.
+
+    A document that exists but is not visible answers exactly like a missing one.
+    """
+    doc = cp.get_document(org=caller.org, user_id=caller.user_id, document_id=document_id)
+    return DocumentResponse(
+        id=doc.id,
+        kind=doc.kind,  # type: ignore[arg-type]
+        title=doc.title,
+        content=doc.content,
+        account_id=doc.account_id,
+        contact_id=doc.contact_id,
+        deal_id=doc.deal_id,
+        owner_id=doc.owner_id,
+        visibility=doc.visibility,  # type: ignore[arg-type]
+        occurred_at=doc.occurred_at,
+        fields=doc.fields,
+        attributes=doc.attributes,
+    )
+
+
+@router.delete(
+    "/{document_id}",
+    response_model=DeleteResponse,
+    responses={404: {"model": ErrorResponse}},
+)
+def delete_document(
+    document_id: DocumentId,
+    ingester: IngesterDep,
+    cp: CopilotDep,
+    org: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_ID_CHARS,
+            description="Tenant; required with the static ingest token, "
+            "implied by an ingest JWT's `org`.",
+        ),
+    ] = None,
+) -> DeleteResponse:
+    """Remove a document and its chunks (ingest credential required)."""
+    if ingester.org is not None and org not in (None, ingester.org):
+        raise InvalidRequest(f"org {org!r} is not this credential's org", field="org")
+    tenant = ingester.org or org
+    if tenant is None:
+        raise InvalidRequest("org is required with the static ingest token", field="org")
+    cp.delete_document(org=tenant, document_id=document_id)
+    return DeleteResponse(id=document_id, org=tenant, status="deleted")

@@ -1,0 +1,117 @@
+"""``POST /v1/ingest``: canonical records as JSON Lines or a JSON array."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CopilotDep, IngesterDep
+from api.errors import error_response
+from api.schemas import ErrorResponse, IngestRecordResult, IngestResponse
+from copilot.errors import InvalidRequest
+from copilot.indexer import IngestReport, SourcedRecord, read_jsonl
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["ingest"])
+
+SOURCE = "request"
+
+_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-ndjson": {
+                "schema": {"type": "string"},
+                "example": '{"type": "team", "org": "acme", "id": "t-east", "name": "East"}\n',
+            },
+            "application/json": {
+                "schema": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+    }
+}
+
+
+def _decode(body: bytes, content_type: str) -> list[SourcedRecord]:
+    if not body.strip():
+        raise InvalidRequest("request body is empty; send JSON Lines or a JSON array", field="body")
+    if content_type.split(";")[0].strip() == "application/json":
+        try:
+            value = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise InvalidRequest(f"body is not valid JSON: {err}", field="body") from err
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list):
+            raise InvalidRequest("JSON body must be an array of records", field="body")
+        return [
+            SourcedRecord(SOURCE, n, r)
+            if isinstance(r, dict)
+            else SourcedRecord(SOURCE, n, None, "expected a JSON object")
+            for n, r in enumerate(value, start=1)
+        ]
+    return list(read_jsonl(body.splitlines(), source=SOURCE))
+
+
+def _results(report: IngestReport) -> list[IngestRecordResult]:
+    out = [
+        IngestRecordResult(
+            line=o["line"], status=o["status"], type=o["type"], id=o["id"], org=o["org"]
+        )
+        for o in report.outcomes
+    ]
+    out += [
+        IngestRecordResult(line=e.line, status="rejected", error=e.message) for e in report.errors
+    ]
+    return sorted(out, key=lambda r: r.line)
+
+
+@router.post(
+    "/ingest",
+    response_model=IngestResponse,
+    openapi_extra=_BODY_DOC,
+    responses={422: {"model": ErrorResponse, "description": "Nothing was written."}},
+)
+async def ingest(
+    request: Request,
+    ingester: IngesterDep,
+    cp: CopilotDep,
+    strict: Annotated[bool, Query(description="Write nothing if any record is invalid.")] = False,
+) -> Any:
+    """Index canonical records (ingest credential required).
+
+    Each record is validated before anything is written. Invalid records are rejected
+    with their line and nothing of them is written; valid ones are indexed
+    (idempotently: unchanged records cost nothing). With `strict=true`, one invalid
+    record means nothing is written and the answer is 422.
+    """
+    items = _decode(await request.body(), request.headers.get("content-type", ""))
+    report = await run_in_threadpool(cp.ingest, items, only_org=ingester.org, strict=strict)
+    response = IngestResponse(
+        written=report.written,
+        records=report.records,
+        inserted=report.inserted,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        deleted=report.deleted,
+        rejected=len(report.errors),
+        chunks=report.chunks,
+        embedded=report.embedded,
+        seconds=round(report.seconds, 3),
+        results=_results(report),
+    )
+    if not report.written or (report.errors and len(report.errors) == report.records):
+        first = report.errors[0]
+        return error_response(
+            422,
+            "invalid_input",
+            f"nothing written: {len(report.errors)} invalid record(s); first at line "
+            f"{first.line}: {first.message}",
+            field=f"line {first.line}",
+            report=response.model_dump(mode="json"),
+        )
+    return response

@@ -1,0 +1,157 @@
+"""Request and response bodies of the HTTP API (published in ``/openapi.json``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "MAX_TOP_K",
+    "ChunkSpan",
+    "DeleteResponse",
+    "DocumentResponse",
+    "ErrorBody",
+    "ErrorResponse",
+    "IngestRecordResult",
+    "IngestResponse",
+    "SearchHit",
+    "SearchRequest",
+    "SearchResponse",
+]
+
+MAX_QUERY_CHARS = 2000
+MAX_TOP_K = 100
+MAX_ID_CHARS = 256
+
+Kind = Literal["email", "call", "ticket"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _as_utc(value: date | datetime, *, end_of_day: bool) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    start = datetime.combine(value, time.min, tzinfo=UTC)
+    # A bare date as the upper bound means "through the end of that day".
+    return start + timedelta(days=1, microseconds=-1) if end_of_day else start
+
+
+class SearchRequest(_Strict):
+    """A search as the authenticated user. Filters only narrow what the user may see."""
+
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, examples=["renewal risk"])
+    top_k: int = Field(default=10, ge=1, le=MAX_TOP_K, description="Results per page.")
+    kinds: list[Kind] | None = Field(default=None, description="Only these record kinds.")
+    account_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
+    date_from: date | datetime | None = Field(
+        default=None, description="ISO date or timestamp; inclusive."
+    )
+    date_to: date | datetime | None = Field(
+        default=None, description="ISO date (through that whole day) or timestamp; inclusive."
+    )
+    cursor: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="`next_cursor` of the previous page; send the same query and filters.",
+    )
+
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must contain more than whitespace")
+        return value
+
+    def date_range(self) -> tuple[datetime | None, datetime | None]:
+        lo = _as_utc(self.date_from, end_of_day=False) if self.date_from else None
+        hi = _as_utc(self.date_to, end_of_day=True) if self.date_to else None
+        return lo, hi
+
+
+class ChunkSpan(BaseModel):
+    start: int = Field(description="Character offset of the chunk in the document content.")
+    end: int
+
+
+class Highlight(BaseModel):
+    start: int = Field(description="Character offset of a matched term in the document content.")
+    end: int
+
+
+class SearchHit(BaseModel):
+    document_id: str
+    kind: Kind
+    title: str
+    snippet: str = Field(
+        description="HTML-escaped text around the match, query terms wrapped in <mark>."
+    )
+    snippet_text: str = Field(description="The same snippet as plain text.")
+    highlights: list[Highlight]
+    score: float
+    occurred_at: datetime
+    account_id: str | None
+    chunk: ChunkSpan
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchHit]
+    next_cursor: str | None = Field(description="Pass back as `cursor` for the next page.")
+
+
+class DocumentResponse(BaseModel):
+    id: str
+    kind: Kind
+    title: str
+    content: str
+    account_id: str | None
+    contact_id: str | None
+    deal_id: str | None
+    owner_id: str
+    visibility: Literal["private", "team", "org"]
+    occurred_at: datetime
+    fields: dict[str, Any]
+    attributes: dict[str, Any]
+
+
+class IngestRecordResult(BaseModel):
+    line: int = Field(description="Line of the JSON Lines body, or 1-based array position.")
+    status: Literal["inserted", "updated", "unchanged", "deleted", "absent", "rejected"]
+    type: str | None = None
+    id: str | None = None
+    org: str | None = None
+    error: str | None = None
+
+
+class IngestResponse(BaseModel):
+    written: bool = Field(description="False when strict mode refused the whole batch.")
+    records: int
+    inserted: int
+    updated: int
+    unchanged: int
+    deleted: int
+    rejected: int
+    chunks: int
+    embedded: int
+    seconds: float
+    results: list[IngestRecordResult]
+
+
+class DeleteResponse(BaseModel):
+    id: str
+    org: str
+    status: Literal["deleted"]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["invalid_request"])
+    message: str = Field(examples=["top_k: Input should be less than or equal to 100"])
+    field: str | None = Field(default=None, description="The offending request field, if any.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

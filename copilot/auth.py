@@ -1,0 +1,237 @@
+"""Bearer credentials: user JWTs (HS256 or RS256), ingest credentials, and their checks.
+
+A user token carries ``sub`` (user id), ``org`` (tenant) and ``exp``. Nothing else about
+the caller comes from the request: the principals are read from the database per request.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from copilot.errors import ConfigError, CopilotError
+from copilot.settings import Settings
+
+__all__ = [
+    "AuthError",
+    "Caller",
+    "ForbiddenError",
+    "IngestCaller",
+    "TokenService",
+    "dev_secret",
+    "parse_ttl",
+]
+
+#: Secrets people paste from examples; refused outside --dev.
+_PLACEHOLDERS = {
+    "",
+    "changeme",
+    "change-me",
+    "changethis",
+    "change-this",
+    "secret",
+    "password",
+    "jwt-secret",
+    "your-secret",
+    "your-secret-key",
+    "test",
+    "dev",
+}
+MIN_SECRET_CHARS = 32
+INGEST_SCOPE = "ingest"
+
+
+class AuthError(CopilotError):
+    """Missing, expired, malformed or unknown credentials (HTTP 401)."""
+
+    code = "unauthorized"
+
+
+class ForbiddenError(CopilotError):
+    """Valid credentials without the right to this operation (HTTP 403)."""
+
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated user: the only source of who is asking."""
+
+    org: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class IngestCaller:
+    """An ingestion service. ``org`` is ``None`` for the static token (any tenant)."""
+
+    org: str | None
+    subject: str
+
+
+def dev_secret(data_dir: Path) -> str:
+    """A random secret kept in ``data_dir`` for ``--dev`` runs (created on first use)."""
+    path = data_dir / "dev-jwt-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def parse_ttl(text: str) -> int:
+    """``"90s"``, ``"15m"``, ``"1h"``, ``"7d"`` or plain seconds → seconds.
+
+    Example:
+        >>> parse_ttl("1h")
+        3600
+    """
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value = text.strip().lower()
+    scale = units.get(value[-1:])
+    number = value[:-1] if scale else value
+    if not number.isdigit() or int(number) <= 0:
+        raise ValueError(f"ttl must look like 90s, 15m, 1h or 7d, got {text!r}")
+    return int(number) * (scale or 1)
+
+
+class TokenService:
+    """Mints and verifies tokens with one deployment's keys.
+
+    Args:
+        algorithm: ``HS256`` or ``RS256``.
+        verify_key: The HS256 secret or the RS256 public key (PEM).
+        signing_key: The HS256 secret or the RS256 private key (PEM); ``None`` if this
+            process only verifies.
+        ingest_token: The static ingest credential, if configured.
+    """
+
+    def __init__(
+        self,
+        *,
+        algorithm: str,
+        verify_key: str,
+        signing_key: str | None,
+        ingest_token: str | None = None,
+        audience: str | None = None,
+        issuer: str | None = None,
+    ) -> None:
+        if algorithm not in ("HS256", "RS256"):
+            raise ValueError(f"algorithm must be HS256 or RS256, got {algorithm!r}")
+        self.algorithm = algorithm
+        self._verify_key = verify_key
+        self._signing_key = signing_key
+        self._ingest_token = ingest_token
+        self.audience = audience
+        self.issuer = issuer
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, dev: bool = False, private_key: str | None = None
+    ) -> TokenService:
+        """The deployment's token service; refuses weak or placeholder secrets unless ``dev``.
+
+        Raises:
+            ConfigError: No key configured, or a placeholder/short secret outside dev.
+        """
+        ingest = settings.ingest_token.get_secret_value() if settings.ingest_token else None
+        if ingest is not None and not dev:
+            _check_secret(ingest, "COPILOT_INGEST_TOKEN")
+        common = {
+            "ingest_token": ingest,
+            "audience": settings.jwt_audience,
+            "issuer": settings.jwt_issuer,
+        }
+        if settings.jwt_public_key_file is not None:
+            try:
+                public = settings.jwt_public_key_file.read_text(encoding="utf-8")
+            except OSError as err:
+                raise ConfigError(
+                    f"COPILOT_JWT_PUBLIC_KEY_FILE {str(settings.jwt_public_key_file)!r}: {err}"
+                ) from err
+            return cls(algorithm="RS256", verify_key=public, signing_key=private_key, **common)
+        secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
+        if secret is None and dev:
+            secret = dev_secret(settings.data_dir)
+        if secret is None:
+            raise ConfigError(
+                "no token key: set COPILOT_JWT_SECRET (HS256) or COPILOT_JWT_PUBLIC_KEY_FILE "
+                "(RS256), or run with --dev for a generated local secret"
+            )
+        if not dev:
+            _check_secret(secret, "COPILOT_JWT_SECRET")
+        return cls(algorithm="HS256", verify_key=secret, signing_key=secret, **common)
+
+    @property
+    def cursor_key(self) -> bytes:
+        """A key for signing cursors, derived so it is never the token key itself."""
+        return hmac.new(self._verify_key.encode(), b"copilot-cursor-v1", "sha256").digest()
+
+    def mint(self, *, org: str, subject: str, ttl_s: int, scopes: tuple[str, ...] = ()) -> str:
+        """A signed token for ``subject`` in ``org`` that expires in ``ttl_s`` seconds."""
+        if self._signing_key is None:
+            raise ConfigError("minting RS256 tokens needs the private key (--private-key)")
+        if not org or not subject:
+            raise ValueError("org and subject must not be empty")
+        now = int(time.time())
+        claims: dict[str, Any] = {"sub": subject, "org": org, "iat": now, "exp": now + ttl_s}
+        if scopes:
+            claims["scope"] = " ".join(scopes)
+        if self.audience:
+            claims["aud"] = self.audience
+        if self.issuer:
+            claims["iss"] = self.issuer
+        return jwt.encode(claims, self._signing_key, algorithm=self.algorithm)
+
+    def _claims(self, token: str) -> dict[str, Any]:
+        try:
+            claims = jwt.decode(
+                token,
+                self._verify_key,
+                algorithms=[self.algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "sub", "org"]},
+            )
+        except jwt.ExpiredSignatureError as err:
+            raise AuthError("token expired") from err
+        except jwt.MissingRequiredClaimError as err:
+            raise AuthError(f"token lacks the required claim {err.claim!r}") from err
+        except jwt.InvalidTokenError as err:
+            raise AuthError(f"invalid token: {err}") from err
+        for claim in ("sub", "org"):
+            if not isinstance(claims.get(claim), str) or not claims[claim]:
+                raise AuthError(f"token claim {claim!r} must be a non-empty string")
+        return claims
+
+    def user(self, token: str) -> Caller:
+        """The user a token names. Whether that user exists is checked per request."""
+        claims = self._claims(token)
+        return Caller(org=claims["org"], user_id=claims["sub"])
+
+    def ingester(self, token: str) -> IngestCaller:
+        """An ingest credential: the static token or a JWT with scope ``ingest``."""
+        if self._ingest_token is not None and hmac.compare_digest(
+            token.encode(), self._ingest_token.encode()
+        ):
+            return IngestCaller(org=None, subject="ingest-token")
+        claims = self._claims(token)
+        scopes = str(claims.get("scope", "")).split()
+        if INGEST_SCOPE not in scopes:
+            raise ForbiddenError("this endpoint needs an ingest credential (scope 'ingest')")
+        return IngestCaller(org=claims["org"], subject=claims["sub"])
+
+
+def _check_secret(value: str, name: str) -> None:
+    if value.strip().lower() in _PLACEHOLDERS:
+        raise ConfigError(f"{name} is a placeholder ({value!r}); set a random secret")
+    if len(value) < MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"{name} is {len(value)} characters; use at least {MIN_SECRET_CHARS} random ones"
+        )

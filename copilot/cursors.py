@@ -1,0 +1,76 @@
+"""Opaque, signed pagination cursors bound to one caller and one query.
+
+A cursor holds the caller, a digest of the query and its filters, and an offset into
+the ranked permitted results. It says nothing about rows the caller cannot see, and a
+cursor presented by anyone else, or with a different query, is rejected.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from copilot.errors import InvalidCursor
+
+__all__ = ["CursorCodec", "query_digest"]
+
+_VERSION = 1
+
+
+def query_digest(**parts: Any) -> str:
+    """A short stable digest of a query and its filters (what a cursor continues)."""
+    blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class CursorCodec:
+    """Signs and checks cursors with an HMAC key."""
+
+    key: bytes
+
+    def encode(self, *, org: str, user_id: str, digest: str, offset: int) -> str:
+        body = json.dumps(
+            {"v": _VERSION, "o": org, "u": user_id, "q": digest, "n": offset},
+            separators=(",", ":"),
+        ).encode()
+        tag = hmac.new(self.key, body, hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(body + tag).decode().rstrip("=")
+
+    def decode(self, cursor: str, *, org: str, user_id: str, digest: str) -> int:
+        """The offset a cursor continues from.
+
+        Raises:
+            InvalidCursor: Malformed, tampered with, minted for another caller, or for
+                another query. The message never says which user it belonged to.
+        """
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        except (ValueError, TypeError) as err:
+            raise InvalidCursor("cursor is not a valid cursor", field="cursor") from err
+        body, tag = raw[:-16], raw[-16:]
+        expected = hmac.new(self.key, body, hashlib.sha256).digest()[:16]
+        if len(raw) <= 16 or not hmac.compare_digest(tag, expected):
+            raise InvalidCursor("cursor is not a valid cursor", field="cursor")
+        try:
+            data = json.loads(body)
+            offset = int(data["n"])
+            owner = (data["o"], data["u"])
+            if data["v"] != _VERSION:
+                raise ValueError("version")
+        except (ValueError, KeyError, TypeError) as err:
+            raise InvalidCursor("cursor is not a valid cursor", field="cursor") from err
+        if owner != (org, user_id):
+            raise InvalidCursor("cursor was issued to another caller", field="cursor")
+        if data["q"] != digest:
+            raise InvalidCursor(
+                "cursor belongs to a different query or filters; repeat the original ones",
+                field="cursor",
+            )
+        if offset < 0:
+            raise InvalidCursor("cursor is not a valid cursor", field="cursor")
+        return offset

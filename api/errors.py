@@ -51,8 +51,8 @@ def error_response(
 
 
 def _field_of(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts)
+    # loc is (where, field, ...): drop the location ("body", "query", "path", ...).
+    return ".".join(str(p) for p in loc[1:]) if len(loc) > 1 else str(loc[0]) if loc else ""
 
 
 def _on_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -62,8 +62,11 @@ def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     if first.get("type") == "json_invalid":
         return error_response(400, "invalid_json", "request body is not valid JSON")
     field = _field_of(tuple(first.get("loc", ())))
-    messages = [f"{_field_of(tuple(e['loc'])) or 'body'}: {e['msg']}" for e in errors[:5]]
-    return error_response(422, "invalid_request", "; ".join(messages), field=field or None)
+    messages: dict[str, str] = {}
+    for e in errors:
+        messages.setdefault(_field_of(tuple(e["loc"])) or "body", e["msg"])
+    text = "; ".join(f"{f}: {m}" for f, m in list(messages.items())[:5])
+    return error_response(422, "invalid_request", text, field=field or None)
 
 
 def _on_copilot_error(request: Request, exc: Exception) -> JSONResponse:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -29,6 +29,27 @@ MAX_ID_CHARS = 256
 Kind = Literal["email", "call", "ticket"]
 
 
+def _iso_date_or_time(value: Any) -> date | datetime:
+    if isinstance(value, (date, datetime)):
+        return value
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"must be an ISO date like 2026-03-01 or a timestamp like 2026-03-01T09:00:00Z, "
+            f"got {text[:40]!r}"
+        ) from None
+
+
+#: A date (whole day) or a timestamp, in ISO 8601.
+DateOrTime = Annotated[
+    date | datetime,
+    BeforeValidator(_iso_date_or_time),
+    Field(json_schema_extra={"type": "string", "format": "date-time"}),
+]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -48,10 +69,10 @@ class SearchRequest(_Strict):
     top_k: int = Field(default=10, ge=1, le=MAX_TOP_K, description="Results per page.")
     kinds: list[Kind] | None = Field(default=None, description="Only these record kinds.")
     account_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
-    date_from: date | datetime | None = Field(
+    date_from: DateOrTime | None = Field(
         default=None, description="ISO date or timestamp; inclusive."
     )
-    date_to: date | datetime | None = Field(
+    date_to: DateOrTime | None = Field(
         default=None, description="ISO date (through that whole day) or timestamp; inclusive."
     )
     cursor: str | None = Field(

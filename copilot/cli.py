@@ -266,13 +266,106 @@ def demo(
         bool, typer.Option(help="Rebuild the sample CRM even if present.")
     ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the sample generator.")] = 7,
+    serve_api: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the HTTP API afterwards.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Interface the API listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the API.")] = 8000,
 ) -> None:
-    """Build the sample CRM, index it into the embedded database, and search as several users."""
+    """Build the sample CRM, index it, search as several users, then serve the API.
+
+    The API runs in dev mode (a generated local JWT secret) unless COPILOT_JWT_SECRET is
+    set; ready-to-use tokens and curl lines for a rep, a manager and an admin are printed.
+    """
     from copilot import demo as demo_mod
+    from copilot.auth import TokenService
 
     settings = _settings()
+    if settings.jwt_secret is None and settings.jwt_public_key_file is None:
+        settings = settings.model_copy(update={"dev": True})
     with _open(settings) as cp:
-        demo_mod.run(cp, settings, regenerate=regenerate, seed=seed, echo=typer.echo)
+        org, who = demo_mod.run(cp, settings, regenerate=regenerate, seed=seed, echo=typer.echo)
+    if not serve_api:
+        return
+    tokens = TokenService.from_settings(settings, dev=settings.dev)
+    demo_mod.print_api_help(tokens, org, who, base_url=f"http://{host}:{port}", echo=typer.echo)
+    _serve(settings, host=host, port=port, workers=1)
+
+
+def _serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from copilot.auth import TokenService
+
+    try:  # refuse to start on a placeholder secret before binding a port
+        TokenService.from_settings(settings, dev=settings.dev)
+    except CopilotError as err:
+        _fail(str(err), 2)
+    if settings.dev:
+        os.environ["COPILOT_DEV"] = "1"
+    # By import string: copilot never imports api (dependency flow), and workers > 1
+    # each build their own app from the environment.
+    uvicorn.run(
+        "api.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    dev: Annotated[
+        bool, typer.Option(help="Allow a generated local JWT secret (never in production).")
+    ] = False,
+) -> None:
+    """Serve the HTTP API (uvicorn). Needs COPILOT_JWT_SECRET or a public key unless --dev."""
+    settings = _settings()
+    if dev:
+        settings = settings.model_copy(update={"dev": True})
+    _quiet_libraries()
+    _serve(settings, host=host, port=port, workers=workers)
+
+
+@app.command()
+def token(
+    org: Annotated[str, typer.Option(help="The tenant (claim `org`).")],
+    user: Annotated[str, typer.Option(help="The user id (claim `sub`).")],
+    ttl: Annotated[str, typer.Option(help="Lifetime: 90s, 15m, 1h, 7d.")] = "1h",
+    scope: Annotated[
+        list[str] | None, typer.Option(help="Scopes; `ingest` makes an ingest credential.")
+    ] = None,
+    private_key: Annotated[
+        Path | None, typer.Option(help="PEM private key, for RS256 deployments.")
+    ] = None,
+    dev: Annotated[bool, typer.Option(help="Use the generated local dev secret.")] = False,
+) -> None:
+    """Mint a bearer token for testing and integrations (printed alone on stdout)."""
+    from copilot.auth import TokenService, parse_ttl
+
+    settings = _settings()
+    if dev:
+        settings = settings.model_copy(update={"dev": True})
+    try:
+        ttl_s = parse_ttl(ttl)
+    except ValueError as err:
+        _fail(str(err), 2)
+    key = None
+    if private_key is not None:
+        try:
+            key = private_key.read_text(encoding="utf-8")
+        except OSError as err:
+            _fail(f"--private-key {str(private_key)!r}: {err}", 2)
+    try:
+        tokens = TokenService.from_settings(settings, dev=settings.dev, private_key=key)
+        typer.echo(tokens.mint(org=org, subject=user, ttl_s=ttl_s, scopes=tuple(scope or ())))
+    except (CopilotError, ValueError) as err:
+        _fail(str(err), 2)
 
 
 def main() -> None:

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from copilot import sample
+from copilot.auth import TokenService
 from copilot.service import Copilot
 from copilot.settings import Settings
 
-__all__ = ["pick_demo_users", "run"]
+__all__ = ["pick_demo_users", "print_api_help", "run"]
 
 Echo = Callable[[str], None]
 
@@ -57,7 +58,8 @@ def run(
     regenerate: bool = False,
     seed: int = 7,
     echo: Echo = print,
-) -> None:
+) -> tuple[str, dict[str, str]]:
+    """Generate (once), index and search the sample; returns ``(org, {role: user id})``."""
     sample_dir = settings.data_dir / "sample"
     jsonl = sample_dir / "crm.jsonl"
     if regenerate or not jsonl.exists():
@@ -99,3 +101,22 @@ def run(
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['rep']}")
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['admin']}")
     echo("  copilot db status")
+    return org, who
+
+
+def print_api_help(
+    tokens: TokenService, org: str, who: dict[str, str], *, base_url: str, echo: Echo = print
+) -> None:
+    """Tokens (valid 12 h) and a ready-to-paste ``curl`` line for each demo user."""
+    echo("")
+    echo(f"Serving the API at {base_url} (OpenAPI docs at {base_url}/docs). Ctrl-C stops it.")
+    for role, uid in who.items():
+        token = tokens.mint(org=org, subject=uid, ttl_s=12 * 3600)
+        echo("")
+        echo(f"# {role} {uid} of org {org}")
+        echo(
+            f"curl -s {base_url}/v1/search -H 'Authorization: Bearer {token}'"
+            " -H 'Content-Type: application/json'"
+            """ -d '{"query": "pricing discount before renewal", "top_k": 5}'"""
+        )
+    echo("")

@@ -33,7 +33,6 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (NotFound, 404),
     (InvalidRequest, 400),
     (IngestError, 422),
-    (SchemaMismatchError, 409),
     (DatabaseUnavailable, 503),
     (ConfigError, 500),
 ]
@@ -89,6 +88,10 @@ def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, str(exc.detail))
 
 
+def _on_schema_mismatch(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(409, "schema_mismatch", str(exc))
+
+
 def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal_error", "internal error; see the service log")
@@ -98,5 +101,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(CopilotError, _on_copilot_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(SchemaMismatchError, _on_schema_mismatch)
     app.add_exception_handler(RetrievalError, _on_unexpected)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -47,7 +47,7 @@ def _with_user(url: str, user: str) -> str:
     params = conninfo_to_dict(url)
     params["user"] = user
     params.pop("password", None)
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def _embedded_url(settings: Settings) -> str:

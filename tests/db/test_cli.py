@@ -22,7 +22,7 @@ def run(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: 
 
 def test_help_lists_every_command(run) -> None:  # type: ignore[no-untyped-def]
     out = run("--help").output
-    for command in ("demo", "index", "reindex", "search", "db"):
+    for command in ("demo", "index", "reindex", "search", "db", "serve", "token"):
         assert command in out
     assert "--org" in run("search", "--help").output
 
@@ -70,3 +70,57 @@ def test_search_rejects_bad_arguments_clearly(run, args: list[str], message: str
     result = run("search", "pricing", *flat)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_token_mints_a_token_the_api_accepts(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from copilot.auth import TokenService
+    from copilot.settings import Settings
+    from tests.conftest import JWT_SECRET
+
+    monkeypatch.setenv("COPILOT_JWT_SECRET", JWT_SECRET)
+    result = run("token", "--org", "acme", "--user", "rep-e1", "--ttl", "15m")
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    caller = TokenService.from_settings(Settings()).user(token)
+    assert (caller.org, caller.user_id) == ("acme", "rep-e1")
+
+    ingest = run("token", "--org", "acme", "--user", "etl", "--scope", "ingest").output.strip()
+    assert TokenService.from_settings(Settings()).ingester(ingest).org == "acme"
+
+
+@pytest.mark.parametrize(
+    ("args", "env_secret", "message"),
+    [
+        (
+            ["token", "--org", "acme", "--user", "u", "--ttl", "soon"],
+            "x" * 40,
+            "ttl must look like",
+        ),
+        (["token", "--org", "acme", "--user", "u"], "changeme", "placeholder"),
+        (["token", "--org", "acme", "--user", "u"], None, "no token key"),
+        (["serve", "--port", "1"], "changeme", "placeholder"),
+        (["serve", "--port", "1"], "short-secret", "at least 32"),
+    ],
+)
+def test_token_and_serve_refuse_bad_configuration(
+    run, monkeypatch: pytest.MonkeyPatch, args: list[str], env_secret: str | None, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    if env_secret is None:
+        monkeypatch.delenv("COPILOT_JWT_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("COPILOT_JWT_SECRET", env_secret)
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_dev_tokens_use_one_persistent_local_secret(run) -> None:  # type: ignore[no-untyped-def]
+    first = run("token", "--org", "acme", "--user", "u1", "--dev")
+    second = run("token", "--org", "acme", "--user", "u1", "--dev")
+    assert first.exit_code == second.exit_code == 0
+    from copilot.auth import TokenService
+    from copilot.settings import Settings
+
+    tokens = TokenService.from_settings(Settings(), dev=True)
+    assert tokens.user(first.output.strip()).user_id == "u1"
+    assert tokens.user(second.output.strip()).user_id == "u1"

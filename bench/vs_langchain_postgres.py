@@ -49,8 +49,9 @@ representable in langchain's float32 column.
 ``5`` queries first, the two paths alternating per query; the caller's principals are
 read once per role, outside both timings):
 
-* ours: a pooled psycopg connection and transaction (``Database.connection``), the
-  planner's permitted-set estimate, ``Retriever.vector_search`` (exact or HNSW with
+* ours: the production read path: a pooled connection of the non-owner service role
+  and its transaction (``Database.caller``), scoping row-level security to the caller
+  (``store.scope_to_caller``), the planner's permitted-set estimate, ``Retriever.vector_search`` (exact or HNSW with
   iterative scan, exact fallback on a short page), fetching the 10 hits with text, COMMIT;
 * theirs: building the filter dict, ``PGVectorStore``'s sync call (a hop to the engine's
   event loop thread), a pooled SQLAlchemy async connection (``--langchain-driver``),
@@ -401,7 +402,10 @@ def lc_permitted_count(db: Database, acl: frozenset[str]) -> int:
 def ours_search(
     db: Database, retriever: Retriever, acl: frozenset[str], qvec: np.ndarray
 ) -> tuple[list[tuple[str, int]], str]:
-    with db.connection() as conn:
+    # The production read path: the non-owner service role, row-level security scoped
+    # to the caller, and the planner's explicit access filter on top.
+    with db.caller() as conn:
+        store.scope_to_caller(conn, org=ORG, acl=acl)
         hits, strategy, _ = retriever.vector_search(
             conn, org=ORG, acl=acl, query_embedding=qvec, filters=NO_FILTERS, limit=TOP_K
         )

@@ -51,8 +51,9 @@ read once per role, outside both timings):
 
 * ours: the production read path: a pooled connection of the non-owner service role
   and its transaction (``Database.caller``), scoping row-level security to the caller
-  (``store.scope_to_caller``), the planner's permitted-set estimate, ``Retriever.vector_search`` (exact or HNSW with
-  iterative scan, exact fallback on a short page), fetching the 10 hits with text, COMMIT;
+  (``store.scope_to_caller``), the planner's permitted-set estimate,
+  ``Retriever.vector_search`` (exact or HNSW with iterative scan, exact fallback on a
+  short page), fetching the 10 hits with text, COMMIT;
 * theirs: building the filter dict, ``PGVectorStore``'s sync call (a hop to the engine's
   event loop thread), a pooled SQLAlchemy async connection (``--langchain-driver``),
   ``SET LOCAL hnsw.ef_search``, the filtered query returning id, text, vector and

@@ -39,11 +39,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         ConfigError: No token key, or a placeholder/short secret outside dev mode.
     """
     tokens = TokenService.from_settings(settings, dev=settings.dev)
-    cursor_key = (
-        settings.cursor_secret.get_secret_value().encode()
-        if settings.cursor_secret
-        else tokens.cursor_key
-    )
+    cursor_key = tokens.cursor_key(settings, dev=settings.dev)
     metrics = Metrics()
 
     @asynccontextmanager

@@ -7,6 +7,7 @@ the caller comes from the request: the principals are read from the database per
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -78,11 +79,15 @@ class IngestCaller:
 def dev_secret(data_dir: Path) -> str:
     """A random secret kept in ``data_dir`` for ``--dev`` runs (created on first use)."""
     path = data_dir / "dev-jwt-secret"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    if path.exists() and path.read_text(encoding="utf-8").strip():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    # Created 0600 from the start: never readable by others, not even briefly.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secret)
+    return secret
 
 
 def parse_ttl(text: str) -> int:
@@ -168,10 +173,23 @@ class TokenService:
             _check_secret(secret, "COPILOT_JWT_SECRET")
         return cls(algorithm="HS256", verify_key=secret, signing_key=secret, **common)
 
-    @property
-    def cursor_key(self) -> bytes:
-        """A key for signing cursors, derived so it is never the token key itself."""
-        return hmac.new(self._verify_key.encode(), b"copilot-cursor-v1", "sha256").digest()
+    def cursor_key(self, settings: Settings, *, dev: bool = False) -> bytes:
+        """The key that signs pagination cursors.
+
+        ``COPILOT_CURSOR_SECRET`` if set; else, for HS256, a key derived from the JWT
+        secret (never the secret itself). An RS256 deployment has no private material to
+        derive from (the public key is public), so it must set a cursor secret.
+        """
+        if settings.cursor_secret is not None:
+            value = settings.cursor_secret.get_secret_value()
+            if not dev:
+                _check_secret(value, "COPILOT_CURSOR_SECRET")
+            return value.encode()
+        if self.algorithm == "HS256":
+            return hmac.new(self._verify_key.encode(), b"copilot-cursor-v1", "sha256").digest()
+        if dev:
+            return secrets.token_bytes(32)
+        raise ConfigError("RS256 deployments must set COPILOT_CURSOR_SECRET (>= 32 characters)")
 
     def mint(self, *, org: str, subject: str, ttl_s: int, scopes: tuple[str, ...] = ()) -> str:
         """A signed token for ``subject`` in ``org`` that expires in ``ttl_s`` seconds."""

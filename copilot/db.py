@@ -105,6 +105,13 @@ class Database:
             open=True,
             kwargs={"autocommit": False},
         )
+        if service_url is None:
+            log.warning(
+                "COPILOT_SERVICE_DATABASE_URL is not set: user reads run as %s through SET ROLE "
+                "on the owner's login. Row-level security applies, but a separate login for "
+                "the role is stronger (SQL that ran RESET ROLE would regain the owner).",
+                store.SERVICE_ROLE,
+            )
         self.service_pool = ConnectionPool(
             service_url or url,
             min_size=1,

@@ -72,6 +72,9 @@ _STOPWORDS = frozenset(
     ]
 )
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
+#: Endings that may follow a query stem in the text ("pric" marks "price" and "prices",
+#: "car" marks "cars" but not "career").
+_TAILS = frozenset(["", "e", "s", "es", "ed", "ing", "er", "ers", "ly", "ment", "ments", "ion"])
 
 
 def _stem(word: str) -> str:
@@ -119,7 +122,9 @@ def _matches(text: str, terms: list[str]) -> list[tuple[int, int]]:
     out = []
     for m in _WORD.finditer(text):
         word = m.group(0).lower().rstrip("-./#")
-        if any(word.startswith(t) or _stem(word) == t for t in terms):
+        if any(
+            _stem(word) == t or (word.startswith(t) and word[len(t) :] in _TAILS) for t in terms
+        ):
             out.append((m.start(), m.start() + len(word)))
     return out
 
@@ -164,17 +169,18 @@ def _best_window(
 ) -> tuple[int, int]:
     if len(text) <= max_chars:
         return 0, len(text)
-    best_start, best_score = 0, -1
+    best_start, best_score, best_first = 0, -1, len(text)
     for s, _ in marks or [(0, 0)]:
         start = max(0, s - max_chars // 4)
         window = [text[a:b].lower() for a, b in marks if a >= start and b <= start + max_chars]
         score = len({t for t in terms for w in window if w.startswith(t)}) * 100 + len(window)
+        first = next((a for a, _ in marks if a >= start), len(text))
         if score > best_score:
-            best_start, best_score = start, score
+            best_start, best_score, best_first = start, score, first
     lo = best_start
-    if lo > 0:  # snap to the next word start
-        space = text.find(" ", lo)
-        lo = space + 1 if 0 <= space < lo + 30 else lo
+    if lo > 0:  # snap to the next word start, never past the first match
+        gap = re.search(r"\s", text[lo : min(best_first, lo + 30)])
+        lo = lo + gap.end() if gap else lo
     hi = min(len(text), lo + max_chars)
     if hi < len(text):
         space = text.rfind(" ", lo, hi)

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from copilot.db import configure_connection
 from copilot.service import Copilot
 from retrieval import store
 from retrieval.errors import RetrievalError
@@ -37,6 +38,8 @@ def loaded(copilot):  # type: ignore[no-untyped-def]
 def service_conn(settings, loaded) -> Iterator[psycopg.Connection[Any]]:  # type: ignore[no-untyped-def]
     """A raw login as ``copilot_service`` (not through the app's pools)."""
     with psycopg.connect(settings.service_database_url) as conn:
+        configure_connection(conn)  # pgvector types, for the store's vector search
+        conn.commit()
         yield conn
 
 
@@ -179,7 +182,9 @@ def test_other_orgs_principals_see_nothing_of_acme_even_with_admin(service_conn)
 def test_acme_admin_scope_sees_nothing_of_globex(service_conn) -> None:  # type: ignore[no-untyped-def]
     acl = scope(service_conn, ACME, "admin")
     assert unfiltered(service_conn)[1] == ACME_DOCS
-    assert store.get_document(service_conn, org=GLOBEX, acl=acl | {"role:admin"}, id="g-doc") is None
+    assert (
+        store.get_document(service_conn, org=GLOBEX, acl=acl | {"role:admin"}, id="g-doc") is None
+    )
 
 
 # --------------------------------------------------------------------------- the role itself
@@ -236,13 +241,19 @@ def test_service_role_cannot_write(service_conn, owner_conn, statement: str, sco
         "DROP POLICY documents_caller ON documents",
         "ALTER POLICY chunks_caller ON chunks USING (true)",
         "CREATE POLICY open_door ON documents FOR SELECT USING (true)",
-        "GRANT INSERT ON documents TO copilot_service",
         "ALTER ROLE copilot_service BYPASSRLS",
     ],
 )
 def test_service_role_cannot_switch_the_policies_off(service_conn, statement: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(errors.InsufficientPrivilege):
         service_conn.execute(statement)
+
+
+def test_service_role_cannot_grant_itself_writes(service_conn) -> None:  # type: ignore[no-untyped-def]
+    # Without the grant option PostgreSQL only warns "no privileges were granted".
+    service_conn.execute("GRANT INSERT, UPDATE, DELETE ON documents, chunks TO copilot_service")
+    with pytest.raises(errors.InsufficientPrivilege):
+        service_conn.execute("DELETE FROM chunks")
 
 
 def test_service_role_cannot_become_the_owner(service_conn, owner_conn) -> None:  # type: ignore[no-untyped-def]
@@ -304,7 +315,9 @@ def test_explicit_filter_still_applies_under_a_wider_rls_scope(service_conn) -> 
 # --------------------------------------------------------------------------- SET ROLE fallback
 
 
-def test_without_a_service_url_the_owner_login_drops_to_the_service_role(settings, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_service_url_the_owner_login_drops_to_the_service_role(
+    settings, embedder
+) -> None:  # type: ignore[no-untyped-def]
     fallback = settings.model_copy(update={"service_database_url": None})
     with Copilot.open(fallback, embedder=embedder) as cp:
         assert cp.indexer(progress=False).ingest_dicts(crm_small.records()).errors == []

@@ -1,0 +1,574 @@
+"""Pure helpers behind the HTTP API: snippets, pagination cursors, tokens and TTLs.
+
+No database and no network; ``tmp_path`` holds the dev secret and RS256 key files.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import json
+import os
+import re
+import stat
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from copilot.auth import (
+    AuthError,
+    Caller,
+    ForbiddenError,
+    IngestCaller,
+    TokenService,
+    dev_secret,
+    parse_ttl,
+)
+from copilot.cursors import CursorCodec, query_digest
+from copilot.errors import ConfigError, InvalidCursor
+from copilot.settings import Settings
+from copilot.snippets import make_snippet, query_terms
+
+SECRET = "unit-secret-0123456789abcdef0123456789abcdef"
+INGEST = "unit-ingest-0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _no_copilot_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Settings reads COPILOT_* variables; a developer's shell must not change these tests.
+    for name in list(os.environ):
+        if name.startswith("COPILOT_"):
+            monkeypatch.delenv(name)
+
+
+def _visible(snippet_html: str) -> str:
+    """The snippet's HTML with the <mark> tags removed and entities decoded."""
+    return html.unescape(re.sub(r"</?mark>", "", snippet_html))
+
+
+# --------------------------------------------------------------------------- snippets
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("Who asked about the pricing discounts?", ["ask", "pric", "discount"]),
+        ("PRICING prices priced", ["pric"]),
+        ("renewal renewals Renewal", ["renewal"]),
+        ("the and of to", []),
+        ("", []),
+        ("a b c", []),  # single letters are dropped
+        ("TCK-4471 #urgent", ["tck-4471", "urgent"]),
+        ("quickly shipped boxes", ["quick", "shipp", "box"]),
+        ("is", []),
+        ("bus gas", ["bus", "gas"]),  # too short to lose a suffix
+    ],
+)
+def test_query_terms(query: str, terms: list[str]) -> None:
+    assert query_terms(query) == terms
+
+
+def test_snippet_marks_terms_case_insensitively_with_stems() -> None:
+    text = "Our PRICING changed; prices rose after the Pricing review."
+    snip = make_snippet(text, "pricing", offset=0)
+    assert [text[s:e] for s, e in snip.marks] == ["PRICING", "prices", "Pricing"]
+    assert snip.html == (
+        "Our <mark>PRICING</mark> changed; <mark>prices</mark> rose after the "
+        "<mark>Pricing</mark> review."
+    )
+    assert snip.text == text and (snip.start, snip.end) == (0, len(text))
+
+
+def test_snippet_marks_are_document_offsets() -> None:
+    text = "The renewal is at risk; renewal owner is Dana."
+    offset = 1234
+    snip = make_snippet(text, "renewal risk", offset=offset)
+    assert snip.start == offset and snip.end == offset + len(text)
+    document = "x" * offset + text
+    assert [document[s:e] for s, e in snip.marks] == ["renewal", "risk", "renewal"]
+
+
+def test_snippet_html_is_escaped_and_only_marks_are_tags() -> None:
+    text = 'x <script>alert("pwn")</script> & <b>renewal</b> it\'s'
+    snip = make_snippet(text, "renewal script")
+    assert "<script>" not in snip.html and "<b>" not in snip.html
+    assert re.findall(r"<[^>]*>", snip.html) == ["<mark>", "</mark>"] * len(snip.marks)
+    assert "&lt;<mark>script</mark>&gt;" in snip.html
+    assert "&amp;" in snip.html and "&quot;" in snip.html
+    assert _visible(snip.html) == snip.text == text  # plain text stays unescaped
+
+
+def test_snippet_window_is_bounded_and_holds_the_densest_match() -> None:
+    # "renewal" alone early; "renewal" and "pricing" together much later.
+    text = "renewal " + "filler " * 80 + "renewal risk and pricing " + "filler " * 80
+    snip = make_snippet(text, "renewal pricing", offset=10, max_chars=80)
+    assert snip.end - snip.start <= 80
+    assert snip.text.startswith("…") and snip.text.endswith("…")
+    window = text[snip.start - 10 : snip.end - 10]
+    assert snip.text == f"…{window}…"
+    assert "renewal risk and pricing" in window
+    assert [text[s - 10 : e - 10] for s, e in snip.marks] == ["renewal", "pricing"]
+    assert all(snip.start <= s < e <= snip.end for s, e in snip.marks)
+    assert _visible(snip.html) == snip.text
+
+
+@pytest.mark.parametrize("query", ["", "the of and", "absent missing"])
+def test_snippet_without_matches_is_the_leading_window_unmarked(query: str) -> None:
+    text = "word " * 100
+    snip = make_snippet(text, query, offset=7, max_chars=50)
+    assert snip.marks == () and "<mark>" not in snip.html
+    assert snip.start == 7 and snip.end - snip.start <= 50
+    assert not snip.text.startswith("…") and snip.text.endswith("…")
+    assert text.startswith(snip.text.removesuffix("…"))
+
+
+def test_snippet_of_short_text_is_the_whole_text() -> None:
+    snip = make_snippet("Short renewal note.", "renewal", max_chars=240)
+    assert snip.text == "Short renewal note." and (snip.start, snip.end) == (0, 19)
+
+
+@pytest.mark.parametrize("max_chars", [40, 60, 80, 120, 240])
+def test_snippet_window_never_exceeds_max_chars(max_chars: int) -> None:
+    text = " ".join(f"w{i}" for i in range(200)) + " renewal " + "z" * 500
+    snip = make_snippet(text, "renewal", max_chars=max_chars)
+    assert snip.end - snip.start <= max_chars
+    assert len(snip.text) <= max_chars + 2  # plus the two ellipses
+
+
+def test_snippet_window_keeps_the_match_when_lines_break_with_newlines() -> None:
+    text = "a" * 100 + "\nrenewal risk is high " + "b " * 100
+    snip = make_snippet(text, "renewal", max_chars=80)
+    assert len(snip.marks) == 1
+
+
+# --------------------------------------------------------------------------- cursors
+
+CODEC = CursorCodec(b"k" * 32)
+DIGEST = query_digest(query="renewal", top_k=10, filters=None)
+
+
+def _cursor(offset: int = 20, org: str = "acme", user: str = "rep-1") -> str:
+    return CODEC.encode(org=org, user_id=user, digest=DIGEST, offset=offset)
+
+
+@pytest.mark.parametrize("offset", [0, 1, 10, 499, 10_000])
+def test_cursor_round_trip(offset: int) -> None:
+    cursor = _cursor(offset)
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor)  # URL-safe, unpadded
+    assert CODEC.decode(cursor, org="acme", user_id="rep-1", digest=DIGEST) == offset
+
+
+def test_query_digest_is_stable_and_order_independent() -> None:
+    a = query_digest(query="q", top_k=10, filters={"a": 1, "b": 2})
+    assert a == query_digest(filters={"b": 2, "a": 1}, top_k=10, query="q")
+    assert a != query_digest(query="q", top_k=11, filters={"a": 1, "b": 2})
+
+
+@pytest.mark.parametrize(
+    ("org", "user"),
+    [("acme", "rep-2"), ("globex", "rep-1"), ("acme", "REP-1"), ("", "")],
+)
+def test_cursor_of_another_caller_is_refused_without_naming_the_owner(org: str, user: str) -> None:
+    with pytest.raises(InvalidCursor) as err:
+        CODEC.decode(_cursor(), org=org, user_id=user, digest=DIGEST)
+    assert "rep-1" not in str(err.value) and "acme" not in str(err.value)
+    assert err.value.field == "cursor"
+
+
+def test_cursor_for_another_query_is_refused() -> None:
+    other = query_digest(query="pricing", top_k=10, filters=None)
+    with pytest.raises(InvalidCursor, match="different query"):
+        CODEC.decode(_cursor(), org="acme", user_id="rep-1", digest=other)
+
+
+def test_cursor_signed_with_another_key_is_refused() -> None:
+    forged = CursorCodec(b"x" * 32).encode(org="acme", user_id="rep-1", digest=DIGEST, offset=5)
+    with pytest.raises(InvalidCursor):
+        CODEC.decode(forged, org="acme", user_id="rep-1", digest=DIGEST)
+
+
+def _flip(cursor: str, at: int) -> str:
+    swap = "A" if cursor[at] != "A" else "B"
+    return cursor[:at] + swap + cursor[at + 1 :]
+
+
+def _reencoded(cursor: str, **changes: object) -> str:
+    """The same tag over an edited body: what a client editing the JSON would send."""
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    body = json.loads(raw[:-16]) | changes
+    return base64.urlsafe_b64encode(json.dumps(body).encode() + raw[-16:]).decode()
+
+
+GARBAGE = {
+    "empty": "",
+    "padding": "====",
+    "not-base64": "!!!***",
+    "non-ascii": "curs\u00f6r",
+    "short": "YWJj",
+    "json-unsigned": base64.urlsafe_b64encode(b'{"v":1,"o":"acme","u":"rep-1","n":0}').decode(),
+    "whitespace": "   ",
+}
+
+
+@pytest.mark.parametrize("cursor", list(GARBAGE.values()), ids=list(GARBAGE))
+def test_garbage_cursor_is_refused(cursor: str) -> None:
+    with pytest.raises(InvalidCursor):
+        CODEC.decode(cursor, org="acme", user_id="rep-1", digest=DIGEST)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda c: _flip(c, 3),
+        lambda c: _flip(c, len(c) // 2),
+        lambda c: _flip(c, len(c) - 3),
+        lambda c: c[:-1],
+        lambda c: c[:-8],
+        lambda c: c[: len(c) // 2],
+        lambda c: c[4:],
+        lambda c: c + "AAAA",
+        lambda c: _reencoded(c, n=0),
+        lambda c: _reencoded(c, n=-1),
+        lambda c: _reencoded(c, u="rep-2"),
+    ],
+    ids=[
+        "flip-head",
+        "flip-middle",
+        "flip-tail",
+        "drop-1",
+        "drop-8",
+        "half",
+        "drop-head",
+        "extended",
+        "edited-offset",
+        "edited-negative",
+        "edited-user",
+    ],
+)
+def test_tampered_cursor_is_refused(edit) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidCursor):
+        CODEC.decode(edit(_cursor()), org="acme", user_id="rep-1", digest=DIGEST)
+
+
+def test_negative_offset_is_refused_even_when_validly_signed() -> None:
+    with pytest.raises(InvalidCursor):
+        CODEC.decode(_cursor(-1), org="acme", user_id="rep-1", digest=DIGEST)
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def _settings(tmp_path: Path, **values: object) -> Settings:
+    defaults: dict[str, object] = {
+        "data_dir": tmp_path / "data",
+        "jwt_secret": None,
+        "jwt_public_key_file": None,
+        "ingest_token": None,
+        "jwt_audience": None,
+        "jwt_issuer": None,
+    }
+    return Settings(**(defaults | values))  # type: ignore[arg-type]
+
+
+def _hs256(**kwargs: object) -> TokenService:
+    return TokenService(algorithm="HS256", verify_key=SECRET, signing_key=SECRET, **kwargs)  # type: ignore[arg-type]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _hmac_token(claims: dict[str, object], key: bytes) -> str:
+    """An HS256 JWT built by hand (PyJWT refuses PEM-looking HMAC keys)."""
+    head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = _b64(json.dumps(claims).encode())
+    tag = hmac.new(key, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{_b64(tag)}"
+
+
+def _raw_token(claims: dict[str, object], key: str = SECRET, algorithm: str = "HS256") -> str:
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+def test_hs256_mint_and_verify_round_trip() -> None:
+    tokens = _hs256()
+    token = tokens.mint(org="acme", subject="rep-1", ttl_s=60)
+    assert tokens.user(token) == Caller(org="acme", user_id="rep-1")
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert claims["exp"] - claims["iat"] == 60 and "scope" not in claims
+
+
+def test_audience_and_issuer_are_minted_and_required() -> None:
+    tokens = _hs256(audience="crm", issuer="https://idp.example")
+    token = tokens.mint(org="acme", subject="rep-1", ttl_s=60)
+    assert tokens.user(token) == Caller("acme", "rep-1")
+    bare = _hs256().mint(org="acme", subject="rep-1", ttl_s=60)
+    with pytest.raises(AuthError):
+        tokens.user(bare)
+    wrong_aud = _hs256(audience="other", issuer="https://idp.example")
+    with pytest.raises(AuthError):
+        tokens.user(wrong_aud.mint(org="acme", subject="rep-1", ttl_s=60))
+
+
+def test_expired_token_is_refused() -> None:
+    tokens = _hs256()
+    with pytest.raises(AuthError, match="expired"):
+        tokens.user(tokens.mint(org="acme", subject="rep-1", ttl_s=-5))
+
+
+def test_token_signed_with_another_secret_is_refused() -> None:
+    other = TokenService(algorithm="HS256", verify_key="o" * 40, signing_key="o" * 40)
+    with pytest.raises(AuthError):
+        _hs256().user(other.mint(org="acme", subject="rep-1", ttl_s=60))
+
+
+NOW = int(time.time())
+BAD_CLAIMS = {
+    "no-exp": {"sub": "rep-1", "org": "acme"},
+    "no-sub": {"org": "acme", "exp": NOW + 600},
+    "no-org": {"sub": "rep-1", "exp": NOW + 600},
+    "empty-sub": {"sub": "", "org": "acme", "exp": NOW + 600},
+    "empty-org": {"sub": "rep-1", "org": "", "exp": NOW + 600},
+    "int-org": {"sub": "rep-1", "org": 7, "exp": NOW + 600},
+    "list-org": {"sub": "rep-1", "org": ["acme"], "exp": NOW + 600},
+    "string-exp": {"sub": "rep-1", "org": "acme", "exp": "never"},
+}
+
+
+@pytest.mark.parametrize("claims", list(BAD_CLAIMS.values()), ids=list(BAD_CLAIMS))
+def test_token_with_missing_or_bad_claims_is_refused(claims: dict[str, object]) -> None:
+    with pytest.raises(AuthError):
+        _hs256().user(_raw_token(claims))
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "not-a-jwt",
+        "a.b.c",
+        # alg "none": unsigned claims must never be accepted.
+        jwt.encode({"sub": "rep-1", "org": "acme", "exp": NOW + 600}, None, algorithm="none"),  # type: ignore[arg-type]
+    ],
+    ids=["empty", "garbage", "three-parts", "alg-none"],
+)
+def test_malformed_token_is_refused(token: str) -> None:
+    with pytest.raises(AuthError):
+        _hs256().user(token)
+
+
+def test_mint_refuses_empty_org_or_subject() -> None:
+    with pytest.raises(ValueError):
+        _hs256().mint(org="", subject="rep-1", ttl_s=60)
+    with pytest.raises(ValueError):
+        _hs256().mint(org="acme", subject="", ttl_s=60)
+
+
+def test_unknown_algorithm_is_refused() -> None:
+    with pytest.raises(ValueError, match="HS512"):
+        TokenService(algorithm="HS512", verify_key=SECRET, signing_key=SECRET)
+
+
+@pytest.fixture(scope="module")
+def rsa_pems() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+def _rs256(tmp_path: Path, public_pem: str, private_pem: str | None) -> TokenService:
+    path = tmp_path / "jwt.pub.pem"
+    path.write_text(public_pem, encoding="utf-8")
+    return TokenService.from_settings(
+        _settings(tmp_path, jwt_public_key_file=path), private_key=private_pem
+    )
+
+
+def test_rs256_round_trip_with_a_public_key_file(tmp_path: Path, rsa_pems) -> None:  # type: ignore[no-untyped-def]
+    private, public = rsa_pems
+    minter = _rs256(tmp_path, public, private)
+    verifier = _rs256(tmp_path, public, None)
+    assert minter.algorithm == verifier.algorithm == "RS256"
+    token = minter.mint(org="acme", subject="rep-1", ttl_s=60, scopes=("ingest",))
+    assert jwt.get_unverified_header(token)["alg"] == "RS256"
+    assert verifier.user(token) == Caller("acme", "rep-1")
+    assert verifier.ingester(token) == IngestCaller(org="acme", subject="rep-1")
+    with pytest.raises(ConfigError, match="private key"):
+        verifier.mint(org="acme", subject="rep-1", ttl_s=60)
+
+
+def test_rs256_refuses_other_keys_and_hs256_confusion(tmp_path: Path, rsa_pems) -> None:  # type: ignore[no-untyped-def]
+    private, public = rsa_pems
+    verifier = _rs256(tmp_path, public, None)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other_pem = other.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    with pytest.raises(AuthError):
+        verifier.user(_raw_token({"sub": "u", "org": "acme", "exp": NOW + 600}, other_pem, "RS256"))
+    # An HS256 token whose HMAC key is the (public) PEM must not pass as RS256.
+    forged = _hmac_token({"sub": "u", "org": "acme", "exp": NOW + 600}, public.encode())
+    with pytest.raises(AuthError):
+        verifier.user(forged)
+
+
+def test_rs256_missing_key_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="COPILOT_JWT_PUBLIC_KEY_FILE"):
+        TokenService.from_settings(_settings(tmp_path, jwt_public_key_file=tmp_path / "nope.pem"))
+
+
+def test_ingester_accepts_the_static_token() -> None:
+    tokens = _hs256(ingest_token=INGEST)
+    assert tokens.ingester(INGEST) == IngestCaller(org=None, subject="ingest-token")
+    with pytest.raises(AuthError):
+        tokens.ingester(INGEST[:-1])
+    with pytest.raises(AuthError):
+        tokens.user(INGEST)  # the static token is not a user
+
+
+@pytest.mark.parametrize(
+    ("scopes", "allowed"),
+    [
+        (("ingest",), True),
+        (("read", "ingest"), True),
+        ((), False),
+        (("read",), False),
+        (("ingestion",), False),
+        (("INGEST",), False),
+    ],
+)
+def test_ingester_accepts_only_jwts_with_the_ingest_scope(
+    scopes: tuple[str, ...], allowed: bool
+) -> None:
+    tokens = _hs256(ingest_token=INGEST)
+    token = tokens.mint(org="acme", subject="etl", ttl_s=60, scopes=scopes)
+    if allowed:
+        assert tokens.ingester(token) == IngestCaller(org="acme", subject="etl")
+    else:
+        with pytest.raises(ForbiddenError):
+            tokens.ingester(token)
+
+
+def test_ingester_without_static_token_still_checks_jwts() -> None:
+    tokens = _hs256()
+    with pytest.raises(AuthError):
+        tokens.ingester(INGEST)
+    with pytest.raises(AuthError):
+        tokens.ingester(tokens.mint(org="acme", subject="etl", ttl_s=-5, scopes=("ingest",)))
+
+
+def test_from_settings_uses_the_configured_secret(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, jwt_secret=SECRET, ingest_token=INGEST)
+    tokens = TokenService.from_settings(settings)
+    assert tokens.algorithm == "HS256"
+    assert _hs256().user(tokens.mint(org="acme", subject="u", ttl_s=60)) == Caller("acme", "u")
+    key = tokens.cursor_key(settings)
+    assert key != SECRET.encode() and len(key) == 32
+    assert tokens.cursor_key(settings) == key  # stable: every worker signs alike
+
+
+def test_rs256_needs_an_explicit_cursor_secret(tmp_path: Path, rsa_pems) -> None:  # type: ignore[no-untyped-def]
+    _, public_pem = rsa_pems
+    key_file = tmp_path / "pub.pem"
+    key_file.write_text(public_pem)
+    settings = _settings(tmp_path, jwt_public_key_file=key_file)
+    tokens = TokenService.from_settings(settings)
+    # The public key is public: a cursor key derived from it would be forgeable.
+    with pytest.raises(ConfigError, match="COPILOT_CURSOR_SECRET"):
+        tokens.cursor_key(settings)
+    with pytest.raises(ConfigError, match="placeholder"):
+        tokens.cursor_key(
+            _settings(tmp_path, jwt_public_key_file=key_file, cursor_secret="changeme")
+        )
+    explicit = _settings(tmp_path, jwt_public_key_file=key_file, cursor_secret=SECRET)
+    assert tokens.cursor_key(explicit) == SECRET.encode()
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [None, "", "changeme", "CHANGEME", " secret ", "change-this", "your-secret-key", "x" * 31],
+    ids=["none", "empty", "changeme", "upper", "padded", "change-this", "your-secret", "short"],
+)
+def test_from_settings_refuses_weak_secrets_outside_dev(tmp_path: Path, secret: str | None) -> None:
+    with pytest.raises(ConfigError):
+        TokenService.from_settings(_settings(tmp_path, jwt_secret=secret))
+    assert not (tmp_path / "data" / "dev-jwt-secret").exists()
+
+
+@pytest.mark.parametrize("ingest", ["changeme", "short-token"])
+def test_from_settings_refuses_a_weak_ingest_token_outside_dev(tmp_path: Path, ingest: str) -> None:
+    with pytest.raises(ConfigError, match="COPILOT_INGEST_TOKEN"):
+        TokenService.from_settings(_settings(tmp_path, jwt_secret=SECRET, ingest_token=ingest))
+    assert TokenService.from_settings(
+        _settings(tmp_path, jwt_secret=SECRET, ingest_token=ingest), dev=True
+    ).ingester(ingest) == IngestCaller(None, "ingest-token")
+
+
+def test_from_settings_accepts_a_32_character_secret(tmp_path: Path) -> None:
+    TokenService.from_settings(_settings(tmp_path, jwt_secret="k" * 32))
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+@pytest.mark.parametrize("secret", ["changeme", "short"])
+def test_dev_mode_allows_weak_configured_secrets(tmp_path: Path, secret: str) -> None:
+    tokens = TokenService.from_settings(_settings(tmp_path, jwt_secret=secret), dev=True)
+    assert tokens.user(tokens.mint(org="o", subject="u", ttl_s=60)) == Caller("o", "u")
+
+
+def test_dev_mode_creates_a_persistent_private_secret(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    first = TokenService.from_settings(settings, dev=True)
+    path = tmp_path / "data" / "dev-jwt-secret"
+    assert path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    secret = path.read_text(encoding="utf-8").strip()
+    assert len(secret) >= 32
+    second = TokenService.from_settings(settings, dev=True)
+    token = first.mint(org="o", subject="u", ttl_s=60)
+    assert second.user(token) == Caller("o", "u")
+    assert dev_secret(tmp_path / "data") == secret
+    # Another data dir gets another secret.
+    assert dev_secret(tmp_path / "elsewhere") != secret
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90s", 90),
+        ("15m", 900),
+        ("1h", 3600),
+        ("7d", 604_800),
+        ("3600", 3600),
+        ("1", 1),
+        (" 2H ", 7200),
+        ("10M", 600),
+    ],
+)
+def test_parse_ttl_accepts(text: str, seconds: int) -> None:
+    assert parse_ttl(text) == seconds
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "0", "0s", "-5", "-5m", "+5", "1.5h", "h", "s", "10w", "abc", "1 h", "1hh", "1e3"],
+)
+def test_parse_ttl_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        parse_ttl(text)

@@ -54,7 +54,9 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc[1:]) if len(loc) > 1 else str(loc[0]) if loc else ""
 
 
-def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+# Handlers are async: Starlette runs sync handlers in a worker thread, where the
+# exception being handled is no longer current and log.exception() would lose it.
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
@@ -68,7 +70,7 @@ def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_request", text, field=field or None)
 
 
-def _on_copilot_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_copilot_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CopilotError)
     status = next((s for t, s in _STATUS if isinstance(exc, t)), 500)
     if status == 401:
@@ -81,19 +83,21 @@ def _on_copilot_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status, exc.code, str(exc), field=field)
 
 
-def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     code = codes.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
+    response = error_response(exc.status_code, code, str(exc.detail))
+    response.headers.update(exc.headers or {})  # e.g. Allow on 405
+    return response
 
 
-def _on_schema_mismatch(request: Request, exc: Exception) -> JSONResponse:
+async def _on_schema_mismatch(request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, "schema_mismatch", str(exc))
 
 
-def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "internal error; see the service log")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException
 __all__ = ["BodySizeLimit", "Metrics", "RequestMetrics"]
 
 Scope = dict[str, Any]
+_CONVERTER = re.compile(r":\w+}")
 ASGIApp = Callable[..., Any]
 
 
@@ -82,7 +84,8 @@ class RequestMetrics:
             await self.app(scope, receive, send_wrapper)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            # "/v1/documents/{document_id:path}" -> "/v1/documents/{document_id}"
+            template = _CONVERTER.sub("}", getattr(route, "path", None) or "unmatched")
             method = scope.get("method", "")
             self.metrics.requests.labels(method, template, str(status["code"])).inc()
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -27,6 +27,18 @@ MAX_TOP_K = 100
 MAX_ID_CHARS = 256
 
 Kind = Literal["email", "call", "ticket"]
+
+#: Path and query parameters: no NUL, which PostgreSQL text cannot hold.
+NO_NUL_PATTERN = r"^[^\x00]+$"
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character (U+0000)")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 def _iso_date_or_time(value: Any) -> date | datetime:
@@ -65,17 +77,17 @@ def _as_utc(value: date | datetime, *, end_of_day: bool) -> datetime:
 class SearchRequest(_Strict):
     """A search as the authenticated user. Filters only narrow what the user may see."""
 
-    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, examples=["renewal risk"])
+    query: Text = Field(min_length=1, max_length=MAX_QUERY_CHARS, examples=["renewal risk"])
     top_k: int = Field(default=10, ge=1, le=MAX_TOP_K, description="Results per page.")
     kinds: list[Kind] | None = Field(default=None, description="Only these record kinds.")
-    account_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
+    account_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
     date_from: DateOrTime | None = Field(
         default=None, description="ISO date or timestamp; inclusive."
     )
     date_to: DateOrTime | None = Field(
         default=None, description="ISO date (through that whole day) or timestamp; inclusive."
     )
-    cursor: str | None = Field(
+    cursor: Text | None = Field(
         default=None,
         max_length=2000,
         description="`next_cursor` of the previous page; send the same query and filters.",

@@ -224,7 +224,8 @@ class TokenService:
         except jwt.InvalidTokenError as err:
             raise AuthError(f"invalid token: {err}") from err
         for claim in ("sub", "org"):
-            if not isinstance(claims.get(claim), str) or not claims[claim]:
+            value = claims.get(claim)
+            if not isinstance(value, str) or not value or "\x00" in value:
                 raise AuthError(f"token claim {claim!r} must be a non-empty string")
         return claims
 

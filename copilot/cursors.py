@@ -60,13 +60,14 @@ class CursorCodec:
             data = json.loads(body)
             offset = int(data["n"])
             owner = (data["o"], data["u"])
+            query = data["q"]
             if data["v"] != _VERSION:
                 raise ValueError("version")
         except (ValueError, KeyError, TypeError) as err:
             raise InvalidCursor("cursor is not a valid cursor", field="cursor") from err
         if owner != (org, user_id):
             raise InvalidCursor("cursor was issued to another caller", field="cursor")
-        if data["q"] != digest:
+        if query != digest:
             raise InvalidCursor(
                 "cursor belongs to a different query or filters; repeat the original ones",
                 field="cursor",

@@ -72,7 +72,32 @@ class _Base(BaseModel):
 
 def _aware(value: datetime) -> datetime:
     # A timestamp without zone is taken as UTC, so ordering never mixes naive and aware.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        year = aware.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    # In UTC it must stay a representable date, or reading it back would fail later.
+    if not 1000 <= year <= 9998:
+        raise ValueError(f"{value.isoformat()} is outside years 1000-9998 (in UTC)")
+    return aware
+
+
+def _find_nul(value: Any, path: str) -> str | None:
+    """The path of the first string holding U+0000 (PostgreSQL text cannot store it)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _find_nul(str(k), path) or _find_nul(v, f"{path}.{k}" if path else str(k))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _find_nul(v, f"{path}.{i}" if path else str(i))
+            if found is not None:
+                return found
+    return None
 
 
 class Team(_Base):
@@ -197,6 +222,9 @@ def parse_record(raw: Any) -> Record:
     kind = raw.get("type")
     if kind not in RECORD_TYPES:
         raise RecordError(f"type: unknown record type {kind!r}; expected one of {RECORD_TYPES}")
+    nul_at = _find_nul(raw, "")
+    if nul_at is not None:
+        raise RecordError(f"{nul_at or 'record'}: contains a NUL character (U+0000)")
     try:
         if raw.get("deleted") is True:
             return Tombstone.model_validate(raw)

@@ -5,20 +5,43 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from starlette.convertors import Convertor, register_url_convertor
 
 from api.deps import CallerDep, CopilotDep, IngesterDep
-from api.schemas import MAX_ID_CHARS, DeleteResponse, DocumentResponse, ErrorResponse
+from api.schemas import (
+    MAX_ID_CHARS,
+    NO_NUL_PATTERN,
+    DeleteResponse,
+    DocumentResponse,
+    ErrorResponse,
+)
 from copilot.errors import InvalidRequest
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
-DocumentId = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS)]
+
+class _IdConvertor(Convertor[str]):
+    """Like Starlette's ``path`` (ids may contain "/"), but never empty."""
+
+    regex = ".+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("record_id", _IdConvertor())
+
+# CRM ids may contain "/" (e.g. "fw/123", sent as fw%2F123); they still route here.
+DocumentId = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS, pattern=NO_NUL_PATTERN)]
 
 
 @router.get(
-    "/{document_id}",
+    "/{document_id:record_id}",
     response_model=DocumentResponse,
     responses={404: {"model": ErrorResponse, "description": "Missing or not visible."}},
 )
@@ -45,7 +68,7 @@ def get_document(document_id: DocumentId, caller: CallerDep, cp: CopilotDep) -> 
 
 
 @router.delete(
-    "/{document_id}",
+    "/{document_id:record_id}",
     response_model=DeleteResponse,
     responses={404: {"model": ErrorResponse}},
 )
@@ -58,6 +81,7 @@ def delete_document(
         Query(
             min_length=1,
             max_length=MAX_ID_CHARS,
+            pattern=NO_NUL_PATTERN,
             description="Tenant; required with the static ingest token, "
             "implied by an ingest JWT's `org`.",
         ),

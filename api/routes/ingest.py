@@ -39,7 +39,7 @@ _BODY_DOC: dict[str, Any] = {
 def _decode(body: bytes, content_type: str) -> list[SourcedRecord]:
     if not body.strip():
         raise InvalidRequest("request body is empty; send JSON Lines or a JSON array", field="body")
-    if content_type.split(";")[0].strip() == "application/json":
+    if content_type.split(";")[0].strip().lower() == "application/json":
         try:
             value = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -112,6 +112,6 @@ async def ingest(
             f"nothing written: {len(report.errors)} invalid record(s); first at line "
             f"{first.line}: {first.message}",
             field=f"line {first.line}",
-            report=response.model_dump(mode="json"),
+            report={**response.model_dump(mode="json"), "written": False},
         )
     return response

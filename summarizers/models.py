@@ -1,0 +1,131 @@
+"""Schemas shared by the offline and the LLM engines, and the inputs they take.
+
+Every generated item carries ``citations``: the record and the exact character span of
+its ``content`` the item came from, with ``quote == content[start:end]``. Engines are
+pure: they get rows handed to them (never connections) and return these models.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ActionItem",
+    "Answer",
+    "CallSummary",
+    "Citation",
+    "Competitor",
+    "Item",
+    "NextBestAction",
+    "Evidence",
+    "Passage",
+    "Sentiment",
+    "SourceDocument",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Citation(_Frozen):
+    """An exact span of a source record: ``quote`` is ``content[start:end]``."""
+
+    document_id: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    quote: str
+
+
+class Item(_Frozen):
+    """One generated statement and where it came from."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class ActionItem(Item):
+    """A commitment: who does what, by when (relative dates resolved to the call date)."""
+
+    owner: str | None = None
+    due: date | None = None
+
+
+class Sentiment(_Frozen):
+    label: Literal["positive", "neutral", "negative"]
+    score: float = Field(ge=-1.0, le=1.0, description="-1 very negative .. +1 very positive")
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Competitor(_Frozen):
+    name: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class CallSummary(_Frozen):
+    """A call's summary. ``engine`` says which engine made it (and any fallback)."""
+
+    document_id: str | None
+    summary: Item = Field(description="2-4 sentences; citations per sentence.")
+    key_points: list[Item] = Field(default_factory=list)
+    action_items: list[ActionItem] = Field(default_factory=list)
+    next_steps: list[Item] = Field(default_factory=list)
+    sentiment: Sentiment
+    objections: list[Item] = Field(default_factory=list)
+    competitors: list[Competitor] = Field(default_factory=list)
+    risks: list[Item] = Field(default_factory=list)
+    engine: str = "offline"
+
+
+class Evidence(_Frozen):
+    document_id: str
+    quote: str
+    start: int | None = None
+    end: int | None = None
+
+
+class NextBestAction(_Frozen):
+    action: str
+    rationale: str
+    priority: int = Field(ge=0, le=100, description="Higher first.")
+    due: date | None = None
+    rule: str = Field(description="The playbook rule that fired.")
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Answer(_Frozen):
+    """An answer to a question, built only from the passages handed in."""
+
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    answered: bool = Field(description="False when the evidence was too weak to answer.")
+    engine: str = "offline"
+
+
+class SourceDocument(_Frozen):
+    """A record handed to an engine: its canonical ``content`` is what citations index."""
+
+    document_id: str
+    kind: Literal["email", "call", "ticket", "draft"]
+    title: str
+    content: str
+    occurred_at: datetime
+    participants: tuple[str, ...] = ()
+    owner_name: str | None = None
+    fields: dict[str, object] = Field(default_factory=dict)
+
+
+class Passage(_Frozen):
+    """A retrieved chunk: ``text`` is ``content[start:end]`` of its document."""
+
+    document_id: str
+    kind: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float
+    occurred_at: datetime

@@ -1,0 +1,234 @@
+"""The offline answer engine: the best supporting sentences of the retrieved passages.
+
+Extractive and deterministic. Each sentence of each permitted passage is scored by how
+much of the question it covers (IDF-weighted over the retrieved set, so a term every
+passage shares counts little) plus a small bonus for its passage's retrieval rank. The
+best few, above a coverage bar, become the answer in passage order, each cited by its
+exact span. Below the bar the engine says it cannot answer instead of guessing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from summarizers.models import Answer, Citation, Passage
+
+__all__ = ["NO_ANSWER", "answer_offline", "question_terms"]
+
+ENGINE = "offline"
+NO_ANSWER = "I can't answer that from the records you can see."
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+# A sentence ends at . ! ? (then space) or at a line break.
+_SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|$)|[^\n]+", re.MULTILINE)
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "am",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "he",
+        "they",
+        "their",
+        "them",
+        "there",
+        "this",
+        "that",
+        "these",
+        "those",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "about",
+        "any",
+        "all",
+        "also",
+        "just",
+        "than",
+        "then",
+        "so",
+        "not",
+        "no",
+        "yes",
+        "get",
+        "got",
+        "tell",
+        "know",
+        "said",
+        "say",
+        "says",
+        "us",
+        "the",
+    ]
+)
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if len(word) - len(suffix) >= 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def question_terms(text: str) -> list[str]:
+    """Stems of the content words of ``text``, in order, without repeats.
+
+    Example:
+        >>> question_terms("What did Initech say about the SOC 2 reports?")
+        ['initech', 'soc', '2', 'report']
+    """
+    out: list[str] = []
+    for m in _WORD.finditer(text.lower()):
+        word = m.group(0)
+        if word in _STOPWORDS:
+            continue
+        stem = _stem(word)
+        if stem not in out:
+            out.append(stem)
+    return out
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage_rank: int
+    document_id: str
+    start: int  # offset in the document's content
+    end: int
+    text: str
+    terms: frozenset[str]
+
+
+def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
+    out = []
+    for rank, p in enumerate(passages):
+        for m in _SENTENCE.finditer(p.text):
+            raw = m.group(0)
+            stripped = raw.strip()
+            if len(stripped) < 12:
+                continue
+            lead = len(raw) - len(raw.lstrip())
+            start = p.start + m.start() + lead
+            out.append(
+                _Sentence(
+                    passage_rank=rank,
+                    document_id=p.document_id,
+                    start=start,
+                    end=start + len(stripped),
+                    text=stripped,
+                    terms=frozenset(question_terms(stripped)),
+                )
+            )
+    return out
+
+
+def answer_offline(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    max_sentences: int = 3,
+    min_coverage: float = 0.5,
+) -> Answer:
+    """Answer ``question`` with the best supporting sentences of ``passages``.
+
+    Args:
+        question: The user's question.
+        passages: Retrieved permitted chunks, best first (``text`` is
+            ``content[start:end]`` of its document).
+        max_sentences: At most this many sentences in the answer.
+        min_coverage: The share of the question's (IDF-weighted) terms a sentence must
+            cover to count as evidence. With none above it, the engine declines.
+
+    Example:
+        >>> answer_offline("what is the capital of France?", []).answered
+        False
+    """
+    terms = question_terms(question)
+    sentences = _sentences(passages)
+    if not terms or not sentences:
+        return Answer(answer=NO_ANSWER, citations=[], answered=False, engine=ENGINE)
+    n = len(sentences)
+    idf = {t: math.log(1 + n / (1 + sum(t in s.terms for s in sentences))) for t in terms}
+    total = sum(idf.values())
+
+    def coverage(s: _Sentence) -> float:
+        return sum(idf[t] for t in terms if t in s.terms) / total
+
+    scored = sorted(
+        ((coverage(s) + 0.05 / (1 + s.passage_rank), s) for s in sentences),
+        key=lambda pair: (-pair[0], pair[1].passage_rank, pair[1].start),
+    )
+    chosen: list[_Sentence] = []
+    for _, s in scored:
+        if len(chosen) == max_sentences:
+            break
+        if coverage(s) < min_coverage or any(_similar(s, c) for c in chosen):
+            continue
+        chosen.append(s)
+    if not chosen:
+        return Answer(answer=NO_ANSWER, citations=[], answered=False, engine=ENGINE)
+    chosen.sort(key=lambda s: (s.passage_rank, s.start))
+    return Answer(
+        answer=" ".join(s.text for s in chosen),
+        citations=[
+            Citation(document_id=s.document_id, start=s.start, end=s.end, quote=s.text)
+            for s in chosen
+        ],
+        answered=True,
+        engine=ENGINE,
+    )
+
+
+def _similar(a: _Sentence, b: _Sentence) -> bool:
+    # Quoted replies repeat sentences across emails; one copy is enough.
+    union = a.terms | b.terms
+    return bool(union) and len(a.terms & b.terms) / len(union) > 0.8

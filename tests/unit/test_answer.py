@@ -1,0 +1,117 @@
+"""The offline answer engine: extractive, cited, and declining on weak evidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from summarizers.answer import NO_ANSWER, answer_offline, question_terms
+from summarizers.models import Passage
+
+AT = datetime(2026, 5, 4, tzinfo=UTC)
+
+DOCS = {
+    "em-1": (
+        "Hi Dana,\nOur infosec team needs the SOC 2 report before we sign. "
+        "Legal also asked about the data processing addendum.\nThanks, Pat"
+    ),
+    "call-2": (
+        "Pat: The price is above our budget for this year.\n"
+        "Dana: I'll send a revised quote by Friday with the multi-year discount.\n"
+        "Pat: Great, thanks."
+    ),
+    "tk-3": "Users get a 500 error after the SAML redirect. Escalated to engineering.",
+}
+
+
+def passage(
+    doc_id: str, rank_score: float = 0.5, start: int = 0, end: int | None = None
+) -> Passage:
+    content = DOCS[doc_id]
+    end = len(content) if end is None else end
+    return Passage(
+        document_id=doc_id,
+        kind="email",
+        title=doc_id,
+        text=content[start:end],
+        start=start,
+        end=end,
+        score=rank_score,
+        occurred_at=AT,
+    )
+
+
+ALL = [passage("em-1"), passage("call-2"), passage("tk-3")]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected_doc", "expected_words"),
+    [
+        ("What does their infosec team need before signing?", "em-1", "SOC 2 report"),
+        ("When will we send the revised quote?", "call-2", "by Friday"),
+        ("What error do users get after the SAML redirect?", "tk-3", "500 error"),
+    ],
+)
+def test_answers_with_the_supporting_sentence_and_its_exact_span(
+    question: str, expected_doc: str, expected_words: str
+) -> None:
+    answer = answer_offline(question, ALL)
+    assert answer.answered and answer.engine == "offline"
+    assert expected_words in answer.answer
+    assert answer.citations[0].document_id == expected_doc
+    for c in answer.citations:
+        assert DOCS[c.document_id][c.start : c.end] == c.quote
+        assert c.quote in answer.answer
+
+
+def test_offsets_are_document_offsets_when_the_passage_is_a_later_chunk() -> None:
+    start = DOCS["call-2"].index("Dana:")
+    chunk = passage("call-2", start=start)
+    answer = answer_offline("When will the revised quote be sent?", [chunk])
+    (citation,) = answer.citations
+    assert citation.start >= start
+    assert DOCS["call-2"][citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of France?",
+        "Who won the football match yesterday?",
+        "the of and",  # no content words at all
+    ],
+)
+def test_declines_when_the_evidence_does_not_cover_the_question(question: str) -> None:
+    answer = answer_offline(question, ALL)
+    assert not answer.answered
+    assert answer.answer == NO_ANSWER and answer.citations == []
+
+
+def test_declines_without_passages() -> None:
+    assert not answer_offline("When is the renewal?", []).answered
+
+
+def test_a_single_shared_word_is_not_enough_evidence() -> None:
+    # "team" appears, but "holiday" and "party" do not: coverage stays under the bar.
+    assert not answer_offline("When is the team holiday party?", ALL).answered
+
+
+def test_repeated_sentences_from_quoted_replies_are_cited_once() -> None:
+    text = "Our infosec team needs the SOC 2 report before we sign."
+    DOCS["em-9"] = f"Following up.\n{text}"
+    try:
+        dup = passage("em-9")
+        answer = answer_offline("What does the infosec team need?", [passage("em-1"), dup])
+        assert answer.answer.count("SOC 2 report") == 1
+    finally:
+        del DOCS["em-9"]
+
+
+def test_is_deterministic() -> None:
+    q = "What did Pat say about the price and the budget?"
+    assert answer_offline(q, ALL) == answer_offline(q, ALL)
+
+
+def test_question_terms_drop_stopwords_and_stem() -> None:
+    assert question_terms("When are the renewals being signed?") == ["renewal", "sign"]

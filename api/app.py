@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.metrics import BodySizeLimit, Metrics, RequestMetrics
-from api.routes import documents, health, ingest, search
+from api.routes import documents, generation, health, ingest, search
 from copilot.auth import TokenService
 from copilot.cursors import CursorCodec
 from copilot.settings import Settings
@@ -47,6 +47,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         from copilot.service import Copilot
 
         app.state.copilot = await run_in_threadpool(Copilot.open, settings, embedder=embedder)
+        await run_in_threadpool(app.state.copilot.assistant.warm)
         log.info("copilot API ready (model %s)", app.state.copilot.embedder.model_id)
         try:
             yield
@@ -64,7 +65,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     app.state.cursors = CursorCodec(cursor_key)
     app.state.metrics = metrics
     install_error_handlers(app)
-    for module in (search, documents, ingest, health):
+    for module in (search, documents, ingest, generation, health):
         app.include_router(module.router)
 
     def limit_for(path: str) -> int:

@@ -21,6 +21,7 @@ from copilot.errors import (
     UnknownUser,
 )
 from retrieval.errors import RetrievalError, SchemaMismatchError
+from summarizers.errors import SummarizerError
 
 __all__ = ["error_response", "install_error_handlers"]
 
@@ -107,4 +108,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(SchemaMismatchError, _on_schema_mismatch)
     app.add_exception_handler(RetrievalError, _on_unexpected)
+    app.add_exception_handler(SummarizerError, _on_unexpected)
     app.add_exception_handler(Exception, _on_unexpected)

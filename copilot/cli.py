@@ -238,6 +238,51 @@ def _print_hit(i: int, h: Any) -> None:
     typer.echo(f"      {snippet}")
 
 
+@app.command()
+def summarize(
+    call: Annotated[str, typer.Option(help="The call's document id.")],
+    org: Annotated[str, typer.Option(help="The caller's org (tenant).")],
+    user: Annotated[str, typer.Option(help="The caller's user id; the call must be visible.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Summarize a call as one user: key points, action items, sentiment, competitors, ...
+
+    Uses the LLM engine when COPILOT_LLM is set (falling back to the offline engine on
+    failure), else the offline engine. Every item cites the span it came from.
+    """
+    with _open(_settings()) as cp:
+        try:
+            summary = cp.assistant.summarize_call(org=org, user_id=user, document_id=call)
+        except CopilotError as err:
+            _fail(str(err), 2)
+    if json_out:
+        typer.echo(summary.model_dump_json(indent=2))
+        return
+    typer.echo(f"{call} ({summary.engine} engine)")
+    typer.echo(f"\n{summary.summary.text}")
+    sections = [
+        ("Key points", summary.key_points),
+        ("Action items", summary.action_items),
+        ("Next steps", summary.next_steps),
+        ("Objections", summary.objections),
+        ("Risks", summary.risks),
+    ]
+    for title, items in sections:
+        if not items:
+            continue
+        typer.echo(f"\n{title}:")
+        for item in items:
+            extra = ""
+            owner, due = getattr(item, "owner", None), getattr(item, "due", None)
+            if owner or due:
+                extra = f"  [{owner or '?'}{', due ' + due.isoformat() if due else ''}]"
+            typer.echo(f"  - {item.text}{extra}")
+    sentiment = summary.sentiment
+    typer.echo(f"\nSentiment: {sentiment.label} ({sentiment.score:+.2f})")
+    if summary.competitors:
+        typer.echo("Competitors: " + ", ".join(c.name for c in summary.competitors))
+
+
 @db_app.command("status")
 def db_status(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import Connection
 
@@ -19,6 +19,9 @@ from retrieval import store
 from retrieval.acl import principals_for_user
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import Retriever, SearchResult
+
+if TYPE_CHECKING:
+    from copilot.assist import Assistant
 
 __all__ = ["Copilot", "SearchPage"]
 
@@ -42,6 +45,7 @@ class Copilot:
         self.db = db
         self.embedder = embedder
         self.settings = settings
+        self._assistant: Assistant | None = None
         self.retriever = Retriever(
             embedder,
             exact_max_chunks=settings.exact_search_max_chunks,
@@ -60,6 +64,15 @@ class Copilot:
                 backend=settings.embedding_backend,
             )
         return cls(db, embedder, settings)
+
+    @property
+    def assistant(self) -> Assistant:
+        """Summaries, answers and next-best actions (engines built on first use)."""
+        if self._assistant is None:
+            from copilot.assist import Assistant
+
+            self._assistant = Assistant(self)
+        return self._assistant
 
     def close(self) -> None:
         self.db.close()

@@ -63,6 +63,20 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
     max_ingest_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
 
+    # --- generation (summaries, answers, next-best actions)
+    #: Unset: the offline engine. ``openai`` (any OpenAI-compatible server) or
+    #: ``hf:/path/to/local/model`` (transformers) for the LLM engine.
+    llm: str | None = Field(default=None, pattern=r"^(openai|hf:.+)$")
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    #: One competitor name per line (``#`` comments); unset: the built-in list.
+    competitors_file: Path | None = None
+    #: The next-best-action playbook (TOML); unset: the packaged default.
+    playbook_file: Path | None = None
+
     @property
     def embedded_data_dir(self) -> Path:
         return self.data_dir / "pg"

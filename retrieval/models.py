@@ -103,6 +103,7 @@ class StoredDocument:
     occurred_at: datetime
     fields: dict[str, Any]
     attributes: dict[str, Any]
+    content_hash: str = ""
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,13 @@ __all__ = [
     "get_document",
     "get_index_state",
     "get_user",
+    "get_cached_summary",
+    "put_cached_summary",
+    "account_documents",
+    "get_account",
+    "get_deal",
+    "account_deals",
+    "account_contacts",
     "index_size",
     "iter_chunks_for_embedding",
     "keyword_search",
@@ -438,7 +445,7 @@ def get_document(
     """The document if the caller may see it; ``None`` if missing *or* not visible."""
     row = conn.execute(
         "SELECT id, kind, title, content, account_id, contact_id, deal_id, owner_id, visibility,"
-        " occurred_at, fields, attributes FROM documents"
+        " occurred_at, fields, attributes, content_hash FROM documents"
         " WHERE org = %s AND id = %s AND access && %s",
         (org, id, _require_acl(acl)),
     ).fetchone()
@@ -639,6 +646,153 @@ def keyword_search(
         },
     ).fetchall()
     return _hits(rows)
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def get_cached_summary(
+    conn: Connection[Any], *, org: str, document_id: str, engine: str, content_hash: str
+) -> dict[str, Any] | None:
+    """A cached summary of this exact content by this engine (RLS: visible documents only)."""
+    row = conn.execute(
+        "SELECT summary FROM summaries WHERE org = %s AND document_id = %s AND engine = %s"
+        " AND content_hash = %s",
+        (org, document_id, engine, content_hash),
+    ).fetchone()
+    return dict(row[0]) if row else None
+
+
+def put_cached_summary(
+    conn: Connection[Any],
+    *,
+    org: str,
+    document_id: str,
+    engine: str,
+    content_hash: str,
+    summary: dict[str, Any],
+) -> None:
+    from psycopg.types.json import Jsonb
+
+    conn.execute(
+        "INSERT INTO summaries (org, document_id, engine, content_hash, summary)"
+        " VALUES (%s, %s, %s, %s, %s)"
+        " ON CONFLICT (org, document_id, engine) DO UPDATE SET content_hash ="
+        " EXCLUDED.content_hash, summary = EXCLUDED.summary, created_at = now()",
+        (org, document_id, engine, content_hash, Jsonb(summary)),
+    )
+
+
+# --------------------------------------------------------------------------- account context
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    id: str
+    name: str
+    owner_id: str
+    industry: str | None
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DealRow:
+    id: str
+    account_id: str
+    owner_id: str
+    name: str
+    stage: str
+    amount: float
+    close_date: Any
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    id: str
+    account_id: str
+    name: str
+    email: str
+    title: str | None
+    attributes: dict[str, Any]
+
+
+def get_account(conn: Connection[Any], *, org: str, account_id: str) -> AccountRow | None:
+    row = conn.execute(
+        "SELECT id, name, owner_id, industry, attributes FROM accounts WHERE org = %s AND id = %s",
+        (org, account_id),
+    ).fetchone()
+    return AccountRow(*row) if row else None
+
+
+def get_deal(conn: Connection[Any], *, org: str, deal_id: str) -> DealRow | None:
+    row = conn.execute(
+        "SELECT id, account_id, owner_id, name, stage, amount, close_date, attributes FROM deals"
+        " WHERE org = %s AND id = %s",
+        (org, deal_id),
+    ).fetchone()
+    return _deal(row) if row else None
+
+
+def account_deals(conn: Connection[Any], *, org: str, account_id: str) -> list[DealRow]:
+    rows = conn.execute(
+        "SELECT id, account_id, owner_id, name, stage, amount, close_date, attributes FROM deals"
+        " WHERE org = %s AND account_id = %s ORDER BY id",
+        (org, account_id),
+    ).fetchall()
+    return [_deal(r) for r in rows]
+
+
+def _deal(r: Sequence[Any]) -> DealRow:
+    return DealRow(
+        id=r[0],
+        account_id=r[1],
+        owner_id=r[2],
+        name=r[3],
+        stage=r[4],
+        amount=float(r[5]),
+        close_date=r[6],
+        attributes=r[7],
+    )
+
+
+def account_contacts(conn: Connection[Any], *, org: str, account_id: str) -> list[ContactRow]:
+    rows = conn.execute(
+        "SELECT id, account_id, name, email, title, attributes FROM contacts"
+        " WHERE org = %s AND account_id = %s ORDER BY id",
+        (org, account_id),
+    ).fetchall()
+    return [ContactRow(*r) for r in rows]
+
+
+def account_documents(
+    conn: Connection[Any],
+    *,
+    org: str,
+    acl: frozenset[str],
+    account_id: str,
+    deal_id: str | None = None,
+    limit: int = 500,
+) -> list[StoredDocument]:
+    """The caller's visible documents of an account (or of one deal and the account's
+    documents attached to no deal), newest first."""
+    rows = conn.execute(
+        "SELECT id, kind, title, content, account_id, contact_id, deal_id, owner_id, visibility,"
+        " occurred_at, fields, attributes, content_hash FROM documents"
+        " WHERE org = %(org)s AND access && %(acl)s AND account_id = %(account)s"
+        # A deal's view: its own documents and the account's unattached ones (tickets
+        # carry no deal); other deals' documents stay out.
+        " AND (%(deal)s::text IS NULL OR deal_id = %(deal)s OR deal_id IS NULL)"
+        " ORDER BY occurred_at DESC, id LIMIT %(limit)s",
+        {
+            "org": org,
+            "acl": _require_acl(acl),
+            "account": account_id,
+            "deal": deal_id,
+            "limit": limit,
+        },
+    ).fetchall()
+    return [StoredDocument(*r) for r in rows]
 
 
 # --------------------------------------------------------------------------- index state

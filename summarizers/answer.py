@@ -177,6 +177,7 @@ def answer_offline(
     *,
     max_sentences: int = 3,
     min_coverage: float = 0.5,
+    min_term_presence: float = 0.5,
 ) -> Answer:
     """Answer ``question`` with the best supporting sentences of ``passages``.
 
@@ -185,8 +186,11 @@ def answer_offline(
         passages: Retrieved permitted chunks, best first (``text`` is
             ``content[start:end]`` of its document).
         max_sentences: At most this many sentences in the answer.
-        min_coverage: The share of the question's (IDF-weighted) terms a sentence must
-            cover to count as evidence. With none above it, the engine declines.
+        min_coverage: The share of the question's (IDF-weighted) terms found in the
+            retrieved text that a sentence must cover to count as evidence. With none
+            above it, the engine declines.
+        min_term_presence: The share of the question's terms the retrieved text must
+            mention at all; below it the engine declines.
 
     Example:
         >>> answer_offline("what is the capital of France?", []).answered
@@ -194,14 +198,17 @@ def answer_offline(
     """
     terms = question_terms(question)
     sentences = _sentences(passages)
-    if not terms or not sentences:
+    # Terms the retrieved text never mentions cannot be supported by any sentence. When
+    # most of the question is like that, retrieval found nothing on topic: decline.
+    present = [t for t in terms if any(t in s.terms for s in sentences)]
+    if not present or len(present) < min_term_presence * len(terms):
         return Answer(answer=NO_ANSWER, citations=[], answered=False, engine=ENGINE)
     n = len(sentences)
-    idf = {t: math.log(1 + n / (1 + sum(t in s.terms for s in sentences))) for t in terms}
+    idf = {t: math.log(1 + n / (1 + sum(t in s.terms for s in sentences))) for t in present}
     total = sum(idf.values())
 
     def coverage(s: _Sentence) -> float:
-        return sum(idf[t] for t in terms if t in s.terms) / total
+        return sum(idf[t] for t in present if t in s.terms) / total
 
     scored = sorted(
         ((coverage(s) + 0.05 / (1 + s.passage_rank), s) for s in sentences),

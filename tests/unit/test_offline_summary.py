@@ -1,0 +1,755 @@
+"""The offline call-summary engine: segmentation, dates, every section, citations, speed.
+
+No I/O: realistic transcripts are written here, and the sample CRM is generated in memory.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from copilot.sample import generate
+from retrieval.chunking import render_call_transcript
+from summarizers.competitors import (
+    DEFAULT_COMPETITORS,
+    find_competitors,
+    parse_competitors,
+    parse_competitors_toml,
+)
+from summarizers.models import CallSummary, Citation, SourceDocument
+from summarizers.offline import summarize_call, summarize_text
+from summarizers.text import find_dates, find_due_date, is_speaker_label, segment
+
+WEDNESDAY = datetime(2026, 10, 7, 15, 0, tzinfo=UTC)
+
+# --------------------------------------------------------------------------- transcripts
+
+EXPANSION = """\
+Dana Reyes: Thanks for jumping on, Priya. How did the pilot go with the support team?
+Priya Shah: Honestly, it went really well. The team loves the routing rules and our \
+first-response time dropped by 30%.
+Dana Reyes: That's great to hear.
+Priya Shah: We'd like to roll it out to the whole EMEA group, so roughly 120 more seats.
+Priya Shah: To be transparent, we're also evaluating Zendesk for that region, and Freshdesk \
+quoted us about 20% less per seat.
+Dana Reyes: Understood. I can extend your current pricing to the new seats if we co-term them.
+Priya Shah: That would help a lot. I need to get sign-off from our CFO, Marcus, before end \
+of month.
+Dana Reyes: I'll send the revised quote by Friday, and I'll set up a call with Marcus next \
+Tuesday to walk through the ROI model.
+Priya Shah: Perfect. Marcus will review the security addendum by the 15th.
+Dana Reyes: Sounds good. Talk soon!
+"""
+
+CHURN = """\
+[00:00:05] Tom Becker: Hi Lena, thanks for making the time today.
+[00:00:09] Lena Fischer: Sure. I'll be blunt: we're frustrated. The Salesforce sync has been \
+failing for two weeks and our reps went back to spreadsheets.
+[00:00:31] Tom Becker: I'm sorry about that. What's the impact on your side?
+[00:00:36] Lena Fischer: Adoption is really low, only a handful of people log in. Our new CFO \
+froze all new software spend, and honestly we're not sure we'll renew in March.
+[00:01:02] Lena Fischer: Also, Mark, our project sponsor, is leaving at the end of the month.
+[00:01:15] Tom Becker: That's a lot. Let me escalate the sync issue to engineering today, and \
+I'll get you a root-cause write-up within 48 hours.
+[00:01:40] Lena Fischer: Fine. We're also talking to HubSpot; they offered us a free migration.
+[00:01:52] Tom Becker: Could you introduce me to whoever takes over from Mark?
+[00:02:01] Lena Fischer: I can do that.
+"""
+
+STATUS = """\
+Alex Kim: Hi Jordan, just a quick check-in on the rollout.
+Jordan Lee: Sure. The second region went live on Monday.
+Alex Kim: Good. Are the admins using the new dashboard?
+Jordan Lee: Yes, about forty admins have logged in so far.
+Alex Kim: Okay. Any questions on the reporting module?
+Jordan Lee: Not right now. The reporting module is configured the way we discussed.
+Alex Kim: Makes sense. The quarterly usage report is generated automatically on the first of \
+each month.
+Jordan Lee: Right.
+Alex Kim: Thanks, Jordan.
+"""
+
+NOTES = """\
+Call notes - Initech renewal, Oct 3
+Attendees: Sam Ortiz, Bill Lumbergh, Dana Reyes
+
+- Initech wants to renew at 250 seats but asked for a 10% discount.
+- Legal can't accept the auto-renewal clause; their counsel wants Delaware law.
+- They mentioned switching to Pipedrive if pricing doesn't move.
+- Budget is tight this quarter; CFO approval needed for anything over $100k.
+
+Action items:
+- Send redlined MSA to Bill (Dana) - by Wednesday
+- Sam to confirm the discount with deal desk by EOD Friday.
+- Schedule the security review for next week
+"""
+
+EMAIL = """\
+Hi Pat,
+
+Thanks for the time today. As discussed, I'll send the updated order form by tomorrow and \
+we will loop in our security lead on Thursday's call. Pricing stays at $42,000 for 60 seats.
+
+Best,
+Dana
+
+On Mon, Oct 5, 2026 at 9:12 AM, Pat Buyer <pat@example.com> wrote:
+> We're also evaluating HubSpot and the price is too high.
+> I'll need the SOC 2 report by Friday.
+"""
+
+DIALOGSUM = """\
+#Person1#: Hello, how are you doing today?
+#Person2#: I ' Ve been having trouble breathing lately.
+#Person1#: Have you had any type of cold lately?
+#Person2#: No, I haven ' t had a cold. I just have a heavy feeling in my chest when I try to \
+breathe.
+#Person1#: I am going to send you to a pulmonary specialist who can run tests on you for asthma.
+#Person2#: Thank you for your help, doctor."""
+
+CALLS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "expansion": (EXPANSION, ("Dana Reyes", "Priya Shah", "Marcus Webb")),
+    "churn": (CHURN, ("Tom Becker", "Lena Fischer")),
+    "status": (STATUS, ("Alex Kim", "Jordan Lee")),
+    "notes": (NOTES, ("Dana Reyes", "Sam Ortiz", "Bill Lumbergh")),
+    "dialogsum": (DIALOGSUM, ()),
+}
+
+
+def call_doc(
+    content: str,
+    participants: tuple[str, ...] = ("Dana Reyes", "Pat Buyer"),
+    *,
+    at: datetime = WEDNESDAY,
+    document_id: str = "call-1",
+) -> SourceDocument:
+    return SourceDocument(
+        document_id=document_id,
+        kind="call",
+        title="Call",
+        content=content,
+        occurred_at=at,
+        participants=participants,
+    )
+
+
+def summarize(name: str) -> CallSummary:
+    content, participants = CALLS[name]
+    return summarize_call(call_doc(content, participants, document_id=name))
+
+
+def citations(summary: CallSummary) -> Iterator[tuple[str, Citation]]:
+    """Every citation of every section, labelled by where it sits."""
+    yield from (("summary", c) for c in summary.summary.citations)
+    yield from (("sentiment", c) for c in summary.sentiment.citations)
+    sections: dict[str, list[Any]] = {
+        "key_points": summary.key_points,
+        "action_items": summary.action_items,
+        "next_steps": summary.next_steps,
+        "objections": summary.objections,
+        "competitors": summary.competitors,
+        "risks": summary.risks,
+    }
+    for name, items in sections.items():
+        for item in items:
+            yield from ((name, c) for c in item.citations)
+
+
+@pytest.fixture(scope="module")
+def sample_calls() -> list[SourceDocument]:
+    crm = generate(7, docs_per_org=80)
+    docs = [
+        SourceDocument(
+            document_id=rec["id"],
+            kind="call",
+            title=rec["title"],
+            content=render_call_transcript(rec["transcript"]),
+            occurred_at=datetime.fromisoformat(rec["occurred_at"].replace("Z", "+00:00")),
+            participants=tuple(rec["participants"]),
+        )
+        for rec in crm.records
+        if rec["type"] == "call"
+    ]
+    assert len(docs) >= 20
+    return docs
+
+
+# =========================================================================== segmentation
+
+
+def test_segment_turns_keep_exact_offsets_speakers_and_continuations() -> None:
+    text = (
+        "[00:00:05] Ana Lopez: Hi Bo. Can you hear me?\n"
+        "Bo (Acme) (00:12): Yes.\n"
+        "I also have a question about the\n"
+        "renewal date.\n"
+        "00:31 - Ana Lopez: Sure, Mr. Smith sent it e.g. yesterday."
+    )
+    got = [(s.speaker, text[s.start : s.end]) for s in segment(text)]
+    assert got == [
+        ("Ana Lopez", "Hi Bo."),
+        ("Ana Lopez", "Can you hear me?"),
+        ("Bo (Acme)", "Yes."),
+        ("Bo (Acme)", "I also have a question about the\nrenewal date."),
+        ("Ana Lopez", "Sure, Mr. Smith sent it e.g. yesterday."),
+    ]
+
+
+def test_segment_dialogsum_tags_and_number_abbreviation() -> None:
+    text = "#Person1#: See No. 5 please. No. Their task is here.\n#Person2#: OK."
+    got = [(s.speaker, text[s.start : s.end]) for s in segment(text)]
+    assert got == [
+        ("#Person1#", "See No. 5 please."),
+        ("#Person1#", "No."),
+        ("#Person1#", "Their task is here."),
+        ("#Person2#", "OK."),
+    ]
+
+
+def test_segment_notes_skip_metadata_and_mark_sections_and_bullets() -> None:
+    sentences = segment(NOTES)
+    texts = [NOTES[s.start : s.end] for s in sentences]
+    assert not any("Attendees" in t or "Sam Ortiz, Bill" in t for t in texts)
+    assert texts[0] == "Call notes - Initech renewal, Oct 3"
+    bullets = [s for s in sentences if s.bullet]
+    assert all(not NOTES[s.start : s.end].startswith("-") for s in bullets)
+    actions = [NOTES[s.start : s.end] for s in sentences if s.section == "action items"]
+    assert actions == [
+        "Send redlined MSA to Bill (Dana) - by Wednesday",
+        "Sam to confirm the discount with deal desk by EOD Friday.",
+        "Schedule the security review for next week",
+    ]
+    assert all(s.speaker is None for s in sentences)
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Ana", True),
+        ("Ana Lopez", True),
+        ("Jean van der Berg", True),
+        ("#Person1#", True),
+        ("Customer", True),
+        ("Next steps", False),
+        ("Attendees", False),
+        ("Action items", False),
+        ("Pricing", False),
+        ("Finance came back", False),
+        ("Monday", False),
+        ("https", False),
+    ],
+)
+def test_speaker_labels(label: str, expected: bool) -> None:
+    assert is_speaker_label(label) is expected
+
+
+# =========================================================================== dates
+
+WED = date(2026, 3, 4)
+SAT = date(2026, 3, 7)
+FRI_JAN = date(2026, 1, 30)
+DEC = date(2026, 12, 10)
+
+DUE_CASES = [
+    # weekdays: next occurrence strictly after the call date, wrapping the week
+    (WED, "by Friday", date(2026, 3, 6)),
+    (WED, "by Wednesday", date(2026, 3, 11)),
+    (WED, "on Monday", date(2026, 3, 9)),
+    (WED, "by Tues", date(2026, 3, 10)),
+    (WED, "this Friday", date(2026, 3, 6)),
+    (WED, "next Friday", date(2026, 3, 13)),
+    (SAT, "by Monday", date(2026, 3, 9)),
+    (SAT, "by Saturday", date(2026, 3, 14)),
+    (FRI_JAN, "by Friday", date(2026, 2, 6)),
+    # days
+    (WED, "tomorrow", date(2026, 3, 5)),
+    (WED, "the day after tomorrow", date(2026, 3, 6)),
+    (WED, "today", WED),
+    (WED, "EOD", WED),
+    (WED, "by end of day", WED),
+    (WED, "by close of business", WED),
+    (WED, "this afternoon", WED),
+    (WED, "by EOD Friday", date(2026, 3, 6)),
+    (WED, "tomorrow EOD", date(2026, 3, 5)),
+    (WED, "in 10 days", date(2026, 3, 14)),
+    (WED, "within 48 hours", date(2026, 3, 6)),
+    (WED, "within 5 business days", date(2026, 3, 11)),
+    (WED, "a week from today", date(2026, 3, 11)),
+    (WED, "in two weeks", date(2026, 3, 18)),
+    (WED, "in a couple of weeks", date(2026, 3, 18)),
+    # weeks
+    (WED, "this week", date(2026, 3, 6)),
+    (WED, "by the end of the week", date(2026, 3, 6)),
+    (WED, "EOW", date(2026, 3, 6)),
+    (SAT, "by the end of the week", date(2026, 3, 13)),
+    (WED, "next week", date(2026, 3, 13)),
+    (WED, "early next week", date(2026, 3, 9)),
+    (WED, "by next week", date(2026, 3, 9)),
+    (WED, "end of next week", date(2026, 3, 13)),
+    (WED, "the week after next", date(2026, 3, 20)),
+    # months, with month ends
+    (WED, "end of month", date(2026, 3, 31)),
+    (WED, "EOM", date(2026, 3, 31)),
+    (FRI_JAN, "by the end of the month", date(2026, 1, 31)),
+    (FRI_JAN, "in a month", date(2026, 2, 28)),
+    (FRI_JAN, "next month", date(2026, 2, 28)),
+    (FRI_JAN, "end of next month", date(2026, 2, 28)),
+    (date(2028, 2, 10), "end of the month", date(2028, 2, 29)),
+    (DEC, "end of next month", date(2027, 1, 31)),
+    (DEC, "early next month", date(2027, 1, 1)),
+    (WED, "by March", date(2026, 3, 31)),
+    (WED, "by April", date(2026, 4, 1)),
+    (WED, "in April", date(2026, 4, 30)),
+    (WED, "end of April", date(2026, 4, 30)),
+    (WED, "mid-April", date(2026, 4, 15)),
+    # days of the month and explicit dates
+    (WED, "by the 15th", date(2026, 3, 15)),
+    (WED, "by the 3rd", date(2026, 4, 3)),
+    (FRI_JAN, "by the 31st", date(2026, 1, 31)),
+    (date(2026, 2, 10), "by the 31st", date(2026, 3, 31)),
+    (WED, "December 4", date(2026, 12, 4)),
+    (WED, "on Dec. 4th", date(2026, 12, 4)),
+    (WED, "4 December", date(2026, 12, 4)),
+    (WED, "Friday, December 4", date(2026, 12, 4)),
+    (WED, "Dec 4th, 2027", date(2027, 12, 4)),
+    (WED, "12/4", date(2026, 12, 4)),
+    (WED, "2026-12-04", date(2026, 12, 4)),
+    (DEC, "December 4", date(2027, 12, 4)),
+    (DEC, "January 5", date(2027, 1, 5)),
+    # quarters and years
+    (WED, "end of quarter", date(2026, 3, 31)),
+    (WED, "next quarter", date(2026, 6, 30)),
+    (WED, "end of Q2", date(2026, 6, 30)),
+    (DEC, "next quarter", date(2027, 3, 31)),
+    (WED, "by the end of the year", date(2026, 12, 31)),
+]
+
+
+@pytest.mark.parametrize(("ref", "phrase", "expected"), DUE_CASES)
+def test_due_dates_resolve_against_the_call_date(ref: date, phrase: str, expected: date) -> None:
+    found = find_due_date(f"I'll send it {phrase}.", ref)
+    assert found is not None, phrase
+    assert found.value == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The sync has been failing since Thursday.",
+        "We met last Monday.",
+        "It broke two weeks ago.",
+        "Our copper wiring is fine.",
+        "We may need more seats.",
+        "It's 24/7 support.",
+    ],
+)
+def test_no_due_date_where_none_is_meant(text: str) -> None:
+    assert find_due_date(text, WED) is None
+
+
+def test_date_mentions_are_exact_spans() -> None:
+    text = "I'll send the monday.com comparison by EOD Friday, or December 4 at the latest."
+    mentions = find_dates(text, WED)
+    assert [text[m.start : m.end] for m in mentions] == ["EOD", "Friday", "December 4"]
+    assert find_due_date(text, WED).value == date(2026, 12, 4)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("ref", "phrase", "expected"), DUE_CASES[::4])
+def test_action_items_carry_owner_and_resolved_due_date(
+    ref: date, phrase: str, expected: date
+) -> None:
+    at = datetime(ref.year, ref.month, ref.day, 16, 0, tzinfo=UTC)
+    content = f"Pat Buyer: Can we get pricing?\nDana: I'll send the revised quote {phrase}."
+    out = summarize_call(call_doc(content, at=at))
+    assert len(out.action_items) == 1
+    item = out.action_items[0]
+    assert item.owner == "Dana Reyes"  # the speaker's first name, expanded by participants
+    assert item.due == expected
+    assert item.text == f"Send the revised quote {phrase}"
+    assert item.citations[0].quote == f"I'll send the revised quote {phrase}."
+
+
+# =========================================================================== action items
+
+
+def test_action_items_of_a_realistic_call() -> None:
+    got = [(a.text, a.owner, a.due) for a in summarize("expansion").action_items]
+    assert got == [
+        (
+            "Get sign-off from our CFO, Marcus, before end of month",
+            "Priya Shah",
+            date(2026, 10, 31),
+        ),
+        ("Send the revised quote by Friday", "Dana Reyes", date(2026, 10, 9)),
+        (
+            "Set up a call with Marcus next Tuesday to walk through the ROI model",
+            "Dana Reyes",
+            date(2026, 10, 13),
+        ),
+        ("Review the security addendum by the 15th", "Marcus Webb", date(2026, 10, 15)),
+    ]
+
+
+def test_action_items_skip_hedges_and_take_let_me() -> None:
+    got = [(a.text, a.owner, a.due) for a in summarize("churn").action_items]
+    # "we're not sure we'll renew in March" is not a commitment; "I can do that" has no date.
+    assert got == [
+        ("Escalate the sync issue to engineering today", "Tom Becker", date(2026, 10, 7)),
+        ("Get you a root-cause write-up within 48 hours", "Tom Becker", date(2026, 10, 9)),
+    ]
+
+
+def test_action_items_in_notes_take_owner_tags_named_owners_and_sections() -> None:
+    got = [(a.text, a.owner, a.due) for a in summarize("notes").action_items]
+    assert got == [
+        ("Send redlined MSA to Bill by Wednesday", "Dana Reyes", date(2026, 10, 14)),
+        ("Confirm the discount with deal desk by EOD Friday", "Sam Ortiz", date(2026, 10, 9)),
+        ("Schedule the security review for next week", None, date(2026, 10, 16)),
+    ]
+
+
+def test_first_person_in_notes_belongs_to_the_author() -> None:
+    out = summarize_text(
+        "Met Pat. I'll send the SOC 2 report tomorrow.", kind="note", now=WEDNESDAY, author="Dana"
+    )
+    assert [(a.owner, a.due) for a in out.action_items] == [("Dana", date(2026, 10, 8))]
+    anonymous = summarize_text(
+        "Met Pat. I'll send the SOC 2 report tomorrow.", kind="note", now=WEDNESDAY
+    )
+    assert anonymous.action_items[0].owner is None  # unknown, not guessed
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "I'll be honest with you, pricing is high.",
+        "We're not sure we'll renew next year.",
+        "I can't send that today.",
+        "I sent the deck yesterday.",
+        "Let me know if you have questions.",
+        "Let me think about that.",
+        "I think we'll need more seats.",
+        "I can connect you with a reference customer.",
+        "If you want, I could send it.",
+        "Makes sense.",
+    ],
+)
+def test_no_action_item_without_a_commitment(line: str) -> None:
+    out = summarize_text(f"Pat: Sure.\nDana: {line}", kind="call", now=WEDNESDAY)
+    assert out.action_items == []
+
+
+def test_a_call_without_commitments_has_no_action_items() -> None:
+    out = summarize("status")
+    assert out.action_items == []
+    assert out.objections == []
+    assert out.risks == []
+    assert out.competitors == []
+
+
+def test_dialogsum_commitment_is_owned_by_its_speaker() -> None:
+    out = summarize("dialogsum")
+    assert [(a.owner, a.due) for a in out.action_items] == [("#Person1#", None)]
+
+
+# =========================================================================== next steps
+
+
+def test_next_steps_hold_requests_and_third_party_plans() -> None:
+    churn = [n.text for n in summarize("churn").next_steps]
+    assert churn == ["Tom Becker: Could you introduce me to whoever takes over from Mark?"]
+    content = (
+        "Pat Buyer: The sync broke again.\n"
+        "Dana: Engineering reproduced it and a fix is going into next week's release.\n"
+        "Dana: Let's schedule a follow-up for Thursday."
+    )
+    steps = [n.citations[0].quote for n in summarize_call(call_doc(content)).next_steps]
+    assert steps == [
+        "Engineering reproduced it and a fix is going into next week's release.",
+        "Let's schedule a follow-up for Thursday.",
+    ]
+
+
+# =========================================================================== competitors
+
+
+def test_competitors_from_the_list_with_aliases_in_order() -> None:
+    got = [(c.name, len(c.citations)) for c in summarize("expansion").competitors]
+    assert got == [("Zendesk", 1), ("Freshworks", 1)]  # Freshdesk is a Freshworks alias
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We're also evaluating Initech for that region.", ["Initech"]),
+        ("Acme Cloud quoted us 20% less.", ["Acme Cloud"]),
+        ("They mentioned switching to Bluebird CRM next year.", ["Bluebird CRM"]),
+        ("Leadership wants a side-by-side of you versus Pipedrive.", ["Pipedrive"]),
+        ("The Dynamics 365 team is pushing hard.", ["Microsoft Dynamics"]),
+        ("We moved off Zoho last year.", ["Zoho"]),
+        ("We use monday.com for projects.", ["monday.com"]),
+        ("We looked at Close and Copper.", ["Close", "Copper"]),
+        ("Copper quoted us less.", ["Copper"]),
+    ],
+)
+def test_competitors_from_list_and_patterns(text: str, expected: list[str]) -> None:
+    assert [m.name for m in find_competitors(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Close the loop with procurement by Monday.",
+        "Let's close this out on Monday.",
+        "Our copper wiring is fine.",
+        "Outreach to the admins went well.",
+        "We already use Slack and Jira.",
+        "The Salesforce sync has been failing.",
+        "Counsel wants the governing law changed to Delaware.",
+        "We are looking at Q3 for the rollout.",
+        "Next Steps are on the Board agenda.",
+        "Teams that moved off our old process love it.",
+        "Dana Reyes will join from London.",
+    ],
+)
+def test_no_competitor_in_ordinary_capitalised_words(text: str) -> None:
+    assert find_competitors(text) == []
+
+
+def test_speakers_are_never_competitors() -> None:
+    content = "Pat Buyer: We're considering Quinn for this.\nQuinn: Thanks, Pat."
+    out = summarize_call(call_doc(content, ("Dana Reyes", "Pat Buyer", "Quinn Kim")))
+    assert out.competitors == []
+
+
+def test_the_competitor_list_is_configurable() -> None:
+    names = parse_competitors(["# ours", "Initech | Initrode  # renamed", "", "initech"])
+    assert names == ("Initech|Initrode",)
+    content = "Pat Buyer: Initrode gave us a great demo. We use HubSpot today.\nDana: Noted."
+    out = summarize_call(call_doc(content), competitors=names)
+    assert [c.name for c in out.competitors] == ["Initech"]
+    toml = 'competitors = ["Acme", {name = "Initech", aliases = ["Initrode"]}]'
+    assert parse_competitors_toml(toml) == ("Acme", "Initech|Initrode")
+    with pytest.raises(ValueError, match="not a name or a table"):
+        parse_competitors_toml("competitors = [1]")
+    with pytest.raises(ValueError, match="empty name"):
+        parse_competitors(["Acme||Initech"])
+    assert "Salesforce|SFDC|Sales Cloud|Service Cloud" in DEFAULT_COMPETITORS
+
+
+# =========================================================================== sentiment
+
+
+def test_sentiment_of_clearly_positive_negative_and_neutral_calls() -> None:
+    positive, negative, neutral = (summarize(n).sentiment for n in ("expansion", "churn", "status"))
+    assert positive.label == "positive" and positive.score > 0.15
+    assert negative.label == "negative" and negative.score < -0.3
+    assert neutral.label == "neutral" and neutral.score == 0.0
+    assert neutral.citations == []  # nothing to point at
+    quotes = [c.quote for c in negative.citations]
+    assert "I'll be blunt: we're frustrated." in quotes
+    assert all("Tom" not in q for q in quotes)
+
+
+def test_sentiment_ignores_the_reps_enthusiasm_and_pleasantries() -> None:
+    content = (
+        "Dana Reyes: This is fantastic, I'm so excited to show you the amazing dashboards!\n"
+        "Pat Buyer: Okay. We will look at them next quarter.\n"
+        "Dana Reyes: Wonderful, I'm thrilled, this is great.\n"
+        "Pat Buyer: Sounds good, thanks."
+    )
+    assert summarize_call(call_doc(content)).sentiment.label == "neutral"
+
+
+@pytest.mark.parametrize(
+    ("line", "label"),
+    [
+        ("Honestly, we are not happy with the support we get.", "negative"),
+        ("We're not sure we'll continue after this term.", "negative"),
+        ("No problems at all, the rollout went really well.", "positive"),
+        ("We're evaluating Pipedrive and their demo was really strong.", "negative"),
+    ],
+)
+def test_sentiment_handles_negation_and_competitor_praise(line: str, label: str) -> None:
+    out = summarize_call(call_doc(f"Dana Reyes: Hi Pat.\nPat Buyer: {line}"))
+    assert out.sentiment.label == label
+
+
+# =========================================================================== objections, risks
+
+
+def test_objections_and_risks_by_category() -> None:
+    churn = summarize("churn")
+    risks = [r.text.split(":")[0] for r in churn.risks]
+    assert risks == [
+        "Budget freeze",
+        "Champion leaving",
+        "Churn risk",
+        "Competitive threat",
+        "Decision-maker change",
+        "Service issue",
+    ]
+    notes = summarize("notes")
+    assert [o.text.split(":")[0] for o in notes.objections] == [
+        "Pricing",
+        "Legal terms",
+        "Competition",
+        "Budget / timing",
+    ]
+    assert "Legal blocker" in [r.text.split(":")[0] for r in notes.risks]
+
+
+def test_conditional_and_negated_risks_are_not_raised() -> None:
+    content = (
+        "Dana Reyes: If kickoff slips past March, the go-live date moves with it.\n"
+        "Pat Buyer: I want to make sure the project doesn't stall.\n"
+        "Pat Buyer: We have no budget concerns this year."
+    )
+    out = summarize_call(call_doc(content))
+    assert out.risks == []
+
+
+# =========================================================================== summary
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_summary_is_two_to_four_cited_extractive_sentences(name: str) -> None:
+    content = CALLS[name][0]
+    out = summarize(name)
+    n = len(out.summary.citations)
+    assert 2 <= n <= 4
+    assert len(re.findall(r"[.!?](?:\s|$)", out.summary.text)) >= n
+    squashed = " ".join(out.summary.text.split()).lower()
+    for c in out.summary.citations:
+        assert " ".join(c.quote.split()).lower().rstrip(".") in squashed
+        assert content[c.start : c.end] == c.quote
+
+
+def test_summary_skips_filler_and_keeps_the_customer_and_the_commitment() -> None:
+    out = summarize("expansion")
+    quotes = [c.quote for c in out.summary.citations]
+    assert not any(q in ("That's great to hear.", "Sounds good.", "Talk soon!") for q in quotes)
+    assert any(q.startswith("To be transparent") or "EMEA" in q for q in quotes)
+    assert out.summary.text.startswith("Priya Shah: ")
+    every_text = [out.summary.text, *(k.text for k in out.key_points)]
+    assert not any("Makes sense" in t or "Good question" in t for t in every_text)
+
+
+def test_key_points_do_not_repeat_the_summary() -> None:
+    for name in CALLS:
+        out = summarize(name)
+        summary_spans = {(c.start, c.end) for c in out.summary.citations}
+        for point in out.key_points:
+            assert (point.citations[0].start, point.citations[0].end) not in summary_spans
+
+
+# =========================================================================== drafts, emails
+
+
+def test_draft_email_ignores_quoted_reply_and_cites_the_draft() -> None:
+    out = summarize_text(EMAIL, kind="email", now=WEDNESDAY, author="Dana Reyes")
+    assert out.document_id is None
+    assert all(c.document_id == "draft" for _, c in citations(out))
+    assert all(EMAIL[c.start : c.end] == c.quote for _, c in citations(out))
+    assert out.competitors == []  # HubSpot is only in the quoted reply
+    assert [(a.text, a.owner, a.due) for a in out.action_items] == [
+        ("Send the updated order form by tomorrow", "Dana Reyes", date(2026, 10, 8)),
+        ("Loop in our security lead on Thursday's call", "Dana Reyes", date(2026, 10, 8)),
+    ]
+    assert out.sentiment.label == "neutral"  # "Best," is a sign-off, not praise
+
+
+def test_an_opening_thanks_is_not_a_sign_off() -> None:
+    text = (
+        "Hi Pat,\n\nThanks!\n\nI will send the order form by Friday. Pricing is $4k.\n\nBest,\nDana"
+    )
+    out = summarize_text(text, kind="email", now=WEDNESDAY, author="Dana")
+    assert [(a.text, a.due) for a in out.action_items] == [
+        ("Send the order form by Friday", date(2026, 10, 9))
+    ]
+    assert "Best" not in out.summary.text
+
+
+def test_a_due_date_before_the_commitment_is_quoted_with_it() -> None:
+    out = summarize_text(
+        "Pat: Ok.\nDana: Sure, by Friday I will send the deck.", kind="call", now=WEDNESDAY
+    )
+    item = out.action_items[0]
+    assert (item.text, item.due) == ("Send the deck", date(2026, 10, 9))
+    assert item.citations[0].quote == "Sure, by Friday I will send the deck."
+
+
+def test_summarize_text_rejects_an_unknown_kind_and_handles_empty_text() -> None:
+    with pytest.raises(ValueError, match="'memo'"):
+        summarize_text("x", kind="memo", now=WEDNESDAY)
+    empty = summarize_text("", kind="note", now=WEDNESDAY)
+    assert empty.summary.text == "" and empty.summary.citations == []
+    assert (empty.sentiment.label, empty.sentiment.score) == ("neutral", 0.0)
+    assert empty.key_points == empty.action_items == empty.risks == []
+
+
+# =========================================================================== every citation
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_every_citation_quotes_its_source_span_in_realistic_calls(name: str) -> None:
+    content = CALLS[name][0]
+    for section, c in citations(summarize(name)):
+        assert c.document_id == name
+        assert content[c.start : c.end] == c.quote, section
+        assert c.quote.strip() == c.quote and c.quote, section
+
+
+def test_every_citation_of_every_sample_call_quotes_its_source(
+    sample_calls: list[SourceDocument],
+) -> None:
+    checked = 0
+    for doc in sample_calls:
+        out = summarize_call(doc)
+        for section, c in citations(out):
+            assert c.document_id == doc.document_id
+            assert doc.content[c.start : c.end] == c.quote, (doc.document_id, section)
+            checked += 1
+        assert 1 <= len(out.summary.citations) <= 4
+        assert len(out.summary.citations) >= 2 or len(segment(doc.content)) < 3
+        assert all(a.owner for a in out.action_items), doc.document_id
+    assert checked > 10 * len(sample_calls)
+
+
+def test_sample_calls_have_their_planted_competitors(sample_calls: list[SourceDocument]) -> None:
+    planted = [
+        (doc, name)
+        for doc in sample_calls
+        for name in ("Salesforce", "HubSpot", "Zendesk", "Pipedrive", "Freshworks", "Zoho")
+        if re.search(rf"\b{name}\b", doc.content)
+    ]
+    assert planted
+    for doc, name in planted:
+        assert name in [c.name for c in summarize_call(doc).competitors], doc.document_id
+
+
+# =========================================================================== determinism, speed
+
+
+def test_same_input_same_output(sample_calls: list[SourceDocument]) -> None:
+    for doc in [*sample_calls[:10], call_doc(EXPANSION, CALLS["expansion"][1])]:
+        first = summarize_call(doc).model_dump(mode="json")
+        again = summarize_call(doc.model_copy()).model_dump(mode="json")
+        assert first == again
+    draft = summarize_text(NOTES, kind="note", now=WEDNESDAY)
+    assert draft == summarize_text(NOTES, kind="note", now=WEDNESDAY)
+
+
+def test_runtime_per_sample_call(sample_calls: list[SourceDocument]) -> None:
+    summarize_call(sample_calls[0])  # warm the regex caches
+    started = time.perf_counter()
+    for doc in sample_calls:
+        summarize_call(doc)
+    mean_ms = (time.perf_counter() - started) * 1000 / len(sample_calls)
+    print(f"\noffline summary: {mean_ms:.2f} ms per sample call (n={len(sample_calls)})")
+    assert mean_ms < 300  # a loose bound for a busy machine; the target is < 50 ms

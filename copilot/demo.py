@@ -119,4 +119,11 @@ def print_api_help(
             " -H 'Content-Type: application/json'"
             """ -d '{"query": "pricing discount before renewal", "top_k": 5}'"""
         )
+        if role == "rep":
+            echo(
+                f"curl -s {base_url}/v1/ask -H 'Authorization: Bearer {token}'"
+                " -H 'Content-Type: application/json'"
+                """ -d '{"question": "What did the customer say about the security review?"}'"""
+            )
     echo("")
+    echo("Also: POST /v1/calls/{id}/summary, GET /v1/accounts/{id}/next-best-actions.")

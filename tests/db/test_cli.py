@@ -124,3 +124,28 @@ def test_dev_tokens_use_one_persistent_local_secret(run) -> None:  # type: ignor
     tokens = TokenService.from_settings(Settings(), dev=True)
     assert tokens.user(first.output.strip()).user_id == "u1"
     assert tokens.user(second.output.strip()).user_id == "u1"
+
+
+def test_summarize_prints_a_cited_summary_of_a_visible_call(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    call = {
+        "type": "call",
+        "org": "acme",
+        "id": "call-1",
+        "account_id": "a1",
+        "owner_id": "rep-e1",
+        "visibility": "private",
+        "occurred_at": "2026-05-06T15:00:00Z",
+        "title": "Pricing call",
+        "participants": ["Rep E1", "Pat Buyer"],
+        "transcript": "Pat Buyer: The price is above our budget.\n"
+        "Rep E1: I'll send a revised quote by Friday.",
+    }
+    path = tmp_path / "crm.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in [*crm_small.records(), call]))
+    assert run("index", str(path), "--no-progress").exit_code == 0
+    result = run("summarize", "--call", "call-1", "--org", "acme", "--user", "rep-e1", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["action_items"][0]["due"] == "2026-05-08"
+    hidden = run("summarize", "--call", "call-1", "--org", "acme", "--user", "rep-w1")
+    assert hidden.exit_code == 2 and "not found" in hidden.output

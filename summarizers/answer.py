@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from summarizers.models import Answer, Citation, Passage
 
-__all__ = ["NO_ANSWER", "answer_offline", "question_terms"]
+__all__ = ["NO_ANSWER", "answer_offline", "question_terms", "required_terms"]
 
 ENGINE = "offline"
 NO_ANSWER = "I can't answer that from the records you can see."
@@ -146,11 +146,13 @@ class _Sentence:
     end: int
     text: str
     terms: frozenset[str]
+    title_terms: frozenset[str]  # context: a sentence is about its record's subject
 
 
 def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
     out = []
     for rank, p in enumerate(passages):
+        title_terms = frozenset(question_terms(p.title))
         for m in _SENTENCE.finditer(p.text):
             raw = m.group(0)
             stripped = raw.strip()
@@ -166,6 +168,7 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
                     end=start + len(stripped),
                     text=stripped,
                     terms=frozenset(question_terms(stripped)),
+                    title_terms=title_terms,
                 )
             )
     return out
@@ -198,20 +201,35 @@ def answer_offline(
     """
     terms = question_terms(question)
     sentences = _sentences(passages)
+    mentioned = set().union(*(s.terms | s.title_terms for s in sentences)) if sentences else set()
+    # Names, codes and numbers in the question must appear in the retrieved text: a
+    # question about "NASA" is not answered by sentences about some other contact.
+    if any(t not in mentioned for t in required_terms(question)):
+        return _declined()
     # Terms the retrieved text never mentions cannot be supported by any sentence. When
     # most of the question is like that, retrieval found nothing on topic: decline.
-    present = [t for t in terms if any(t in s.terms for s in sentences)]
+    present = [t for t in terms if t in mentioned]
     if not present or len(present) < min_term_presence * len(terms):
-        return Answer(answer=NO_ANSWER, citations=[], answered=False, engine=ENGINE)
+        return _declined()
     n = len(sentences)
-    idf = {t: math.log(1 + n / (1 + sum(t in s.terms for s in sentences))) for t in present}
+    idf = {
+        t: math.log(1 + n / (1 + sum(t in s.terms or t in s.title_terms for s in sentences)))
+        for t in present
+    }
     total = sum(idf.values())
 
     def coverage(s: _Sentence) -> float:
-        return sum(idf[t] for t in present if t in s.terms) / total
+        # A term in the record's title supports the sentence at half weight.
+        own = sum(idf[t] for t in present if t in s.terms)
+        context = sum(idf[t] for t in present if t in s.title_terms and t not in s.terms)
+        return (own + 0.5 * context) / total
 
+    wants = _answer_type(question)
     scored = sorted(
-        ((coverage(s) + 0.05 / (1 + s.passage_rank), s) for s in sentences),
+        (
+            (coverage(s) + 0.05 / (1 + s.passage_rank) + _type_bonus(wants, s.text), s)
+            for s in sentences
+        ),
         key=lambda pair: (-pair[0], pair[1].passage_rank, pair[1].start),
     )
     chosen: list[_Sentence] = []
@@ -222,7 +240,7 @@ def answer_offline(
             continue
         chosen.append(s)
     if not chosen:
-        return Answer(answer=NO_ANSWER, citations=[], answered=False, engine=ENGINE)
+        return _declined()
     chosen.sort(key=lambda s: (s.passage_rank, s.start))
     return Answer(
         answer=" ".join(s.text for s in chosen),
@@ -233,6 +251,57 @@ def answer_offline(
         answered=True,
         engine=ENGINE,
     )
+
+
+def _declined() -> Answer:
+    return Answer(answer=NO_ANSWER, citations=[], answered=False, engine=ENGINE)
+
+
+def required_terms(question: str) -> list[str]:
+    """Stems of names, codes and numbers in ``question`` (its first word aside).
+
+    Example:
+        >>> required_terms("Who is our contact at NASA for TCK-10234?")
+        ['nasa', 'tck-10234']
+    """
+    out: list[str] = []
+    for n, m in enumerate(_WORD.finditer(question)):
+        word = m.group(0)
+        named = n > 0 and word[0].isupper()
+        if not (named or any(ch.isdigit() for ch in word)):
+            continue
+        for term in question_terms(word):
+            if term not in out:
+                out.append(term)
+    return out
+
+
+_DATE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+    r"|\b\d{1,2}/\d{1,2}\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\btomorrow\b"
+    r"|\bnext (?:week|month|quarter)\b|\bend of (?:the )?(?:week|month|quarter|year)\b"
+    r"|\bq[1-4]\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:%|k\b|seats?\b|users?\b|licenses?\b)", re.I)
+
+
+def _answer_type(question: str) -> str | None:
+    q = question.lower()
+    if re.search(r"\bwhen\b|\bwhat (?:date|day|time)\b|\bdeadline\b|\bby when\b", q):
+        return "date"
+    if re.search(r"\bhow (?:much|many)\b|\bprice\b|\bcost\b|\bamount\b", q):
+        return "amount"
+    return None
+
+
+def _type_bonus(wants: str | None, text: str) -> float:
+    # A "when" question is answered by a sentence with a date, "how much" by an amount.
+    if wants == "date" and _DATE.search(text):
+        return 0.25
+    if wants == "amount" and _AMOUNT.search(text):
+        return 0.25
+    return 0.0
 
 
 def _similar(a: _Sentence, b: _Sentence) -> bool:

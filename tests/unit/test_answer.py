@@ -115,3 +115,29 @@ def test_is_deterministic() -> None:
 
 def test_question_terms_drop_stopwords_and_stem() -> None:
     assert question_terms("When are the renewals being signed?") == ["renewal", "sign"]
+
+
+@pytest.mark.parametrize(
+    ("question", "required"),
+    [
+        ("Who is our contact at NASA?", ["nasa"]),
+        ("Any update on TCK-10234?", ["tck-10234"]),
+        ("What did Pat say about the 2 seats?", ["pat", "2"]),
+        ("When is the renewal?", []),
+    ],
+)
+def test_required_terms_are_names_codes_and_numbers(question: str, required: list[str]) -> None:
+    from summarizers.answer import required_terms
+
+    assert required_terms(question) == required
+
+
+def test_a_name_the_records_never_mention_means_no_answer() -> None:
+    # "budget" and "price" match, but the question is about a customer nobody mentions.
+    assert not answer_offline("What did Globex say about the price and budget?", ALL).answered
+    assert answer_offline("What did Pat say about the price and budget?", ALL).answered
+
+
+def test_when_questions_prefer_sentences_with_dates() -> None:
+    answer = answer_offline("When will Dana send the revised quote?", ALL)
+    assert "by Friday" in answer.citations[0].quote

@@ -21,6 +21,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	# Quality gate: a small synthetic evaluation; fails on any leak or a regression
+	# past the bounds in eval/gates.toml.
+	COPILOT_DATA_DIR=$(CURDIR)/.eval-data $(BIN)/copilot eval run --suite synthetic-quick --out eval-reports/ci
+	$(BIN)/copilot eval gate eval-reports/ci/report.json
 
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m 'not slow'

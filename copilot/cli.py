@@ -413,7 +413,16 @@ def token(
         _fail(str(err), 2)
 
 
+def _add_eval_commands() -> None:
+    # The CLI is an edge that composes packages: `eval` builds on `copilot`, so it is
+    # attached here, at startup, rather than imported by the copilot package.
+    from eval.cli import app as eval_app
+
+    app.add_typer(eval_app, name="eval")
+
+
 def main() -> None:
+    _add_eval_commands()
     try:
         app()
     except (CopilotError, RetrievalError) as err:

@@ -18,7 +18,7 @@ from copilot.errors import DatabaseUnavailable
 from copilot.settings import Settings
 from retrieval import store
 
-__all__ = ["Database", "configure_connection", "open_database"]
+__all__ = ["Database", "configure_connection", "open_database", "open_scratch_database"]
 
 log = logging.getLogger(__name__)
 
@@ -165,4 +165,19 @@ def open_database(settings: Settings) -> Database:
         # The embedded server trusts local socket logins, so the service role logs in.
         url = _embedded_url(settings)
         service_url = _with_user(url, store.SERVICE_ROLE)
+    return Database(url, service_url=service_url, max_size=settings.pool_max_size)
+
+
+def open_scratch_database(settings: Settings, *, name: str) -> Database:
+    """A fresh, migrated database ``name`` on the configured or embedded server.
+
+    Evaluation runs index into it, so they never touch the deployment's own data.
+    """
+    server_url = settings.database_url or _embedded_url(settings)
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        store.recreate_database(conn, name=name)
+    params = conninfo_to_dict(server_url)
+    params["dbname"] = name
+    url = make_conninfo("", **params)
+    service_url = None if settings.database_url else _with_user(url, store.SERVICE_ROLE)
     return Database(url, service_url=service_url, max_size=settings.pool_max_size)

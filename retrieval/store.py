@@ -53,8 +53,10 @@ __all__ = [
     "keyword_search",
     "permitted_chunk_estimate",
     "principal_reports",
+    "all_principals",
     "refresh_principal_counts",
     "replace_chunks",
+    "recreate_database",
     "scope_to_caller",
     "SERVICE_ROLE",
     "set_document_access",
@@ -110,6 +112,15 @@ def scope_to_caller(conn: Connection[Any], *, org: str, acl: frozenset[str]) -> 
         " set_config('copilot.principals', %s::text[]::text, true)",
         (org, _require_acl(acl)),
     )
+
+
+# --------------------------------------------------------------------------- scratch databases
+
+
+def recreate_database(conn: Connection[Any], *, name: str) -> None:
+    """Drop (ending its sessions) and create database ``name``; ``conn`` is autocommit."""
+    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 # --------------------------------------------------------------------------- migrations
@@ -263,6 +274,14 @@ def principal_reports(conn: Connection[Any], *, org: str, user_id: str) -> list[
         SELECT DISTINCT id FROM below
         """,
         {"org": org, "me": user_id},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def all_principals(conn: Connection[Any], *, org: str) -> list[str]:
+    """Every principal stamped on any chunk of ``org`` (evaluation of a broken filter only)."""
+    rows = conn.execute(
+        "SELECT DISTINCT p FROM chunks, unnest(access) AS p WHERE org = %s", (org,)
     ).fetchall()
     return [r[0] for r in rows]
 

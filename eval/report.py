@@ -102,6 +102,20 @@ def _markdown(result: RunResult, plots: Mapping[str, Path]) -> str:
             lines.append(
                 f"| {role} | " + " | ".join(_fmt(values[k].get("value")) for k in keys) + " |"
             )
+    if result.per_kind:
+        lines += [
+            "",
+            "## Per query kind",
+            "",
+            "| kind | n | ndcg@10 | recall@10 | answered |",
+            "|---|---|---|---|---|",
+        ]
+        for kind, values in result.per_kind.items():
+            cells = [
+                _fmt(values[k]["value"]) if k in values else "–"
+                for k in ("ndcg@10", "recall@10", "answered")
+            ]
+            lines.append(f"| {kind} | {values['answered']['n']} | " + " | ".join(cells) + " |")
     if plots:
         lines += ["", "## Plots", ""]
         lines += [f"![{kind}]({path.name})" for kind, path in plots.items()]

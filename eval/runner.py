@@ -48,6 +48,7 @@ class RunResult:
     config: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     per_role: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    per_kind: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     recall_curve: dict[str, dict[int, float]] = field(default_factory=dict)
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -250,6 +251,21 @@ def _run_queries(
         _aggregate_values(
             result, "answers.answer_rate", [1.0 if r["answered"] else 0.0 for r in answerable]
         )
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_kind[r["kind"]].append(r)
+    for kind, kind_rows in sorted(by_kind.items()):
+        # Slices an ML engineer asks about: paraphrase vs exact-token questions, and
+        # the unanswerable kinds (refusals).
+        stats: dict[str, dict[str, Any]] = {}
+        for key in ("ndcg@10", "recall@10"):
+            values = [r[key] for r in kind_rows if key in r]
+            if values:
+                stats[key] = m.summarize(key, values).as_dict()
+        stats["answered"] = m.summarize(
+            "answered", [1.0 if r["answered"] else 0.0 for r in kind_rows]
+        ).as_dict()
+        result.per_kind[kind] = stats
     by_role: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in graded:
         by_role[r["role"]].append(r)

@@ -1115,6 +1115,10 @@ def _rank(candidates: list[_Candidate], scope: _Scope, limit: int) -> list[_Cand
 def _evidence_in_scope(candidate: _Candidate, scope: _Scope) -> bool:
     # The rules only quote scope documents; this re-check keeps that true by construction.
     for ev in candidate.evidence:
+        if ev.record_type == "deal":
+            if not any(d.deal_id == ev.document_id for d in scope.deals):
+                return False
+            continue
         doc = scope.by_id.get(ev.document_id)
         if doc is None or ev.start is None or ev.end is None:
             return False
@@ -1463,6 +1467,18 @@ def _deal_values(scope: _Scope, deal: DealRow) -> dict[str, str]:
     return {"deal": deal.name, "stage": deal.stage, "amount": _money(deal.amount)}
 
 
+def _deal_evidence(deal: DealRow, *fields: str) -> tuple[Evidence, ...]:
+    """The deal record itself as evidence: the fields the rule read, as stated there."""
+    facts = {
+        "stage": f"stage {deal.stage}",
+        "close_date": f"close date {deal.close_date.isoformat()}",
+        "amount": f"amount {deal.amount:,.0f}",
+        "stage_entered_at": f"stage entered {deal.attributes.get('stage_entered_at')}",
+    }
+    quote = f"{deal.name}: " + ", ".join(facts[f] for f in fields)
+    return (Evidence(document_id=deal.deal_id, quote=quote, record_type="deal"),)
+
+
 def _deal_bonus(scope: _Scope, deal: DealRow) -> int:
     big = deal.amount >= scope.definitions.large_deal_amount
     return scope.definitions.large_deal_bonus if big else 0
@@ -1523,7 +1539,7 @@ def _stuck_deals(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
                 "since": _day(entered, scope.today),
                 "limit": _count(limit, "day"),
             },
-            evidence=(),
+            evidence=_deal_evidence(deal, "stage", "stage_entered_at"),
         )
 
 
@@ -1543,7 +1559,7 @@ def _overdue_deals(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
                 "close_date": _day(deal.close_date, scope.today),
                 "days": _count(days, "day"),
             },
-            evidence=(),
+            evidence=_deal_evidence(deal, "stage", "close_date", "amount"),
         )
 
 

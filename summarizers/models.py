@@ -81,10 +81,18 @@ class CallSummary(_Frozen):
 
 
 class Evidence(_Frozen):
+    """What an action rests on: a span of a document, or facts of a CRM record.
+
+    For ``record_type="document"`` the quote is ``content[start:end]`` of that document.
+    For ``record_type="deal"`` ``document_id`` is the deal's id and the quote states the
+    deal's fields the rule read (stage, close date, amount); it has no offsets.
+    """
+
     document_id: str
     quote: str
     start: int | None = None
     end: int | None = None
+    record_type: Literal["document", "deal"] = "document"
 
 
 class NextBestAction(_Frozen):

@@ -238,10 +238,15 @@ def rules_of(actions: list[NextBestAction]) -> list[str]:
 
 
 def assert_grounded(ctx: AccountContext, actions: list[NextBestAction]) -> None:
-    """Every quote is an exact span of a document of the context."""
+    """Every quote is an exact span of a document of the context, or names a deal of it."""
     docs = {d.document_id: d for d in ctx.documents}
+    deals = {d.deal_id: d for d in ctx.deals}
     for action in actions:
         for ev in action.evidence:
+            if ev.record_type == "deal":
+                assert ev.document_id in deals, f"{action.rule} cites deal {ev.document_id}"
+                assert ev.start is None and deals[ev.document_id].name in ev.quote
+                continue
             assert ev.document_id in docs, f"{action.rule} cites {ev.document_id} outside context"
             assert ev.start is not None and ev.end is not None
             assert docs[ev.document_id].content[ev.start : ev.end] == ev.quote
@@ -462,7 +467,8 @@ def test_signal_fires(rule: str, build: Callable[[], AccountContext], trigger: s
     if trigger is not None:
         assert trigger in {e.document_id for e in action.evidence}
     else:
-        assert action.evidence == []
+        # Rules on the deal record cite the deal itself.
+        assert [e.record_type for e in action.evidence] == ["deal"]
 
 
 @pytest.mark.parametrize(("rule", "why", "build"), QUIET, ids=[f"{c[0]}: {c[1]}" for c in QUIET])
@@ -866,8 +872,10 @@ def test_action_disappears_when_its_document_is_not_visible(
 def test_evidence_is_always_a_subset_of_the_context() -> None:
     ctx = _busy_context()
     actions = recommend(ctx, DEFAULT, limit=50)
-    cited = {e.document_id for a in actions for e in a.evidence}
+    cited = {e.document_id for a in actions for e in a.evidence if e.record_type == "document"}
     assert cited <= {d.document_id for d in ctx.documents}
+    deals = {e.document_id for a in actions for e in a.evidence if e.record_type == "deal"}
+    assert deals <= {d.deal_id for d in ctx.deals}
     assert_grounded(ctx, actions)
 
 

@@ -108,6 +108,15 @@ _STOPWORDS = frozenset(
         "says",
         "us",
         "the",
+        # Search verbs: "find everything about X" asks about X, not about finding.
+        "find",
+        "everything",
+        "anything",
+        "mention",
+        "mentions",
+        "show",
+        "please",
+        "regarding",
     ]
 )
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
@@ -204,12 +213,16 @@ def answer_offline(
     mentioned = set().union(*(s.terms | s.title_terms for s in sentences)) if sentences else set()
     # Names, codes and numbers in the question must appear in the retrieved text: a
     # question about "NASA" is not answered by sentences about some other contact.
-    if any(t not in mentioned for t in required_terms(question)):
+    required = required_terms(question)
+    if any(t not in mentioned for t in required):
         return _declined()
     # Terms the retrieved text never mentions cannot be supported by any sentence. When
     # most of the question is like that, retrieval found nothing on topic: decline.
     present = [t for t in terms if t in mentioned]
-    if not present or len(present) < min_term_presence * len(terms):
+    # A lookup of a name or code ("Which customers asked about QL-68?") is on topic when
+    # the name or code is found, whatever the other words.
+    lookup = bool(required) and all(t in mentioned for t in required)
+    if not present or (not lookup and len(present) < min_term_presence * len(terms)):
         return _declined()
     n = len(sentences)
     idf = {

@@ -219,9 +219,12 @@ def answer_offline(
     # Terms the retrieved text never mentions cannot be supported by any sentence. When
     # most of the question is like that, retrieval found nothing on topic: decline.
     present = [t for t in terms if t in mentioned]
-    # A lookup of a name or code ("Which customers asked about QL-68?") is on topic when
-    # the name or code is found, whatever the other words.
-    lookup = bool(required) and all(t in mentioned for t in required)
+    # A lookup of a code or a quoted name ("Which customers asked about QL-68?", 'Find
+    # mentions of "Lena Ferraro"') is on topic when that is found, whatever the other
+    # words. Plain capitalised names do not qualify: in "Where do negotiations stand with
+    # Meridian Retail?" the company is context, and finding it answers nothing.
+    targets = _lookup_targets(question)
+    lookup = bool(targets) and all(t in mentioned for t in targets)
     if not present or (not lookup and len(present) < min_term_presence * len(terms)):
         return _declined()
     n = len(sentences)
@@ -251,6 +254,8 @@ def answer_offline(
             break
         if coverage(s) < min_coverage or any(_similar(s, c) for c in chosen):
             continue
+        if lookup and not any(t in s.terms for t in targets):
+            continue  # a lookup's evidence must name what is looked up
         chosen.append(s)
     if not chosen:
         return _declined()
@@ -286,6 +291,25 @@ def required_terms(question: str) -> list[str]:
         for term in question_terms(word):
             if term not in out:
                 out.append(term)
+    return out
+
+
+_QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
+
+
+def _lookup_targets(question: str) -> list[str]:
+    """Stems of codes (words with digits) and quoted phrases: what a lookup looks for.
+
+    Example:
+        >>> _lookup_targets('Find mentions of "Lena Ferraro" and TCK-10234')
+        ['lena', 'ferraro', 'tck-10234']
+    """
+    out: list[str] = []
+    for phrase in _QUOTED.findall(question):
+        out += [t for t in question_terms(phrase) if t not in out]
+    for m in _WORD.finditer(question):
+        if any(ch.isdigit() for ch in m.group(0)):
+            out += [t for t in question_terms(m.group(0)) if t not in out]
     return out
 
 

@@ -141,3 +141,24 @@ def test_a_name_the_records_never_mention_means_no_answer() -> None:
 def test_when_questions_prefer_sentences_with_dates() -> None:
     answer = answer_offline("When will Dana send the revised quote?", ALL)
     assert "by Friday" in answer.citations[0].quote
+
+
+def test_a_code_lookup_is_answered_with_sentences_naming_the_code() -> None:
+    DOCS["tk-9"] = "Customer escalated TCK-20876 again. Unrelated: the weather was fine."
+    try:
+        answer = answer_offline(
+            "Find everything about TCK-20876", [passage("tk-9"), passage("em-1")]
+        )
+        assert answer.answered
+        assert all("TCK-20876" in c.quote for c in answer.citations)
+    finally:
+        del DOCS["tk-9"]
+
+
+def test_a_company_name_alone_does_not_make_a_question_answerable() -> None:
+    DOCS["em-8"] = "Reported by Fiona Fischer (Sales Operations Manager, Meridian Retail)."
+    try:
+        question = "Where do the paper negotiations stand with Meridian Retail's attorneys?"
+        assert not answer_offline(question, [passage("em-8")]).answered
+    finally:
+        del DOCS["em-8"]

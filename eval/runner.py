@@ -92,7 +92,7 @@ def run_suite(
     settings: Settings,
     embedder: Embedder,
     engine: str = "offline",
-    broken_access: bool = False,
+    prepare: Callable[[Copilot], None] | None = None,
 ) -> RunResult:
     """Index and run one suite.
 
@@ -103,9 +103,8 @@ def run_suite(
             embedded server under ``data_dir``) and the engine settings.
         embedder: The embedding model.
         engine: ``offline``, ``openai`` or ``hf:<dir>``.
-        broken_access: For testing the harness only: read as the table owner with every
-            principal of the org, i.e. a deliberately broken access filter. The leak
-            metric must then report leaks.
+        prepare: Called with the service before anything runs. The harness's own tests
+            use it to inject a broken access filter and check the leak metric sees it.
     """
     started = time.perf_counter()
     try:
@@ -119,8 +118,8 @@ def run_suite(
     db = open_scratch_database(settings, name=f"copilot_eval_{suite}")
     cp = Copilot(db, embedder, settings)
     try:
-        if broken_access:
-            _break_access(cp)
+        if prepare is not None:
+            prepare(cp)
         t = time.perf_counter()
         if data.records:
             report = cp.indexer(progress=False).ingest_dicts(data.records, source=suite)
@@ -158,25 +157,12 @@ def run_suite(
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "started_at": datetime.now(UTC).isoformat(),
-            "broken_access": broken_access,
+            "prepared": prepare is not None,
         }
     finally:
         cp.close()
     result.timings_s["total"] = time.perf_counter() - started
     return result
-
-
-def _break_access(cp: Copilot) -> None:
-    """Replace the caller scope with the owner's connection and every principal."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def as_anyone(*, org: str, user_id: str):  # type: ignore[no-untyped-def]
-        with cp.db.connection() as conn:
-            everyone = frozenset(store.all_principals(conn, org=org))
-            yield conn, everyone
-
-    cp.as_caller = as_anyone  # type: ignore[method-assign]
 
 
 # --------------------------------------------------------------------------- queries

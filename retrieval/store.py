@@ -53,7 +53,6 @@ __all__ = [
     "keyword_search",
     "permitted_chunk_estimate",
     "principal_reports",
-    "all_principals",
     "refresh_principal_counts",
     "replace_chunks",
     "recreate_database",
@@ -274,14 +273,6 @@ def principal_reports(conn: Connection[Any], *, org: str, user_id: str) -> list[
         SELECT DISTINCT id FROM below
         """,
         {"org": org, "me": user_id},
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def all_principals(conn: Connection[Any], *, org: str) -> list[str]:
-    """Every principal stamped on any chunk of ``org`` (evaluation of a broken filter only)."""
-    rows = conn.execute(
-        "SELECT DISTINCT p FROM chunks, unnest(access) AS p WHERE org = %s", (org,)
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -7,6 +7,7 @@ filter (reads as the table owner with every principal of the org) must report le
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,13 +47,28 @@ def test_a_clean_run_reports_no_leak_and_writes_the_report(
     assert "permissions.leak_rate" in paths["md"].read_text()
 
 
+def _break_access(cp) -> None:  # type: ignore[no-untyped-def]
+    """A deliberately broken access filter: every read runs as the table owner (no
+    row-level security) with every principal stamped anywhere in the org."""
+
+    @contextmanager
+    def as_anyone(*, org: str, user_id: str):  # type: ignore[no-untyped-def]
+        with cp.db.connection() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT p FROM chunks, unnest(access) AS p WHERE org = %s", (org,)
+            ).fetchall()
+            yield conn, frozenset(r[0] for r in rows)
+
+    cp.as_caller = as_anyone
+
+
 def test_a_broken_access_filter_shows_up_as_leaks(eval_settings, embedder) -> None:  # type: ignore[no-untyped-def]
     result = run_suite(
         _small_synthetic,
         suite="t_broken",
         settings=eval_settings,
         embedder=embedder,
-        broken_access=True,
+        prepare=_break_access,
     )
     leak = result.metrics["permissions.leak_rate"]
     assert leak["value"] > 0 and leak["leaked"] > 0

@@ -6,6 +6,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from summarizers.answer import stem as _stem_word
+
 __all__ = ["Snippet", "make_snippet", "query_terms"]
 
 _WORD = re.compile(r"[\w][\w\-./#]*", re.UNICODE)
@@ -71,17 +73,9 @@ _STOPWORDS = frozenset(
         "should",
     ]
 )
-_SUFFIXES = ("ing", "ed", "es", "s", "ly")
 #: Endings that may follow a query stem in the text ("pric" marks "price" and "prices",
 #: "car" marks "cars" but not "career").
 _TAILS = frozenset(["", "e", "s", "es", "ed", "ing", "er", "ers", "ly", "ment", "ments", "ion"])
-
-
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if len(word) - len(suffix) >= 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
 
 
 def query_terms(query: str) -> list[str]:
@@ -96,7 +90,7 @@ def query_terms(query: str) -> list[str]:
         word = m.group(0).strip("-./#")
         if len(word) < 2 or word in _STOPWORDS:
             continue
-        stem = _stem(word)
+        stem = _stem_word(word)
         if stem not in seen:
             seen.append(stem)
     return seen
@@ -123,7 +117,8 @@ def _matches(text: str, terms: list[str]) -> list[tuple[int, int]]:
     for m in _WORD.finditer(text):
         word = m.group(0).lower().rstrip("-./#")
         if any(
-            _stem(word) == t or (word.startswith(t) and word[len(t) :] in _TAILS) for t in terms
+            _stem_word(word) == t or (word.startswith(t) and word[len(t) :] in _TAILS)
+            for t in terms
         ):
             out.append((m.start(), m.start() + len(word)))
     return out

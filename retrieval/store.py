@@ -449,14 +449,19 @@ def set_document_access(conn: Connection[Any], *, org: str, id: str, access: Seq
     )
 
 
+# Reads every column of StoredDocument, in its field order.
+_SELECT_DOCUMENTS = (
+    "SELECT id, kind, title, content, account_id, contact_id, deal_id, owner_id, visibility,"
+    " occurred_at, fields, attributes, content_hash FROM documents"
+)
+
+
 def get_document(
     conn: Connection[Any], *, org: str, acl: frozenset[str], id: str
 ) -> StoredDocument | None:
     """The document if the caller may see it; ``None`` if missing *or* not visible."""
     row = conn.execute(
-        "SELECT id, kind, title, content, account_id, contact_id, deal_id, owner_id, visibility,"
-        " occurred_at, fields, attributes, content_hash FROM documents"
-        " WHERE org = %s AND id = %s AND access && %s",
+        _SELECT_DOCUMENTS + " WHERE org = %s AND id = %s AND access && %s",
         (org, id, _require_acl(acl)),
     ).fetchone()
     return StoredDocument(*row) if row else None
@@ -787,9 +792,8 @@ def account_documents(
     """The caller's visible documents of an account (or of one deal and the account's
     documents attached to no deal), newest first."""
     rows = conn.execute(
-        "SELECT id, kind, title, content, account_id, contact_id, deal_id, owner_id, visibility,"
-        " occurred_at, fields, attributes, content_hash FROM documents"
-        " WHERE org = %(org)s AND access && %(acl)s AND account_id = %(account)s"
+        _SELECT_DOCUMENTS
+        + " WHERE org = %(org)s AND access && %(acl)s AND account_id = %(account)s"
         # A deal's view: its own documents and the account's unattached ones (tickets
         # carry no deal); other deals' documents stay out.
         " AND (%(deal)s::text IS NULL OR deal_id = %(deal)s OR deal_id IS NULL)"

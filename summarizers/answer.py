@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from summarizers.models import Answer, Citation, Passage
 
-__all__ = ["NO_ANSWER", "answer_offline", "question_terms", "required_terms"]
+__all__ = ["NO_ANSWER", "answer_offline", "question_terms", "required_terms", "stem"]
 
 ENGINE = "offline"
 NO_ANSWER = "I can't answer that from the records you can see."
@@ -122,7 +122,13 @@ _STOPWORDS = frozenset(
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """Light suffix stemming shared by answers and search snippets.
+
+    Example:
+        >>> stem("renewals"), stem("pricing"), stem("bus")
+        ('renewal', 'pric', 'bus')
+    """
     for suffix in _SUFFIXES:
         if len(word) - len(suffix) >= 3 and word.endswith(suffix):
             return word[: -len(suffix)]
@@ -141,9 +147,9 @@ def question_terms(text: str) -> list[str]:
         word = m.group(0)
         if word in _STOPWORDS:
             continue
-        stem = _stem(word)
-        if stem not in out:
-            out.append(stem)
+        stemmed = stem(word)
+        if stemmed not in out:
+            out.append(stemmed)
     return out
 
 

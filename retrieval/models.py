@@ -7,12 +7,16 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
+    "AccountRow",
     "ChunkRow",
+    "ContactRow",
+    "DealRow",
     "DocumentAccess",
     "DocumentRow",
     "ScoredChunk",
     "SearchFilters",
     "StoredDocument",
+    "UserRow",
 ]
 
 
@@ -140,3 +144,47 @@ class ScoredChunk:
     vector_rank: int | None = None
     keyword_rank: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A CRM user: who they report to and their role decide their principals."""
+
+    org: str
+    id: str
+    name: str
+    email: str
+    team_id: str | None
+    manager_id: str | None
+    role: str
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    id: str
+    name: str
+    owner_id: str
+    industry: str | None
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DealRow:
+    id: str
+    account_id: str
+    owner_id: str
+    name: str
+    stage: str
+    amount: float
+    close_date: Any
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    id: str
+    account_id: str
+    name: str
+    email: str
+    title: str | None
+    attributes: dict[str, Any]

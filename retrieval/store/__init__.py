@@ -1,4 +1,115 @@
-"""All SQL of the project (being split into modules by concern)."""
+"""All SQL of the project, one module per concern.
 
-from retrieval.store.documents import *  # noqa: F403
-from retrieval.store.documents import __all__ as __all__
+Functions take a psycopg connection plus keyword-only arguments and return plain values
+or dataclasses. The caller owns the transaction. Every function that reads documents or
+chunks for a user takes that user's ``acl`` (a non-empty set of principals) and pins the
+tenant ``org``; there is no way to call them without either.
+
+Modules:
+    ``migrations``: scratch databases and the versioned ``.sql`` migrations.
+    ``principals``: users, the manager chain, and binding a transaction to a caller.
+    ``crm``: teams, users, accounts, contacts and deals (entity writes, account reads).
+    ``documents``: document writes, access re-stamps and visible-document reads.
+    ``chunks``: chunk writes, re-embedding and the vector column's dimension.
+    ``counts``: chunks per principal, for the search planner.
+    ``search``: exact and HNSW vector search and keyword search.
+    ``summaries``: the summary cache.
+    ``status``: index state, sizes and ``db status`` counts.
+
+Callers import the package (``from retrieval import store; store.get_document(...)``);
+the names below are its public surface.
+"""
+
+from retrieval.models import AccountRow, ContactRow, DealRow, UserRow
+from retrieval.store.chunks import (
+    chunk_count_for_model,
+    embedding_dimension,
+    iter_chunks_for_embedding,
+    replace_chunks,
+    set_embedding_dimension,
+    update_chunk_embeddings,
+)
+from retrieval.store.counts import permitted_chunk_estimate, refresh_principal_counts
+from retrieval.store.crm import (
+    ENTITY_COLUMNS,
+    account_contacts,
+    account_deals,
+    contacts_by_email,
+    delete_entity,
+    existing_ids,
+    get_account,
+    get_deal,
+    upsert_entity,
+)
+from retrieval.store.documents import (
+    account_documents,
+    delete_document,
+    document_state,
+    document_text,
+    documents_owned_by,
+    documents_without_chunks,
+    get_document,
+    set_document_access,
+    upsert_document,
+)
+from retrieval.store.migrations import apply_migrations, pending_migrations, recreate_database
+from retrieval.store.principals import (
+    SERVICE_ROLE,
+    get_user,
+    principal_reports,
+    scope_to_caller,
+    users_by_id,
+)
+from retrieval.store.search import keyword_search, vector_search_exact, vector_search_hnsw
+from retrieval.store.status import get_index_state, index_size, set_index_state, status_counts
+from retrieval.store.summaries import get_cached_summary, put_cached_summary
+
+__all__ = [
+    "ENTITY_COLUMNS",
+    "SERVICE_ROLE",
+    "AccountRow",
+    "ContactRow",
+    "DealRow",
+    "UserRow",
+    "account_contacts",
+    "account_deals",
+    "account_documents",
+    "apply_migrations",
+    "chunk_count_for_model",
+    "contacts_by_email",
+    "delete_document",
+    "delete_entity",
+    "document_state",
+    "document_text",
+    "documents_owned_by",
+    "documents_without_chunks",
+    "embedding_dimension",
+    "existing_ids",
+    "get_account",
+    "get_cached_summary",
+    "get_deal",
+    "get_document",
+    "get_index_state",
+    "get_user",
+    "index_size",
+    "iter_chunks_for_embedding",
+    "keyword_search",
+    "pending_migrations",
+    "permitted_chunk_estimate",
+    "principal_reports",
+    "put_cached_summary",
+    "recreate_database",
+    "refresh_principal_counts",
+    "replace_chunks",
+    "scope_to_caller",
+    "set_document_access",
+    "set_embedding_dimension",
+    "set_index_state",
+    "status_counts",
+    "update_chunk_embeddings",
+    "upsert_document",
+    "upsert_entity",
+    "users_by_id",
+    "vector_search_exact",
+    "vector_search_hnsw",
+]

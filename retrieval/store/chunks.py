@@ -1,0 +1,121 @@
+"""Chunks and their embeddings: replacing, re-embedding, and the vector column's size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from psycopg import Connection, sql
+
+from retrieval.errors import RetrievalError
+from retrieval.models import ChunkRow
+from retrieval.store._shared import halfvec
+
+__all__ = [
+    "chunk_count_for_model",
+    "embedding_dimension",
+    "iter_chunks_for_embedding",
+    "replace_chunks",
+    "set_embedding_dimension",
+    "update_chunk_embeddings",
+]
+
+
+def replace_chunks(
+    conn: Connection[Any], *, org: str, document_id: str, title: str, chunks: Sequence[ChunkRow]
+) -> None:
+    """Replace a document's chunks; metadata and access are copied from its row."""
+    conn.execute("DELETE FROM chunks WHERE org = %s AND document_id = %s", (org, document_id))
+    if not chunks:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            """
+            INSERT INTO chunks (org, document_id, ord, kind, account_id, occurred_at, char_start,
+                char_end, text, access, model_id, embedding, tsv)
+            SELECT d.org, d.id, %(ord)s, d.kind, d.account_id, d.occurred_at, %(start)s, %(end)s,
+                %(text)s, d.access, %(model_id)s, %(embedding)s,
+                setweight(to_tsvector('english', d.title || ' ' || d.id), 'A')
+                    || to_tsvector('english', %(text)s)
+            FROM documents d WHERE d.org = %(org)s AND d.id = %(doc)s
+            """,
+            [
+                {
+                    "org": org,
+                    "doc": document_id,
+                    "ord": c.ord,
+                    "start": c.char_start,
+                    "end": c.char_end,
+                    "text": c.text,
+                    "model_id": c.model_id,
+                    "embedding": halfvec(c.embedding),
+                }
+                for c in chunks
+            ],
+        )
+
+
+def embedding_dimension(conn: Connection[Any]) -> int:
+    row = conn.execute(
+        "SELECT atttypmod FROM pg_attribute"
+        " WHERE attrelid = 'chunks'::regclass AND attname = 'embedding'"
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def set_embedding_dimension(conn: Connection[Any], *, dim: int) -> None:
+    """Change the vector column's dimension; every chunk must be re-embedded after it."""
+    if not 1 <= dim <= 16000:
+        raise RetrievalError(f"embedding dimension {dim} is out of range 1..16000")
+    conn.execute("DROP INDEX IF EXISTS chunks_embedding_hnsw")
+    conn.execute("DELETE FROM chunks")
+    conn.execute(
+        sql.SQL("ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec({})").format(
+            sql.Literal(dim)
+        )
+    )
+    conn.execute(
+        "CREATE INDEX chunks_embedding_hnsw ON chunks USING hnsw (embedding halfvec_cosine_ops)"
+        " WITH (m = 16, ef_construction = 64)"
+    )
+
+
+def chunk_count_for_model(conn: Connection[Any], *, model_id: str) -> tuple[int, int]:
+    """``(chunks embedded by model_id, all chunks)``."""
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE model_id = %s), count(*) FROM chunks", (model_id,)
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def iter_chunks_for_embedding(
+    conn: Connection[Any], *, not_model_id: str, batch: int = 256
+) -> Iterable[list[tuple[str, str, int, str, str]]]:
+    """Batches of ``(org, document_id, ord, title, text)`` not embedded by ``not_model_id``."""
+    last: tuple[str, str, int] = ("", "", -1)
+    while True:
+        rows = conn.execute(
+            "SELECT c.org, c.document_id, c.ord, d.title, c.text FROM chunks c"
+            " JOIN documents d ON d.org = c.org AND d.id = c.document_id"
+            " WHERE c.model_id <> %s AND (c.org, c.document_id, c.ord) > (%s, %s, %s)"
+            " ORDER BY c.org, c.document_id, c.ord LIMIT %s",
+            (not_model_id, *last, batch),
+        ).fetchall()
+        if not rows:
+            return
+        yield [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        last = (rows[-1][0], rows[-1][1], rows[-1][2])
+
+
+def update_chunk_embeddings(
+    conn: Connection[Any], *, rows: Sequence[tuple[str, str, int, Any]], model_id: str
+) -> None:
+    """Set ``(org, document_id, ord, embedding)`` rows to a new model's vectors."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE chunks SET embedding = %s, model_id = %s"
+            " WHERE org = %s AND document_id = %s AND ord = %s",
+            [(halfvec(e), model_id, o, d, n) for o, d, n, e in rows],
+        )

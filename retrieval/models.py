@@ -1,10 +1,17 @@
-"""Frozen value types that cross the retrieval boundary."""
+"""Frozen value types that cross the retrieval boundary.
+
+Every row type the store returns is here. The CRM record shapes (``AccountRow``,
+``DealRow``, ``ContactRow``) are defined once in :mod:`textkit.crm`, because summarizers
+reason over the same records, and re-exported from here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from textkit.crm import AccountRow, ContactRow, DealRow
 
 __all__ = [
     "AccountRow",
@@ -157,34 +164,3 @@ class UserRow:
     team_id: str | None
     manager_id: str | None
     role: str
-
-
-@dataclass(frozen=True)
-class AccountRow:
-    id: str
-    name: str
-    owner_id: str
-    industry: str | None
-    attributes: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class DealRow:
-    id: str
-    account_id: str
-    owner_id: str
-    name: str
-    stage: str
-    amount: float
-    close_date: Any
-    attributes: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ContactRow:
-    id: str
-    account_id: str
-    name: str
-    email: str
-    title: str | None
-    attributes: dict[str, Any]

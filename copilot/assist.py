@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from copilot.errors import NotFound
 from retrieval import store
-from retrieval.acl import ADMIN, owner_principal
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from summarizers.answer import answer_offline
 from summarizers.models import Answer, CallSummary, Passage, SourceDocument
@@ -258,16 +257,12 @@ class Assistant:
     # ---- next-best actions
 
     def _visible_account(self, conn: Any, *, org: str, acl: frozenset[str], account_id: str) -> Any:
-        """The account if the caller may see it: they (or a report) own it, they are an
-        admin, or they may see at least one of its documents. Otherwise ``NotFound``."""
-        account = store.get_account(conn, org=org, account_id=account_id)
+        """The account if the caller may see it (the rule: ``retrieval.acl.account_visible``).
+        Otherwise ``NotFound``."""
+        account = store.visible_account(conn, org=org, acl=acl, account_id=account_id)
         if account is None:
             raise NotFound(f"account {account_id!r} not found")
-        if ADMIN in acl or owner_principal(account.owner_id) in acl:
-            return account
-        if store.account_documents(conn, org=org, acl=acl, account_id=account_id, limit=1):
-            return account
-        raise NotFound(f"account {account_id!r} not found")
+        return account
 
     def next_best_actions(
         self,

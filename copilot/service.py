@@ -16,7 +16,6 @@ from copilot.indexer import Indexer, IngestReport, SourcedRecord
 from copilot.settings import Settings
 from embeddings import Embedder, SentenceTransformerEmbedder
 from retrieval import store
-from retrieval.acl import principals_for_user
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import Retriever, SearchResult
 
@@ -95,13 +94,10 @@ class Copilot:
     @staticmethod
     def principals(conn: Connection[Any], *, org: str, user_id: str) -> frozenset[str]:
         """The caller's principals, read now so manager-chain changes apply at once."""
-        user = store.get_user(conn, org=org, user_id=user_id)
-        if user is None:
+        acl = store.caller_principals(conn, org=org, user_id=user_id)
+        if acl is None:
             raise UnknownUser(f"user {user_id!r} does not exist in org {org!r}")
-        reports = store.principal_reports(conn, org=org, user_id=user_id)
-        return principals_for_user(
-            user_id=user.id, role=user.role, team_id=user.team_id, reports=reports
-        )
+        return acl
 
     @contextmanager
     def as_caller(self, *, org: str, user_id: str) -> Iterator[tuple[Any, frozenset[str]]]:

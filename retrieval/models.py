@@ -2,7 +2,8 @@
 
 Every row type the store returns is here. The CRM record shapes (``AccountRow``,
 ``DealRow``, ``ContactRow``) are defined once in :mod:`textkit.crm`, because summarizers
-reason over the same records, and re-exported from here.
+reason over the same records, and re-exported from here. ``DocumentAccess`` is an
+access rule, so it lives in :mod:`retrieval.acl`; it is re-exported here too.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from retrieval.acl import DocumentAccess
 from textkit.crm import AccountRow, ContactRow, DealRow
 
 __all__ = [
@@ -25,43 +27,6 @@ __all__ = [
     "StoredDocument",
     "UserRow",
 ]
-
-
-@dataclass(frozen=True)
-class DocumentAccess:
-    """Who may see one document, as the CRM sharing model states it.
-
-    Managers are not listed: a manager reaches a document through the owner's
-    ``owner:`` principal, which the manager's own principal set includes at query
-    time, so changes to the manager chain apply without re-stamping.
-    """
-
-    owner_id: str
-    owner_team_id: str | None
-    visibility: str
-    shared_with: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.visibility not in ("private", "team", "org"):
-            raise ValueError(f"visibility must be private, team or org, got {self.visibility!r}")
-        if not self.owner_id:
-            raise ValueError("owner_id must not be empty")
-
-    def to_acl(self) -> tuple[str, ...]:
-        """The prefixed principals stamped on every chunk of the document."""
-        from retrieval.acl import ADMIN, ORG, owner_principal, team_principal, user_principal
-
-        acl = {ADMIN, owner_principal(self.owner_id)}
-        if self.visibility == "org":
-            acl.add(ORG)
-        if self.visibility == "team" and self.owner_team_id:
-            acl.add(team_principal(self.owner_team_id))
-        for share in self.shared_with:
-            if share.startswith("team:"):
-                acl.add(team_principal(share.removeprefix("team:")))
-            else:
-                acl.add(user_principal(share))
-        return tuple(sorted(acl))
 
 
 @dataclass(frozen=True)

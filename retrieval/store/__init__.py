@@ -40,6 +40,7 @@ from retrieval.store.crm import (
     get_account,
     get_deal,
     upsert_entity,
+    visible_account,
 )
 from retrieval.store.documents import (
     account_documents,
@@ -49,12 +50,14 @@ from retrieval.store.documents import (
     documents_owned_by,
     documents_without_chunks,
     get_document,
+    has_visible_document,
     set_document_access,
     upsert_document,
 )
 from retrieval.store.migrations import apply_migrations, pending_migrations, recreate_database
 from retrieval.store.principals import (
     SERVICE_ROLE,
+    caller_principals,
     get_user,
     principal_reports,
     scope_to_caller,
@@ -75,6 +78,7 @@ __all__ = [
     "account_deals",
     "account_documents",
     "apply_migrations",
+    "caller_principals",
     "chunk_count_for_model",
     "contacts_by_email",
     "delete_document",
@@ -91,6 +95,7 @@ __all__ = [
     "get_document",
     "get_index_state",
     "get_user",
+    "has_visible_document",
     "index_size",
     "iter_chunks_for_embedding",
     "keyword_search",
@@ -112,4 +117,5 @@ __all__ = [
     "users_by_id",
     "vector_search_exact",
     "vector_search_hnsw",
+    "visible_account",
 ]

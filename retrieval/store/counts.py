@@ -6,7 +6,7 @@ from typing import Any
 
 from psycopg import Connection
 
-from retrieval.store._shared import require_acl
+from retrieval.acl import ADMIN, require_principals
 
 __all__ = ["permitted_chunk_estimate", "refresh_principal_counts"]
 
@@ -25,9 +25,9 @@ def permitted_chunk_estimate(conn: Connection[Any], *, org: str, acl: frozenset[
     """An upper bound on how many chunks the caller may see (sum over principals, capped)."""
     row = conn.execute(
         "SELECT coalesce(sum(chunks), 0), (SELECT chunks FROM principal_counts"
-        "   WHERE org = %(org)s AND principal = 'role:admin')"
+        "   WHERE org = %(org)s AND principal = %(admin)s)"
         " FROM principal_counts WHERE org = %(org)s AND principal = ANY(%(acl)s)",
-        {"org": org, "acl": require_acl(acl)},
+        {"org": org, "acl": require_principals(acl), "admin": ADMIN},
     ).fetchone()
     assert row is not None
     total, everything = int(row[0]), row[1]

@@ -7,8 +7,10 @@ from typing import Any
 
 from psycopg import Connection, sql
 
+from retrieval.acl import account_visible
 from retrieval.errors import RetrievalError
 from retrieval.models import AccountRow, ContactRow, DealRow
+from retrieval.store.documents import has_visible_document
 
 __all__ = [
     "ENTITY_COLUMNS",
@@ -20,6 +22,7 @@ __all__ = [
     "get_account",
     "get_deal",
     "upsert_entity",
+    "visible_account",
 ]
 
 # Whitelisted entity tables and the columns the canonical format fills.
@@ -112,6 +115,24 @@ def get_account(conn: Connection[Any], *, org: str, account_id: str) -> AccountR
         (org, account_id),
     ).fetchone()
     return AccountRow(*row) if row else None
+
+
+def visible_account(
+    conn: Connection[Any], *, org: str, acl: frozenset[str], account_id: str
+) -> AccountRow | None:
+    """The account if the caller may see it (:func:`retrieval.acl.account_visible`);
+    ``None`` if missing *or* not visible."""
+    account = get_account(conn, org=org, account_id=account_id)
+    if account is None:
+        return None
+    visible = account_visible(
+        acl=acl,
+        owner_id=account.owner_id,
+        has_visible_document=lambda: has_visible_document(
+            conn, org=org, acl=acl, account_id=account_id
+        ),
+    )
+    return account if visible else None
 
 
 def get_deal(conn: Connection[Any], *, org: str, deal_id: str) -> DealRow | None:

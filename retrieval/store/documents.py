@@ -7,9 +7,9 @@ from typing import Any
 
 from psycopg import Connection
 
+from retrieval.acl import require_principals
 from retrieval.errors import RetrievalError
 from retrieval.models import DocumentRow, StoredDocument
-from retrieval.store._shared import require_acl
 
 __all__ = [
     "account_documents",
@@ -19,6 +19,7 @@ __all__ = [
     "documents_owned_by",
     "documents_without_chunks",
     "get_document",
+    "has_visible_document",
     "set_document_access",
     "upsert_document",
 ]
@@ -154,7 +155,7 @@ def get_document(
     """The document if the caller may see it; ``None`` if missing *or* not visible."""
     row = conn.execute(
         _SELECT_DOCUMENTS + " WHERE org = %s AND id = %s AND access && %s",
-        (org, id, require_acl(acl)),
+        (org, id, require_principals(acl)),
     ).fetchone()
     return StoredDocument(*row) if row else None
 
@@ -179,10 +180,22 @@ def account_documents(
         " ORDER BY occurred_at DESC, id LIMIT %(limit)s",
         {
             "org": org,
-            "acl": require_acl(acl),
+            "acl": require_principals(acl),
             "account": account_id,
             "deal": deal_id,
             "limit": limit,
         },
     ).fetchall()
     return [StoredDocument(*r) for r in rows]
+
+
+def has_visible_document(
+    conn: Connection[Any], *, org: str, acl: frozenset[str], account_id: str
+) -> bool:
+    """Whether the caller may see at least one document of the account."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM documents"
+        " WHERE org = %s AND access && %s AND account_id = %s)",
+        (org, require_principals(acl), account_id),
+    ).fetchone()
+    return bool(row and row[0])

@@ -7,11 +7,12 @@ from typing import Any
 
 from psycopg import Connection
 
+from retrieval.acl import principals_for_user, require_principals
 from retrieval.models import UserRow
-from retrieval.store._shared import require_acl
 
 __all__ = [
     "SERVICE_ROLE",
+    "caller_principals",
     "get_user",
     "principal_reports",
     "scope_to_caller",
@@ -31,7 +32,7 @@ def scope_to_caller(conn: Connection[Any], *, org: str, acl: frozenset[str]) -> 
     conn.execute(
         "SELECT set_config('copilot.org', %s, true),"
         " set_config('copilot.principals', %s::text[]::text, true)",
-        (org, require_acl(acl)),
+        (org, require_principals(acl)),
     )
 
 
@@ -68,3 +69,15 @@ def principal_reports(conn: Connection[Any], *, org: str, user_id: str) -> list[
         {"org": org, "me": user_id},
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def caller_principals(conn: Connection[Any], *, org: str, user_id: str) -> frozenset[str] | None:
+    """The user's principals (:func:`retrieval.acl.principals_for_user`), read now so
+    manager-chain changes apply at once; ``None`` if the user does not exist in ``org``."""
+    user = get_user(conn, org=org, user_id=user_id)
+    if user is None:
+        return None
+    reports = principal_reports(conn, org=org, user_id=user_id)
+    return principals_for_user(
+        user_id=user.id, role=user.role, team_id=user.team_id, reports=reports
+    )

@@ -7,9 +7,10 @@ from typing import Any
 
 from psycopg import Connection, sql
 
+from retrieval.acl import require_principals
 from retrieval.filters import compile_filters
 from retrieval.models import ScoredChunk, SearchFilters
-from retrieval.store._shared import halfvec, require_acl
+from retrieval.store._shared import halfvec
 
 __all__ = ["keyword_search", "vector_search_exact", "vector_search_hnsw"]
 
@@ -125,7 +126,7 @@ def _nearest(
         {
             **params,
             "org": org,
-            "acl": require_acl(acl),
+            "acl": require_principals(acl),
             "limit": limit,
             "q": halfvec(query_embedding),
         },
@@ -172,7 +173,7 @@ def keyword_search(
         {
             **params,
             "org": org,
-            "acl": require_acl(acl),
+            "acl": require_principals(acl),
             "limit": limit,
             "text": query,
             "cap": max_candidates,

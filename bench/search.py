@@ -378,7 +378,7 @@ class BenchCorpus:
         gen_seed = self.seed + self.generated
         # Two orgs per call; later calls only make what the estimate still lacks.
         wanted = self.docs_expected - self.docs_generated
-        docs_per_org = max(500, min(sample._MAX_DOCS_PER_ORG, math.ceil(wanted / 2)))
+        docs_per_org = max(500, min(sample.MAX_DOCS_PER_ORG, math.ceil(wanted / 2)))
         crm = sample.generate(gen_seed, docs_per_org=docs_per_org)
         self.generated += 1
         self.docs_generated += 2 * docs_per_org

@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/mypy copilot embeddings retrieval summarizers api eval
 
 bench: $(STAMP)
-	$(BIN)/python bench/search.py
+	$(BIN)/python -m bench.search
 
 clean-venv:
 	rm -rf $(VENV)

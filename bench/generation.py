@@ -8,7 +8,7 @@ in ``ask`` (it is part of answering). Summaries are timed twice: cold (computed)
 warm (served from the cache). Target: p95 < 300 ms on a 2-core CPU.
 
 Example:
-    .venv/bin/python bench/generation.py --docs-per-org 300
+    .venv/bin/python -m bench.generation --docs-per-org 300
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import random
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from _common import OUT_DIR, bench_database, format_table, latency, timed_ms
-
+from bench.common import OUT_DIR, bench_database, format_table, latency, timed_ms
 from copilot import sample
 from copilot.service import Copilot
 from copilot.settings import Settings
@@ -39,7 +39,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args = parse_args(argv)
     crm = sample.generate(args.seed, docs_per_org=args.docs_per_org)
     records = crm.records
@@ -69,24 +68,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         rows: dict[str, list[float]] = {}
         cold = [
-            timed_ms(lambda c=c: assistant.summarize_call(org=org, user_id=admin, document_id=c))[1]
+            timed_ms(partial(assistant.summarize_call, org=org, user_id=admin, document_id=c))[1]
             for c in calls[:n]
         ]
         rows["call summary (cold: computed)"] = cold
         warm = [
-            timed_ms(lambda c=c: assistant.summarize_call(org=org, user_id=admin, document_id=c))[1]
+            timed_ms(partial(assistant.summarize_call, org=org, user_id=admin, document_id=c))[1]
             for c in calls[:n]
         ]
         rows["call summary (warm: cached)"] = warm
         rows["ask (retrieval + answer)"] = [
-            timed_ms(lambda q=q: assistant.ask(org=org, user_id=admin, question=q))[1]
+            timed_ms(partial(assistant.ask, org=org, user_id=admin, question=q))[1]
             for q in (questions * 3)[:n]
         ]
         rows["next-best actions (account)"] = [
             timed_ms(
-                lambda a=a: assistant.next_best_actions(
-                    org=org, user_id=admin, account_id=a, now=now
-                )
+                partial(assistant.next_best_actions, org=org, user_id=admin, account_id=a, now=now)
             )[1]
             for a in (accounts * 3)[:n]
         ]

@@ -2,8 +2,8 @@
 
 Run it from the repository root (needs the ``rouge-score`` package)::
 
-    .venv/bin/python bench/summary_quality.py              # all 500 DialogSum dev dialogues
-    .venv/bin/python bench/summary_quality.py --limit 100
+    .venv/bin/python -m bench.summary_quality              # all 500 DialogSum dev dialogues
+    .venv/bin/python -m bench.summary_quality --limit 100
 
 It prints plain tables and writes the same figures to ``bench/out/summary_quality.json``.
 
@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -39,14 +38,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench._common import OUT_DIR, format_table, latency  # noqa: E402
-from copilot.sample import generate  # noqa: E402
-from retrieval.chunking import render_call_transcript  # noqa: E402
-from summarizers.models import CallSummary, SourceDocument  # noqa: E402
-from summarizers.offline import summarize_call, summarize_text  # noqa: E402
-from summarizers.text import segment  # noqa: E402
+from bench.common import OUT_DIR, format_table, latency
+from copilot.sample import generate
+from retrieval.chunking import render_call_transcript
+from summarizers.models import CallSummary, SourceDocument
+from summarizers.offline import summarize_call, summarize_text
+from summarizers.text import segment
 
 DEFAULT_DATA = Path("/work/shared/datasets/dialogsum/dialogsum.dev.jsonl")
 # DialogSum has no dates; any fixed instant keeps the run deterministic.

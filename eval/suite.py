@@ -1,6 +1,6 @@
 """What an evaluation suite is: labelled data a runner can index and query.
 
-Loaders (``eval/datasets.py``) turn a dataset into :class:`SuiteData`; the runner
+Loaders (``eval/datasets/``) turn a dataset into :class:`SuiteData`; the runner
 indexes ``records`` into a scratch database and runs every task as the suite's users;
 metric functions (``eval/metrics.py``) are pure and score what came back.
 """

@@ -1,10 +1,12 @@
 """Helpers shared by benchmark scripts: timing statistics, plain tables, a scratch database.
 
-Benchmarks are scripts that print figures; they are not tests and nothing imports them.
+Benchmarks are scripts that print figures; they are not tests and nothing outside
+``bench`` imports them.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +27,7 @@ __all__ = [
     "OUT_DIR",
     "Latency",
     "Stopwatch",
+    "bar_opts",
     "bench_database",
     "format_table",
     "latency",
@@ -99,6 +102,12 @@ class Stopwatch:
     def __exit__(self, *exc: object) -> None:
         self.seconds += time.perf_counter() - self._started
         self.calls += 1
+
+
+def bar_opts() -> dict[str, Any]:
+    """tqdm options: smooth on a terminal, a line every 20 s in a log file."""
+    tty = sys.stderr.isatty()
+    return {"mininterval": 0.5 if tty else 20.0, "smoothing": 0.1, "dynamic_ncols": tty}
 
 
 # --------------------------------------------------------------------------- tables

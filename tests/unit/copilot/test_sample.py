@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,35 @@ def test_same_seed_same_records_and_questions() -> None:
     assert json.dumps(a.records) == json.dumps(b.records)
     assert a.questions == b.questions
     assert generate(4, docs_per_org=200).records != a.records
+
+
+# The default sample, pinned: a refactor of the generator or its phrase pools
+# (copilot/sample/data/*.toml) must not change a byte of it. If a change is meant, say so
+# in the commit and update these values (and expect eval baselines to move).
+DEFAULT_RECORDS_SHA256 = "d7d0ca161f86b1ca42a10ca86adf7f92fb37889ac46e1f1af4892346025c7df4"
+DEFAULT_QUESTIONS_SHA256 = "9be949eeada69c92f980aa68d302464d3f4b0310fa3da74e80f13fad8786e059"
+
+
+def test_default_sample_is_pinned(crm: SampleCRM) -> None:
+    # The same lines write_sample writes to crm.jsonl.
+    lines = "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in crm.records)
+    questions = json.dumps([asdict(q) for q in crm.questions])
+    assert (len(crm.records), len(crm.questions)) == (3688, 120)
+    first_document = next(r for r in crm.records if r["type"] in DOCUMENT_TYPES)
+    assert first_document["id"] == "acme-em-1123"
+    assert first_document["subject"] == "Updated proposal for Cascade Health"
+    assert first_document["body"].startswith(
+        "Hello Victor,\n\nCircling back on this. Our board expects a lower per-seat figure"
+    )
+    assert crm.questions[0].text == "mentions of SKU-EG100"
+    assert crm.questions[0].relevant_document_ids == (
+        "acme-cl-455",
+        "acme-em-1224",
+        "acme-em-1413",
+        "acme-em-821",
+    )
+    assert hashlib.sha256(lines.encode()).hexdigest() == DEFAULT_RECORDS_SHA256
+    assert hashlib.sha256(questions.encode()).hexdigest() == DEFAULT_QUESTIONS_SHA256
 
 
 def test_every_record_validates(crm: SampleCRM) -> None:

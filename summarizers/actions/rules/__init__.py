@@ -1,0 +1,4 @@
+"""The rule detectors: each reads the scope for one signal and yields candidate actions.
+
+:mod:`summarizers.actions.specs` maps each playbook rule id to its detector.
+"""

@@ -1,0 +1,241 @@
+"""Action items: commitments, with their owner and due date."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from summarizers.models import ActionItem
+from summarizers.offline.analysis import _CONDITIONAL, _Call, _Unit, _wordlist
+from summarizers.offline.rendering import _sentence_text
+from summarizers.text import find_due_date
+
+_ACTION_VERBS = frozenset(
+    _wordlist(
+        """send resend share forward email e-mail mail get follow circle loop reach ping call
+        text schedule reschedule book set put arrange organize organise plan prepare draft
+        write pull compile gather collect review check confirm verify validate double-check
+        look investigate dig research find update revise fix resolve patch escalate raise
+        file log open create build configure provision enable add remove extend renew issue
+        process waive approve sign countersign finalize finalise submit return deliver
+        provide give hand introduce connect invite include involve bring walk demo present
+        run test train onboard migrate import export upload install deploy ship release
+        document summarize summarise recap talk speak meet sync discuss ask tell let keep
+        touch come report answer respond reply work handle take make coordinate align chase
+        nudge push move transfer assign cancel close complete finish start kick line hold
+        reserve flag track monitor quote scope estimate calculate model map reset grant
+        invoice credit refund reimburse pay order purchase circulate distribute publish post
+        attach clarify outline reconnect regroup reconvene"""
+    )
+)
+_ADVERBS = (
+    r"(?:(?:also|then|definitely|certainly|just|quickly|personally|still|first|now|gladly"
+    r"|happily|go\s+ahead\s+and|try\s+to|make\s+sure\s+to|be\s+sure\s+to)\s+)*"
+)
+_APOS = r"\s?['\u2019]\s?"
+_FIRST_PERSON = re.compile(
+    r"\b(?P<subj>I|[Ww]e)(?P<modal>"
+    rf"{_APOS}ll|\s+will|\s+shall|{_APOS}m\s+going\s+to|\s+am\s+going\s+to|{_APOS}re\s+going\s+to"
+    rf"|\s+are\s+going\s+to|{_APOS}m\s+gonna|\s+plan\s+to|\s+promise\s+to|\s+commit\s+to"
+    rf"|\s+need\s+to|\s+have\s+to|{_APOS}m\s+(?:happy|glad)\s+to|\s+can|\s+could)"
+    rf"\s+{_ADVERBS}(?P<verb>[a-z][a-z-]*)\b"
+)
+_LET_ME = re.compile(
+    rf"\b(?P<subj>[Ll]et\s+me)\s+{_ADVERBS}(?P<verb>(?!know\b|think\b|see\b|say\b|be\b|guess\b"
+    r"|explain\b|ask\s+you\b|tell\s+you\b|just\s+say\b|start\b|understand\b|recap\s+what\b)"
+    r"[a-z][a-z-]*)\b"
+)
+_NAMED = re.compile(
+    r"\b(?P<subj>[A-Z][a-z]+(?:\s+[A-Z][a-z'\u2019-]+)?)(?P<modal>\s+will|['\u2019]ll"
+    r"|\s+is\s+going\s+to|['\u2019]s\s+going\s+to|\s+(?:has\s+)?(?:agreed|offered|promised"
+    r"|committed)\s+to)\s+" + _ADVERBS + r"(?P<verb>[a-z][a-z-]*)\b"
+)
+_NAMED_NOTE = re.compile(
+    r"(?P<subj>[A-Z][a-z]+(?:\s+[A-Z][a-z'\u2019-]+)?)\s+to\s+" + _ADVERBS + r"(?P<verb>[a-z]+)\b"
+)
+_IMPERATIVE = re.compile(r"(?P<verb>[A-Za-z][a-z-]*)\b")
+# "(Dana)", "[Dana Reyes]", "@Dana", "owner: Dana" in an action item; "- Dana" at its end.
+_OWNER_TAG = re.compile(
+    r"\s*(?:[(\[]\s*(?:owner:?\s*)?(?P<p>[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*)?)\s*[)\]]"
+    r"|@(?P<at>[A-Z]\w+)|\b[Oo]wner:?\s+(?P<own>[A-Z]\w+(?:\s+[A-Z]\w+)?)"
+    r"|\s[-\u2013\u2014]\s*(?P<dash>[A-Z]\w+(?:\s+[A-Z]\w+)?)\s*[.!]?$)"
+)
+_NOT_PEOPLE = frozenset(
+    _wordlist(
+        """the this that it they there we you i he she our your their it's who what which
+        finance legal procurement security engineering product support leadership management
+        marketing sales it hr ops operations accounting billing board team everyone someone
+        nobody monday tuesday wednesday thursday friday saturday sunday january february
+        march april may june july august september october november december next then also
+        please let everything nothing something anything anyone anybody somebody everybody
+        each both all none another either neither here"""
+    )
+)
+_ACTION_SECTIONS = frozenset(
+    (
+        "action items",
+        "action item",
+        "actions",
+        "action",
+        "to do",
+        "todo",
+        "to-dos",
+        "todos",
+        "tasks",
+        "ai",
+        "follow-ups",
+        "follow ups",
+        "follow-up",
+        "follow up",
+        "followups",
+        "next steps",
+        "next step",
+        "owner",
+        "owners",
+    )
+)
+_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
+_TRAILING_JOIN = re.compile(r"[\s,;:\u2014-]*(?:\b(?:and|but|or|then|so|also|plus)\b[\s,]*)*$")
+_CLAUSE_START = re.compile(r";|\s[-\u2013\u2014]\s|:\s")
+_HEDGE = re.compile(
+    r"\b(?:not\s+sure|unsure|not\s+certain|(?:do|does|did)n['\u2019]?t\s+(?:think|know)|doubt"
+    r"|unlikely|whether|wonder(?:ing)?|maybe|perhaps|hope|hoping|not\s+clear)\b",
+    re.I,
+)
+_HEDGE_AFTER = re.compile(r"(?:be\s+)?(?:honest|blunt|frank)\b", re.I)
+_CLAUSE_END = re.compile(r"\s*(?:;|\s[-\u2013\u2014]\s|[.!?]$)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Commitment:
+    unit: _Unit
+    subject_start: int
+    verb_start: int
+    owner: str | None
+    weak: bool  # "can", "could", "happy to": a commitment only with a due date
+    tag: tuple[int, int] | None = None  # an owner tag to leave out of the text
+
+
+def _commitments(call: _Call, u: _Unit) -> list[_Commitment]:
+    """Commitment clauses of a sentence, first person, named and imperative."""
+    out: list[_Commitment] = []
+    spoken_by = call.full_name(u.speaker) if u.speaker else None
+    for m in _FIRST_PERSON.finditer(call.content, u.start, u.end):
+        if m.group("verb") not in _ACTION_VERBS:
+            continue
+        modal = m.group("modal").strip().lower()
+        weak = modal.startswith(("can", "could")) or "happy" in modal or "glad" in modal
+        # "I" and "we" are whoever speaks, or in notes and emails whoever wrote them.
+        owner = spoken_by or (call.author if u.speaker is None else None)
+        out.append(_Commitment(u, m.start("subj"), m.start("verb"), owner, weak))
+    for m in _LET_ME.finditer(call.content, u.start, u.end):
+        if m.group("verb") in _ACTION_VERBS:
+            owner = spoken_by or (call.author if u.speaker is None else None)
+            out.append(_Commitment(u, m.start("subj"), m.start("verb"), owner, False))
+    note_style = _NAMED_NOTE.match(call.content, u.start, u.end)
+    for m in [
+        *_NAMED.finditer(call.content, u.start, u.end),
+        *([note_style] if note_style else []),
+    ]:
+        subj = m.group("subj")
+        if m.group("verb") not in _ACTION_VERBS or not _is_person(call, subj):
+            continue
+        if any(c.subject_start <= m.start() < c.verb_start for c in out):
+            continue
+        out.append(_Commitment(u, m.start("subj"), m.start("verb"), call.full_name(subj), False))
+    if not out and u.section in _ACTION_SECTIONS:
+        out.extend(_imperative(call, u))
+    return sorted(out, key=lambda c: c.subject_start)
+
+
+def _is_person(call: _Call, name: str) -> bool:
+    first = name.split()[0].lower()
+    if first in _NOT_PEOPLE:
+        return False
+    if first in call.names:
+        return True
+    # Without a participant list, a capitalised word that is not a known non-person.
+    return not call.participants
+
+
+def _imperative(call: _Call, u: _Unit) -> list[_Commitment]:
+    """An imperative item under an "Action items:" heading: "Send the deck (Dana)"."""
+    m = _IMPERATIVE.match(call.content, u.start, u.end)
+    if not m or m.group("verb").lower() not in _ACTION_VERBS:
+        return []
+    owner = call.full_name(u.speaker) if u.speaker else None
+    for tag in _OWNER_TAG.finditer(call.content, u.start, u.end):
+        name = next(g for g in tag.groups() if g)
+        if _is_person(call, name):
+            owner = owner or call.full_name(name)
+            return [_Commitment(u, u.start, u.start, owner, False, tag.span())]
+    return [_Commitment(u, u.start, u.start, owner, False)]
+
+
+def _clause_end(call: _Call, c: _Commitment, next_start: int | None) -> int:
+    """Where a commitment's clause ends: "I'll send X by Friday, and I'll ..." stops at "and"."""
+    if c.verb_start == c.subject_start:  # an imperative item is its whole line
+        return c.unit.end
+    stop = next_start if next_start is not None else c.unit.end
+    m = _CLAUSE_END.search(call.content, c.verb_start, stop)
+    end = m.start() if m else stop
+    tail = _TRAILING_JOIN.search(call.content, c.verb_start, end)
+    return tail.start() if tail else end
+
+
+def _commitment_text(call: _Call, c: _Commitment, end: int) -> str:
+    if c.tag is None:
+        return _sentence_text(call, c.verb_start, end).rstrip(".")
+    left = call.content[c.verb_start : c.tag[0]]
+    right = call.content[c.tag[1] : end]
+    text = _DASH.sub(" ", f"{left} {right}")  # "Send X (Dana) - by Friday" -> "Send X by Friday"
+    return _sentence_text(call, 0, 0, text=text).rstrip(". -\u2013\u2014")
+
+
+def _clause_start(call: _Call, c: _Commitment) -> int:
+    """Where the clause holding a commitment begins: "By Friday, I'll ..." but not "X; I'll"."""
+    boundaries = [
+        m.end() for m in _CLAUSE_START.finditer(call.content, c.unit.start, c.subject_start)
+    ]
+    return boundaries[-1] if boundaries else c.unit.start
+
+
+def _action_items(call: _Call) -> tuple[list[ActionItem], set[int]]:
+    items: list[ActionItem] = []
+    units: set[int] = set()
+    seen: set[tuple[str | None, str]] = set()
+    for u in call.units:
+        if u.title:
+            continue
+        found = _commitments(call, u)
+        for n, c in enumerate(found):
+            nxt = found[n + 1].subject_start if n + 1 < len(found) else None
+            end = _clause_end(call, c, nxt)
+            clause_start = _clause_start(call, c)
+            due = find_due_date(call.content, call.ref, c.verb_start, end) or (
+                find_due_date(call.content, call.ref, clause_start, c.subject_start)
+            )
+            lead_in = call.content[clause_start : c.subject_start]
+            if _HEDGE.search(lead_in) or _HEDGE_AFTER.match(call.content, c.verb_start):
+                continue  # "not sure we'll renew", "I'll be honest"
+            conditional = _CONDITIONAL.search(call.content, u.start, c.subject_start)
+            if c.weak and (due is None or conditional or u.question):
+                continue
+            text = _commitment_text(call, c, end)
+            key = (c.owner, text.lower())
+            if key in seen or len(text.split()) < 2:
+                continue
+            seen.add(key)
+            # The quote holds the due date too: "By Friday, I'll send ..." from "By".
+            quote_start = clause_start if due and due.start < c.subject_start else c.subject_start
+            quote_end = u.end if end >= u.end - 1 else end
+            items.append(
+                ActionItem(
+                    text=text,
+                    owner=c.owner,
+                    due=due.value if due else None,
+                    citations=[call.cite(quote_start, quote_end)],
+                )
+            )
+            units.add(u.index)
+    return items, units

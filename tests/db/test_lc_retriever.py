@@ -16,7 +16,7 @@ from retrieval.models import SearchFilters
 from summarizers.llm import LLMEngine
 from tests.db import crm_small
 from tests.db.crm_small import ACME, EXPECTED, GLOBEX
-from tests.unit.test_llm_engine import PromptRecorder
+from tests.unit.summarizers.test_llm import PromptRecorder
 
 QUERY = "customer email"
 

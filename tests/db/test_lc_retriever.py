@@ -11,7 +11,7 @@ from langchain_core.language_models import GenericFakeChatModel
 from pydantic import ValidationError
 
 from copilot.errors import UnknownUser
-from copilot.lc_retriever import CallerRetriever
+from copilot.integrations.langchain import CallerRetriever
 from retrieval.models import SearchFilters
 from summarizers.llm import LLMEngine
 from tests.db import crm_small

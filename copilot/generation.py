@@ -1,40 +1,78 @@
 """Grounded generation for one caller: call summaries, answers, next-best actions.
 
-Everything here reads through :meth:`Copilot.as_caller`, so it sees only what the caller
-may see, filtered by each query's access predicate and by row-level security. Engines
-(``summarizers``) are pure and get rows handed to them. The offline engine is the
-default; with ``COPILOT_LLM`` set the LLM engine is tried first and any failure falls
-back to the offline engine, which ``engine`` then says.
+Everything here reads through the service's ``as_caller``, so it sees only what the
+caller may see, filtered by each query's access predicate and by row-level security.
+Engines (``summarizers``) are pure and get rows handed to them. The offline engine is
+the default; with ``COPILOT_LLM`` set the LLM engine is tried first and any failure
+falls back to the offline engine (:class:`summarizers.engine.WithFallback`), which
+``engine`` then says.
+
+This module does not import :mod:`copilot.service`: an :class:`Assistant` is built on
+anything that offers :class:`CallerService` (``Copilot.assistant`` builds one on the
+service itself), so the two modules do not form an import cycle.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from psycopg import Connection
 
 from copilot.errors import NotFound
+from copilot.settings import Settings
 from retrieval import store
 from retrieval.acl import ADMIN, owner_principal
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
-from summarizers.answer import answer_offline
-from summarizers.models import Answer, CallSummary, Passage, SourceDocument
+from retrieval.search import SearchResult
+from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
+from summarizers.models import Answer, CallSummary, NextBestAction, Passage, SourceDocument
 
 if TYPE_CHECKING:
-    from copilot.service import Copilot
+    from summarizers.actions import Playbook
+    from summarizers.llm import LLMEngine
 
-__all__ = ["AskResult", "Assistant"]
+__all__ = ["OFFLINE_ENGINE", "AskResult", "Assistant", "CallerService"]
 
 log = logging.getLogger(__name__)
 
-#: Cache key of the offline engine; bump when its output changes.
-OFFLINE_ENGINE = "offline-v1"
+#: Cache key of the offline engine; bump (in ``OfflineEngine``) when its output changes.
+OFFLINE_ENGINE = OfflineEngine.cache_key
+
+
+class CallerService(Protocol):
+    """What generation needs from the service (:class:`copilot.service.Copilot`)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def as_caller(
+        self, *, org: str, user_id: str
+    ) -> AbstractContextManager[tuple[Connection[Any], frozenset[str]]]:
+        """A transaction scoped to one caller: ``(conn, acl)``."""
+        ...
+
+    def search(
+        self,
+        *,
+        org: str,
+        user_id: str,
+        query: str,
+        top_k: int = ...,
+        filters: SearchFilters | None = ...,
+    ) -> SearchResult:
+        """The caller's permitted hits for ``query``, best first."""
+        ...
 
 
 @dataclass(frozen=True)
 class AskResult:
+    """An answer and the hits it was written from: the engine saw exactly these."""
+
     answer: Answer
     retrieved: tuple[ScoredChunk, ...]
 
@@ -70,20 +108,22 @@ def passages(hits: Sequence[ScoredChunk]) -> list[Passage]:
     ]
 
 
-def _reason(err: Exception) -> str:
-    # LLMUnavailable carries a short reason that never quotes record text.
-    return str(getattr(err, "reason", None) or type(err).__name__)
-
-
 class Assistant:
-    """Summaries, answers and next-best actions on top of one :class:`Copilot`."""
+    """Summaries, answers and next-best actions on top of one service.
 
-    def __init__(self, copilot: Copilot) -> None:
+    Args:
+        copilot: The service (usually :class:`copilot.service.Copilot`).
+        llm: An LLM engine to use instead of the one ``COPILOT_LLM`` configures (tests
+            hand in one over a fake chat model).
+    """
+
+    def __init__(self, copilot: CallerService, *, llm: LLMEngine | None = None) -> None:
         self.copilot = copilot
         self.settings = copilot.settings
-        self._llm: Any = None
+        self._llm: LLMEngine | None = llm
         self._competitors: tuple[str, ...] | None = None
-        self._playbook: Any = None
+        self._playbook: Playbook | None = None
+        self._offline: Engine | None = None
 
     # ---- engines
 
@@ -105,18 +145,16 @@ class Assistant:
         return self._competitors
 
     @property
-    def playbook(self) -> Any:
+    def playbook(self) -> Playbook:
         if self._playbook is None:
             from summarizers.actions import load_playbook
 
             self._playbook = load_playbook(self.settings.playbook_file)
         return self._playbook
 
-    def llm(self) -> Any:
+    def llm(self) -> LLMEngine | None:
         """The LLM engine, built on first use; ``None`` when none is configured."""
-        if self.settings.llm is None:
-            return None
-        if self._llm is None:
+        if self._llm is None and self.settings.llm is not None:
             from summarizers.llm import LLMEngine, build_chat_model
 
             key = self.settings.llm_api_key
@@ -135,32 +173,57 @@ class Assistant:
     def llm_engine_name(self) -> str:
         return f"llm:{self.settings.llm}:{self.settings.llm_model or 'default'}"
 
-    def _offline_summary(self, doc: SourceDocument) -> CallSummary:
-        from summarizers import offline
+    @property
+    def offline(self) -> Engine:
+        """The offline engine, with the configured competitor list."""
+        if self._offline is None:
+            self._offline = OfflineEngine(self.competitors)
+        return self._offline
 
-        return offline.summarize_call(doc, competitors=self.competitors)
+    @property
+    def engine(self) -> Engine:
+        """The LLM engine falling back to the offline one, or the offline one alone."""
+        llm = self.llm()
+        return self.offline if llm is None else WithFallback(llm.as_engine(), self.offline)
 
-    def _summarize(self, doc: SourceDocument) -> tuple[CallSummary, str]:
-        """``(summary, cache key)``: the LLM engine if configured, else or on failure offline."""
-        engine = self.llm()
-        if engine is not None:
-            from summarizers.errors import SummarizerError
-
-            try:
-                summary, stats = engine.summarize_call(doc)
-                log.info("llm summary of %s: %s", doc.document_id, stats)
-                return summary.model_copy(update={"engine": self.llm_engine_name}), (
-                    self.llm_engine_name
-                )
-            except SummarizerError as err:
-                log.warning("LLM failed on %s, falling back: %s", doc.document_id, err)
-                summary = self._offline_summary(doc)
-                reason = _reason(err)
-                # Not cached under the LLM key: the next request tries the LLM again.
-                return summary.model_copy(
-                    update={"engine": f"offline (fallback: {reason})"}
-                ), OFFLINE_ENGINE
-        return self._offline_summary(doc), OFFLINE_ENGINE
+    def _summary(
+        self,
+        conn: Connection[Any],
+        *,
+        org: str,
+        doc: StoredDocument,
+        engine: Engine,
+        owners: Mapping[str, store.UserRow] | None = None,
+    ) -> CallSummary:
+        """``doc``'s summary from the cache (per content hash and ``engine.cache_key``),
+        else written by ``engine`` and cached if ``engine`` itself wrote it."""
+        cached = store.get_cached_summary(
+            conn,
+            org=org,
+            document_id=doc.id,
+            engine=engine.cache_key,
+            content_hash=doc.content_hash,
+        )
+        if cached is not None:
+            return CallSummary.model_validate(cached)
+        if owners is None:
+            owners = store.users_by_id(conn, org=org, ids=[doc.owner_id])
+        owner = owners.get(doc.owner_id)
+        summary = engine.summarize_call(
+            source_document(doc, owner_name=owner.name if owner else None)
+        )
+        # A fallback's summary is not cached under the LLM's key: the next request
+        # tries the LLM again.
+        if written_by(engine, summary):
+            store.put_cached_summary(
+                conn,
+                org=org,
+                document_id=doc.id,
+                engine=engine.cache_key,
+                content_hash=doc.content_hash,
+                summary=summary.model_dump(mode="json"),
+            )
+        return summary
 
     # ---- call summaries
 
@@ -174,48 +237,11 @@ class Assistant:
             doc = store.get_document(conn, org=org, acl=acl, id=document_id)
             if doc is None or doc.kind != "call":
                 raise NotFound(f"call {document_id!r} not found")
-            wanted = self.llm_engine_name if self.settings.llm else OFFLINE_ENGINE
-            cached = store.get_cached_summary(
-                conn, org=org, document_id=doc.id, engine=wanted, content_hash=doc.content_hash
-            )
-            if cached is not None:
-                return CallSummary.model_validate(cached)
-            owner = store.users_by_id(conn, org=org, ids=[doc.owner_id]).get(doc.owner_id)
-            summary, key = self._summarize(
-                source_document(doc, owner_name=owner.name if owner else None)
-            )
-            if key == wanted:
-                store.put_cached_summary(
-                    conn,
-                    org=org,
-                    document_id=doc.id,
-                    engine=key,
-                    content_hash=doc.content_hash,
-                    summary=summary.model_dump(mode="json"),
-                )
-            return summary
+            return self._summary(conn, org=org, doc=doc, engine=self.engine)
 
     def summarize_text(self, *, text: str, kind: str, now: datetime | None = None) -> CallSummary:
         """Summarize text sent by the caller (a draft note). Nothing is stored."""
-        from summarizers import offline
-
-        when = now or datetime.now(UTC)
-        engine = self.llm()
-        if engine is not None:
-            from summarizers.errors import SummarizerError
-
-            doc = SourceDocument(
-                document_id="draft", kind="draft", title="draft", content=text, occurred_at=when
-            )
-            try:
-                summary, _ = engine.summarize_call(doc)
-                return summary.model_copy(update={"engine": self.llm_engine_name})
-            except SummarizerError as err:
-                fallback = offline.summarize_text(
-                    text, kind=kind, now=when, competitors=self.competitors
-                )
-                return fallback.model_copy(update={"engine": f"offline (fallback: {_reason(err)})"})
-        return offline.summarize_text(text, kind=kind, now=when, competitors=self.competitors)
+        return self.engine.summarize_text(text, kind=kind, now=now or datetime.now(UTC))
 
     # ---- answers
 
@@ -228,36 +254,24 @@ class Assistant:
         filters: SearchFilters | None = None,
         top_k: int = 8,
     ) -> AskResult:
-        """Answer from the caller's own retrieval; declines when the evidence is weak."""
+        """Answer from the caller's own retrieval; declines when the evidence is weak.
+
+        Searches once: the engine is handed exactly the hits returned in ``retrieved``.
+        """
         result = self.copilot.search(
             org=org, user_id=user_id, query=question, top_k=top_k, filters=filters
         )
         hits = result.hits
-        engine = self.llm()
-        if engine is not None and hits:
-            from copilot.lc_retriever import CallerRetriever
-            from summarizers.errors import SummarizerError
-
-            retriever = CallerRetriever(
-                copilot=self.copilot, org=org, user_id=user_id, top_k=top_k, filters=filters
-            )
-            try:
-                answer, _ = engine.answer(question, retriever)
-                return AskResult(answer.model_copy(update={"engine": self.llm_engine_name}), hits)
-            except SummarizerError as err:
-                log.warning("LLM answer failed, falling back: %s", err)
-                offline_answer = answer_offline(question, passages(hits))
-                return AskResult(
-                    offline_answer.model_copy(
-                        update={"engine": f"offline (fallback: {_reason(err)})"}
-                    ),
-                    hits,
-                )
-        return AskResult(answer_offline(question, passages(hits)), hits)
+        # With nothing retrieved there is nothing for a model to read: the offline
+        # engine declines without a call.
+        engine = self.engine if hits else self.offline
+        return AskResult(engine.answer(question, passages(hits)), hits)
 
     # ---- next-best actions
 
-    def _visible_account(self, conn: Any, *, org: str, acl: frozenset[str], account_id: str) -> Any:
+    def _visible_account(
+        self, conn: Connection[Any], *, org: str, acl: frozenset[str], account_id: str
+    ) -> store.AccountRow:
         """The account if the caller may see it: they (or a report) own it, they are an
         admin, or they may see at least one of its documents. Otherwise ``NotFound``."""
         account = store.get_account(conn, org=org, account_id=account_id)
@@ -278,8 +292,10 @@ class Assistant:
         deal_id: str | None = None,
         limit: int = 5,
         now: datetime | None = None,
-    ) -> list[Any]:
+    ) -> list[NextBestAction]:
         """Ranked actions for an account or a deal, from the caller's visible records only.
+
+        Call summaries used as evidence are always the offline engine's (cached).
 
         Raises:
             NotFound: The account/deal does not exist or the caller may not see it.
@@ -306,34 +322,13 @@ class Assistant:
             )
             deals = [deal] if deal else store.account_deals(conn, org=org, account_id=account.id)
             contacts = store.account_contacts(conn, org=org, account_id=account.id)
-            summaries = {}
             owners = store.users_by_id(conn, org=org, ids=[d.owner_id for d in docs])
-            for doc in docs:
-                if doc.kind != "call":
-                    continue
-                cached = store.get_cached_summary(
-                    conn,
-                    org=org,
-                    document_id=doc.id,
-                    engine=OFFLINE_ENGINE,
-                    content_hash=doc.content_hash,
-                )
-                if cached is not None:
-                    summaries[doc.id] = CallSummary.model_validate(cached)
-                    continue
-                owner = owners.get(doc.owner_id)
-                summary = self._offline_summary(
-                    source_document(doc, owner_name=owner.name if owner else None)
-                )
-                store.put_cached_summary(
-                    conn,
-                    org=org,
-                    document_id=doc.id,
-                    engine=OFFLINE_ENGINE,
-                    content_hash=doc.content_hash,
-                    summary=summary.model_dump(mode="json"),
-                )
-                summaries[doc.id] = summary
+            offline = self.offline
+            summaries = {
+                doc.id: self._summary(conn, org=org, doc=doc, engine=offline, owners=owners)
+                for doc in docs
+                if doc.kind == "call"
+            }
         context = build_context(
             account=account,
             deals=deals,

@@ -20,7 +20,7 @@ from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import Retriever, SearchResult
 
 if TYPE_CHECKING:
-    from copilot.assist import Assistant
+    from copilot.generation import Assistant
 
 __all__ = ["Copilot", "SearchPage"]
 
@@ -68,7 +68,7 @@ class Copilot:
     def assistant(self) -> Assistant:
         """Summaries, answers and next-best actions (engines built on first use)."""
         if self._assistant is None:
-            from copilot.assist import Assistant
+            from copilot.generation import Assistant
 
             self._assistant = Assistant(self)
         return self._assistant

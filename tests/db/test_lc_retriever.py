@@ -11,12 +11,12 @@ from langchain_core.language_models import GenericFakeChatModel
 from pydantic import ValidationError
 
 from copilot.errors import UnknownUser
-from copilot.lc_retriever import CallerRetriever
+from copilot.integrations.langchain import CallerRetriever
 from retrieval.models import SearchFilters
 from summarizers.llm import LLMEngine
 from tests.db import crm_small
 from tests.db.crm_small import ACME, EXPECTED, GLOBEX
-from tests.unit.test_llm_engine import PromptRecorder
+from tests.unit.summarizers.test_llm import PromptRecorder
 
 QUERY = "customer email"
 

@@ -1,0 +1,336 @@
+"""Grounded generation for one caller: call summaries, answers, next-best actions.
+
+Everything here reads through the service's ``as_caller``, so it sees only what the
+caller may see, filtered by each query's access predicate and by row-level security.
+Engines (``summarizers``) are pure and get rows handed to them. The offline engine is
+the default; with ``COPILOT_LLM`` set the LLM engine is tried first and any failure
+falls back to the offline engine (:class:`summarizers.engine.WithFallback`), which
+``engine`` then says.
+
+This module does not import :mod:`copilot.service`: an :class:`Assistant` is built on
+anything that offers :class:`CallerService` (``Copilot.assistant`` builds one on the
+service itself), so the two modules do not form an import cycle.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from psycopg import Connection
+
+from copilot.errors import NotFound
+from copilot.settings import Settings
+from retrieval import store
+from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
+from retrieval.search import SearchResult
+from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
+from summarizers.models import Answer, CallSummary, NextBestAction, Passage, SourceDocument
+
+if TYPE_CHECKING:
+    from summarizers.actions import Playbook
+    from summarizers.llm import LLMEngine
+
+__all__ = ["OFFLINE_ENGINE", "AskResult", "Assistant", "CallerService"]
+
+log = logging.getLogger(__name__)
+
+#: Cache key of the offline engine; bump (in ``OfflineEngine``) when its output changes.
+OFFLINE_ENGINE = OfflineEngine.cache_key
+
+
+class CallerService(Protocol):
+    """What generation needs from the service (:class:`copilot.service.Copilot`)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def as_caller(
+        self, *, org: str, user_id: str
+    ) -> AbstractContextManager[tuple[Connection[Any], frozenset[str]]]:
+        """A transaction scoped to one caller: ``(conn, acl)``."""
+        ...
+
+    def search(
+        self,
+        *,
+        org: str,
+        user_id: str,
+        query: str,
+        top_k: int = ...,
+        filters: SearchFilters | None = ...,
+    ) -> SearchResult:
+        """The caller's permitted hits for ``query``, best first."""
+        ...
+
+
+@dataclass(frozen=True)
+class AskResult:
+    """An answer and the hits it was written from: the engine saw exactly these."""
+
+    answer: Answer
+    retrieved: tuple[ScoredChunk, ...]
+
+
+def source_document(doc: StoredDocument, *, owner_name: str | None = None) -> SourceDocument:
+    """What an engine gets: the content citations index, and who our side is."""
+    participants = doc.fields.get("participants") or ()
+    return SourceDocument(
+        owner_name=owner_name,
+        document_id=doc.id,
+        kind=doc.kind,  # type: ignore[arg-type]
+        title=doc.title,
+        content=doc.content,
+        occurred_at=doc.occurred_at,
+        participants=tuple(str(p) for p in participants),
+        fields=dict(doc.fields),
+    )
+
+
+def passages(hits: Sequence[ScoredChunk]) -> list[Passage]:
+    return [
+        Passage(
+            document_id=h.document_id,
+            kind=h.kind,
+            title=h.title,
+            text=h.text,
+            start=h.char_start,
+            end=h.char_end,
+            score=h.score,
+            occurred_at=h.occurred_at,
+        )
+        for h in hits
+    ]
+
+
+class Assistant:
+    """Summaries, answers and next-best actions on top of one service.
+
+    Args:
+        copilot: The service (usually :class:`copilot.service.Copilot`).
+        llm: An LLM engine to use instead of the one ``COPILOT_LLM`` configures (tests
+            hand in one over a fake chat model).
+    """
+
+    def __init__(self, copilot: CallerService, *, llm: LLMEngine | None = None) -> None:
+        self.copilot = copilot
+        self.settings = copilot.settings
+        self._llm: LLMEngine | None = llm
+        self._competitors: tuple[str, ...] | None = None
+        self._playbook: Playbook | None = None
+        self._offline: Engine | None = None
+
+    # ---- engines
+
+    def warm(self) -> None:
+        """Load the playbook, the competitor list and the LLM now, so bad configuration
+        fails at startup rather than on the first request."""
+        _ = self.playbook, self.competitors
+        self.llm()
+
+    @property
+    def competitors(self) -> tuple[str, ...]:
+        if self._competitors is None:
+            from summarizers import offline
+
+            path = self.settings.competitors_file
+            self._competitors = tuple(
+                offline.load_competitors(path) if path else offline.DEFAULT_COMPETITORS
+            )
+        return self._competitors
+
+    @property
+    def playbook(self) -> Playbook:
+        if self._playbook is None:
+            from summarizers.actions import load_playbook
+
+            self._playbook = load_playbook(self.settings.playbook_file)
+        return self._playbook
+
+    def llm(self) -> LLMEngine | None:
+        """The LLM engine, built on first use; ``None`` when none is configured."""
+        if self._llm is None and self.settings.llm is not None:
+            from summarizers.llm import LLMEngine, build_chat_model
+
+            key = self.settings.llm_api_key
+            model = build_chat_model(
+                self.settings.llm,
+                base_url=self.settings.llm_base_url,
+                model=self.settings.llm_model,
+                api_key=key.get_secret_value() if key else None,
+                timeout_s=self.settings.llm_timeout_s,
+                max_retries=self.settings.llm_max_retries,
+            )
+            self._llm = LLMEngine(model, name=self.llm_engine_name)
+        return self._llm
+
+    @property
+    def llm_engine_name(self) -> str:
+        return f"llm:{self.settings.llm}:{self.settings.llm_model or 'default'}"
+
+    @property
+    def offline(self) -> Engine:
+        """The offline engine, with the configured competitor list."""
+        if self._offline is None:
+            self._offline = OfflineEngine(self.competitors)
+        return self._offline
+
+    @property
+    def engine(self) -> Engine:
+        """The LLM engine falling back to the offline one, or the offline one alone."""
+        llm = self.llm()
+        return self.offline if llm is None else WithFallback(llm.as_engine(), self.offline)
+
+    def _summary(
+        self,
+        conn: Connection[Any],
+        *,
+        org: str,
+        doc: StoredDocument,
+        engine: Engine,
+        owners: Mapping[str, store.UserRow] | None = None,
+    ) -> CallSummary:
+        """``doc``'s summary from the cache (per content hash and ``engine.cache_key``),
+        else written by ``engine`` and cached if ``engine`` itself wrote it."""
+        cached = store.get_cached_summary(
+            conn,
+            org=org,
+            document_id=doc.id,
+            engine=engine.cache_key,
+            content_hash=doc.content_hash,
+        )
+        if cached is not None:
+            return CallSummary.model_validate(cached)
+        if owners is None:
+            owners = store.users_by_id(conn, org=org, ids=[doc.owner_id])
+        owner = owners.get(doc.owner_id)
+        summary = engine.summarize_call(
+            source_document(doc, owner_name=owner.name if owner else None)
+        )
+        # A fallback's summary is not cached under the LLM's key: the next request
+        # tries the LLM again.
+        if written_by(engine, summary):
+            store.put_cached_summary(
+                conn,
+                org=org,
+                document_id=doc.id,
+                engine=engine.cache_key,
+                content_hash=doc.content_hash,
+                summary=summary.model_dump(mode="json"),
+            )
+        return summary
+
+    # ---- call summaries
+
+    def summarize_call(self, *, org: str, user_id: str, document_id: str) -> CallSummary:
+        """The summary of a call the caller may see (cached per content hash and engine).
+
+        Raises:
+            NotFound: No such call, or the caller may not see it (indistinguishable).
+        """
+        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+            doc = store.get_document(conn, org=org, acl=acl, id=document_id)
+            if doc is None or doc.kind != "call":
+                raise NotFound(f"call {document_id!r} not found")
+            return self._summary(conn, org=org, doc=doc, engine=self.engine)
+
+    def summarize_text(self, *, text: str, kind: str, now: datetime | None = None) -> CallSummary:
+        """Summarize text sent by the caller (a draft note). Nothing is stored."""
+        return self.engine.summarize_text(text, kind=kind, now=now or datetime.now(UTC))
+
+    # ---- answers
+
+    def ask(
+        self,
+        *,
+        org: str,
+        user_id: str,
+        question: str,
+        filters: SearchFilters | None = None,
+        top_k: int = 8,
+    ) -> AskResult:
+        """Answer from the caller's own retrieval; declines when the evidence is weak.
+
+        Searches once: the engine is handed exactly the hits returned in ``retrieved``.
+        """
+        result = self.copilot.search(
+            org=org, user_id=user_id, query=question, top_k=top_k, filters=filters
+        )
+        hits = result.hits
+        # With nothing retrieved there is nothing for a model to read: the offline
+        # engine declines without a call.
+        engine = self.engine if hits else self.offline
+        return AskResult(engine.answer(question, passages(hits)), hits)
+
+    # ---- next-best actions
+
+    def _visible_account(
+        self, conn: Connection[Any], *, org: str, acl: frozenset[str], account_id: str
+    ) -> store.AccountRow:
+        """The account if the caller may see it (the rule: ``retrieval.acl.account_visible``).
+        Otherwise ``NotFound``."""
+        account = store.visible_account(conn, org=org, acl=acl, account_id=account_id)
+        if account is None:
+            raise NotFound(f"account {account_id!r} not found")
+        return account
+
+    def next_best_actions(
+        self,
+        *,
+        org: str,
+        user_id: str,
+        account_id: str | None = None,
+        deal_id: str | None = None,
+        limit: int = 5,
+        now: datetime | None = None,
+    ) -> list[NextBestAction]:
+        """Ranked actions for an account or a deal, from the caller's visible records only.
+
+        Call summaries used as evidence are always the offline engine's (cached).
+
+        Raises:
+            NotFound: The account/deal does not exist or the caller may not see it.
+        """
+        from summarizers.actions import build_context, recommend
+
+        when = now or datetime.now(UTC)
+        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+            deal = None
+            if deal_id is not None:
+                deal = store.get_deal(conn, org=org, deal_id=deal_id)
+                if deal is None:
+                    raise NotFound(f"deal {deal_id!r} not found")
+                account_id = deal.account_id
+            assert account_id is not None
+            try:
+                account = self._visible_account(conn, org=org, acl=acl, account_id=account_id)
+            except NotFound:
+                if deal_id is not None:
+                    raise NotFound(f"deal {deal_id!r} not found") from None
+                raise
+            docs = store.account_documents(
+                conn, org=org, acl=acl, account_id=account.id, deal_id=deal_id
+            )
+            deals = [deal] if deal else store.account_deals(conn, org=org, account_id=account.id)
+            contacts = store.account_contacts(conn, org=org, account_id=account.id)
+            owners = store.users_by_id(conn, org=org, ids=[d.owner_id for d in docs])
+            offline = self.offline
+            summaries = {
+                doc.id: self._summary(conn, org=org, doc=doc, engine=offline, owners=owners)
+                for doc in docs
+                if doc.kind == "call"
+            }
+        context = build_context(
+            account=account,
+            deals=deals,
+            documents=docs,
+            contacts=contacts,
+            call_summaries=summaries,
+            now=when,
+            focus_deal_id=deal_id,
+        )
+        return list(recommend(context, self.playbook, limit=limit))

@@ -1,0 +1,3 @@
+"""Adapters from the service to other frameworks (``langchain``: a caller-bound retriever)."""
+
+__all__: list[str] = []

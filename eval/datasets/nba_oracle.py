@@ -27,7 +27,7 @@ __all__ = [
     "account_views",
     "expected_action_rules",
     "label_rules",
-    "playbook",
+    "default_playbook",
 ]
 
 #: The next-best-action rules :func:`expected_action_rules` labels. The other playbook
@@ -58,6 +58,7 @@ class AccountView:
 
 
 def account_views(records: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], AccountView]:
+    """``{(org, account id): AccountView}``; tombstoned records are skipped."""
     views: dict[tuple[str, str], AccountView] = {}
     for r in records:
         if r.get("deleted") is True:
@@ -81,7 +82,7 @@ def account_views(records: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str],
 
 
 @lru_cache(maxsize=1)
-def playbook() -> Mapping[str, Any]:
+def default_playbook() -> Mapping[str, Any]:
     """The shipped default playbook, read as data for its rule ids and thresholds."""
     text = resources.files("summarizers").joinpath("playbook.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
@@ -114,13 +115,14 @@ def expected_action_rules(
         ('deal_close_date_passed',)
     """
     view = account_views(r for r in records if r["org"] == org).get((org, account_id))
-    return label_rules(view or AccountView(), as_of, playbook())
+    return label_rules(view or AccountView(), as_of, default_playbook())
 
 
 _Subjects = set[str]
 
 
 def label_rules(view: AccountView, as_of: datetime, playbook: Mapping[str, Any]) -> tuple[str, ...]:
+    """The labelled rules that fire on ``view`` as of ``as_of``, in playbook order."""
     rules: Mapping[str, Mapping[str, Any]] = playbook["rules"]
     definitions: Mapping[str, Any] = playbook["definitions"]
     documents = [(at, d) for at, d in view.documents if at <= as_of]

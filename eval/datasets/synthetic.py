@@ -13,7 +13,12 @@ from typing import Any
 
 from copilot.sample import DOCUMENT_TYPES, generate
 from eval.datasets.common import ROLES, check_limit, parse_at, stratified
-from eval.datasets.nba_oracle import LABELLED_ACTION_RULES, account_views, label_rules, playbook
+from eval.datasets.nba_oracle import (
+    LABELLED_ACTION_RULES,
+    account_views,
+    default_playbook,
+    label_rules,
+)
 from eval.suite import ActionScenario, Query, SuiteData
 
 __all__ = ["load_synthetic"]
@@ -266,7 +271,7 @@ def _synthetic_scenarios(
                     user_id=admins[org],
                     account_id=account_id,
                     as_of=as_of,
-                    expected_rules=label_rules(view, as_of, playbook()),
+                    expected_rules=label_rules(view, as_of, default_playbook()),
                 )
             )
     return out

@@ -9,7 +9,7 @@ It prints plain tables and writes the same figures to ``bench/out/search.json``.
 
 What is measured, in order:
 
-1. **Indexing throughput.** The real :class:`copilot.indexer.Indexer` with the real
+1. **Indexing throughput.** The real :class:`copilot.ingest.Indexer` with the real
    sentence-transformers model indexes sample documents until about ``--real-chunks``
    chunks are written (parse, validate, chunk, embed, write). The same chunk texts
    (``f"{title}\\n{chunk}"``, as the indexer embeds them) are then embedded once more by
@@ -79,7 +79,7 @@ from bench._common import (  # noqa: E402
 )
 from copilot import sample  # noqa: E402
 from copilot.db import Database  # noqa: E402
-from copilot.indexer import Indexer, IngestReport  # noqa: E402
+from copilot.ingest import Indexer, IngestReport  # noqa: E402
 from copilot.service import Copilot  # noqa: E402
 from copilot.settings import Settings  # noqa: E402
 from embeddings import Embedder, SentenceTransformerEmbedder  # noqa: E402

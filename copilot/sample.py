@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from copilot.records import parse_record
+from copilot.ingest.records import parse_record
 
 __all__ = [
     "DOCUMENT_TYPES",

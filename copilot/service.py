@@ -12,7 +12,7 @@ from psycopg import Connection
 
 from copilot.db import Database, open_database
 from copilot.errors import DatabaseUnavailable, NotFound, UnknownUser
-from copilot.indexer import Indexer, IngestReport, SourcedRecord
+from copilot.ingest import Indexer, IngestReport, SourcedRecord
 from copilot.settings import Settings
 from embeddings import Embedder, SentenceTransformerEmbedder
 from retrieval import store

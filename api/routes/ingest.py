@@ -12,7 +12,7 @@ from api.deps import CopilotDep, IngesterDep
 from api.errors import error_response
 from api.schemas import ErrorResponse, IngestRecordResult, IngestResponse
 from copilot.errors import InvalidRequest
-from copilot.indexer import IngestReport, SourcedRecord, read_jsonl
+from copilot.ingest import IngestReport, SourcedRecord, read_jsonl
 
 __all__ = ["router"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from api.cursors import query_digest
 from api.deps import CallerDep, CopilotDep, CursorsDep
 from api.schemas import ChunkSpan, Highlight, SearchHit, SearchRequest, SearchResponse
-from copilot.cursors import query_digest
 from copilot.errors import InvalidRequest
-from copilot.snippets import make_snippet
 from retrieval.models import SearchFilters
+from retrieval.snippets import make_snippet
 
 __all__ = ["router"]
 

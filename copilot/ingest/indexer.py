@@ -21,10 +21,10 @@ from typing import Any
 from psycopg import Connection
 from tqdm import tqdm
 
-from copilot import mail
 from copilot.db import Database
 from copilot.errors import IngestError
-from copilot.records import (
+from copilot.ingest.mail import MailContext, MailError, read_eml, read_mbox
+from copilot.ingest.records import (
     Account,
     Call,
     Contact,
@@ -143,7 +143,7 @@ def _read_jsonl(path: Path) -> Iterator[SourcedRecord]:
 
 
 def read_inputs(
-    paths: Sequence[Path], *, mail_context: Callable[[], mail.MailContext] | None = None
+    paths: Sequence[Path], *, mail_context: Callable[[], MailContext] | None = None
 ) -> Iterator[SourcedRecord]:
     """Decode JSON Lines, ``.eml`` and mbox inputs; directories are walked.
 
@@ -167,14 +167,14 @@ def read_inputs(
             ctx = mail_context()
             try:
                 if suffix == ".eml":
-                    yield SourcedRecord(str(f), 1, mail.read_eml(f, ctx))
+                    yield SourcedRecord(str(f), 1, read_eml(f, ctx))
                 else:
-                    for n, rec in mail.read_mbox(f, ctx):
-                        if isinstance(rec, mail.MailError):
+                    for n, rec in read_mbox(f, ctx):
+                        if isinstance(rec, MailError):
                             yield SourcedRecord(str(f), n, None, str(rec))
                         else:
                             yield SourcedRecord(str(f), n, rec)
-            except mail.MailError as err:
+            except MailError as err:
                 yield SourcedRecord(str(f), 1, None, str(err))
         else:
             log.warning("skipping %s: not .jsonl, .ndjson, .eml or .mbox", f)
@@ -274,7 +274,7 @@ class Indexer:
     ) -> IngestReport:
         """Index files and directories of JSON Lines, ``.eml`` and mbox."""
 
-        def mail_context() -> mail.MailContext:
+        def mail_context() -> MailContext:
             if not mail_org or not mail_owner:
                 raise IngestError("mail files need --org and --owner")
             with self.db.connection() as conn:
@@ -282,7 +282,7 @@ class Indexer:
                 if owner is None:
                     raise IngestError(f"--owner {mail_owner!r} is not a user of org {mail_org!r}")
                 contacts = store.contacts_by_email(conn, org=mail_org)
-            return mail.MailContext(
+            return MailContext(
                 org=mail_org,
                 owner_id=mail_owner,
                 owner_email=owner.email,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from copilot import sample
-from copilot.ingest.indexer import Indexer, _render
+from copilot.ingest import Indexer
+from copilot.ingest.documents import render_document as _render
 from copilot.ingest.records import parse_record
 
 

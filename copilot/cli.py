@@ -19,6 +19,7 @@ from copilot.errors import CopilotError
 from copilot.logs import quiet_libraries
 from copilot.settings import Settings
 from retrieval.errors import RetrievalError
+from retrieval.models import ScoredChunk
 
 __all__ = ["app", "main"]
 
@@ -209,7 +210,7 @@ def search(
         _print_hit(i, h)
 
 
-def _hit_json(h: Any) -> dict[str, Any]:
+def _hit_json(h: ScoredChunk) -> dict[str, Any]:
     return {
         "document_id": h.document_id,
         "kind": h.kind,
@@ -222,7 +223,7 @@ def _hit_json(h: Any) -> dict[str, Any]:
     }
 
 
-def _print_hit(i: int, h: Any) -> None:
+def _print_hit(i: int, h: ScoredChunk) -> None:
     snippet = " ".join(h.text.split())[:140]
     typer.echo(f"{i:>2}. [{h.kind}] {h.document_id}  {h.title[:60]!r}  {h.occurred_at:%Y-%m-%d}")
     typer.echo(f"      {snippet}")

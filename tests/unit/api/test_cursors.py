@@ -121,3 +121,16 @@ def test_tampered_cursor_is_refused(edit) -> None:  # type: ignore[no-untyped-de
 def test_negative_offset_is_refused_even_when_validly_signed() -> None:
     with pytest.raises(InvalidCursor):
         CODEC.decode(_cursor(-1), org="acme", user_id="rep-1", digest=DIGEST)
+
+
+def test_query_cursors_bind_caller_and_query() -> None:
+    pages = CODEC.for_query(org="acme", user_id="rep-1", query="renewal", top_k=10, filters=None)
+    assert pages.digest == DIGEST
+    assert pages.offset(None) == 0
+    assert pages.after(None) is None
+    cursor = pages.after(30)
+    assert cursor is not None and pages.offset(cursor) == 30
+    assert CODEC.decode(cursor, org="acme", user_id="rep-1", digest=DIGEST) == 30
+    other = CODEC.for_query(org="acme", user_id="rep-2", query="renewal", top_k=10, filters=None)
+    with pytest.raises(InvalidCursor, match="another caller"):
+        other.offset(cursor)

@@ -14,11 +14,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from api.cursors import CursorCodec
 from api.errors import install_error_handlers
 from api.metrics import BodySizeLimit, Metrics, RequestMetrics
 from api.routes import documents, generation, health, ingest, search
 from copilot.auth import TokenService
-from copilot.cursors import CursorCodec
 from copilot.settings import Settings
 from embeddings import Embedder
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.cursors import CursorCodec
 from copilot.auth import AuthError, Caller, IngestCaller, TokenService
-from copilot.cursors import CursorCodec
 from copilot.service import Copilot
 
 __all__ = ["CallerDep", "CopilotDep", "CursorsDep", "IngesterDep"]

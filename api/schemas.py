@@ -7,24 +7,40 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from summarizers.models import Citation, NextBestAction
+
 __all__ = [
+    "MAX_DRAFT_CHARS",
+    "MAX_ID_CHARS",
     "MAX_QUERY_CHARS",
+    "MAX_QUESTION_CHARS",
     "MAX_TOP_K",
+    "NO_NUL_PATTERN",
+    "ActionsResponse",
+    "AskRequest",
+    "AskResponse",
     "ChunkSpan",
     "DeleteResponse",
     "DocumentResponse",
+    "DraftSummaryRequest",
     "ErrorBody",
     "ErrorResponse",
+    "Highlight",
     "IngestRecordResult",
     "IngestResponse",
+    "Kind",
+    "RetrievedPassage",
     "SearchHit",
     "SearchRequest",
     "SearchResponse",
+    "Text",
 ]
 
 MAX_QUERY_CHARS = 2000
 MAX_TOP_K = 100
 MAX_ID_CHARS = 256
+MAX_DRAFT_CHARS = 20_000
+MAX_QUESTION_CHARS = 2000
 
 Kind = Literal["email", "call", "ticket"]
 
@@ -178,6 +194,41 @@ class DeleteResponse(BaseModel):
     id: str
     org: str
     status: Literal["deleted"]
+
+
+class DraftSummaryRequest(_Strict):
+    text: Text = Field(min_length=1, max_length=MAX_DRAFT_CHARS)
+    kind: Literal["call", "email", "note"] = "call"
+
+
+class AskRequest(_Strict):
+    question: Text = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    account_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
+    kinds: list[Kind] | None = None
+    top_k: int = Field(default=8, ge=1, le=20, description="Passages retrieved as evidence.")
+
+
+class RetrievedPassage(BaseModel):
+    document_id: str
+    kind: Kind
+    title: str
+    score: float
+    occurred_at: datetime
+    chunk: ChunkSpan
+
+
+class AskResponse(BaseModel):
+    answer: str
+    answered: bool = Field(description="False when the evidence was too weak to answer.")
+    citations: list[Citation]
+    engine: str
+    retrieved: list[RetrievedPassage]
+
+
+class ActionsResponse(BaseModel):
+    subject: str = Field(description="The account or deal id.")
+    as_of: datetime
+    actions: list[NextBestAction]
 
 
 class ErrorBody(BaseModel):

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
 import sys
+import tomllib
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from copilot.errors import CopilotError
+from copilot.logs import quiet_libraries
 from copilot.settings import Settings
 from retrieval.errors import RetrievalError
+from retrieval.models import ScoredChunk
 
 __all__ = ["app", "main"]
 
@@ -36,22 +41,8 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _quiet_libraries() -> None:
-    # Model loaders print progress bars and hub warnings; the CLI keeps its own output clean.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    import warnings
-
-    warnings.filterwarnings("ignore")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-
-
 def _open(settings: Settings):  # type: ignore[no-untyped-def]
-    _quiet_libraries()
+    quiet_libraries()
     from copilot.service import Copilot
 
     return Copilot.open(settings)
@@ -219,7 +210,7 @@ def search(
         _print_hit(i, h)
 
 
-def _hit_json(h: Any) -> dict[str, Any]:
+def _hit_json(h: ScoredChunk) -> dict[str, Any]:
     return {
         "document_id": h.document_id,
         "kind": h.kind,
@@ -232,7 +223,7 @@ def _hit_json(h: Any) -> dict[str, Any]:
     }
 
 
-def _print_hit(i: int, h: Any) -> None:
+def _print_hit(i: int, h: ScoredChunk) -> None:
     snippet = " ".join(h.text.split())[:140]
     typer.echo(f"{i:>2}. [{h.kind}] {h.document_id}  {h.title[:60]!r}  {h.occurred_at:%Y-%m-%d}")
     typer.echo(f"      {snippet}")
@@ -373,7 +364,7 @@ def serve(
     settings = _settings()
     if dev:
         settings = settings.model_copy(update={"dev": True})
-    _quiet_libraries()
+    quiet_libraries()
     _serve(settings, host=host, port=port, workers=workers)
 
 
@@ -413,16 +404,40 @@ def token(
         _fail(str(err), 2)
 
 
-def _add_eval_commands() -> None:
-    # The CLI is an edge that composes packages: `eval` builds on `copilot`, so it is
-    # attached here, at startup, rather than imported by the copilot package.
-    from eval.cli import app as eval_app
+#: Entry-point group through which packages built on copilot add sub-command groups.
+COMMAND_GROUPS = "copilot.commands"
+_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
-    app.add_typer(eval_app, name="eval")
+
+def command_groups(pyproject: Path = _PYPROJECT) -> dict[str, str]:
+    """Sub-command groups to attach: ``name -> "module:attribute"`` of a Typer app.
+
+    They are declared as entry points (group ``copilot.commands``), so copilot never
+    imports the packages built on it. An editable install made before a group was
+    declared has stale metadata; a source checkout's ``pyproject.toml`` is the
+    declaration itself, so the groups it declares are added when missing.
+    """
+    groups = {ep.name: ep.value for ep in metadata.entry_points(group=COMMAND_GROUPS)}
+    if pyproject.is_file():
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        if project.get("name") == "crm-copilot":
+            declared = project.get("entry-points", {}).get(COMMAND_GROUPS, {})
+            for name, target in declared.items():
+                groups.setdefault(name, target)
+    return groups
+
+
+def _add_command_groups() -> None:
+    # The CLI is an edge that composes packages: `eval` builds on `copilot`, so it is
+    # found through its entry point at startup rather than imported by this package.
+    for name, target in sorted(command_groups().items()):
+        module, _, attribute = target.partition(":")
+        group = getattr(importlib.import_module(module), attribute)
+        app.add_typer(group, name=name)
 
 
 def main() -> None:
-    _add_eval_commands()
+    _add_command_groups()
     try:
         app()
     except (CopilotError, RetrievalError) as err:

@@ -3,37 +3,82 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from psycopg import Connection
 
 from copilot.db import Database, open_database
-from copilot.errors import DatabaseUnavailable, NotFound, UnknownUser
-from copilot.indexer import Indexer, IngestReport, SourcedRecord
+from copilot.errors import DatabaseUnavailable, InvalidRequest, NotFound, UnknownUser
+from copilot.ingest import Indexer, IngestReport, SourcedRecord
 from copilot.settings import Settings
 from embeddings import Embedder, SentenceTransformerEmbedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import Retriever, SearchResult
+from retrieval.snippets import Snippet, make_snippet
 
 if TYPE_CHECKING:
     from copilot.generation import Assistant
 
-__all__ = ["Copilot", "SearchPage"]
+__all__ = ["Copilot", "PageHit", "SearchPage", "search_filters"]
 
 log = logging.getLogger(__name__)
 
 
+def search_filters(
+    *,
+    kinds: Iterable[str] | None = None,
+    account_id: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+) -> SearchFilters:
+    """The filters of one request, kinds deduplicated and sorted so equal requests are equal.
+
+    Raises:
+        InvalidRequest: ``date_from`` is after ``date_to`` (field ``date_from``).
+    """
+    if date_from and date_to and date_from > date_to:
+        raise InvalidRequest(
+            f"date_from {date_from.isoformat()} is after date_to {date_to.isoformat()}",
+            field="date_from",
+        )
+    return SearchFilters(
+        kinds=tuple(sorted(set(kinds or ()))),
+        account_id=account_id,
+        date_from=date_from,
+        date_to=date_to,
+    )
+
+
+@dataclass(frozen=True)
+class PageHit:
+    """A ranked chunk, and its snippet for the query that found it."""
+
+    chunk: ScoredChunk
+    snippet: Snippet
+
+
 @dataclass(frozen=True)
 class SearchPage:
-    """One page of ranked permitted results and whether another page exists."""
+    """One page of ranked permitted results, and where the next page starts.
 
-    hits: tuple[ScoredChunk, ...]
+    Attributes:
+        hits: The page, best first.
+        offset: Rank of the first hit in the whole ranking.
+        has_more: Whether permitted results follow this page.
+        next_offset: Where the next page starts; None when there is none to serve
+            (no results left, or it would reach past ``Settings.max_result_depth``).
+        strategy: The retrieval plan used (see :class:`retrieval.search.SearchResult`).
+    """
+
+    hits: tuple[PageHit, ...]
     offset: int
     has_more: bool
+    next_offset: int | None
     strategy: str
 
 
@@ -148,16 +193,31 @@ class Copilot:
 
         Pages are cut from one ranking recomputed per request, so a page is consistent
         with the index at the time it is served. ``has_more`` is decided only by
-        permitted rows.
+        permitted rows. No page reaches past ``Settings.max_result_depth``.
+
+        Raises:
+            InvalidRequest: The page would reach past the deepest result served
+                (field ``cursor``, the only way to ask for a later page).
         """
+        depth = self.settings.max_result_depth
+        if offset + page_size > depth:
+            raise InvalidRequest(
+                f"cursor pages past the deepest result served ({depth}); refine the query",
+                field="cursor",
+            )
         result = self.search(
             org=org, user_id=user_id, query=query, top_k=offset + page_size + 1, filters=filters
         )
         page = result.hits[offset : offset + page_size]
+        has_more = len(result.hits) > offset + page_size
+        next_offset = offset + len(page)
         return SearchPage(
-            hits=page,
+            hits=tuple(
+                PageHit(hit, make_snippet(hit.text, query, offset=hit.char_start)) for hit in page
+            ),
             offset=offset,
-            has_more=len(result.hits) > offset + page_size,
+            has_more=has_more,
+            next_offset=next_offset if has_more and next_offset + page_size <= depth else None,
             strategy=result.strategy,
         )
 

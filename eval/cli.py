@@ -61,7 +61,7 @@ def run(
     Writes OUT/report.json, OUT/report.md and PNG plots. A suite whose data is absent is
     skipped with a message (exit code 0).
     """
-    from copilot.cli import _quiet_libraries
+    from copilot.logs import quiet_libraries
     from copilot.settings import Settings
     from embeddings import SentenceTransformerEmbedder
     from eval.datasets import LOADERS, default_datasets_dir
@@ -76,7 +76,7 @@ def run(
     n = limit or spec.get("limit")
     seed = int(spec.get("seed", 7))
     out_dir = out or Path("eval-reports") / suite
-    _quiet_libraries()
+    quiet_libraries()
     settings = Settings()
     embedder = SentenceTransformerEmbedder(
         settings.embedding_model, batch_size=settings.embedding_batch_size

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from starlette.convertors import Convertor, register_url_convertor
 
+from api import presenters
 from api.deps import CallerDep, CopilotDep, IngesterDep
 from api.schemas import (
     MAX_ID_CHARS,
@@ -51,20 +52,7 @@ def get_document(document_id: DocumentId, caller: CallerDep, cp: CopilotDep) -> 
     A document that exists but is not visible answers exactly like a missing one.
     """
     doc = cp.get_document(org=caller.org, user_id=caller.user_id, document_id=document_id)
-    return DocumentResponse(
-        id=doc.id,
-        kind=doc.kind,  # type: ignore[arg-type]
-        title=doc.title,
-        content=doc.content,
-        account_id=doc.account_id,
-        contact_id=doc.contact_id,
-        deal_id=doc.deal_id,
-        owner_id=doc.owner_id,
-        visibility=doc.visibility,  # type: ignore[arg-type]
-        occurred_at=doc.occurred_at,
-        fields=doc.fields,
-        attributes=doc.attributes,
-    )
+    return presenters.document_response(doc)
 
 
 @router.delete(

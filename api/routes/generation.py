@@ -2,70 +2,35 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from api import presenters
 from api.deps import CallerDep, CopilotDep
-from api.schemas import MAX_ID_CHARS, NO_NUL_PATTERN, ChunkSpan, ErrorResponse, Kind, Text
-from retrieval.models import ScoredChunk, SearchFilters
-from summarizers.models import CallSummary, Citation, NextBestAction
+from api.schemas import (
+    MAX_ID_CHARS,
+    NO_NUL_PATTERN,
+    ActionsResponse,
+    AskRequest,
+    AskResponse,
+    DraftSummaryRequest,
+    ErrorResponse,
+)
+from copilot.service import search_filters
+from summarizers.models import CallSummary
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["copilot"])
 
 RecordId = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS, pattern=NO_NUL_PATTERN)]
-MAX_DRAFT_CHARS = 20_000
-MAX_QUESTION_CHARS = 2000
 _404: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Missing or not visible."}
 }
-
-
-class DraftSummaryRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: Text = Field(min_length=1, max_length=MAX_DRAFT_CHARS)
-    kind: Literal["call", "email", "note"] = "call"
-
-
-class AskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    question: Text = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    account_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
-    kinds: list[Kind] | None = None
-    top_k: int = Field(default=8, ge=1, le=20, description="Passages retrieved as evidence.")
-
-
-class RetrievedPassage(BaseModel):
-    document_id: str
-    kind: Kind
-    title: str
-    score: float
-    occurred_at: datetime
-    chunk: ChunkSpan
-
-
-class AskResponse(BaseModel):
-    answer: str
-    answered: bool = Field(description="False when the evidence was too weak to answer.")
-    citations: list[Citation]
-    engine: str
-    retrieved: list[RetrievedPassage]
-
-
-class ActionsResponse(BaseModel):
-    subject: str = Field(description="The account or deal id.")
-    as_of: datetime
-    actions: list[NextBestAction]
 
 
 @router.post("/calls/{call_id}/summary", response_model=CallSummary, responses=_404)
@@ -107,7 +72,7 @@ def account_actions(
     actions = cp.assistant.next_best_actions(
         org=caller.org, user_id=caller.user_id, account_id=account_id, limit=limit, now=now
     )
-    return ActionsResponse(subject=account_id, as_of=now, actions=actions)
+    return presenters.actions_response(account_id, as_of=now, actions=actions)
 
 
 @router.get("/deals/{deal_id}/next-best-actions", response_model=ActionsResponse, responses=_404)
@@ -119,36 +84,18 @@ def deal_actions(
     actions = cp.assistant.next_best_actions(
         org=caller.org, user_id=caller.user_id, deal_id=deal_id, limit=limit, now=now
     )
-    return ActionsResponse(subject=deal_id, as_of=now, actions=actions)
+    return presenters.actions_response(deal_id, as_of=now, actions=actions)
 
 
 def _ask(body: AskRequest, caller: CallerDep, cp: CopilotDep) -> AskResponse:
-    filters = SearchFilters(kinds=tuple(sorted(set(body.kinds or ()))), account_id=body.account_id)
     result = cp.assistant.ask(
         org=caller.org,
         user_id=caller.user_id,
         question=body.question,
-        filters=filters,
+        filters=search_filters(kinds=body.kinds, account_id=body.account_id),
         top_k=body.top_k,
     )
-    return AskResponse(
-        answer=result.answer.answer,
-        answered=result.answer.answered,
-        citations=result.answer.citations,
-        engine=result.answer.engine,
-        retrieved=[_retrieved(h) for h in result.retrieved],
-    )
-
-
-def _retrieved(hit: ScoredChunk) -> RetrievedPassage:
-    return RetrievedPassage(
-        document_id=hit.document_id,
-        kind=hit.kind,  # type: ignore[arg-type]
-        title=hit.title,
-        score=round(hit.score, 6),
-        occurred_at=hit.occurred_at,
-        chunk=ChunkSpan(start=hit.char_start, end=hit.char_end),
-    )
+    return presenters.ask_response(result.answer, result.retrieved)
 
 
 @router.post("/ask", response_model=AskResponse)
@@ -168,17 +115,4 @@ async def ask_stream(body: AskRequest, caller: CallerDep, cp: CopilotDep) -> Str
     per cited sentence (`{"text", "citation"}`), then `done` with the whole response.
     Errors before the stream starts are ordinary JSON errors."""
     response = await run_in_threadpool(_ask, body, caller, cp)
-    return StreamingResponse(_events(response), media_type="text/event-stream")
-
-
-def _events(response: AskResponse) -> Iterator[str]:
-    def event(name: str, data: object) -> str:
-        return f"event: {name}\ndata: {json.dumps(data, default=str)}\n\n"
-
-    yield event("retrieved", [r.model_dump(mode="json") for r in response.retrieved])
-    if response.citations:
-        for citation in response.citations:
-            yield event("answer", {"text": citation.quote, "citation": citation.model_dump()})
-    else:
-        yield event("answer", {"text": response.answer, "citation": None})
-    yield event("done", response.model_dump(mode="json"))
+    return StreamingResponse(presenters.ask_events(response), media_type="text/event-stream")

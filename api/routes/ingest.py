@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from api import presenters
 from api.deps import CopilotDep, IngesterDep
 from api.errors import error_response
-from api.schemas import ErrorResponse, IngestRecordResult, IngestResponse
+from api.schemas import ErrorResponse, IngestResponse
 from copilot.errors import InvalidRequest
-from copilot.indexer import IngestReport, SourcedRecord, read_jsonl
+from copilot.ingest import SourcedRecord, read_jsonl
 
 __all__ = ["router"]
 
@@ -57,19 +58,6 @@ def _decode(body: bytes, content_type: str) -> list[SourcedRecord]:
     return list(read_jsonl(body.splitlines(), source=SOURCE))
 
 
-def _results(report: IngestReport) -> list[IngestRecordResult]:
-    out = [
-        IngestRecordResult(
-            line=o["line"], status=o["status"], type=o["type"], id=o["id"], org=o["org"]
-        )
-        for o in report.outcomes
-    ]
-    out += [
-        IngestRecordResult(line=e.line, status="rejected", error=e.message) for e in report.errors
-    ]
-    return sorted(out, key=lambda r: r.line)
-
-
 @router.post(
     "/ingest",
     response_model=IngestResponse,
@@ -91,19 +79,7 @@ async def ingest(
     """
     items = _decode(await request.body(), request.headers.get("content-type", ""))
     report = await run_in_threadpool(cp.ingest, items, only_org=ingester.org, strict=strict)
-    response = IngestResponse(
-        written=report.written,
-        records=report.records,
-        inserted=report.inserted,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        deleted=report.deleted,
-        rejected=len(report.errors),
-        chunks=report.chunks,
-        embedded=report.embedded,
-        seconds=round(report.seconds, 3),
-        results=_results(report),
-    )
+    response = presenters.ingest_response(report)
     if not report.written or (report.errors and len(report.errors) == report.records):
         first = report.errors[0]
         return error_response(

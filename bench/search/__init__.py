@@ -9,7 +9,7 @@ It prints plain tables and writes the same figures to ``bench/out/search.json``.
 
 What is measured, in order:
 
-1. **Indexing throughput.** The real :class:`copilot.indexer.Indexer` with the real
+1. **Indexing throughput.** The real :class:`copilot.ingest.Indexer` with the real
    sentence-transformers model indexes sample documents until about ``--real-chunks``
    chunks are written (parse, validate, chunk, embed, write). The same chunk texts
    (``f"{title}\\n{chunk}"``, as the indexer embeds them) are then embedded once more by

@@ -36,7 +36,7 @@ from bench.search.config import (
 from bench.search.embedders import DerivedEmbedder, RecordingEmbedder
 from copilot import sample
 from copilot.db import Database
-from copilot.indexer import Indexer, IngestReport
+from copilot.ingest import Indexer, IngestReport
 from copilot.settings import Settings
 from embeddings import Embedder, SentenceTransformerEmbedder
 from retrieval import store

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from copilot.records import parse_record
+from copilot.ingest.records import parse_record
 from copilot.sample.calls import write_call
 from copilot.sample.emails import write_email
 from copilot.sample.model import Question, SampleCRM
@@ -29,7 +29,7 @@ def generate(seed: int = 7, *, docs_per_org: int = 1500) -> SampleCRM:
         docs_per_org: Emails + calls + tickets per org (about 55/20/25%).
 
     Returns:
-        The CRM; every record validates with :func:`copilot.records.parse_record`.
+        The CRM; every record validates with :func:`copilot.ingest.records.parse_record`.
 
     Raises:
         ValueError: ``docs_per_org`` is not between 1 and 45,000 (five-digit ticket

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from copilot import sample
-from copilot.indexer import Indexer, _render
-from copilot.records import parse_record
+from copilot.ingest import Indexer
+from copilot.ingest.documents import render_document as _render
+from copilot.ingest.records import parse_record
 
 
 def test_every_embedded_text_fits_the_model(embedder) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from copilot.records import parse_record
+from copilot.ingest.records import parse_record
 from copilot.sample import (
     DOCUMENT_TYPES,
     SampleCRM,

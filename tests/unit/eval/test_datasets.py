@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import eval as eval_package
-from copilot.records import parse_record
+from copilot.ingest.records import parse_record
 from copilot.sample import DOCUMENT_TYPES
 from eval.datasets import (
     DATASETS_DIR_ENV,

@@ -997,8 +997,8 @@ def test_build_context_reshapes_store_rows() -> None:
 
 def test_sample_crm_gives_plausible_varied_actions() -> None:
     """Every account of the sample CRM, as the admin: no errors, grounded, varied."""
-    from copilot.indexer import _render
-    from copilot.records import Account, Call, Contact, Deal, Email, Ticket, parse_record
+    from copilot.ingest.documents import render_document as _render
+    from copilot.ingest.records import Account, Call, Contact, Deal, Email, Ticket, parse_record
     from copilot.sample import generate
 
     records = [parse_record(r) for r in generate(7, docs_per_org=120).records]

@@ -1,4 +1,4 @@
-"""Unit tests of copilot.mail: .eml and mbox files built with the stdlib under tmp_path."""
+"""copilot.ingest.mail: .eml and mbox files built with the stdlib under tmp_path."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 
 from copilot.errors import IngestError
-from copilot.mail import MailContext, MailError, email_record_from_message, read_eml, read_mbox
-from copilot.records import Email, parse_record
+from copilot.ingest.mail import (
+    MailContext,
+    MailError,
+    email_record_from_message,
+    read_eml,
+    read_mbox,
+)
+from copilot.ingest.records import Email, parse_record
 
 OWNER = "ana@acme.com"
 CONTACTS = {

@@ -16,7 +16,7 @@ from typing import Any
 
 from copilot.errors import InvalidCursor
 
-__all__ = ["CursorCodec", "query_digest"]
+__all__ = ["CursorCodec", "QueryCursors", "query_digest"]
 
 _VERSION = 1
 
@@ -32,6 +32,10 @@ class CursorCodec:
     """Signs and checks cursors with an HMAC key."""
 
     key: bytes
+
+    def for_query(self, *, org: str, user_id: str, **query: Any) -> QueryCursors:
+        """The cursors of one caller's one query; ``query`` is what a cursor continues."""
+        return QueryCursors(self, org=org, user_id=user_id, digest=query_digest(**query))
 
     def encode(self, *, org: str, user_id: str, digest: str, offset: int) -> str:
         body = json.dumps(
@@ -75,3 +79,37 @@ class CursorCodec:
         if offset < 0:
             raise InvalidCursor("cursor is not a valid cursor", field="cursor")
         return offset
+
+
+@dataclass(frozen=True)
+class QueryCursors:
+    """Cursors bound to one caller and one query digest.
+
+    Example:
+        >>> pages = CursorCodec(b"k" * 32).for_query(org="acme", user_id="u1", query="q")
+        >>> pages.offset(None), pages.offset(pages.after(20)), pages.after(None)
+        (0, 20, None)
+    """
+
+    codec: CursorCodec
+    org: str
+    user_id: str
+    digest: str
+
+    def offset(self, cursor: str | None) -> int:
+        """Where the page a cursor asks for starts; 0 without a cursor.
+
+        Raises:
+            InvalidCursor: See :meth:`CursorCodec.decode`.
+        """
+        if cursor is None:
+            return 0
+        return self.codec.decode(cursor, org=self.org, user_id=self.user_id, digest=self.digest)
+
+    def after(self, next_offset: int | None) -> str | None:
+        """The cursor of the page starting at ``next_offset``; None when there is none."""
+        if next_offset is None:
+            return None
+        return self.codec.encode(
+            org=self.org, user_id=self.user_id, digest=self.digest, offset=next_offset
+        )

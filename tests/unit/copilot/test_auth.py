@@ -1,4 +1,4 @@
-"""Pure helpers behind the HTTP API: snippets, pagination cursors, tokens and TTLs.
+"""Tokens and TTLs (``copilot.auth``): HS256 and RS256 round trips, refusals, dev secrets.
 
 No database and no network; ``tmp_path`` holds the dev secret and RS256 key files.
 """
@@ -8,10 +8,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
 import json
 import os
-import re
 import stat
 import time
 from pathlib import Path
@@ -30,10 +28,8 @@ from copilot.auth import (
     dev_secret,
     parse_ttl,
 )
-from copilot.cursors import CursorCodec, query_digest
-from copilot.errors import ConfigError, InvalidCursor
+from copilot.errors import ConfigError
 from copilot.settings import Settings
-from copilot.snippets import make_snippet, query_terms
 
 SECRET = "unit-secret-0123456789abcdef0123456789abcdef"
 INGEST = "unit-ingest-0123456789abcdef0123456789abcdef"
@@ -45,223 +41,6 @@ def _no_copilot_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("COPILOT_"):
             monkeypatch.delenv(name)
-
-
-def _visible(snippet_html: str) -> str:
-    """The snippet's HTML with the <mark> tags removed and entities decoded."""
-    return html.unescape(re.sub(r"</?mark>", "", snippet_html))
-
-
-# --------------------------------------------------------------------------- snippets
-
-
-@pytest.mark.parametrize(
-    ("query", "terms"),
-    [
-        ("Who asked about the pricing discounts?", ["ask", "pric", "discount"]),
-        ("PRICING prices priced", ["pric"]),
-        ("renewal renewals Renewal", ["renewal"]),
-        ("the and of to", []),
-        ("", []),
-        ("a b c", []),  # single letters are dropped
-        ("TCK-4471 #urgent", ["tck-4471", "urgent"]),
-        ("quickly shipped boxes", ["quick", "shipp", "box"]),
-        ("is", []),
-        ("bus gas", ["bus", "gas"]),  # too short to lose a suffix
-    ],
-)
-def test_query_terms(query: str, terms: list[str]) -> None:
-    assert query_terms(query) == terms
-
-
-def test_snippet_marks_terms_case_insensitively_with_stems() -> None:
-    text = "Our PRICING changed; prices rose after the Pricing review."
-    snip = make_snippet(text, "pricing", offset=0)
-    assert [text[s:e] for s, e in snip.marks] == ["PRICING", "prices", "Pricing"]
-    assert snip.html == (
-        "Our <mark>PRICING</mark> changed; <mark>prices</mark> rose after the "
-        "<mark>Pricing</mark> review."
-    )
-    assert snip.text == text and (snip.start, snip.end) == (0, len(text))
-
-
-def test_snippet_marks_are_document_offsets() -> None:
-    text = "The renewal is at risk; renewal owner is Dana."
-    offset = 1234
-    snip = make_snippet(text, "renewal risk", offset=offset)
-    assert snip.start == offset and snip.end == offset + len(text)
-    document = "x" * offset + text
-    assert [document[s:e] for s, e in snip.marks] == ["renewal", "risk", "renewal"]
-
-
-def test_snippet_html_is_escaped_and_only_marks_are_tags() -> None:
-    text = 'x <script>alert("pwn")</script> & <b>renewal</b> it\'s'
-    snip = make_snippet(text, "renewal script")
-    assert "<script>" not in snip.html and "<b>" not in snip.html
-    assert re.findall(r"<[^>]*>", snip.html) == ["<mark>", "</mark>"] * len(snip.marks)
-    assert "&lt;<mark>script</mark>&gt;" in snip.html
-    assert "&amp;" in snip.html and "&quot;" in snip.html
-    assert _visible(snip.html) == snip.text == text  # plain text stays unescaped
-
-
-def test_snippet_window_is_bounded_and_holds_the_densest_match() -> None:
-    # "renewal" alone early; "renewal" and "pricing" together much later.
-    text = "renewal " + "filler " * 80 + "renewal risk and pricing " + "filler " * 80
-    snip = make_snippet(text, "renewal pricing", offset=10, max_chars=80)
-    assert snip.end - snip.start <= 80
-    assert snip.text.startswith("…") and snip.text.endswith("…")
-    window = text[snip.start - 10 : snip.end - 10]
-    assert snip.text == f"…{window}…"
-    assert "renewal risk and pricing" in window
-    assert [text[s - 10 : e - 10] for s, e in snip.marks] == ["renewal", "pricing"]
-    assert all(snip.start <= s < e <= snip.end for s, e in snip.marks)
-    assert _visible(snip.html) == snip.text
-
-
-@pytest.mark.parametrize("query", ["", "the of and", "absent missing"])
-def test_snippet_without_matches_is_the_leading_window_unmarked(query: str) -> None:
-    text = "word " * 100
-    snip = make_snippet(text, query, offset=7, max_chars=50)
-    assert snip.marks == () and "<mark>" not in snip.html
-    assert snip.start == 7 and snip.end - snip.start <= 50
-    assert not snip.text.startswith("…") and snip.text.endswith("…")
-    assert text.startswith(snip.text.removesuffix("…"))
-
-
-def test_snippet_of_short_text_is_the_whole_text() -> None:
-    snip = make_snippet("Short renewal note.", "renewal", max_chars=240)
-    assert snip.text == "Short renewal note." and (snip.start, snip.end) == (0, 19)
-
-
-@pytest.mark.parametrize("max_chars", [40, 60, 80, 120, 240])
-def test_snippet_window_never_exceeds_max_chars(max_chars: int) -> None:
-    text = " ".join(f"w{i}" for i in range(200)) + " renewal " + "z" * 500
-    snip = make_snippet(text, "renewal", max_chars=max_chars)
-    assert snip.end - snip.start <= max_chars
-    assert len(snip.text) <= max_chars + 2  # plus the two ellipses
-
-
-def test_snippet_window_keeps_the_match_when_lines_break_with_newlines() -> None:
-    text = "a" * 100 + "\nrenewal risk is high " + "b " * 100
-    snip = make_snippet(text, "renewal", max_chars=80)
-    assert len(snip.marks) == 1
-
-
-# --------------------------------------------------------------------------- cursors
-
-CODEC = CursorCodec(b"k" * 32)
-DIGEST = query_digest(query="renewal", top_k=10, filters=None)
-
-
-def _cursor(offset: int = 20, org: str = "acme", user: str = "rep-1") -> str:
-    return CODEC.encode(org=org, user_id=user, digest=DIGEST, offset=offset)
-
-
-@pytest.mark.parametrize("offset", [0, 1, 10, 499, 10_000])
-def test_cursor_round_trip(offset: int) -> None:
-    cursor = _cursor(offset)
-    assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor)  # URL-safe, unpadded
-    assert CODEC.decode(cursor, org="acme", user_id="rep-1", digest=DIGEST) == offset
-
-
-def test_query_digest_is_stable_and_order_independent() -> None:
-    a = query_digest(query="q", top_k=10, filters={"a": 1, "b": 2})
-    assert a == query_digest(filters={"b": 2, "a": 1}, top_k=10, query="q")
-    assert a != query_digest(query="q", top_k=11, filters={"a": 1, "b": 2})
-
-
-@pytest.mark.parametrize(
-    ("org", "user"),
-    [("acme", "rep-2"), ("globex", "rep-1"), ("acme", "REP-1"), ("", "")],
-)
-def test_cursor_of_another_caller_is_refused_without_naming_the_owner(org: str, user: str) -> None:
-    with pytest.raises(InvalidCursor) as err:
-        CODEC.decode(_cursor(), org=org, user_id=user, digest=DIGEST)
-    assert "rep-1" not in str(err.value) and "acme" not in str(err.value)
-    assert err.value.field == "cursor"
-
-
-def test_cursor_for_another_query_is_refused() -> None:
-    other = query_digest(query="pricing", top_k=10, filters=None)
-    with pytest.raises(InvalidCursor, match="different query"):
-        CODEC.decode(_cursor(), org="acme", user_id="rep-1", digest=other)
-
-
-def test_cursor_signed_with_another_key_is_refused() -> None:
-    forged = CursorCodec(b"x" * 32).encode(org="acme", user_id="rep-1", digest=DIGEST, offset=5)
-    with pytest.raises(InvalidCursor):
-        CODEC.decode(forged, org="acme", user_id="rep-1", digest=DIGEST)
-
-
-def _flip(cursor: str, at: int) -> str:
-    swap = "A" if cursor[at] != "A" else "B"
-    return cursor[:at] + swap + cursor[at + 1 :]
-
-
-def _reencoded(cursor: str, **changes: object) -> str:
-    """The same tag over an edited body: what a client editing the JSON would send."""
-    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-    body = json.loads(raw[:-16]) | changes
-    return base64.urlsafe_b64encode(json.dumps(body).encode() + raw[-16:]).decode()
-
-
-GARBAGE = {
-    "empty": "",
-    "padding": "====",
-    "not-base64": "!!!***",
-    "non-ascii": "curs\u00f6r",
-    "short": "YWJj",
-    "json-unsigned": base64.urlsafe_b64encode(b'{"v":1,"o":"acme","u":"rep-1","n":0}').decode(),
-    "whitespace": "   ",
-}
-
-
-@pytest.mark.parametrize("cursor", list(GARBAGE.values()), ids=list(GARBAGE))
-def test_garbage_cursor_is_refused(cursor: str) -> None:
-    with pytest.raises(InvalidCursor):
-        CODEC.decode(cursor, org="acme", user_id="rep-1", digest=DIGEST)
-
-
-@pytest.mark.parametrize(
-    "edit",
-    [
-        lambda c: _flip(c, 3),
-        lambda c: _flip(c, len(c) // 2),
-        lambda c: _flip(c, len(c) - 3),
-        lambda c: c[:-1],
-        lambda c: c[:-8],
-        lambda c: c[: len(c) // 2],
-        lambda c: c[4:],
-        lambda c: c + "AAAA",
-        lambda c: _reencoded(c, n=0),
-        lambda c: _reencoded(c, n=-1),
-        lambda c: _reencoded(c, u="rep-2"),
-    ],
-    ids=[
-        "flip-head",
-        "flip-middle",
-        "flip-tail",
-        "drop-1",
-        "drop-8",
-        "half",
-        "drop-head",
-        "extended",
-        "edited-offset",
-        "edited-negative",
-        "edited-user",
-    ],
-)
-def test_tampered_cursor_is_refused(edit) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(InvalidCursor):
-        CODEC.decode(edit(_cursor()), org="acme", user_id="rep-1", digest=DIGEST)
-
-
-def test_negative_offset_is_refused_even_when_validly_signed() -> None:
-    with pytest.raises(InvalidCursor):
-        CODEC.decode(_cursor(-1), org="acme", user_id="rep-1", digest=DIGEST)
-
-
-# --------------------------------------------------------------------------- tokens
 
 
 def _settings(tmp_path: Path, **values: object) -> Settings:

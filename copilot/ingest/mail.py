@@ -3,7 +3,7 @@
 Mail carries no CRM ownership, so a :class:`MailContext` supplies the org, the importing
 user and the contacts to attach messages to. Every record returned is the same dict a
 JSON Lines ``{"type": "email", ...}`` line would decode to, already validated with
-:func:`copilot.records.parse_record`.
+:func:`copilot.ingest.records.parse_record`.
 
 Example:
     >>> from email.message import EmailMessage
@@ -36,7 +36,7 @@ from types import MappingProxyType
 from typing import Any
 
 from copilot.errors import IngestError
-from copilot.records import RecordError, parse_record
+from copilot.ingest.records import RecordError, parse_record
 
 __all__ = ["MailContext", "MailError", "email_record_from_message", "read_eml", "read_mbox"]
 
@@ -103,7 +103,7 @@ def email_record_from_message(msg: EmailMessage, ctx: MailContext) -> dict[str, 
         ctx: Owner, org and contacts.
 
     Returns:
-        A dict that :func:`copilot.records.parse_record` accepts.
+        A dict that :func:`copilot.ingest.records.parse_record` accepts.
 
     Raises:
         MailError: No usable From or Date header, a body in an unknown or wrong

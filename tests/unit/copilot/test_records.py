@@ -1,4 +1,4 @@
-"""Pure logic: record validation."""
+"""Record validation: the canonical input format (``copilot.ingest.records``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from copilot.records import RecordError, parse_record
+from copilot.ingest.records import RecordError, parse_record
 
 EMAIL = {
     "type": "email",

@@ -1,0 +1,29 @@
+"""The ingest pipeline: read inputs, validate records, chunk, embed and write them.
+
+``records`` is the canonical input format; ``readers`` decodes JSON Lines and, through
+``mail``, ``.eml`` and mbox files into such records; ``validation`` checks them;
+``documents`` renders each document's canonical text; ``indexer`` chunks, embeds and
+writes documents, and ``entities`` everything else; ``report`` says what happened.
+"""
+
+from copilot.ingest.indexer import Indexer
+from copilot.ingest.mail import MailContext, MailError, read_eml, read_mbox
+from copilot.ingest.readers import SourcedRecord, read_inputs, read_jsonl
+from copilot.ingest.records import Record, RecordError, parse_record
+from copilot.ingest.report import IngestReport, RecordIssue
+
+__all__ = [
+    "Indexer",
+    "IngestReport",
+    "MailContext",
+    "MailError",
+    "Record",
+    "RecordError",
+    "RecordIssue",
+    "SourcedRecord",
+    "parse_record",
+    "read_eml",
+    "read_inputs",
+    "read_jsonl",
+    "read_mbox",
+]

@@ -1,0 +1,106 @@
+"""Writing what is not a document: entities, owners' access stamps, and tombstones.
+
+Each function takes the caller's connection and leaves the transaction to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import Connection
+
+from copilot.ingest.readers import SourcedRecord
+from copilot.ingest.records import Account, Contact, Deal, Record, Team, Tombstone, User
+from copilot.ingest.report import IngestReport
+from retrieval import store
+from retrieval.models import DocumentAccess
+
+__all__ = ["TABLE_OF_TYPE", "apply_tombstones", "restamp_owners", "write_entities"]
+
+_ENTITY_TABLE = {
+    Team: "teams",
+    User: "users",
+    Account: "accounts",
+    Contact: "contacts",
+    Deal: "deals",
+}
+#: The table each entity record type is stored in.
+TABLE_OF_TYPE = {
+    "team": "teams",
+    "user": "users",
+    "account": "accounts",
+    "contact": "contacts",
+    "deal": "deals",
+}
+DOCUMENT_TYPES = ("email", "call", "ticket")
+
+
+def write_entities(
+    conn: Connection[Any],
+    entities: Sequence[tuple[SourcedRecord, Record]],
+    report: IngestReport,
+) -> set[tuple[str, str]]:
+    """Upsert entities; returns ``(org, user_id)`` of users whose team changed."""
+    users = [r for _, r in entities if isinstance(r, User)]
+    before = {}
+    for org in {u.org for u in users}:
+        before.update(
+            {
+                (org, uid): row.team_id
+                for uid, row in store.users_by_id(
+                    conn, org=org, ids=[u.id for u in users if u.org == org]
+                ).items()
+            }
+        )
+    for item, rec in entities:
+        assert isinstance(rec, (Team, User, Account, Contact, Deal))
+        table = _ENTITY_TABLE[type(rec)]
+        values = {c: getattr(rec, c) for c in store.ENTITY_COLUMNS[table]}
+        outcome = store.upsert_entity(
+            conn,
+            table=table,
+            org=rec.org,
+            id=rec.id,
+            values=values,
+            attributes=rec.attributes,
+        )
+        report.add_outcome(line=item.line, rec=rec, outcome=outcome)
+    return {
+        (u.org, u.id)
+        for u in users
+        if (u.org, u.id) in before and before[(u.org, u.id)] != u.team_id
+    }
+
+
+def restamp_owners(
+    conn: Connection[Any], owners: set[tuple[str, str]], report: IngestReport
+) -> None:
+    """Recompute stored access lists of the owners' documents; nothing is re-embedded."""
+    for org in {o for o, _ in owners}:
+        ids = [u for o, u in owners if o == org]
+        team_of = {
+            uid: row.team_id for uid, row in store.users_by_id(conn, org=org, ids=ids).items()
+        }
+        for doc_id, owner_id, visibility, shared_with, access in store.documents_owned_by(
+            conn, org=org, owner_ids=ids
+        ):
+            acl = DocumentAccess(owner_id, team_of.get(owner_id), visibility, shared_with).to_acl()
+            if tuple(access) != acl:
+                store.set_document_access(conn, org=org, id=doc_id, access=acl)
+                report.restamped += 1
+
+
+def apply_tombstones(
+    conn: Connection[Any],
+    tombstones: Sequence[tuple[SourcedRecord, Record]],
+    report: IngestReport,
+) -> None:
+    """Delete the records tombstones name; one that is already gone counts as ``absent``."""
+    for item, rec in tombstones:
+        assert isinstance(rec, Tombstone)
+        if rec.type in DOCUMENT_TYPES:
+            gone = store.delete_document(conn, org=rec.org, id=rec.id)
+        else:
+            gone = store.delete_entity(conn, table=TABLE_OF_TYPE[rec.type], org=rec.org, id=rec.id)
+        report.add_outcome(line=item.line, rec=rec, outcome="deleted" if gone else "absent")

@@ -1,0 +1,120 @@
+"""Checks made before anything is written: the embedding model, and record references.
+
+A record naming a user, team or account that exists neither in the batch nor in the
+store is rejected with its line; the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import Connection
+
+from copilot.ingest.entities import TABLE_OF_TYPE
+from copilot.ingest.readers import SourcedRecord
+from copilot.ingest.records import (
+    Account,
+    Call,
+    Contact,
+    Deal,
+    Email,
+    Record,
+    Ticket,
+    Tombstone,
+    User,
+)
+from copilot.ingest.report import IngestReport, RecordIssue
+from embeddings import Embedder
+from retrieval import store
+from retrieval.errors import SchemaMismatchError
+
+__all__ = ["check_model", "check_references"]
+
+
+def check_model(conn: Connection[Any], embedder: Embedder) -> None:
+    """Refuse to mix vectors of two models; stamp the model on a fresh index.
+
+    Raises:
+        SchemaMismatchError: The index was built with another model or dimension.
+    """
+    state = store.get_index_state(conn)
+    indexed = state.get("model_id")
+    if indexed and indexed != embedder.model_id:
+        raise SchemaMismatchError(
+            f"the index was built with model {indexed!r}, not {embedder.model_id!r}; "
+            "run `copilot reindex` to re-embed it with the new model"
+        )
+    if store.embedding_dimension(conn) != embedder.dim:
+        raise SchemaMismatchError(
+            f"the index holds {store.embedding_dimension(conn)}-d vectors but model "
+            f"{embedder.model_id!r} makes {embedder.dim}-d ones; "
+            "run `copilot reindex`"
+        )
+    if not indexed:
+        store.set_index_state(conn, key="model_id", value=embedder.model_id)
+
+
+def check_references(
+    conn: Connection[Any],
+    parsed: list[tuple[SourcedRecord, Record]],
+    report: IngestReport,
+) -> list[tuple[SourcedRecord, Record]]:
+    """Drop (and report) records naming users, teams or accounts that exist nowhere."""
+    batch: dict[tuple[str, str], set[str]] = {}
+    for _, rec in parsed:
+        if not isinstance(rec, Tombstone):
+            batch.setdefault((rec.org, rec.type), set()).add(rec.id)
+
+    def known(org: str, kind: str, ids: set[str]) -> set[str]:
+        table = TABLE_OF_TYPE[kind]
+        found = batch.get((org, kind), set()) & ids
+        missing = ids - found
+        if missing:
+            found |= store.existing_ids(conn, table=table, org=org, ids=missing)
+        return found
+
+    refs: list[tuple[SourcedRecord, Record, list[tuple[str, str, str]]]] = []
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for item, rec in parsed:
+        needs = _references(rec)
+        refs.append((item, rec, needs))
+        for _fld, kind, ref in needs:
+            wanted.setdefault((rec.org, kind), set()).add(ref)
+    resolved = {key: known(key[0], key[1], ids) for key, ids in wanted.items()}
+
+    valid = []
+    for item, rec, needs in refs:
+        bad = [
+            f"{fld}: unknown {kind} {ref!r} in org {rec.org!r}"
+            for fld, kind, ref in needs
+            if ref not in resolved[(rec.org, kind)]
+        ]
+        if bad:
+            report.errors.append(RecordIssue(item.source, item.line, "; ".join(bad)))
+        else:
+            valid.append((item, rec))
+    return valid
+
+
+def _references(rec: Record) -> list[tuple[str, str, str]]:
+    """``(field, record type, id)`` references a record makes that must resolve."""
+    if isinstance(rec, Tombstone):
+        return []
+    out: list[tuple[str, str, str]] = []
+
+    def need(fld: str, kind: str) -> None:
+        value = getattr(rec, fld, None)
+        if value:
+            out.append((fld, kind, value))
+
+    if isinstance(rec, User):
+        need("team_id", "team")
+        need("manager_id", "user")
+    elif isinstance(rec, Account):
+        need("owner_id", "user")
+    elif isinstance(rec, Contact):
+        need("account_id", "account")
+    elif isinstance(rec, (Deal, Email, Call, Ticket)):
+        need("owner_id", "user")
+        need("account_id", "account")
+    return out

@@ -46,7 +46,7 @@ from copilot.sample import generate  # noqa: E402
 from retrieval.chunking import render_call_transcript  # noqa: E402
 from summarizers.models import CallSummary, SourceDocument  # noqa: E402
 from summarizers.offline import summarize_call, summarize_text  # noqa: E402
-from summarizers.text import segment  # noqa: E402
+from textkit.sentences import segment  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/datasets/dialogsum/dialogsum.dev.jsonl")
 # DialogSum has no dates; any fixed instant keeps the run deterministic.

@@ -23,7 +23,7 @@ from summarizers.competitors import (
 )
 from summarizers.models import CallSummary, Citation, SourceDocument
 from summarizers.offline import summarize_call, summarize_text
-from summarizers.text import find_dates, find_due_date, is_speaker_label, segment
+from textkit.sentences import find_dates, find_due_date, is_speaker_label, segment
 
 WEDNESDAY = datetime(2026, 10, 7, 15, 0, tzinfo=UTC)
 

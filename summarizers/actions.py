@@ -62,7 +62,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from summarizers.competitors import find_competitors
 from summarizers.errors import PlaybookError
 from summarizers.models import CallSummary, Citation, Evidence, NextBestAction
-from textkit.sentences import Sentence, content_tokens, segment
+from textkit.sentences import Sentence, segment
+from textkit.tokens import content_tokens
 
 __all__ = [
     "RULE_IDS",

@@ -19,7 +19,7 @@ How each part is made:
   heading. The owner is whoever committed (the speaker, the named person, or for "I"
   and "we" in notes and emails their author); the due date is the most specific date
   expression of the clause, resolved against the call date (see
-  :func:`textkit.sentences.find_dates`).
+  :func:`textkit.dates.find_dates`).
 * **next_steps**: plans that nobody in particular owns: "Let's ...", "the next step is
   ...", "<someone> will ..." for third parties, scheduled meetings, requests such as
   "Could you send the request IDs?", and other items under a "Next steps:" heading.
@@ -67,15 +67,9 @@ from summarizers.models import (
     Sentiment,
     SourceDocument,
 )
-from textkit.sentences import (
-    Sentence,
-    content_tokens,
-    find_dates,
-    find_due_date,
-    segment,
-    tokenize,
-    words,
-)
+from textkit.dates import find_dates, find_due_date
+from textkit.sentences import Sentence, segment
+from textkit.tokens import content_tokens, tokenize, words
 
 __all__ = [
     "DEFAULT_COMPETITORS",

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from textkit.kinds import DocumentKind
+
 __all__ = [
     "MAX_QUERY_CHARS",
     "MAX_TOP_K",
@@ -26,7 +28,7 @@ MAX_QUERY_CHARS = 2000
 MAX_TOP_K = 100
 MAX_ID_CHARS = 256
 
-Kind = Literal["email", "call", "ticket"]
+Kind = DocumentKind
 
 #: Path and query parameters: no NUL, which PostgreSQL text cannot hold.
 NO_NUL_PATTERN = r"^[^\x00]+$"

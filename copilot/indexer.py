@@ -44,6 +44,7 @@ from retrieval import store
 from retrieval.chunking import Span, chunk_document, render_call_transcript, render_ticket
 from retrieval.errors import SchemaMismatchError
 from retrieval.models import ChunkRow, DocumentAccess, DocumentRow
+from textkit.kinds import DOCUMENT_KINDS
 
 __all__ = ["IngestReport", "Indexer", "RecordIssue", "SourcedRecord", "read_inputs", "read_jsonl"]
 
@@ -63,7 +64,6 @@ _TABLE_OF_TYPE = {
     "contact": "contacts",
     "deal": "deals",
 }
-DOCUMENT_TYPES = ("email", "call", "ticket")
 
 
 @dataclass(frozen=True)
@@ -615,7 +615,7 @@ class Indexer:
     ) -> None:
         for item, rec in tombstones:
             assert isinstance(rec, Tombstone)
-            if rec.type in DOCUMENT_TYPES:
+            if rec.type in DOCUMENT_KINDS:
                 gone = store.delete_document(conn, org=rec.org, id=rec.id)
             else:
                 gone = store.delete_entity(

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from textkit.kinds import DOCUMENT_KINDS
+
 __all__ = [
     "ChunkRow",
     "DocumentAccess",
@@ -116,7 +118,7 @@ class SearchFilters:
     date_to: datetime | None = None
 
     def __post_init__(self) -> None:
-        bad = [k for k in self.kinds if k not in ("email", "call", "ticket")]
+        bad = [k for k in self.kinds if k not in DOCUMENT_KINDS]
         if bad:
             raise ValueError(f"unknown kind(s) {bad!r}; expected email, call or ticket")
         if self.date_from and self.date_to and self.date_from > self.date_to:

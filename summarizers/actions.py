@@ -55,13 +55,14 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from summarizers.competitors import find_competitors
 from summarizers.errors import PlaybookError
 from summarizers.models import CallSummary, Citation, Evidence, NextBestAction
+from textkit.kinds import DOCUMENT_KINDS, DocumentKind
 from textkit.sentences import Sentence, segment
 from textkit.tokens import content_tokens
 
@@ -133,7 +134,7 @@ class DocumentFacts(_Row):
     """
 
     document_id: str
-    kind: Literal["email", "call", "ticket"]
+    kind: DocumentKind
     title: str
     content: str
     occurred_at: datetime
@@ -356,7 +357,7 @@ def build_context(
                 owner_id=d.owner_id,
             )
             for d in documents
-            if d.kind in ("email", "call", "ticket")
+            if d.kind in DOCUMENT_KINDS
         ],
         "contacts": [
             ContactRow(
@@ -1647,7 +1648,7 @@ _SPECS: Mapping[str, _RuleSpec] = {
         _untouched_deals,
         {
             "after_days": _DAYS,
-            "touch_kinds": _one_of(("email", "call", "ticket")),
+            "touch_kinds": _one_of(DOCUMENT_KINDS),
             "count_account_touches": _bool,
         },
         _names(*_DEAL_NAMES, "days", "last_touch"),

@@ -68,7 +68,8 @@ from summarizers.models import (
     SourceDocument,
 )
 from textkit.dates import find_dates, find_due_date
-from textkit.sentences import Sentence, segment
+from textkit.documents import authored_ranges
+from textkit.sentences import Sentence, segment, segment_within
 from textkit.tokens import content_tokens, tokenize, words
 
 __all__ = [
@@ -293,8 +294,10 @@ class _Call:
         # The canonical call record lists its owner first; "I" in notes is the owner.
         owner = author or (participants[0] if len(participants) >= 2 else None)
         call = cls(content, document_id, kind, ref, owner, tuple(participants))
-        end = _authored_end(content) if kind == "email" else len(content)
-        sentences = segment(content[:end])
+        if kind == "email":  # only the author's own text: no quoted reply, no sign-off
+            sentences = segment_within(content, authored_ranges(content))
+        else:
+            sentences = segment(content)
         labels = list(dict.fromkeys(s.speaker for s in sentences if s.speaker))
         call.our_speakers = _our_speakers(labels, owner, call.participants)
         call.names = frozenset(
@@ -370,38 +373,6 @@ def _our_speakers(
         if len(sharing) <= 1:
             matched = [lb for lb in labels if lb.lower().split()[0] == first]
     return frozenset(matched)
-
-
-_QUOTE_CUT = re.compile(
-    r"^[ \t]*(?:On\s[^\n]{0,300}(?:\n[^\n]{0,300})?\swrote:[ \t]*$|-{2,}[ \t]*(?:Original Message"
-    r"|Forwarded message)[^\n]*$|From:[ \t][^\n]+\n(?:[^\n]*\n){0,3}?[ \t]*(?:Sent|Date):"
-    r"|>|--[ \t]?$|Sent from my )",
-    re.M,
-)
-_SIGN_OFF = re.compile(
-    r"^[ \t]*(?:Best|Thanks|Thank you|Many thanks|Regards|Best regards|Kind regards|Warm regards"
-    r"|Cheers|Sincerely|All the best)[ \t]*[,.!]?[ \t]*$",
-    re.M | re.I,
-)
-_SIGNATURE_LINES_MAX = 4
-_SIGNATURE_LINE_WORDS_MAX = 6
-
-
-def _authored_end(content: str) -> int:
-    """Where an email's own text ends: before quoted replies and the sign-off.
-
-    A sign-off line ("Best,") counts only when a short signature at most follows it, so
-    a "Thanks!" that opens the email does not cut it.
-    """
-    m = _QUOTE_CUT.search(content)
-    end = m.start() if m else len(content)
-    for sign_off in _SIGN_OFF.finditer(content, 0, end):
-        after = [ln.strip() for ln in content[sign_off.end() : end].splitlines() if ln.strip()]
-        if len(after) <= _SIGNATURE_LINES_MAX and all(
-            len(ln.split()) <= _SIGNATURE_LINE_WORDS_MAX for ln in after
-        ):
-            return sign_off.start()
-    return end
 
 
 # =========================================================================== orchestration

@@ -22,11 +22,13 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from textkit.documents.calls import METADATA_LABELS, SECTION_LABELS, is_speaker_label, label_line
 from textkit.tokens import wordlist
 
-__all__ = ["Sentence", "is_speaker_label", "segment"]
+__all__ = ["Sentence", "segment", "segment_within"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,85 +52,8 @@ class Sentence:
     bullet: bool = False
 
 
-_CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?"
-_LABEL_LINE = re.compile(
-    rf"[ \t]*(?:[\[(]?{_CLOCK}[\])]?[ \t]*(?:[-\u2013][ \t]*)?)?"
-    r"(?:\*\*)?(?P<label>#[A-Za-z]+\d*#|[^\W\d_][\w.'\u2019&-]*(?:[ \t]+[\w.'\u2019&()-]+){0,3})"
-    rf"(?:\*\*)?(?:[ \t]*[\[(]{_CLOCK}[\])])?[ \t]*:(?:\*\*)?(?:[ \t]+|$)"
-)
 _BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u2013>]|\d{1,2}[.)])[ \t]+")
 _HEADING = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?(?:\*\*)?(?P<label>[^\n:]{1,40}?)(?:\*\*)?[ \t]*:?")
-
-
-# Labels that start a section ("Next steps:") or a metadata line ("Attendees: ..."),
-# never a speaker. Compared lower-cased.
-def _labels(text: str) -> frozenset[str]:
-    return frozenset(label.strip() for label in text.split("|"))
-
-
-_SECTION_LABELS = _labels(
-    """next steps|next step|action items|action item|actions|action|follow-ups|follow ups
-    |follow-up|follow up|followups|to do|todo|to-dos|todos|tasks|ai|owner|owners
-    |decisions|decision|summary|recap|notes|note|call notes|meeting notes|agenda
-    |background|context|pain points|pain|risks|risk|concerns|concern|objections
-    |objection|blockers|blocker|competition|competitors|competitor|budget|pricing|price
-    |timeline|timing|status|update|updates|ps|p.s|nb|fyi|outcome|outcomes|takeaways
-    |key takeaways|highlights|questions|open questions|issues|issue|requirements|scope
-    |goals|goal|discussion|details|important|reminder|warning|tip|q|a|question|answer
-    |problem|solution|result|results|deadline|due|products|product|use case|use cases
-    |champion|decision maker|stakeholders|feedback|customer feedback|wins|win|loss|why
-    |what|when|where|how|who|step 1|step 2|step 3|phase 1|phase 2|option 1|option 2"""
-)
-_METADATA_LABELS = _labels(
-    """attendees|participants|present|date|time|when|location|where|subject|re|to|from|cc
-    |bcc|sent|account|company|customer account|opportunity|deal|stage|duration|recording
-    |dial-in|zoom|meeting|call|title|org|organization|organizer|invitees|amount
-    |close date|contact|contacts|owner name|region|territory|link|url|id|ref|reference
-    |ticket|case"""
-)
-_NAME_PARTICLES = frozenset(
-    wordlist("de da del della der den di du la le van von bin al el st. st dos das y")
-)
-# Words that, alone, are never speakers even when capitalised at the start of a line.
-_NOT_SPEAKERS = frozenset(
-    wordlist(
-        """however also but and so then yes no ok okay note update important reminder example
-        e.g i.e result therefore because quote answer question problem monday tuesday
-        wednesday thursday friday saturday sunday today tomorrow yesterday tonight morning
-        afternoon evening january february march april may june july august september
-        october november december http https mailto www"""
-    )
-)
-
-
-def is_speaker_label(label: str) -> bool:
-    """Whether ``label`` (the text before a line's colon) names a speaker.
-
-    Speakers are ``#Person1#``-style tags, or one to four Title-case words (name
-    particles such as "van" and a parenthesised company allowed), and never a known
-    heading or metadata label.
-
-    Example:
-        >>> [is_speaker_label(x) for x in ("Ana Lopez", "Next steps", "Finance came back")]
-        [True, False, False]
-    """
-    label = label.strip()
-    lowered = label.lower().rstrip(".")
-    if not label or lowered in _SECTION_LABELS or lowered in _METADATA_LABELS:
-        return False
-    if label.startswith("#"):
-        return bool(re.fullmatch(r"#[A-Za-z]+\d*#", label))
-    parts = label.split()
-    if len(parts) > 4 or lowered in _NOT_SPEAKERS:
-        return False
-    if not parts[0][0].isupper():
-        return False
-    for part in parts[1:]:
-        if part.lower() in _NAME_PARTICLES or part.startswith("("):
-            continue
-        if not (part[0].isupper() or part[0].isdigit() or part.endswith(")")):
-            return False
-    return True
 
 
 def _heading_label(line: str) -> str | None:
@@ -141,7 +66,7 @@ def _heading_label(line: str) -> str | None:
         return None
     label = m.group("label").strip().strip("*").strip().lower()
     is_marked = stripped.endswith(":") or stripped.startswith("#") or stripped.startswith("**")
-    if label in _SECTION_LABELS and (is_marked or len(label.split()) >= 2):
+    if label in SECTION_LABELS and (is_marked or len(label.split()) >= 2):
         return label
     return None
 
@@ -181,16 +106,16 @@ def _blocks(text: str) -> list[_Block]:
         if heading is not None:
             section, current = heading, None
             continue
-        label_match = _LABEL_LINE.match(line)
-        if label_match:
-            label = label_match.group("label").strip()
+        labelled = label_line(line)
+        if labelled:
+            label, body_offset = labelled
             lowered = label.lower().rstrip(".")
-            body_start = start + label_match.end()
-            if lowered in _METADATA_LABELS:
+            body_start = start + body_offset
+            if lowered in METADATA_LABELS:
                 blocks.append(_Block(body_start, end, None, lowered, False, metadata=True))
                 current = None
                 continue
-            if lowered in _SECTION_LABELS:
+            if lowered in SECTION_LABELS:
                 # "Next steps: send the deck" -- a one-line section.
                 current = _Block(body_start, end, None, lowered, False)
                 blocks.append(current)
@@ -300,3 +225,23 @@ def segment(text: str) -> list[Sentence]:
         for start, end in _split_sentences(text, block.start, block.end):
             out.append(Sentence(start, end, block.speaker, turn, block.section, block.bullet))
     return out
+
+
+def segment_within(text: str, ranges: Sequence[tuple[int, int]]) -> list[Sentence]:
+    """The sentences of ``text`` that lie inside ``ranges``, such as an email's own text.
+
+    ``text`` is segmented up to the end of the last range, so a sentence is never cut
+    by what follows it; sentences outside every range (a quoted line) are left out.
+
+    Example:
+        >>> text = "Answers below.\\n> Price?\\n40 USD per seat.\\n\\nOn Mon Bo wrote:"
+        >>> [text[s.start:s.end] for s in segment_within(text, [(0, 14), (24, 40)])]
+        ['Answers below.', '40 USD per seat.']
+    """
+    if not ranges:
+        return []
+    return [
+        s
+        for s in segment(text[: ranges[-1][1]])
+        if any(start <= s.start and s.end <= end for start, end in ranges)
+    ]

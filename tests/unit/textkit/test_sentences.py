@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from textkit.sentences import is_speaker_label, segment
+from textkit.documents import is_speaker_label
+from textkit.sentences import segment
 
 NOTES = """\
 Call notes - Initech renewal, Oct 3

@@ -65,7 +65,7 @@ from summarizers.models import CallSummary, Citation, Evidence, NextBestAction
 from textkit.documents import authored_ranges, ticket_body_end
 from textkit.kinds import DOCUMENT_KINDS, DocumentKind
 from textkit.sentences import Sentence, segment
-from textkit.tokens import content_tokens
+from textkit.tokens import content_tokens, stem
 
 __all__ = [
     "RULE_IDS",
@@ -719,9 +719,11 @@ _ASK_STRONG = re.compile(
     re.I,
 )
 _THREAD_PREFIX = re.compile(r"^(?:(?:re|fw|fwd|aw|sv)\s*:\s*)+", re.I)
-# Dates say when, not what: "by Friday" must not make a commitment look met.
+# Dates say when, not what: "by Friday" must not make a commitment look met. Stemmed,
+# as the keywords they are taken out of are.
 _CALENDAR_WORDS = frozenset(
-    [
+    stem(word)
+    for word in [
         *(name.lower() for name in calendar.day_name),
         *(name.lower() for name in calendar.month_name if name),
         "today",

@@ -70,7 +70,7 @@ from summarizers.models import (
 from textkit.dates import find_dates, find_due_date
 from textkit.documents import authored_ranges
 from textkit.sentences import Sentence, segment, segment_within
-from textkit.tokens import content_tokens, tokenize, words
+from textkit.tokens import content_tokens, tokenize, wordlist, words
 
 __all__ = [
     "DEFAULT_COMPETITORS",
@@ -80,11 +80,6 @@ __all__ = [
     "summarize_call",
     "summarize_text",
 ]
-
-
-def _wordlist(text: str) -> list[str]:
-    """The whitespace-separated words of a literal: long word lists read better as prose."""
-    return text.split()
 
 
 ENGINE = "offline"
@@ -198,7 +193,7 @@ _LEAD_MARKERS = re.compile(
 )
 # Sentences that are only pleasantries or acknowledgements when spoken alone.
 _FILLER_WORDS = frozenset(
-    _wordlist(
+    wordlist(
         """right sure got makes make sense understood fair good great question questions
         totally hmm hm mm mhm let think sounds sound thanks thank perfect talk soon bye
         goodbye hello hi hey everyone all see again hear time today making taking minutes
@@ -581,7 +576,7 @@ def _key_points(call: _Call, scores: _Scores, exclude: set[int]) -> list[Item]:
 # =========================================================================== action items
 
 _ACTION_VERBS = frozenset(
-    _wordlist(
+    wordlist(
         """send resend share forward email e-mail mail get follow circle loop reach ping call
         text schedule reschedule book set put arrange organize organise plan prepare draft
         write pull compile gather collect review check confirm verify validate double-check
@@ -631,7 +626,7 @@ _OWNER_TAG = re.compile(
     r"|\s[-\u2013\u2014]\s*(?P<dash>[A-Z]\w+(?:\s+[A-Z]\w+)?)\s*[.!]?$)"
 )
 _NOT_PEOPLE = frozenset(
-    _wordlist(
+    wordlist(
         """the this that it they there we you i he she our your their it's who what which
         finance legal procurement security engineering product support leadership management
         marketing sales it hr ops operations accounting billing board team everyone someone
@@ -887,7 +882,7 @@ _VALENCES: tuple[tuple[float, str], ...] = (
     (-1.0, "issue issues risk duplicate cut uncertain unsure limited hard latency late"),
 )
 _LEXICON: dict[str, float] = {
-    word: valence for valence, text in _VALENCES for word in _wordlist(text)
+    word: valence for valence, text in _VALENCES for word in wordlist(text)
 }
 _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     (re.compile(p, re.I), v)
@@ -911,19 +906,19 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     )
 )
 _NEGATORS = frozenset(
-    _wordlist(
+    wordlist(
         """not no never without hardly barely nothing none nobody neither nor cannot t n't
         isn't aren't wasn't weren't don't doesn't didn't can't couldn't won't wouldn't
         shouldn't haven't hasn't hadn't ain't"""
     )
 )
 _BOOSTERS = frozenset(
-    _wordlist(
+    wordlist(
         """very really extremely so super incredibly totally absolutely highly particularly
         especially too truly seriously"""
     )
 )
-_DAMPENERS = frozenset(_wordlist("slightly somewhat bit little kinda sort fairly mildly"))
+_DAMPENERS = frozenset(wordlist("slightly somewhat bit little kinda sort fairly mildly"))
 
 
 def _sentence_valence(text: str, *, praise_sign: float = 1.0) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from textkit.documents import is_speaker_label
-from textkit.sentences import segment
+from textkit.sentences import segment, segment_within
 
 NOTES = """\
 Call notes - Initech renewal, Oct 3
@@ -90,3 +90,13 @@ def test_segment_notes_skip_metadata_and_mark_sections_and_bullets() -> None:
 )
 def test_speaker_labels(label: str, expected: bool) -> None:
     assert is_speaker_label(label) is expected
+
+
+def test_segment_within_keeps_only_sentences_inside_the_ranges() -> None:
+    text = "Answers below.\n> Price?\n40 USD per seat.\n\nOn Mon Bo wrote:\n> ping"
+    ranges = [(0, 14), (24, 40)]
+    assert [text[s.start : s.end] for s in segment_within(text, ranges)] == [
+        "Answers below.",
+        "40 USD per seat.",
+    ]
+    assert segment_within(text, []) == []

@@ -31,7 +31,7 @@ test-quick: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy copilot embeddings retrieval summarizers api eval
+	$(BIN)/mypy copilot embeddings retrieval summarizers api eval textkit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.search

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from summarizers.models import Citation, NextBestAction
+from textkit.kinds import DocumentKind
 
 __all__ = [
     "MAX_DRAFT_CHARS",
@@ -42,7 +43,7 @@ MAX_ID_CHARS = 256
 MAX_DRAFT_CHARS = 20_000
 MAX_QUESTION_CHARS = 2000
 
-Kind = Literal["email", "call", "ticket"]
+Kind = DocumentKind
 
 #: Path and query parameters: no NUL, which PostgreSQL text cannot hold.
 NO_NUL_PATTERN = r"^[^\x00]+$"

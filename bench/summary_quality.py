@@ -43,7 +43,7 @@ from copilot.sample import generate
 from retrieval.chunking import render_call_transcript
 from summarizers.models import CallSummary, SourceDocument
 from summarizers.offline import summarize_call, summarize_text
-from summarizers.text import segment
+from textkit.sentences import segment
 
 DEFAULT_DATA = Path("/work/shared/datasets/dialogsum/dialogsum.dev.jsonl")
 # DialogSum has no dates; any fixed instant keeps the run deterministic.

@@ -30,7 +30,7 @@ from typing import Any, Protocol, TypedDict, TypeVar
 
 import numpy as np
 
-from summarizers.answer import question_terms
+from textkit.tokens import EVAL_STOPWORDS, terms
 
 __all__ = [
     "CitationLike",
@@ -418,9 +418,8 @@ def citation_precision(
     A citation counts when its document is in ``documents``, its quote is the non-empty
     span ``content[start:end]`` of that document, and, when ``answer_terms`` are given,
     it contains at least one of them. A term is contained when all its content-word stems
-    (:func:`summarizers.answer.question_terms`: lowercase, stopwords dropped, light
-    suffix stemming) occur among the quote's, so ``"SOC 2 reports"`` matches
-    ``"the SOC 2 report"``.
+    (:func:`textkit.tokens.terms`: lowercase, the eval stopwords dropped, light suffix
+    stemming) occur among the quote's, so ``"SOC 2 reports"`` matches ``"the SOC 2 report"``.
 
     Args:
         citations: The answer's citations.
@@ -442,7 +441,7 @@ def citation_precision(
         >>> citation_precision([good, fake], documents=docs, answer_terms=["SOC 2"])
         0.5
     """
-    required = [frozenset(question_terms(term)) for term in answer_terms]
+    required = [frozenset(_terms(term)) for term in answer_terms]
     required = [stems for stems in required if stems]
     if answer_terms and not required:
         raise ValueError(f"answer_terms have no content words: {list(answer_terms)!r}")
@@ -454,7 +453,7 @@ def citation_precision(
         if content is None or not _is_real_span(c, content):
             continue
         if required:
-            quoted = set(question_terms(c.quote))
+            quoted = set(_terms(c.quote))
             if not any(stems <= quoted for stems in required):
                 continue
         good += 1
@@ -479,16 +478,24 @@ def refusal_rate(answered_flags: Sequence[bool]) -> float | None:
     return sum(not answered for answered in answered_flags) / len(answered_flags)
 
 
+def _terms(text: str) -> list[str]:
+    """The metrics' content-word stems: the text layer's, with the metrics' own stopwords.
+
+    Not the answer engine's query terms, so tuning the engine cannot move a metric.
+    """
+    return terms(text, stopwords=EVAL_STOPWORDS)
+
+
 def _content_tokens(text: str) -> list[str]:
-    # question_terms drops repeats; applied word by word it keeps them, as SQuAD's F1 does.
-    return [stem for word in text.split() for stem in question_terms(word)]
+    # _terms drops repeats; applied word by word it keeps them, as SQuAD's F1 does.
+    return [stem for word in text.split() for stem in _terms(word)]
 
 
 def answer_term_overlap(answer: str, reference: str) -> float:
     """Token F1 between an answer and a reference answer, SQuAD-style.
 
-    Tokens are the content-word stems of :func:`summarizers.answer.question_terms`
-    (where SQuAD only drops articles and punctuation), repeats kept; overlap counts
+    Tokens are the content-word stems of :func:`textkit.tokens.terms` with the eval
+    stopwords (where SQuAD only drops articles and punctuation), repeats kept; overlap counts
     each token at most as often as it occurs in both. When either side has no token, the
     score is 1.0 if both have none, else 0.0 (as SQuAD).
 
@@ -632,7 +639,7 @@ def grounding_rate(sentences: Sequence[CitedSentence], source_text: str) -> floa
 
     A sentence is grounded when at least one of its citations quotes the non-empty span
     ``source_text[start:end]`` exactly and shares a content word (stems of
-    :func:`summarizers.answer.question_terms`) with the sentence. Sentences without
+    :func:`textkit.tokens.terms`, eval stopwords) with the sentence. Sentences without
     citations count as not grounded. Citation document ids are not checked: a summary
     task has one source text.
 
@@ -651,9 +658,9 @@ def grounding_rate(sentences: Sequence[CitedSentence], source_text: str) -> floa
         return None
     grounded = 0
     for sentence in sentences:
-        words = set(question_terms(sentence.text))
+        words = set(_terms(sentence.text))
         if any(
-            _is_real_span(c, source_text) and words.intersection(question_terms(c.quote))
+            _is_real_span(c, source_text) and words.intersection(_terms(c.quote))
             for c in sentence.citations
         ):
             grounded += 1

@@ -22,12 +22,17 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from retrieval.errors import RetrievalError
+from textkit.documents import (
+    authored_ranges,
+    comment_starts,
+    label_line_starts,
+    render_call_transcript,
+    render_ticket,
+)
 
 __all__ = [
     "ChunkingError",
@@ -77,61 +82,6 @@ def approx_tokens(text: str) -> int:
         5
     """
     return (len(text) * 5 + 15) // 16
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def render_call_transcript(transcript: str | Sequence[Any]) -> str:
-    """The canonical text of a call transcript, one ``Speaker: text`` line per turn.
-
-    Args:
-        transcript: Either the text itself (returned unchanged) or a sequence of turns,
-            each a ``"Speaker: text"`` string or a mapping with ``speaker`` (or ``name``)
-            and ``text`` (or ``content``).
-
-    Raises:
-        ChunkingError: A turn is neither a string nor a mapping with a text field.
-
-    Example:
-        >>> render_call_transcript([{"speaker": "Ana", "text": "Hi"}, "Bo: Hello"])
-        'Ana: Hi\\nBo: Hello'
-    """
-    if isinstance(transcript, str):
-        return transcript
-    lines = []
-    for n, turn in enumerate(transcript):
-        if isinstance(turn, str):
-            lines.append(turn)
-            continue
-        if not isinstance(turn, Mapping):
-            raise ChunkingError(
-                f"transcript turn {n}: expected a string or a mapping, got {type(turn).__name__}"
-            )
-        text = turn.get("text", turn.get("content"))
-        if text is None:
-            raise ChunkingError(f"transcript turn {n}: no 'text' or 'content' in {dict(turn)!r}")
-        speaker = turn.get("speaker", turn.get("name"))
-        text = str(text).strip()
-        lines.append(f"{str(speaker).strip()}: {text}" if speaker else text)
-    return "\n".join(lines)
-
-
-def render_ticket(body: str, comments: Sequence[tuple[str, datetime, str]]) -> str:
-    """The canonical text of a ticket: its body, then each comment under a header line.
-
-    :func:`ticket_units` recognises the header line, so a comment stays one unit.
-
-    Example:
-        >>> from datetime import datetime, timezone
-        >>> at = datetime(2025, 1, 6, 9, 30, tzinfo=timezone.utc)
-        >>> render_ticket("Login fails.", [("u1", at, "Reset the SSO cert.")])
-        'Login fails.\\n\\n--- comment by u1 at 2025-01-06T09:30:00+00:00\\nReset the SSO cert.'
-    """
-    parts = [body]
-    for author_id, at, text in comments:
-        parts.append(f"\n\n--- comment by {author_id} at {at.isoformat()}\n{text}")
-    return "".join(parts)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -198,130 +148,22 @@ def _spans(ranges: Iterable[_Range]) -> list[Span]:
 
 # --------------------------------------------------------------------------- email
 
-_EOL = r"[ \t]*\r?$"
-# Each pattern marks where quoted or non-authored text begins; everything after the
-# earliest match is dropped. A pattern only runs when one of its literal needles occurs
-# in the text: a substring test is far cheaper than a multi-line regex scan.
-_EMAIL_CUTS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
-    # Gmail / Apple Mail, "On <date>, <name> wrote:" possibly wrapped onto two lines.
-    (
-        ("wrote:", "schrieb", "crit"),
-        re.compile(
-            r"^[ \t]*(?:On\s[^\n]{0,300}(?:\n[^\n]{0,300})?\swrote:"
-            r"|Am\s[^\n]{0,300}(?:\n[^\n]{0,300})?\sschrieb[^\n]{0,100}:"
-            r"|Le\s[^\n]{0,300}(?:\n[^\n]{0,300})?\sa \u00e9crit\s?:)" + _EOL,
-            re.M,
-        ),
-    ),
-    # The same header glued mid-line, as in bodies flattened from HTML.
-    (
-        ("wrote:",),
-        re.compile(r"[ \t]On (?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|\d)[^\n]{5,300}?\swrote:"),
-    ),
-    # Outlook and forwards.
-    (
-        ("--", "orwarded message"),
-        re.compile(
-            r"^[ \t]*-{2,}[ \t]*(?:Original Message|Forwarded message|Message d'origine"
-            r"|Urspr\u00fcngliche Nachricht)[ \t]*-*"
-            + _EOL
-            + r"|^[ \t]*Begin forwarded message:"
-            + _EOL,
-            re.M | re.I,
-        ),
-    ),
-    # An Outlook header block ("From: ... Sent: ... To: ..."), with its rule line if any.
-    (
-        ("From:",),
-        re.compile(
-            r"^(?:[ \t]*_{8,}" + _EOL + r"\n(?:[ \t]*\r?\n)*)?"
-            r"[ \t]*\*?From:\*?[ \t]+[^\n]+\n(?:[^\n]*\n){0,3}?[ \t]*\*?(?:Sent|Date):\*?[ \t]",
-            re.M,
-        ),
-    ),
-    # Signature delimiter and mobile footers.
-    (
-        ("--", "Sent from", "Get Outlook"),
-        re.compile(
-            r"^--[ \t]?\r?$|^[ \t]*(?:Sent from my \S+|Sent from (?:Mail|Outlook|Yahoo Mail)\b"
-            r"|Get Outlook for \S+)",
-            re.M,
-        ),
-    ),
-)
-_SIGNOFF = re.compile(
-    r"[ \t]*(?i:best(?: regards| wishes)?|kind(?:est)? regards|warm(?:est)? regards|regards"
-    r"|many thanks|thanks(?: so much| again| a lot)?|thank you(?: so much| again)?|thx|cheers"
-    r"|sincerely(?: yours)?|yours (?:truly|sincerely)|all the best|talk soon|br)"
-    # An optional name on the same line: "Thanks, Ana" / "Cheers - Bo Li".
-    r"[ \t]*[,.!]*(?:[ \t]*[-\u2013\u2014]?[ \t]*"
-    r"[A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){0,2})?"
-    r"[ \t]*\r?"
-)
-# Lines after a sign-off that look like a signature block: few, short, no question.
-_SIGNATURE_LINE_MAX = 60
-_SIGNATURE_LINES_MAX = 5
-
 
 def _email_ranges(content: str) -> list[_Range]:
-    cut = len(content)
-    for needles, pattern in _EMAIL_CUTS:
-        if any(needle in content for needle in needles):
-            m = pattern.search(content, 0, cut)
-            if m:
-                cut = m.start()
-    cut = _signoff_start(content, cut)
-
     out: list[_Range] = []
-    if ">" not in content[:cut]:
-        _sentences(content, 0, cut, out)
-        return out
-    block_start: int | None = None
-    block_end = 0
-    pos = 0
-    for line in content[:cut].split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
-        if line.lstrip().startswith(">"):
-            # An interleaved quote ends the authored block before it.
-            if block_start is not None:
-                _sentences(content, block_start, block_end, out)
-                block_start = None
-            continue
-        if block_start is None:
-            block_start = start
-        block_end = end
-    if block_start is not None:
-        _sentences(content, block_start, block_end, out)
+    for start, end in authored_ranges(content):
+        _sentences(content, start, end, out)
     return out
-
-
-def _signoff_start(content: str, end: int) -> int:
-    """Where a trailing "Best regards, / Name / Title" before ``end`` begins, else ``end``."""
-    tail: list[_Range] = []  # the last non-blank lines, last first
-    line_end = end
-    while line_end >= 0 and len(tail) <= _SIGNATURE_LINES_MAX:
-        line_start = content.rfind("\n", 0, line_end) + 1
-        if content[line_start:line_end].strip():
-            tail.append((line_start, line_end))
-        line_end = line_start - 1
-    tail.reverse()
-    for n, (start, stop) in enumerate(tail):
-        if not _SIGNOFF.fullmatch(content, start, stop):
-            continue
-        after = [content[s:e].strip() for s, e in tail[n + 1 :]]
-        if all(len(a) <= _SIGNATURE_LINE_MAX and "?" not in a for a in after):
-            return start
-    return end
 
 
 def email_units(content: str) -> list[Span]:
     """Sentences of an email's authored text, as spans of the original ``content``.
 
-    Left out: quoted replies (``On ... wrote:`` and everything after it, ``-----Original
-    Message-----`` and ``From: ... Sent: ...`` blocks, lines starting with ``>``),
-    signatures (a ``--`` line and after, "Sent from my iPhone") and a trailing sign-off
-    such as "Best regards,\\nAna\\nAccount Executive".
+    The authored text is :func:`textkit.documents.authored_ranges`'s. Left out: quoted
+    replies (``On ... wrote:`` and everything after it, ``-----Original Message-----``,
+    forwards and ``From: ... Sent: ...`` blocks, lines starting with ``>``), signatures
+    (a ``--`` line and after, "Sent from my iPhone") and a trailing sign-off such as
+    "Best regards,\\nAna\\nAccount Executive".
 
     Example:
         >>> text = "Can we move the call?\\n\\nThanks,\\nAna"
@@ -333,19 +175,10 @@ def email_units(content: str) -> list[Span]:
 
 # --------------------------------------------------------------------------- call
 
-_NAME = r"[^\W\d_][\w.'\u2019&-]*(?:[ \t]+[\w.'\u2019&()-]+){0,3}"
-_CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?"
-# "Ana:", "[00:12:03] Ana:", "00:12 - Ana Lopez:", "Ana (00:12):" begin a turn.
-_TURN = re.compile(
-    rf"^[ \t]*(?:[\[(]?{_CLOCK}[\])]?[ \t]*(?:[-\u2013][ \t]*)?)?{_NAME}"
-    rf"(?:[ \t]*[\[(]{_CLOCK}[\])])?[ \t]*:(?=[ \t]|\r?$)",
-    re.M,
-)
-
 
 def _call_ranges(content: str) -> list[_Range]:
     out: list[_Range] = []
-    turn_starts = [m.start() for m in _TURN.finditer(content)]
+    turn_starts = label_line_starts(content)
     if not turn_starts:
         _sentences(content, 0, len(content), out)
         return out
@@ -361,8 +194,9 @@ def _call_ranges(content: str) -> list[_Range]:
 def call_units(content: str) -> list[Span]:
     """One unit per speaker turn; notes without speakers split into sentences.
 
-    A line starting with ``Name:`` or ``[00:12:03] Name:`` begins a turn, and the lines
-    after it up to the next turn belong to it.
+    A labelled line (:func:`textkit.documents.label_line_starts`: ``Name:``,
+    ``[00:12:03] Name:``, also ``Next steps:``) begins a turn, and the lines after it up
+    to the next turn belong to it.
 
     Example:
         >>> text = "Ana: Hi Bo.\\nHow are you?\\nBo: Fine."
@@ -374,13 +208,10 @@ def call_units(content: str) -> list[Span]:
 
 # --------------------------------------------------------------------------- ticket
 
-# The header render_ticket writes: at the start, or after the blank line it puts first.
-_COMMENT_HEADER = re.compile(r"(?:\A|(?<=\n\n))--- comment by [^\n]* at [^\n]*$", re.M)
-
 
 def _ticket_ranges(content: str) -> list[_Range]:
     out: list[_Range] = []
-    starts = [m.start() for m in _COMMENT_HEADER.finditer(content)]
+    starts = comment_starts(content)
     _sentences(content, 0, starts[0] if starts else len(content), out)
     for start, end in zip(starts, [*starts[1:], len(content)][: len(starts)], strict=True):
         comment = _trim(content, start, end)

@@ -14,6 +14,7 @@ from typing import Any
 
 from retrieval.acl import DocumentAccess
 from textkit.crm import AccountRow, ContactRow, DealRow
+from textkit.kinds import DOCUMENT_KINDS
 
 __all__ = [
     "AccountRow",
@@ -92,7 +93,7 @@ class SearchFilters:
     date_to: datetime | None = None
 
     def __post_init__(self) -> None:
-        bad = [k for k in self.kinds if k not in ("email", "call", "ticket")]
+        bad = [k for k in self.kinds if k not in DOCUMENT_KINDS]
         if bad:
             raise ValueError(f"unknown kind(s) {bad!r}; expected email, call or ticket")
         if self.date_from and self.date_to and self.date_from > self.date_to:

@@ -6,94 +6,19 @@ import html
 import re
 from dataclasses import dataclass
 
-from summarizers.answer import stem as _stem_word
+from textkit import tokens
 
 __all__ = ["Snippet", "make_snippet", "query_terms"]
 
-_WORD = re.compile(r"[\w][\w\-./#]*", re.UNICODE)
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "that",
-        "the",
-        "their",
-        "them",
-        "they",
-        "this",
-        "to",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-        "did",
-        "do",
-        "does",
-        "about",
-        "any",
-        "there",
-        "than",
-        "then",
-        "into",
-        "can",
-        "could",
-        "would",
-        "should",
-    ]
-)
-#: Endings that may follow a query stem in the text ("pric" marks "price" and "prices",
-#: "car" marks "cars" but not "career").
-_TAILS = frozenset(["", "e", "s", "es", "ed", "ing", "er", "ers", "ly", "ment", "ments", "ion"])
-
 
 def query_terms(query: str) -> list[str]:
-    """Lowercased stems of the query's content words, in order, without repeats.
+    """Lowercased stems of the query's content words (two letters or more), no repeats.
 
     Example:
         >>> query_terms("Who asked about the pricing discounts?")
         ['ask', 'pric', 'discount']
     """
-    seen: list[str] = []
-    for m in _WORD.finditer(query.lower()):
-        word = m.group(0).strip("-./#")
-        if len(word) < 2 or word in _STOPWORDS:
-            continue
-        stem = _stem_word(word)
-        if stem not in seen:
-            seen.append(stem)
-    return seen
+    return tokens.terms(query, stopwords=tokens.QUERY_STOPWORDS, min_chars=2)
 
 
 @dataclass(frozen=True)
@@ -113,15 +38,13 @@ class Snippet:
 
 
 def _matches(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    out = []
-    for m in _WORD.finditer(text):
-        word = m.group(0).lower().rstrip("-./#")
-        if any(
-            _stem_word(word) == t or (word.startswith(t) and word[len(t) :] in _TAILS)
-            for t in terms
-        ):
-            out.append((m.start(), m.start() + len(word)))
-    return out
+    """Spans of the words of ``text`` whose stem is a query term."""
+    wanted = set(terms)
+    return [(s, e) for s, e in tokens.words(text) if tokens.stem(_folded(text[s:e])) in wanted]
+
+
+def _folded(word: str) -> str:
+    return word.lower().replace("\u2019", "'")
 
 
 def make_snippet(text: str, query: str, *, offset: int = 0, max_chars: int = 240) -> Snippet:
@@ -139,7 +62,7 @@ def make_snippet(text: str, query: str, *, offset: int = 0, max_chars: int = 240
     """
     terms = query_terms(query)
     marks = _matches(text, terms) if terms else []
-    lo, hi = _best_window(text, marks, terms, max_chars)
+    lo, hi = _best_window(text, marks, max_chars)
     inside = [(s, e) for s, e in marks if s >= lo and e <= hi]
     window = text[lo:hi]
     parts, cursor = [], lo
@@ -159,16 +82,14 @@ def make_snippet(text: str, query: str, *, offset: int = 0, max_chars: int = 240
     )
 
 
-def _best_window(
-    text: str, marks: list[tuple[int, int]], terms: list[str], max_chars: int
-) -> tuple[int, int]:
+def _best_window(text: str, marks: list[tuple[int, int]], max_chars: int) -> tuple[int, int]:
     if len(text) <= max_chars:
         return 0, len(text)
     best_start, best_score, best_first = 0, -1, len(text)
     for s, _ in marks or [(0, 0)]:
         start = max(0, s - max_chars // 4)
-        window = [text[a:b].lower() for a, b in marks if a >= start and b <= start + max_chars]
-        score = len({t for t in terms for w in window if w.startswith(t)}) * 100 + len(window)
+        window = [text[a:b] for a, b in marks if a >= start and b <= start + max_chars]
+        score = len({tokens.stem(_folded(w)) for w in window}) * 100 + len(window)
         first = next((a for a, _ in marks if a >= start), len(text))
         if score > best_score:
             best_start, best_score, best_first = start, score, first

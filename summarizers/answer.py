@@ -15,142 +15,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizers.models import Answer, Citation, Passage
+from textkit.tokens import QUERY_STOPWORDS, terms, words
 
-__all__ = ["NO_ANSWER", "answer_offline", "question_terms", "required_terms", "stem"]
+__all__ = ["NO_ANSWER", "answer_offline", "question_terms", "required_terms"]
 
 ENGINE = "offline"
 NO_ANSWER = "I can't answer that from the records you can see."
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 # A sentence ends at . ! ? (then space) or at a line break.
 _SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|$)|[^\n]+", re.MULTILINE)
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "being",
-        "am",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "she",
-        "he",
-        "they",
-        "their",
-        "them",
-        "there",
-        "this",
-        "that",
-        "these",
-        "those",
-        "to",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "about",
-        "any",
-        "all",
-        "also",
-        "just",
-        "than",
-        "then",
-        "so",
-        "not",
-        "no",
-        "yes",
-        "get",
-        "got",
-        "tell",
-        "know",
-        "said",
-        "say",
-        "says",
-        "us",
-        "the",
-        # Search verbs: "find everything about X" asks about X, not about finding.
-        "find",
-        "everything",
-        "anything",
-        "mention",
-        "mentions",
-        "show",
-        "please",
-        "regarding",
-    ]
-)
-_SUFFIXES = ("ing", "ed", "es", "s", "ly")
-
-
-def stem(word: str) -> str:
-    """Light suffix stemming shared by answers and search snippets.
-
-    Example:
-        >>> stem("renewals"), stem("pricing"), stem("bus")
-        ('renewal', 'pric', 'bus')
-    """
-    for suffix in _SUFFIXES:
-        if len(word) - len(suffix) >= 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
 
 
 def question_terms(text: str) -> list[str]:
     """Stems of the content words of ``text``, in order, without repeats.
 
+    The text layer's :func:`textkit.tokens.terms` with the query stopwords.
+
     Example:
         >>> question_terms("What did Initech say about the SOC 2 reports?")
         ['initech', 'soc', '2', 'report']
     """
-    out: list[str] = []
-    for m in _WORD.finditer(text.lower()):
-        word = m.group(0)
-        if word in _STOPWORDS:
-            continue
-        stemmed = stem(word)
-        if stemmed not in out:
-            out.append(stemmed)
-    return out
+    return terms(text, stopwords=QUERY_STOPWORDS)
 
 
 @dataclass(frozen=True)
@@ -289,8 +174,8 @@ def required_terms(question: str) -> list[str]:
         ['nasa', 'tck-10234']
     """
     out: list[str] = []
-    for n, m in enumerate(_WORD.finditer(question)):
-        word = m.group(0)
+    for n, (start, end) in enumerate(words(question)):
+        word = question[start:end]
         named = n > 0 and word[0].isupper()
         if not (named or any(ch.isdigit() for ch in word)):
             continue
@@ -313,9 +198,9 @@ def _lookup_targets(question: str) -> list[str]:
     out: list[str] = []
     for phrase in _QUOTED.findall(question):
         out += [t for t in question_terms(phrase) if t not in out]
-    for m in _WORD.finditer(question):
-        if any(ch.isdigit() for ch in m.group(0)):
-            out += [t for t in question_terms(m.group(0)) if t not in out]
+    for start, end in words(question):
+        if any(ch.isdigit() for ch in question[start:end]):
+            out += [t for t in question_terms(question[start:end]) if t not in out]
     return out
 
 

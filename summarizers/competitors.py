@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from textkit.tokens import wordlist
+
 __all__ = [
     "DEFAULT_COMPETITORS",
     "CompetitorMention",
@@ -35,11 +37,6 @@ __all__ = [
     "parse_competitors",
     "parse_competitors_toml",
 ]
-
-
-def _wordlist(text: str) -> list[str]:
-    """The whitespace-separated words of a literal: long word lists read better as prose."""
-    return text.split()
 
 
 DEFAULT_COMPETITORS: tuple[str, ...] = (
@@ -76,7 +73,7 @@ DEFAULT_COMPETITORS: tuple[str, ...] = (
 # Single-word names that are also everyday words: matched only when capitalised and not
 # sentence-initial, or when a competitive phrase vouches for them.
 _COMMON_WORDS = frozenset(
-    _wordlist(
+    wordlist(
         """close copper outreach gong nutshell intercom front apollo chorus seismic affinity
         nimble notion pipeline streak folk sugar act people monday dynamics teams zoom
         oracle freshworks attention highspot keap"""
@@ -85,7 +82,7 @@ _COMMON_WORDS = frozenset(
 
 # Never competitors: what customers integrate with, calendar words, roles and acronyms.
 _NOT_COMPETITORS = frozenset(
-    _wordlist(
+    wordlist(
         """slack jira okta snowflake netsuite workday sap marketo google gmail outlook excel
         word powerpoint teams zoom aws azure gcp docusign tableau looker confluence github
         gitlab microsoft apple linkedin spreadsheets spreadsheet sheets email phone delaware
@@ -105,7 +102,7 @@ _INTEGRATION_USE = re.compile(
     r"|webhooks|connection|instance|data|records)\b",
     re.I,
 )
-_STOP_FIRST_WORDS = frozenset(_wordlist("the our your their a an this that my his her its"))
+_STOP_FIRST_WORDS = frozenset(wordlist("the our your their a an this that my his her its"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from textkit.kinds import DocumentKind
+
 __all__ = [
     "ActionItem",
     "Answer",
@@ -117,7 +119,7 @@ class SourceDocument(_Frozen):
     """A record handed to an engine: its canonical ``content`` is what citations index."""
 
     document_id: str
-    kind: Literal["email", "call", "ticket", "draft"]
+    kind: DocumentKind | Literal["draft"]
     title: str
     content: str
     occurred_at: datetime

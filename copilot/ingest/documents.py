@@ -12,8 +12,8 @@ from typing import Any
 
 from copilot.ingest.readers import SourcedRecord
 from copilot.ingest.records import Call, DocumentRecord, Email
-from retrieval.chunking import render_call_transcript, render_ticket
 from retrieval.models import DocumentRow
+from textkit.documents import render_call_transcript, render_ticket
 
 __all__ = ["PreparedDocument", "content_hash", "document_row", "prepare", "render_document"]
 

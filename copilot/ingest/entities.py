@@ -15,6 +15,7 @@ from copilot.ingest.records import Account, Contact, Deal, Record, Team, Tombsto
 from copilot.ingest.report import IngestReport
 from retrieval import store
 from retrieval.models import DocumentAccess
+from textkit.kinds import DOCUMENT_KINDS
 
 __all__ = ["TABLE_OF_TYPE", "apply_tombstones", "restamp_owners", "write_entities"]
 
@@ -33,7 +34,6 @@ TABLE_OF_TYPE = {
     "contact": "contacts",
     "deal": "deals",
 }
-DOCUMENT_TYPES = ("email", "call", "ticket")
 
 
 def write_entities(
@@ -99,7 +99,7 @@ def apply_tombstones(
     """Delete the records tombstones name; one that is already gone counts as ``absent``."""
     for item, rec in tombstones:
         assert isinstance(rec, Tombstone)
-        if rec.type in DOCUMENT_TYPES:
+        if rec.type in DOCUMENT_KINDS:
             gone = store.delete_document(conn, org=rec.org, id=rec.id)
         else:
             gone = store.delete_entity(conn, table=TABLE_OF_TYPE[rec.type], org=rec.org, id=rec.id)

@@ -23,6 +23,8 @@ from pydantic import (
     field_validator,
 )
 
+from textkit.kinds import DOCUMENT_KINDS, DocumentKind
+
 __all__ = [
     "Account",
     "Call",
@@ -41,7 +43,7 @@ __all__ = [
     "parse_record",
 ]
 
-RECORD_TYPES = ("team", "user", "account", "contact", "deal", "email", "call", "ticket")
+RECORD_TYPES = ("team", "user", "account", "contact", "deal", *DOCUMENT_KINDS)
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Visibility = Literal["private", "team", "org"]
 
@@ -193,7 +195,7 @@ class Tombstone(BaseModel):
     """``{"type": ..., "org": ..., "id": ..., "deleted": true}`` removes a record."""
 
     model_config = ConfigDict(frozen=True)
-    type: Literal["team", "user", "account", "contact", "deal", "email", "call", "ticket"]
+    type: Literal["team", "user", "account", "contact", "deal"] | DocumentKind
     org: Id
     id: Id
     deleted: Literal[True]

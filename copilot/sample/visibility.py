@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from textkit.kinds import DOCUMENT_KINDS
+
 __all__ = ["DOCUMENT_TYPES", "visible_document_ids"]
 
-DOCUMENT_TYPES = ("email", "call", "ticket")
+#: The document record types (the text layer's kinds), under the name the sample uses.
+DOCUMENT_TYPES = DOCUMENT_KINDS
 
 
 def visible_document_ids(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from summarizers.models import CallSummary
+from textkit.kinds import DOCUMENT_KINDS, DocumentKind
 
 
 def _utc(value: datetime) -> datetime:
@@ -57,7 +58,7 @@ class DocumentFacts(_Row):
     """
 
     document_id: str
-    kind: Literal["email", "call", "ticket"]
+    kind: DocumentKind
     title: str
     content: str
     occurred_at: datetime
@@ -280,7 +281,7 @@ def build_context(
                 owner_id=d.owner_id,
             )
             for d in documents
-            if d.kind in ("email", "call", "ticket")
+            if d.kind in DOCUMENT_KINDS
         ],
         "contacts": [
             ContactRow(

@@ -17,7 +17,7 @@ from summarizers.actions.inputs import (
 from summarizers.actions.playbook import Definitions, Rule
 from summarizers.actions.text_helpers import _clip, _keywords, _lead_span, _Span
 from summarizers.models import CallSummary, Citation, Evidence, NextBestAction
-from summarizers.text import Sentence, segment
+from textkit.sentences import Sentence, segment
 
 
 @dataclass

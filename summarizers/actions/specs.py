@@ -28,6 +28,7 @@ from summarizers.actions.rules.emails import _unanswered_emails
 from summarizers.actions.rules.tickets import _high_priority_tickets, _sla_breaches
 from summarizers.actions.scope import _Candidate, _Scope
 from summarizers.errors import PlaybookError
+from textkit.kinds import DOCUMENT_KINDS
 
 
 def _check_sentiment(key: str, params: Mapping[str, Any]) -> None:
@@ -110,7 +111,7 @@ _SPECS: Mapping[str, _RuleSpec] = {
         _untouched_deals,
         {
             "after_days": _DAYS,
-            "touch_kinds": _one_of(("email", "call", "ticket")),
+            "touch_kinds": _one_of(DOCUMENT_KINDS),
             "count_account_touches": _bool,
         },
         _names(*_DEAL_NAMES, "days", "last_touch"),

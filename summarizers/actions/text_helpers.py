@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from summarizers.actions.inputs import ContactRow, DocumentFacts, _utc
-from summarizers.text import Sentence, content_tokens
+from textkit.documents import authored_ranges, ticket_body_end
+from textkit.sentences import Sentence
+from textkit.tokens import content_tokens, stem
 
 _MAX_QUOTE_CHARS = 240  # evidence quotes: one sentence, cut at a word if longer
 _SHORT_QUOTE_CHARS = 140  # quotes inside a rationale
@@ -22,22 +24,17 @@ _PLEASANTRY = re.compile(
     r"|apologies|great to|good to|nice to)",
     re.I,
 )
-# text-layer candidate (issue 10): replaced by textkit at merge
-# Where an email's own text ends: a quoted reply, a signature or a forwarded message.
-_REPLY_CUT = re.compile(
-    r"^(?:On [^\n]{0,300}wrote:[ \t]*$|>|--[ \t]*$|-----Original Message-----"
-    r"|Sent from my |From: )",
-    re.M,
-)
 _ASK_STRONG = re.compile(
     r"\b(?:can|could|would|will) you\b|\bplease\b|\b(?:we|i) (?:still )?need\b"
     r"|\bneed (?:you|your)\b|\bany update\b",
     re.I,
 )
 _THREAD_PREFIX = re.compile(r"^(?:(?:re|fw|fwd|aw|sv)\s*:\s*)+", re.I)
-# Dates say when, not what: "by Friday" must not make a commitment look met.
+# Dates say when, not what: "by Friday" must not make a commitment look met. Stemmed,
+# as the keywords they are taken out of are.
 _CALENDAR_WORDS = frozenset(
-    [
+    stem(word)
+    for word in [
         *(name.lower() for name in calendar.day_name),
         *(name.lower() for name in calendar.month_name if name),
         "today",
@@ -69,16 +66,13 @@ def _clip(content: str, span: _Span) -> _Span:
     return start, len(content[start:cut].rstrip()) + start
 
 
-# text-layer candidate (issue 10): replaced by textkit at merge
-def _region(doc: DocumentFacts) -> _Span:
-    """The part of a document its author wrote: no quoted reply, signature or comments."""
+def _regions(doc: DocumentFacts) -> list[_Span]:
+    """The parts of a document its author wrote: no quoted reply, signature or comments."""
     if doc.kind == "email":
-        cut = _REPLY_CUT.search(doc.content)
-        return 0, cut.start() if cut else len(doc.content)
+        return authored_ranges(doc.content)
     if doc.kind == "ticket":
-        comments = doc.content.find("\n\n--- comment by ")
-        return 0, comments if comments >= 0 else len(doc.content)
-    return 0, len(doc.content)
+        return [(0, ticket_body_end(doc.content))]
+    return [(0, len(doc.content))]
 
 
 def _substantive(content: str, sentence: Sentence) -> bool:
@@ -94,8 +88,9 @@ def _first_good(content: str, sentences: Sequence[Sentence]) -> Sentence | None:
 
 def _lead_span(doc: DocumentFacts, sentences: Sequence[Sentence]) -> _Span | None:
     """The sentence that best says what a document is about: its ask, else its first point."""
-    start, end = _region(doc)
-    own = [s for s in sentences if start <= s.start and s.end <= end] or list(sentences)
+    regions = _regions(doc)
+    own = [s for s in sentences if any(a <= s.start and s.end <= b for a, b in regions)]
+    own = own or list(sentences)
     if doc.kind == "email":
         good = [s for s in own if _substantive(doc.content, s)]
         for test in (lambda t: "?" in t, _ASK_STRONG.search):

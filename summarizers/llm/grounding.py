@@ -24,6 +24,7 @@ from summarizers.models import (
     Sentiment,
     SourceDocument,
 )
+from textkit.tokens import STOPWORDS, tokenize
 
 __all__ = ["Source", "Tally", "build_summary", "cite", "locate_quote", "supports", "verified"]
 
@@ -98,25 +99,20 @@ def locate_quote(content: str, quote: str) -> tuple[int, int] | None:
     return None
 
 
-_STOPWORD_TEXT = (
-    "a an and are as at be been but by can could did do does for from had has have he her his "
-    "i if in into is it its just may might no not of on or our over she should so than that "
-    "the their them then there these they this those to us very was we were what when which "
-    "who will with would you your also about"
-)
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_WORD = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"\d+")
 _CAPITALIZED = re.compile(r"[A-Z][^\W_]{2,}")
 _SENTENCE_STARTERS = ".!?:;\"'(-*\u2022"
 _MIN_SHARED_TERMS = 2
 _MIN_SHARED_FRACTION = 0.3
+# A prefix key, looser than textkit's stem() on purpose: the check is "plausibly
+# supports", so "negotiation" and "negotiate" should meet.
 _STEM_CHARS = 5
 
 
 def _terms(text: str) -> set[str]:
-    words = _WORD.findall(text.lower())
-    return {w[:_STEM_CHARS] for w in words if w not in _STOPWORDS and (len(w) >= 3 or w.isdigit())}
+    # A code counts by its parts, so "TCK" named in a claim is found in "TCK-10234".
+    words = [part for token in tokenize(text) for part in token.split("-")]
+    return {w[:_STEM_CHARS] for w in words if w not in STOPWORDS and (len(w) >= 3 or w.isdigit())}
 
 
 def _names(text: str) -> set[str]:
@@ -127,7 +123,7 @@ def _names(text: str) -> set[str]:
         if not before or before[-1] in _SENTENCE_STARTERS or text[m.start() - 1].isalnum():
             continue
         word = m.group(0).lower()
-        if word not in _STOPWORDS:
+        if word not in STOPWORDS:
             names.add(word[:_STEM_CHARS])
     return names
 

@@ -19,7 +19,7 @@ How each part is made:
   heading. The owner is whoever committed (the speaker, the named person, or for "I"
   and "we" in notes and emails their author); the due date is the most specific date
   expression of the clause, resolved against the call date (see
-  :func:`summarizers.text.find_dates`).
+  :func:`textkit.dates.find_dates`).
 * **next_steps**: plans that nobody in particular owns: "Let's ...", "the next step is
   ...", "<someone> will ..." for third parties, scheduled meetings, requests such as
   "Could you send the request IDs?", and other items under a "Next steps:" heading.

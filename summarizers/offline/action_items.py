@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass
 
 from summarizers.models import ActionItem
-from summarizers.offline.analysis import _CONDITIONAL, _Call, _Unit, _wordlist
+from summarizers.offline.analysis import _CONDITIONAL, _Call, _Unit
 from summarizers.offline.rendering import _sentence_text
-from summarizers.text import find_due_date
+from textkit.dates import find_due_date
+from textkit.tokens import wordlist
 
 _ACTION_VERBS = frozenset(
-    _wordlist(
+    wordlist(
         """send resend share forward email e-mail mail get follow circle loop reach ping call
         text schedule reschedule book set put arrange organize organise plan prepare draft
         write pull compile gather collect review check confirm verify validate double-check
@@ -61,7 +62,7 @@ _OWNER_TAG = re.compile(
     r"|\s[-\u2013\u2014]\s*(?P<dash>[A-Z]\w+(?:\s+[A-Z]\w+)?)\s*[.!]?$)"
 )
 _NOT_PEOPLE = frozenset(
-    _wordlist(
+    wordlist(
         """the this that it they there we you i he she our your their it's who what which
         finance legal procurement security engineering product support leadership management
         marketing sales it hr ops operations accounting billing board team everyone someone

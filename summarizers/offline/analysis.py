@@ -8,15 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from summarizers.models import Citation
-from summarizers.offline.email import _authored_end
-from summarizers.text import Sentence, content_tokens, segment, tokenize
-
-
-# text-layer candidate (issue 10): replaced by textkit at merge
-def _wordlist(text: str) -> list[str]:
-    """The whitespace-separated words of a literal: long word lists read better as prose."""
-    return text.split()
-
+from textkit.documents import authored_ranges
+from textkit.sentences import Sentence, segment, segment_within
+from textkit.tokens import content_tokens, tokenize, wordlist
 
 _MAX_CITATIONS = 3  # per item: the first sentences that support it
 
@@ -29,7 +23,7 @@ _LEAD_MARKERS = re.compile(
 )
 # Sentences that are only pleasantries or acknowledgements when spoken alone.
 _FILLER_WORDS = frozenset(
-    _wordlist(
+    wordlist(
         """right sure got makes make sense understood fair good great question questions
         totally hmm hm mm mhm let think sounds sound thanks thank perfect talk soon bye
         goodbye hello hi hey everyone all see again hear time today making taking minutes
@@ -125,8 +119,10 @@ class _Call:
         # The canonical call record lists its owner first; "I" in notes is the owner.
         owner = author or (participants[0] if len(participants) >= 2 else None)
         call = cls(content, document_id, kind, ref, owner, tuple(participants))
-        end = _authored_end(content) if kind == "email" else len(content)
-        sentences = segment(content[:end])
+        if kind == "email":  # only the author's own text: no quoted reply, no sign-off
+            sentences = segment_within(content, authored_ranges(content))
+        else:
+            sentences = segment(content)
         labels = list(dict.fromkeys(s.speaker for s in sentences if s.speaker))
         call.our_speakers = _our_speakers(labels, owner, call.participants)
         call.names = frozenset(

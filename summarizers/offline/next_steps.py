@@ -8,7 +8,7 @@ from summarizers.models import Item
 from summarizers.offline.action_items import _ACTION_SECTIONS
 from summarizers.offline.analysis import _CONDITIONAL, _Call
 from summarizers.offline.rendering import _render
-from summarizers.text import find_dates
+from textkit.dates import find_dates
 
 _NEXT_STEP = re.compile(
     r"\b(?:let['\u2019]?s|let\s+us)\s+(?!see\b|say\b|be\b|not\b|just\s+say\b|think\b)[a-z]+"

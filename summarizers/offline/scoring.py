@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from summarizers.offline.analysis import _DOMAIN_WORDS, _SALIENT, _Call, _Unit
 from summarizers.offline.objections import _OBJECTION_TEST, _RISK_TEST
-from summarizers.text import find_dates
+from textkit.dates import find_dates
 
 
 def _tfidf(units: Sequence[_Unit]) -> list[dict[str, float]]:

@@ -8,8 +8,8 @@ from typing import Literal
 
 from summarizers.competitors import CompetitorMention
 from summarizers.models import Sentiment
-from summarizers.offline.analysis import _MAX_CITATIONS, _Call, _Unit, _wordlist
-from summarizers.text import words
+from summarizers.offline.analysis import _MAX_CITATIONS, _Call, _Unit
+from textkit.tokens import wordlist, words
 
 _POSITIVE_AT = 0.15
 _NEGATIVE_AT = -0.15
@@ -50,7 +50,7 @@ _VALENCES: tuple[tuple[float, str], ...] = (
     (-1.0, "issue issues risk duplicate cut uncertain unsure limited hard latency late"),
 )
 _LEXICON: dict[str, float] = {
-    word: valence for valence, text in _VALENCES for word in _wordlist(text)
+    word: valence for valence, text in _VALENCES for word in wordlist(text)
 }
 _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     (re.compile(p, re.I), v)
@@ -74,19 +74,19 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     )
 )
 _NEGATORS = frozenset(
-    _wordlist(
+    wordlist(
         """not no never without hardly barely nothing none nobody neither nor cannot t n't
         isn't aren't wasn't weren't don't doesn't didn't can't couldn't won't wouldn't
         shouldn't haven't hasn't hadn't ain't"""
     )
 )
 _BOOSTERS = frozenset(
-    _wordlist(
+    wordlist(
         """very really extremely so super incredibly totally absolutely highly particularly
         especially too truly seriously"""
     )
 )
-_DAMPENERS = frozenset(_wordlist("slightly somewhat bit little kinda sort fairly mildly"))
+_DAMPENERS = frozenset(wordlist("slightly somewhat bit little kinda sort fairly mildly"))
 
 
 def _sentence_valence(text: str, *, praise_sign: float = 1.0) -> float:

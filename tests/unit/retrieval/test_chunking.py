@@ -16,7 +16,6 @@ from retrieval.chunking import (
     chunk_document,
     email_units,
     pack,
-    render_call_transcript,
     render_ticket,
     ticket_units,
 )
@@ -43,37 +42,6 @@ def assert_well_formed(content: str, spans: list[Span], *, max_tokens: int, coun
 
 
 # --------------------------------------------------------------------------- rendering
-
-
-@pytest.mark.parametrize(
-    ("transcript", "expected"),
-    [
-        ("Ana: hi\nBo: hello", "Ana: hi\nBo: hello"),
-        (["Ana: hi", "Bo: hello"], "Ana: hi\nBo: hello"),
-        (
-            [{"speaker": "Ana", "text": "hi"}, {"speaker": "Bo", "text": "hello"}],
-            "Ana: hi\nBo: hello",
-        ),
-        ([{"name": "Ana", "content": " hi "}], "Ana: hi"),
-        (({"speaker": "Ana", "text": "hi"}, "Bo: hello"), "Ana: hi\nBo: hello"),
-        ([{"text": "no speaker"}], "no speaker"),
-        ([], ""),
-    ],
-)
-def test_render_call_transcript(transcript, expected):
-    assert render_call_transcript(transcript) == expected
-
-
-@pytest.mark.parametrize(
-    ("transcript", "message"),
-    [
-        ([42], "turn 0: expected a string or a mapping, got int"),
-        (["Ana: hi", {"speaker": "Bo"}], "turn 1: no 'text' or 'content'"),
-    ],
-)
-def test_render_call_transcript_rejects_bad_turns(transcript, message):
-    with pytest.raises(ChunkingError, match=message):
-        render_call_transcript(transcript)
 
 
 def test_render_ticket_and_its_units():

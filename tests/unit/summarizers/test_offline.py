@@ -1,4 +1,4 @@
-"""The offline call-summary engine: segmentation, dates, every section, citations, speed.
+"""The offline call-summary engine: every section, citations, speed.
 
 No I/O: realistic transcripts are written here, and the sample CRM is generated in memory.
 """
@@ -22,7 +22,8 @@ from summarizers.competitors import (
 )
 from summarizers.models import CallSummary, Citation, SourceDocument
 from summarizers.offline import summarize_call, summarize_text
-from summarizers.text import find_dates, find_due_date, is_speaker_label, segment
+from tests.unit.textkit.test_dates import DUE_CASES
+from textkit.sentences import segment
 
 WEDNESDAY = datetime(2026, 10, 7, 15, 0, tzinfo=UTC)
 
@@ -176,186 +177,6 @@ def sample_calls() -> list[SourceDocument]:
     ]
     assert len(docs) >= 20
     return docs
-
-
-# =========================================================================== segmentation
-
-
-def test_segment_turns_keep_exact_offsets_speakers_and_continuations() -> None:
-    text = (
-        "[00:00:05] Ana Lopez: Hi Bo. Can you hear me?\n"
-        "Bo (Acme) (00:12): Yes.\n"
-        "I also have a question about the\n"
-        "renewal date.\n"
-        "00:31 - Ana Lopez: Sure, Mr. Smith sent it e.g. yesterday."
-    )
-    got = [(s.speaker, text[s.start : s.end]) for s in segment(text)]
-    assert got == [
-        ("Ana Lopez", "Hi Bo."),
-        ("Ana Lopez", "Can you hear me?"),
-        ("Bo (Acme)", "Yes."),
-        ("Bo (Acme)", "I also have a question about the\nrenewal date."),
-        ("Ana Lopez", "Sure, Mr. Smith sent it e.g. yesterday."),
-    ]
-
-
-def test_segment_dialogsum_tags_and_number_abbreviation() -> None:
-    text = "#Person1#: See No. 5 please. No. Their task is here.\n#Person2#: OK."
-    got = [(s.speaker, text[s.start : s.end]) for s in segment(text)]
-    assert got == [
-        ("#Person1#", "See No. 5 please."),
-        ("#Person1#", "No."),
-        ("#Person1#", "Their task is here."),
-        ("#Person2#", "OK."),
-    ]
-
-
-def test_segment_notes_skip_metadata_and_mark_sections_and_bullets() -> None:
-    sentences = segment(NOTES)
-    texts = [NOTES[s.start : s.end] for s in sentences]
-    assert not any("Attendees" in t or "Sam Ortiz, Bill" in t for t in texts)
-    assert texts[0] == "Call notes - Initech renewal, Oct 3"
-    bullets = [s for s in sentences if s.bullet]
-    assert all(not NOTES[s.start : s.end].startswith("-") for s in bullets)
-    actions = [NOTES[s.start : s.end] for s in sentences if s.section == "action items"]
-    assert actions == [
-        "Send redlined MSA to Bill (Dana) - by Wednesday",
-        "Sam to confirm the discount with deal desk by EOD Friday.",
-        "Schedule the security review for next week",
-    ]
-    assert all(s.speaker is None for s in sentences)
-
-
-@pytest.mark.parametrize(
-    ("label", "expected"),
-    [
-        ("Ana", True),
-        ("Ana Lopez", True),
-        ("Jean van der Berg", True),
-        ("#Person1#", True),
-        ("Customer", True),
-        ("Next steps", False),
-        ("Attendees", False),
-        ("Action items", False),
-        ("Pricing", False),
-        ("Finance came back", False),
-        ("Monday", False),
-        ("https", False),
-    ],
-)
-def test_speaker_labels(label: str, expected: bool) -> None:
-    assert is_speaker_label(label) is expected
-
-
-# =========================================================================== dates
-
-WED = date(2026, 3, 4)
-SAT = date(2026, 3, 7)
-FRI_JAN = date(2026, 1, 30)
-DEC = date(2026, 12, 10)
-
-DUE_CASES = [
-    # weekdays: next occurrence strictly after the call date, wrapping the week
-    (WED, "by Friday", date(2026, 3, 6)),
-    (WED, "by Wednesday", date(2026, 3, 11)),
-    (WED, "on Monday", date(2026, 3, 9)),
-    (WED, "by Tues", date(2026, 3, 10)),
-    (WED, "this Friday", date(2026, 3, 6)),
-    (WED, "next Friday", date(2026, 3, 13)),
-    (SAT, "by Monday", date(2026, 3, 9)),
-    (SAT, "by Saturday", date(2026, 3, 14)),
-    (FRI_JAN, "by Friday", date(2026, 2, 6)),
-    # days
-    (WED, "tomorrow", date(2026, 3, 5)),
-    (WED, "the day after tomorrow", date(2026, 3, 6)),
-    (WED, "today", WED),
-    (WED, "EOD", WED),
-    (WED, "by end of day", WED),
-    (WED, "by close of business", WED),
-    (WED, "this afternoon", WED),
-    (WED, "by EOD Friday", date(2026, 3, 6)),
-    (WED, "tomorrow EOD", date(2026, 3, 5)),
-    (WED, "in 10 days", date(2026, 3, 14)),
-    (WED, "within 48 hours", date(2026, 3, 6)),
-    (WED, "within 5 business days", date(2026, 3, 11)),
-    (WED, "a week from today", date(2026, 3, 11)),
-    (WED, "in two weeks", date(2026, 3, 18)),
-    (WED, "in a couple of weeks", date(2026, 3, 18)),
-    # weeks
-    (WED, "this week", date(2026, 3, 6)),
-    (WED, "by the end of the week", date(2026, 3, 6)),
-    (WED, "EOW", date(2026, 3, 6)),
-    (SAT, "by the end of the week", date(2026, 3, 13)),
-    (WED, "next week", date(2026, 3, 13)),
-    (WED, "early next week", date(2026, 3, 9)),
-    (WED, "by next week", date(2026, 3, 9)),
-    (WED, "end of next week", date(2026, 3, 13)),
-    (WED, "the week after next", date(2026, 3, 20)),
-    # months, with month ends
-    (WED, "end of month", date(2026, 3, 31)),
-    (WED, "EOM", date(2026, 3, 31)),
-    (FRI_JAN, "by the end of the month", date(2026, 1, 31)),
-    (FRI_JAN, "in a month", date(2026, 2, 28)),
-    (FRI_JAN, "next month", date(2026, 2, 28)),
-    (FRI_JAN, "end of next month", date(2026, 2, 28)),
-    (date(2028, 2, 10), "end of the month", date(2028, 2, 29)),
-    (DEC, "end of next month", date(2027, 1, 31)),
-    (DEC, "early next month", date(2027, 1, 1)),
-    (WED, "by March", date(2026, 3, 31)),
-    (WED, "by April", date(2026, 4, 1)),
-    (WED, "in April", date(2026, 4, 30)),
-    (WED, "end of April", date(2026, 4, 30)),
-    (WED, "mid-April", date(2026, 4, 15)),
-    # days of the month and explicit dates
-    (WED, "by the 15th", date(2026, 3, 15)),
-    (WED, "by the 3rd", date(2026, 4, 3)),
-    (FRI_JAN, "by the 31st", date(2026, 1, 31)),
-    (date(2026, 2, 10), "by the 31st", date(2026, 3, 31)),
-    (WED, "December 4", date(2026, 12, 4)),
-    (WED, "on Dec. 4th", date(2026, 12, 4)),
-    (WED, "4 December", date(2026, 12, 4)),
-    (WED, "Friday, December 4", date(2026, 12, 4)),
-    (WED, "Dec 4th, 2027", date(2027, 12, 4)),
-    (WED, "12/4", date(2026, 12, 4)),
-    (WED, "2026-12-04", date(2026, 12, 4)),
-    (DEC, "December 4", date(2027, 12, 4)),
-    (DEC, "January 5", date(2027, 1, 5)),
-    # quarters and years
-    (WED, "end of quarter", date(2026, 3, 31)),
-    (WED, "next quarter", date(2026, 6, 30)),
-    (WED, "end of Q2", date(2026, 6, 30)),
-    (DEC, "next quarter", date(2027, 3, 31)),
-    (WED, "by the end of the year", date(2026, 12, 31)),
-]
-
-
-@pytest.mark.parametrize(("ref", "phrase", "expected"), DUE_CASES)
-def test_due_dates_resolve_against_the_call_date(ref: date, phrase: str, expected: date) -> None:
-    found = find_due_date(f"I'll send it {phrase}.", ref)
-    assert found is not None, phrase
-    assert found.value == expected
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "The sync has been failing since Thursday.",
-        "We met last Monday.",
-        "It broke two weeks ago.",
-        "Our copper wiring is fine.",
-        "We may need more seats.",
-        "It's 24/7 support.",
-    ],
-)
-def test_no_due_date_where_none_is_meant(text: str) -> None:
-    assert find_due_date(text, WED) is None
-
-
-def test_date_mentions_are_exact_spans() -> None:
-    text = "I'll send the monday.com comparison by EOD Friday, or December 4 at the latest."
-    mentions = find_dates(text, WED)
-    assert [text[m.start : m.end] for m in mentions] == ["EOD", "Friday", "December 4"]
-    assert find_due_date(text, WED).value == date(2026, 12, 4)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(("ref", "phrase", "expected"), DUE_CASES[::4])

@@ -1,0 +1,102 @@
+"""Sentence segmentation: turns, notes, sections, bullets and speaker labels."""
+
+from __future__ import annotations
+
+import pytest
+
+from textkit.documents import is_speaker_label
+from textkit.sentences import segment, segment_within
+
+NOTES = """\
+Call notes - Initech renewal, Oct 3
+Attendees: Sam Ortiz, Bill Lumbergh, Dana Reyes
+
+- Initech wants to renew at 250 seats but asked for a 10% discount.
+- Legal can't accept the auto-renewal clause; their counsel wants Delaware law.
+- They mentioned switching to Pipedrive if pricing doesn't move.
+- Budget is tight this quarter; CFO approval needed for anything over $100k.
+
+Action items:
+- Send redlined MSA to Bill (Dana) - by Wednesday
+- Sam to confirm the discount with deal desk by EOD Friday.
+- Schedule the security review for next week
+"""
+
+
+# =========================================================================== segmentation
+
+
+def test_segment_turns_keep_exact_offsets_speakers_and_continuations() -> None:
+    text = (
+        "[00:00:05] Ana Lopez: Hi Bo. Can you hear me?\n"
+        "Bo (Acme) (00:12): Yes.\n"
+        "I also have a question about the\n"
+        "renewal date.\n"
+        "00:31 - Ana Lopez: Sure, Mr. Smith sent it e.g. yesterday."
+    )
+    got = [(s.speaker, text[s.start : s.end]) for s in segment(text)]
+    assert got == [
+        ("Ana Lopez", "Hi Bo."),
+        ("Ana Lopez", "Can you hear me?"),
+        ("Bo (Acme)", "Yes."),
+        ("Bo (Acme)", "I also have a question about the\nrenewal date."),
+        ("Ana Lopez", "Sure, Mr. Smith sent it e.g. yesterday."),
+    ]
+
+
+def test_segment_dialogsum_tags_and_number_abbreviation() -> None:
+    text = "#Person1#: See No. 5 please. No. Their task is here.\n#Person2#: OK."
+    got = [(s.speaker, text[s.start : s.end]) for s in segment(text)]
+    assert got == [
+        ("#Person1#", "See No. 5 please."),
+        ("#Person1#", "No."),
+        ("#Person1#", "Their task is here."),
+        ("#Person2#", "OK."),
+    ]
+
+
+def test_segment_notes_skip_metadata_and_mark_sections_and_bullets() -> None:
+    sentences = segment(NOTES)
+    texts = [NOTES[s.start : s.end] for s in sentences]
+    assert not any("Attendees" in t or "Sam Ortiz, Bill" in t for t in texts)
+    assert texts[0] == "Call notes - Initech renewal, Oct 3"
+    bullets = [s for s in sentences if s.bullet]
+    assert all(not NOTES[s.start : s.end].startswith("-") for s in bullets)
+    actions = [NOTES[s.start : s.end] for s in sentences if s.section == "action items"]
+    assert actions == [
+        "Send redlined MSA to Bill (Dana) - by Wednesday",
+        "Sam to confirm the discount with deal desk by EOD Friday.",
+        "Schedule the security review for next week",
+    ]
+    assert all(s.speaker is None for s in sentences)
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Ana", True),
+        ("Ana Lopez", True),
+        ("Jean van der Berg", True),
+        ("#Person1#", True),
+        ("Customer", True),
+        ("Next steps", False),
+        ("Attendees", False),
+        ("Action items", False),
+        ("Pricing", False),
+        ("Finance came back", False),
+        ("Monday", False),
+        ("https", False),
+    ],
+)
+def test_speaker_labels(label: str, expected: bool) -> None:
+    assert is_speaker_label(label) is expected
+
+
+def test_segment_within_keeps_only_sentences_inside_the_ranges() -> None:
+    text = "Answers below.\n> Price?\n40 USD per seat.\n\nOn Mon Bo wrote:\n> ping"
+    ranges = [(0, 14), (24, 40)]
+    assert [text[s.start : s.end] for s in segment_within(text, ranges)] == [
+        "Answers below.",
+        "40 USD per seat.",
+    ]
+    assert segment_within(text, []) == []

@@ -1,0 +1,33 @@
+"""The structure of CRM documents, next to the renderers that write it.
+
+* :mod:`~textkit.documents.calls`: a transcript's canonical text and its labelled lines
+  (speaker turns, note headings, metadata);
+* :mod:`~textkit.documents.tickets`: a ticket's canonical text and its comments;
+* :mod:`~textkit.documents.emails`: where an email's own (authored) text is, without
+  quoted replies, forwarded messages, signatures and sign-offs.
+"""
+
+from textkit.documents.calls import (
+    METADATA_LABELS,
+    SECTION_LABELS,
+    is_speaker_label,
+    label_line,
+    label_line_starts,
+    render_call_transcript,
+)
+from textkit.documents.emails import authored_end, authored_ranges
+from textkit.documents.tickets import comment_starts, render_ticket, ticket_body_end
+
+__all__ = [
+    "METADATA_LABELS",
+    "SECTION_LABELS",
+    "authored_end",
+    "authored_ranges",
+    "comment_starts",
+    "is_speaker_label",
+    "label_line",
+    "label_line_starts",
+    "render_call_transcript",
+    "render_ticket",
+    "ticket_body_end",
+]

@@ -1,0 +1,61 @@
+"""Support tickets: the canonical text (body, then comments) and where comments start.
+
+Example:
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2025, 1, 6, tzinfo=timezone.utc)
+    >>> text = render_ticket("Login fails.", [("u1", at, "Fixed.")])
+    >>> text[:ticket_body_end(text)]
+    'Login fails.'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+__all__ = ["comment_starts", "render_ticket", "ticket_body_end"]
+
+
+def render_ticket(body: str, comments: Sequence[tuple[str, datetime, str]]) -> str:
+    """The canonical text of a ticket: its body, then each comment under a header line.
+
+    :func:`comment_starts` recognises the header line.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> at = datetime(2025, 1, 6, 9, 30, tzinfo=timezone.utc)
+        >>> render_ticket("Login fails.", [("u1", at, "Reset the SSO cert.")])
+        'Login fails.\\n\\n--- comment by u1 at 2025-01-06T09:30:00+00:00\\nReset the SSO cert.'
+    """
+    parts = [body]
+    for author_id, at, text in comments:
+        parts.append(f"\n\n--- comment by {author_id} at {at.isoformat()}\n{text}")
+    return "".join(parts)
+
+
+# The header render_ticket writes: at the start, or after the blank line it puts first.
+_COMMENT_HEADER = re.compile(r"(?:\A|(?<=\n\n))--- comment by [^\n]* at [^\n]*$", re.M)
+
+
+def comment_starts(text: str) -> list[int]:
+    """Offsets of the comment header lines in a ticket's canonical text.
+
+    Example:
+        >>> comment_starts("Body.\\n\\n--- comment by u1 at 2025-01-06\\nFixed.")
+        [7]
+    """
+    return [m.start() for m in _COMMENT_HEADER.finditer(text)]
+
+
+def ticket_body_end(text: str) -> int:
+    """Where a ticket's body ends: before the blank line of its first comment header.
+
+    Example:
+        >>> ticket_body_end("Body only.")
+        10
+    """
+    m = _COMMENT_HEADER.search(text)
+    if m is None:
+        return len(text)
+    return m.start() - 2 if m.start() else 0  # render_ticket puts "\n\n" before a header

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from summarizers.actions.inputs import ContactRow, DocumentFacts, _utc
+from summarizers.actions.inputs import DocumentFacts, _utc
 from summarizers.text import Sentence, content_tokens
+from textkit.crm import ContactRow
 
 _MAX_QUOTE_CHARS = 240  # evidence quotes: one sentence, cut at a word if longer
 _SHORT_QUOTE_CHARS = 140  # quotes inside a rationale

@@ -3,7 +3,9 @@ summarizers (whose next-best-action rules reason over them).
 
 One definition each, in the bottom layer, so the two sibling layers agree on field
 names and types without importing each other. The fields are the CRM's canonical
-columns; ``attributes`` holds every extra field the CRM sent, as stored JSON. Its values
+columns, required here exactly when the canonical record (``copilot.ingest.records``)
+requires them: a deal always has an owner, a contact always an email. ``attributes``
+holds every extra field the CRM sent, as stored JSON. Its values
 are typed ``object`` on purpose: they are whatever JSON the CRM sent, so a reader narrows
 them (``isinstance``) before use. (A recursive JSON alias would be more precise, but
 pydantic cannot build a schema for one without ``typing_extensions.TypeAliasType``, and

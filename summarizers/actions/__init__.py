@@ -8,7 +8,8 @@ high-priority ticket or one past its SLA, an unmet call commitment, falling call
 sentiment, a competitor mention, a quiet champion, an untouched or stuck deal, a passed
 close date.
 
-The engine is pure. The service hands it only the rows the caller may see, and every
+Deals and contacts are the CRM's rows, :mod:`textkit.crm` (re-exported here), as the store
+returns them. The engine is pure. The service hands it only the rows the caller may see, and every
 piece of evidence it cites is a span of one of those rows: ``quote == content[start:end]``
 of a document in the context. Anything else it is given (a call summary of a document
 not in the context, a citation into another document) is ignored. Rules that fire on the
@@ -26,7 +27,7 @@ Example:
     ... )
     >>> context = AccountContext(
     ...     account_id="a1", account_name="Northwind", now=datetime(2026, 11, 8, tzinfo=UTC),
-    ...     contacts=[ContactRow(contact_id="c1", name="Pat Buyer", email="pat@nw.example")],
+    ...     contacts=[ContactRow("c1", "a1", name="Pat Buyer", email="pat@nw.example")],
     ...     documents=[email],
     ... )
     >>> [action] = recommend(context, load_playbook())
@@ -43,18 +44,12 @@ Example:
 from __future__ import annotations
 
 from summarizers.actions.engine import recommend
-from summarizers.actions.inputs import (
-    AccountContext,
-    ContactRow,
-    DealContext,
-    DealRow,
-    DocumentFacts,
-    build_context,
-)
+from summarizers.actions.inputs import AccountContext, DealContext, DocumentFacts, build_context
 from summarizers.actions.loader import load_playbook, parse_playbook
 from summarizers.actions.playbook import Definitions, Playbook, Rule
 from summarizers.actions.specs import RULE_IDS
 from summarizers.errors import PlaybookError
+from textkit.crm import ContactRow, DealRow
 
 __all__ = [
     "RULE_IDS",

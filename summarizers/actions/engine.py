@@ -71,7 +71,7 @@ def _evidence_in_scope(candidate: _Candidate, scope: _Scope) -> bool:
     # The rules only quote scope documents; this re-check keeps that true by construction.
     for ev in candidate.evidence:
         if ev.record_type == "deal":
-            if not any(d.deal_id == ev.document_id for d in scope.deals):
+            if not any(d.id == ev.document_id for d in scope.deals):
                 return False
             continue
         doc = scope.by_id.get(ev.document_id)

@@ -1,18 +1,21 @@
-"""The rows the engine reads: contacts, deals, documents, and the account or deal context.
+"""What the engine reads: documents, and the account or deal context that holds them.
 
-:func:`build_context` reshapes store-shaped rows (anything with ``id`` and the row's
-fields, described by the ``_...Like`` protocols) into an :class:`AccountContext`.
+Deals and contacts are the CRM's own rows, :class:`textkit.crm.DealRow` and
+:class:`textkit.crm.ContactRow` (the ones the store returns), held as they are.
+:func:`build_context` puts the store's rows into an :class:`AccountContext`; only
+documents are reshaped, into the engine's :class:`DocumentFacts`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from summarizers.models import CallSummary
+from textkit.crm import AccountRow, ContactRow, DealRow
 from textkit.kinds import DOCUMENT_KINDS, DocumentKind
 
 
@@ -23,29 +26,6 @@ def _utc(value: datetime) -> datetime:
 
 class _Row(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ContactRow(_Row):
-    """A contact of the account. ``attributes`` holds the CRM's extra fields."""
-
-    contact_id: str
-    name: str
-    email: str | None = None
-    title: str | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
-
-
-class DealRow(_Row):
-    """A deal of the account. ``attributes.stage_entered_at`` (ISO date) dates its stage."""
-
-    deal_id: str
-    account_id: str
-    name: str
-    stage: str
-    amount: float
-    close_date: date
-    owner_id: str | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
 
 
 class DocumentFacts(_Row):
@@ -159,48 +139,17 @@ class DealContext(AccountContext):
 
     @model_validator(mode="after")
     def _deal_is_known(self) -> DealContext:
-        if not any(d.deal_id == self.deal_id for d in self.deals):
+        if not any(d.id == self.deal_id for d in self.deals):
             raise ValueError(f"deal_id: {self.deal_id!r} is not among the context's deals")
         return self
 
 
-class _HasId(Protocol):
+class _DocumentLike(Protocol):
+    """A document as the store reads it back (``retrieval.models.StoredDocument``), which
+    this layer may not import."""
+
     @property
     def id(self) -> str: ...
-
-
-class _AccountLike(_HasId, Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-class _DealLike(_HasId, Protocol):
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def stage(self) -> str: ...
-    @property
-    def amount(self) -> float: ...
-    @property
-    def close_date(self) -> Any: ...
-    @property
-    def attributes(self) -> Mapping[str, Any]: ...
-
-
-class _ContactLike(_HasId, Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def email(self) -> str | None: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def attributes(self) -> Mapping[str, Any]: ...
-
-
-class _DocumentLike(_HasId, Protocol):
     @property
     def kind(self) -> str: ...
     @property
@@ -223,18 +172,19 @@ class _DocumentLike(_HasId, Protocol):
 
 def build_context(
     *,
-    account: _AccountLike,
-    deals: Iterable[_DealLike],
+    account: AccountRow,
+    deals: Iterable[DealRow],
     documents: Iterable[_DocumentLike],
-    contacts: Iterable[_ContactLike],
+    contacts: Iterable[ContactRow],
     call_summaries: Mapping[str, CallSummary],
     now: datetime,
     focus_deal_id: str | None = None,
 ) -> AccountContext:
-    """A context from store-shaped rows (anything with ``id`` and the row's fields).
+    """A context from the store's rows: the account, its deals, documents and contacts.
 
-    The rows must already be the caller's visible ones; this only reshapes them.
-    Documents of kinds the rules do not read (drafts) are left out.
+    The rows must already be the caller's visible ones. Deals and contacts are held as
+    given; documents become :class:`DocumentFacts`, and those of kinds the rules do not
+    read (drafts) are left out.
 
     Returns:
         A :class:`DealContext` when ``focus_deal_id`` is given, else an
@@ -244,9 +194,9 @@ def build_context(
         ValueError: ``focus_deal_id`` is not among ``deals``, or a row is malformed.
 
     Example:
-        >>> from types import SimpleNamespace as Row
-        >>> ctx = build_context(account=Row(id="a1", name="Northwind"), deals=[], documents=[],
-        ...                     contacts=[], call_summaries={}, now=datetime(2026, 1, 1))
+        >>> ctx = build_context(account=AccountRow(id="a1", name="Northwind", owner_id="u1"),
+        ...                     deals=[], documents=[], contacts=[], call_summaries={},
+        ...                     now=datetime(2026, 1, 1))
         >>> ctx.account_name, ctx.now.tzinfo
         ('Northwind', datetime.timezone.utc)
     """
@@ -254,19 +204,7 @@ def build_context(
         "account_id": account.id,
         "account_name": account.name,
         "now": now,
-        "deals": [
-            DealRow(
-                deal_id=d.id,
-                account_id=d.account_id,
-                name=d.name,
-                stage=d.stage,
-                amount=d.amount,
-                close_date=d.close_date,
-                owner_id=getattr(d, "owner_id", None),
-                attributes=dict(d.attributes or {}),
-            )
-            for d in deals
-        ],
+        "deals": list(deals),
         "documents": [
             DocumentFacts(
                 document_id=d.id,
@@ -283,16 +221,7 @@ def build_context(
             for d in documents
             if d.kind in DOCUMENT_KINDS
         ],
-        "contacts": [
-            ContactRow(
-                contact_id=c.id,
-                name=c.name,
-                email=c.email,
-                title=c.title,
-                attributes=dict(c.attributes or {}),
-            )
-            for c in contacts
-        ],
+        "contacts": list(contacts),
         "call_summaries": dict(call_summaries),
     }
     if focus_deal_id is not None:

@@ -7,16 +7,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from summarizers.actions.inputs import (
-    AccountContext,
-    ContactRow,
-    DealContext,
-    DealRow,
-    DocumentFacts,
-)
+from summarizers.actions.inputs import AccountContext, DealContext, DocumentFacts
 from summarizers.actions.playbook import Definitions, Rule
 from summarizers.actions.text_helpers import _clip, _keywords, _lead_span, _Span
 from summarizers.models import CallSummary, Citation, Evidence, NextBestAction
+from textkit.crm import ContactRow, DealRow
 from textkit.sentences import Sentence, segment
 
 
@@ -68,7 +63,7 @@ class _Scope:
         for contact in self.contacts:
             if sender and contact.email and contact.email.strip().lower() == sender:
                 return contact
-        return next((c for c in self.contacts if c.contact_id == doc.contact_id), None)
+        return next((c for c in self.contacts if c.id == doc.contact_id), None)
 
     def open_deals(self) -> Iterator[DealRow]:
         closed = self.definitions.closed_deal_stages
@@ -123,7 +118,7 @@ def _scope(context: AccountContext, definitions: Definitions) -> _Scope:
     deals = tuple(
         d
         for d in context.deals
-        if d.account_id == context.account_id and (focus is None or d.deal_id == focus)
+        if d.account_id == context.account_id and (focus is None or d.id == focus)
     )
     return _Scope(
         account_name=context.account_name,

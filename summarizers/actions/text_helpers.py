@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from summarizers.actions.inputs import ContactRow, DocumentFacts, _utc
+from summarizers.actions.inputs import DocumentFacts, _utc
+from textkit.crm import ContactRow
 from textkit.documents import authored_ranges, ticket_body_end
 from textkit.sentences import Sentence
 from textkit.tokens import content_tokens, stem

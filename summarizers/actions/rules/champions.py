@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
-from summarizers.actions.inputs import ContactRow, DocumentFacts
+from summarizers.actions.inputs import DocumentFacts
 from summarizers.actions.playbook import Rule
 from summarizers.actions.rules.emails import _on_call
 from summarizers.actions.scope import _Candidate, _candidate, _Scope, _score
@@ -16,16 +16,17 @@ from summarizers.actions.text_helpers import (
     _line_by,
     _truthy,
 )
+from textkit.crm import ContactRow
 
 
 def _quiet_champions(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
     p = rule.params
-    activity = {c.contact_id: _inbound_activity(scope, c) for c in scope.contacts}
+    activity = {c.id: _inbound_activity(scope, c) for c in scope.contacts}
     marked = [c for c in scope.contacts if _truthy(c.attributes.get(p["attribute"]))]
     champions = [(c, "marked champion") for c in marked] or _most_engaged(scope, activity, p)
     since = scope.now - timedelta(days=rule.lookback_days)
     for contact, why in champions:
-        seen = [d for d in activity[contact.contact_id] if d.occurred_at >= since]
+        seen = [d for d in activity[contact.id] if d.occurred_at >= since]
         if not seen:
             continue  # nothing visible to cite
         last = seen[-1]
@@ -39,7 +40,7 @@ def _quiet_champions(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
         yield _candidate(
             rule,
             scope,
-            contact.contact_id,
+            contact.id,
             priority=_score(rule, quiet.days - p["quiet_days"]),
             recency=last.occurred_at,
             values={
@@ -60,7 +61,7 @@ def _inbound_activity(scope: _Scope, contact: ContactRow) -> list[DocumentFacts]
     for doc in scope.documents:
         if doc.kind == "email" and doc.direction == "inbound":
             author = scope.contact_of(doc)
-            if author is not None and author.contact_id == contact.contact_id:
+            if author is not None and author.id == contact.id:
                 out.append(doc)
         elif doc.kind == "call" and _on_call(contact, doc):
             out.append(doc)
@@ -73,13 +74,13 @@ def _most_engaged(
     since = scope.now - timedelta(days=p["activity_window_days"])
     ranked = []
     for contact in scope.contacts:
-        docs = [d for d in activity[contact.contact_id] if d.occurred_at >= since]
+        docs = [d for d in activity[contact.id] if d.occurred_at >= since]
         if len(docs) >= p["min_interactions"]:
-            ranked.append((-len(docs), -docs[-1].occurred_at.timestamp(), contact.contact_id))
+            ranked.append((-len(docs), -docs[-1].occurred_at.timestamp(), contact.id))
     if not ranked:
         return []
     count, _, contact_id = min(ranked)
-    contact = next(c for c in scope.contacts if c.contact_id == contact_id)
+    contact = next(c for c in scope.contacts if c.id == contact_id)
     window = _day(since.date(), scope.today)
     done = "1 email or call" if count == -1 else f"{-count} emails and calls"
     return [(contact, f"most engaged: {done} since {window}")]

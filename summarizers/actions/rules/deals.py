@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
-from summarizers.actions.inputs import DealRow
 from summarizers.actions.playbook import Rule
 from summarizers.actions.scope import _Candidate, _candidate, _Scope, _score
 from summarizers.actions.text_helpers import (
@@ -17,6 +16,7 @@ from summarizers.actions.text_helpers import (
     _money,
 )
 from summarizers.models import Evidence
+from textkit.crm import DealRow
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def _deal_evidence(deal: DealRow, *fields: str) -> tuple[Evidence, ...]:
         "stage_entered_at": f"stage entered {deal.attributes.get('stage_entered_at')}",
     }
     quote = f"{deal.name}: " + ", ".join(facts[f] for f in fields)
-    return (Evidence(document_id=deal.deal_id, quote=quote, record_type="deal"),)
+    return (Evidence(document_id=deal.id, quote=quote, record_type="deal"),)
 
 
 def _deal_bonus(scope: _Scope, deal: DealRow) -> int:
@@ -49,7 +49,7 @@ def _untouched_deals(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
             d
             for d in scope.documents
             if d.kind in p["touch_kinds"]
-            and (d.deal_id == deal.deal_id or (p["count_account_touches"] and d.deal_id is None))
+            and (d.deal_id == deal.id or (p["count_account_touches"] and d.deal_id is None))
         ]
         if not touches:
             continue  # no date to count from and nothing visible to cite
@@ -60,7 +60,7 @@ def _untouched_deals(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
         yield _candidate(
             rule,
             scope,
-            deal.deal_id,
+            deal.id,
             priority=_score(rule, idle.days - p["after_days"], _deal_bonus(scope, deal)),
             recency=last.occurred_at,
             values={
@@ -79,7 +79,7 @@ def _stuck_deals(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
         entered = _as_date(deal.attributes.get("stage_entered_at"))
         if entered is None:
             # No stage history in the canonical record: stage age unknown, so no claim.
-            log.debug("deal %s: stage age unknown, deal_stuck_in_stage skipped", deal.deal_id)
+            log.debug("deal %s: stage age unknown, deal_stuck_in_stage skipped", deal.id)
             continue
         limit = p["max_days_by_stage"].get(deal.stage.strip().lower(), p["max_days_in_stage"])
         days = (scope.today - entered).days
@@ -88,7 +88,7 @@ def _stuck_deals(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
         yield _candidate(
             rule,
             scope,
-            deal.deal_id,
+            deal.id,
             priority=_score(rule, days - limit, _deal_bonus(scope, deal)),
             recency=datetime.combine(entered, time(), UTC),
             values={
@@ -109,7 +109,7 @@ def _overdue_deals(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
         yield _candidate(
             rule,
             scope,
-            deal.deal_id,
+            deal.id,
             priority=_score(rule, days, _deal_bonus(scope, deal)),
             recency=datetime.combine(deal.close_date, time(), UTC),
             values={

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from summarizers.actions.inputs import ContactRow, DocumentFacts
+from summarizers.actions.inputs import DocumentFacts
 from summarizers.actions.playbook import Rule
 from summarizers.actions.scope import _Candidate, _candidate, _Scope, _score
 from summarizers.actions.text_helpers import (
@@ -14,6 +14,7 @@ from summarizers.actions.text_helpers import (
     _short,
     _thread,
 )
+from textkit.crm import ContactRow
 
 
 def _unanswered_emails(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
@@ -32,7 +33,7 @@ def _unanswered_emails(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
         yield _candidate(
             rule,
             scope,
-            contact.contact_id if contact else email.sender or email.document_id,
+            contact.id if contact else email.sender or email.document_id,
             priority=_score(rule, (waited - after) / timedelta(days=1)),
             recency=email.occurred_at,
             values={

@@ -41,12 +41,15 @@ from summarizers.models import (
     NextBestAction,
     Sentiment,
 )
+from textkit.crm import AccountRow
 
 NOW = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 ACCOUNT = "a1"
-PAT = ContactRow(contact_id="c1", name="Pat Buyer", email="pat@nw.example", title="CFO")
-LEE = ContactRow(contact_id="c2", name="Lee Admin", email="lee@nw.example", title="IT Director")
+PAT = ContactRow(id="c1", account_id=ACCOUNT, name="Pat Buyer", email="pat@nw.example", title="CFO")
+LEE = ContactRow(
+    id="c2", account_id=ACCOUNT, name="Lee Admin", email="lee@nw.example", title="IT Director"
+)
 REP = "sam@acme.example"
 
 
@@ -156,7 +159,7 @@ def deal(
     **attributes: Any,
 ) -> DealRow:
     return DealRow(
-        deal_id=deal_id,
+        id=deal_id,
         account_id=ACCOUNT,
         name=f"Northwind - {deal_id}",
         stage=stage,
@@ -240,7 +243,7 @@ def rules_of(actions: list[NextBestAction]) -> list[str]:
 def assert_grounded(ctx: AccountContext, actions: list[NextBestAction]) -> None:
     """Every quote is an exact span of a document of the context, or names a deal of it."""
     docs = {d.document_id: d for d in ctx.documents}
-    deals = {d.deal_id: d for d in ctx.deals}
+    deals = {d.id: d for d in ctx.deals}
     for action in actions:
         for ev in action.evidence:
             if ev.record_type == "deal":
@@ -559,7 +562,11 @@ def test_sla_breach_says_how_late_and_supersedes_high_priority() -> None:
 
 def test_champion_attribute_wins_over_engagement() -> None:
     marked = ContactRow(
-        contact_id="c2", name="Lee Admin", email="lee@nw.example", attributes={"champion": True}
+        id="c2",
+        account_id=ACCOUNT,
+        name="Lee Admin",
+        email="lee@nw.example",
+        attributes={"champion": True},
     )
     docs = [email(f"e{n}", ago(40 + n)) for n in range(3)]  # Pat is the most engaged
     docs.append(email("e9", ago(25), sender="lee@nw.example", contact_id="c2"))
@@ -875,7 +882,7 @@ def test_evidence_is_always_a_subset_of_the_context() -> None:
     cited = {e.document_id for a in actions for e in a.evidence if e.record_type == "document"}
     assert cited <= {d.document_id for d in ctx.documents}
     deals = {e.document_id for a in actions for e in a.evidence if e.record_type == "deal"}
-    assert deals <= {d.deal_id for d in ctx.deals}
+    assert deals <= {d.id for d in ctx.deals}
     assert_grounded(ctx, actions)
 
 
@@ -941,8 +948,8 @@ def test_duplicate_document_ids_are_rejected() -> None:
 
 def test_build_context_reshapes_store_rows() -> None:
     """The service's rows (``id`` plus fields, as retrieval.store returns them) fit as is."""
-    account = SimpleNamespace(id=ACCOUNT, name="Northwind", owner_id="u1")
-    row = SimpleNamespace(
+    account = AccountRow(id=ACCOUNT, name="Northwind", owner_id="u1")
+    row = DealRow(
         id="d1",
         account_id=ACCOUNT,
         owner_id="u1",
@@ -967,7 +974,7 @@ def test_build_context_reshapes_store_rows() -> None:
         attributes={},
     )
     draft = SimpleNamespace(**{**vars(stored), "id": "x1", "kind": "draft"})
-    person = SimpleNamespace(
+    person = ContactRow(
         id="c1", account_id=ACCOUNT, name="Pat Buyer", email=PAT.email, title="CFO", attributes={}
     )
     kwargs: dict[str, Any] = {
@@ -1033,14 +1040,17 @@ def test_sample_crm_gives_plausible_varied_actions() -> None:
             now=now,
             documents=docs,
             contacts=[
-                ContactRow(contact_id=c.id, name=c.name, email=c.email, title=c.title)
+                ContactRow(
+                    id=c.id, account_id=c.account_id, name=c.name, email=c.email, title=c.title
+                )
                 for c in records
                 if isinstance(c, Contact) and c.org == acct.org and c.account_id == acct.id
             ],
             deals=[
                 DealRow(
-                    deal_id=d.id,
+                    id=d.id,
                     account_id=d.account_id,
+                    owner_id=d.owner_id,
                     name=d.name,
                     stage=d.stage,
                     amount=d.amount,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from summarizers.models import Citation, NextBestAction
-from textkit.kinds import DocumentKind
+from textkit.kinds import DocumentKind, TextKind
 
 __all__ = [
     "MAX_DRAFT_CHARS",
@@ -199,7 +199,7 @@ class DeleteResponse(BaseModel):
 
 class DraftSummaryRequest(_Strict):
     text: Text = Field(min_length=1, max_length=MAX_DRAFT_CHARS)
-    kind: Literal["call", "email", "note"] = "call"
+    kind: TextKind = "call"
 
 
 class AskRequest(_Strict):

@@ -70,7 +70,7 @@ class SummaryTask:
 
     id: str
     text: str
-    kind: str  # "call", "email" or "note" (see summarizers.offline.TEXT_KINDS)
+    kind: str  # one of textkit.kinds.TEXT_KINDS
     references: tuple[str, ...]
     occurred_at: datetime
     #: What is scored: "summary" (the 2-4 sentence summary) or "gist" (its first sentence).

@@ -19,10 +19,9 @@ from summarizers.offline.objections import _objections, _risks
 from summarizers.offline.scoring import _scores
 from summarizers.offline.sentiment import _sentiment
 from summarizers.offline.summary import _key_points, _summary
+from textkit.kinds import TEXT_KINDS
 
 ENGINE = "offline"
-#: Kinds of free text :func:`summarize_text` accepts.
-TEXT_KINDS = ("call", "email", "note")
 
 
 def summarize_call(

@@ -29,7 +29,7 @@ def configure_connection(conn: psycopg.Connection[Any]) -> None:
     Registers pgvector types and turns off psycopg's automatic server-side prepare:
     after five runs a prepared statement may switch to a generic plan, which for the
     keyword query with a long access list was 100x slower (255 ms vs 2.5 ms p50 for a
-    VP at 100k chunks, bench/search.py). Search queries are cheap to plan.
+    VP at 100k chunks, bench.search). Search queries are cheap to plan.
     """
     register_vector(conn)
     conn.prepare_threshold = None

@@ -2,7 +2,7 @@
 
 Loaders (``eval/datasets/``) turn a dataset into :class:`SuiteData`; the runner
 indexes ``records`` into a scratch database and runs every task as the suite's users;
-metric functions (``eval/metrics.py``) are pure and score what came back.
+metric functions (``eval/metrics/``) are pure and score what came back.
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ def keyword_search(
     """Permitted chunks containing every query term (English stemming), best first.
 
     AND, not OR: OR-ing the words of a natural question matches most of the corpus and
-    ranking all of it cost seconds at 100k chunks (bench/search.py); the vector leg
+    ranking all of it cost seconds at 100k chunks (bench.search); the vector leg
     covers paraphrase. What this leg is for is exact names, ticket numbers and product
     codes, which AND finds precisely. At most ``max_candidates`` matches are ranked, so
     a query of very common words costs a bounded amount.

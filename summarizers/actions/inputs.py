@@ -20,7 +20,7 @@ from textkit.kinds import DOCUMENT_KINDS, DocumentKind
 
 
 def _utc(value: datetime) -> datetime:
-    # A timestamp without zone is taken as UTC, as copilot.records does.
+    # A timestamp without zone is taken as UTC, as copilot.ingest.records does.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

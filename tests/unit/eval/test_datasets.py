@@ -376,3 +376,12 @@ def test_qmsum_maps_gold_spans_to_segments_and_dedupes(tmp_path: Path) -> None:
     clipped = next(q for q in data.queries if q.text == "Why?" and q.answerable)
     assert len(clipped.relevant) == 1  # span past the last turn is clipped
     assert len(data.summaries) == 2 and data.summaries[0].references == ("A plan.",)
+
+
+def test_salient_terms_keep_compounds_and_drop_meeting_words() -> None:
+    # The QMSum labels' word rule: a compound is one term, digits and meeting words are not.
+    from eval.datasets.answer_terms import salient_terms
+
+    answer = "The team discussed the single-curved case: single-curved costs 12 euros more."
+    evidence = "we could do a single-curved case, it costs a few more euros, twelve maybe"
+    assert salient_terms(answer, evidence) == ("single-curved", "costs", "euros")

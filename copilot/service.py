@@ -228,6 +228,38 @@ class Copilot:
             raise NotFound(f"document {document_id!r} not found")
         return doc
 
+    def permitted_chunks(self, *, org: str, user_id: str) -> list[ScoredChunk]:
+        """Every chunk the user may see, unranked: the corpus of a baseline ranker.
+
+        Raises:
+            UnknownUser: ``user_id`` is not a user of ``org``.
+        """
+        with self.as_caller(org=org, user_id=user_id) as (conn, acl):
+            return store.permitted_chunks(conn, org=org, acl=acl)
+
+    def nearest_chunks(
+        self, *, org: str, user_id: str, query_embedding: Any, top_k: int
+    ) -> list[ScoredChunk]:
+        """The user's permitted chunks by embedding similarity alone (exact, no keyword
+        leg, no fusion), best first: the vector-only baseline of the harness.
+
+        Args:
+            query_embedding: ``embedder.embed_query(query)``, computed by the caller so
+                one vector serves several measurements.
+
+        Raises:
+            UnknownUser: ``user_id`` is not a user of ``org``.
+        """
+        with self.as_caller(org=org, user_id=user_id) as (conn, acl):
+            return store.vector_search_exact(
+                conn,
+                org=org,
+                acl=acl,
+                query_embedding=query_embedding,
+                filters=SearchFilters(),
+                limit=top_k,
+            )
+
     def ingest(
         self, items: Sequence[SourcedRecord], *, only_org: str | None, strict: bool = False
     ) -> IngestReport:

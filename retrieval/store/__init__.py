@@ -12,7 +12,7 @@ Modules:
     ``documents``: document writes, access re-stamps and visible-document reads.
     ``chunks``: chunk writes, re-embedding and the vector column's dimension.
     ``counts``: chunks per principal, for the search planner.
-    ``search``: exact and HNSW vector search and keyword search.
+    ``search``: exact and HNSW vector search, keyword search, the permitted chunks.
     ``summaries``: the summary cache.
     ``status``: index state, sizes and ``db status`` counts.
 
@@ -63,7 +63,12 @@ from retrieval.store.principals import (
     scope_to_caller,
     users_by_id,
 )
-from retrieval.store.search import keyword_search, vector_search_exact, vector_search_hnsw
+from retrieval.store.search import (
+    keyword_search,
+    permitted_chunks,
+    vector_search_exact,
+    vector_search_hnsw,
+)
 from retrieval.store.status import get_index_state, index_size, set_index_state, status_counts
 from retrieval.store.summaries import get_cached_summary, put_cached_summary
 
@@ -101,6 +106,7 @@ __all__ = [
     "keyword_search",
     "pending_migrations",
     "permitted_chunk_estimate",
+    "permitted_chunks",
     "principal_reports",
     "put_cached_summary",
     "recreate_database",

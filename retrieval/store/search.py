@@ -12,7 +12,7 @@ from retrieval.filters import compile_filters
 from retrieval.models import ScoredChunk, SearchFilters
 from retrieval.store._shared import halfvec
 
-__all__ = ["keyword_search", "vector_search_exact", "vector_search_hnsw"]
+__all__ = ["keyword_search", "permitted_chunks", "vector_search_exact", "vector_search_hnsw"]
 
 _HIT_COLUMNS = sql.SQL(
     "c.document_id, c.ord, c.kind, d.title, c.account_id, c.occurred_at, c.char_start,"
@@ -178,5 +178,24 @@ def keyword_search(
             "text": query,
             "cap": max_candidates,
         },
+    ).fetchall()
+    return _hits(rows)
+
+
+def permitted_chunks(conn: Connection[Any], *, org: str, acl: frozenset[str]) -> list[ScoredChunk]:
+    """Every chunk the caller may see, unranked (``score`` 0.0), in document order.
+
+    For baselines that rank the permitted set themselves (the evaluation harness's
+    BM25): they get exactly the rows every search here would admit, so they cannot leak
+    and need not know the sharing rules. The cost is proportional to the permitted set.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT {cols}, 0.0 FROM chunks c"
+            " JOIN documents d ON d.org = c.org AND d.id = c.document_id"
+            " WHERE c.org = %(org)s AND c.access && %(acl)s"
+            " ORDER BY c.document_id, c.ord"
+        ).format(cols=_HIT_COLUMNS),
+        {"org": org, "acl": require_principals(acl)},
     ).fetchall()
     return _hits(rows)

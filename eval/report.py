@@ -75,6 +75,7 @@ def _markdown(result: RunResult, plots: Mapping[str, Path]) -> str:
             else "–"
         )
         lines.append(f"| {name} | {_fmt(metric.get('value'))} | {ci} | {metric.get('n', '–')} |")
+    lines += _baseline_tables(result)
     latency = {k: v for k, v in result.metrics.items() if k.startswith("latency.")}
     if latency:
         lines += [
@@ -122,6 +123,56 @@ def _markdown(result: RunResult, plots: Mapping[str, Path]) -> str:
     if result.notes:
         lines += ["", "## Notes", "", *[f"- {n}" for n in result.notes]]
     return "\n".join(lines) + "\n"
+
+
+#: The side-by-side tables: title, metric-name prefixes, and (column, baseline) pairs.
+_BASELINE_TABLES = (
+    (
+        "Retrieval: system vs bm25 vs vector-only",
+        ("retrieval.", "permissions.leak_rate"),
+        (("bm25", "bm25"), ("vector-only", "vector")),
+    ),
+    ("Answers: system vs first-sentence", ("answers.",), (("first-sentence", "first_sentence"),)),
+    ("Summaries: system vs lead-3", ("summaries.",), (("lead-3", "lead3"),)),
+)
+
+
+def _with_ci(metric: Mapping[str, Any] | None) -> str:
+    if metric is None:
+        return "–"
+    if metric.get("ci_low") is None:
+        return _fmt(metric.get("value"))
+    low, high = _fmt(metric["ci_low"]), _fmt(metric["ci_high"])
+    return f"{_fmt(metric.get('value'))} [{low}, {high}]"
+
+
+def _baseline_tables(result: RunResult) -> list[str]:
+    """One table per task the run has baselines for: each metric the baselines share
+    with the system, value and 95% CI side by side."""
+    lines: list[str] = []
+    for title, prefixes, columns in _BASELINE_TABLES:
+        present = [
+            (label, result.baselines[key]) for label, key in columns if key in result.baselines
+        ]
+        names = sorted({n for _, b in present for n in b if n.startswith(prefixes)})
+        if not names:
+            continue
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            "| metric | system | " + " | ".join(label for label, _ in present) + " |",
+            "|---" * (len(present) + 2) + "|",
+        ]
+        for name in names:
+            cells = [
+                _with_ci(result.metrics.get(name)),
+                *(_with_ci(b.get(name)) for _, b in present),
+            ]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if lines:
+        lines += ["", "Baselines run on the same corpus, queries and users (see eval/baselines)."]
+    return lines
 
 
 # --------------------------------------------------------------------------- plots

@@ -2,7 +2,8 @@
 as the suite's users through the service (the same code paths as the API), score it.
 
 The runner only collects what came back (ranked ids, answers, summaries, actions,
-latencies); ``eval.metrics`` scores it and ``eval.report`` writes it out.
+latencies); ``eval.scoring`` and ``eval.metrics`` score it, ``eval.baselines`` scores the
+simple alternatives on the same data, and ``eval.report`` writes it out.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ from copilot.service import Copilot
 from copilot.settings import Settings
 from embeddings import Embedder
 from eval import metrics as m
+from eval.baselines.run import SystemOutput, run_baselines
+from eval.scoring import (
+    K_VALUES,
+    answer_metrics,
+    answer_row,
+    ranked_documents,
+    retrieval_metrics,
+    retrieval_row,
+)
 from eval.suite import DatasetMissing, Query, SuiteData
 from retrieval import store
 from summarizers.models import Item
@@ -33,7 +43,6 @@ __all__ = ["RunResult", "run_suite"]
 
 log = logging.getLogger(__name__)
 
-K_VALUES = (1, 3, 5, 10, 20, 50)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 SEARCH_DEPTH = 50
 
@@ -54,6 +63,8 @@ class RunResult:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Baseline name → its metrics, named and summarized as in ``metrics``.
+    baselines: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 def _git_commit() -> str | None:
@@ -75,14 +86,6 @@ def _timed(latency: dict[str, list[float]], endpoint: str, fn: Callable[..., Any
     out = fn()
     latency[endpoint].append((time.perf_counter() - started) * 1000.0)
     return out
-
-
-def _ranked_documents(hits: Sequence[Any]) -> list[str]:
-    seen: list[str] = []
-    for h in hits:
-        if h.document_id not in seen:
-            seen.append(h.document_id)
-    return seen
 
 
 def run_suite(
@@ -130,7 +133,7 @@ def run_suite(
         result.timings_s["index"] = time.perf_counter() - t
         latency: dict[str, list[float]] = defaultdict(list)
         t = time.perf_counter()
-        _run_queries(cp, data, result, latency)
+        system = _run_queries(cp, data, result, latency)
         result.timings_s["queries"] = time.perf_counter() - t
         t = time.perf_counter()
         _run_summaries(cp, data, result, latency)
@@ -138,6 +141,9 @@ def run_suite(
         t = time.perf_counter()
         _run_scenarios(cp, data, result, latency)
         result.timings_s["actions"] = time.perf_counter() - t
+        t = time.perf_counter()
+        result.baselines = run_baselines(cp, data, system, depth=SEARCH_DEPTH)
+        result.timings_s["baselines"] = time.perf_counter() - t
         result.latency_ms = dict(latency)
         for endpoint, values in latency.items():
             result.metrics[f"latency.{endpoint}"] = dict(m.latency_summary(values))
@@ -170,8 +176,10 @@ def run_suite(
 
 def _run_queries(
     cp: Copilot, data: SuiteData, result: RunResult, latency: dict[str, list[float]]
-) -> None:
+) -> list[SystemOutput]:
+    """Run and score every query; returns what the baselines reuse of each."""
     rows = []
+    system: list[SystemOutput] = []
     for q in data.queries:
         visible = data.visible.get(q.org, {}).get(q.user_id, frozenset())
         search = _timed(
@@ -179,64 +187,32 @@ def _run_queries(
             "search",
             lambda q=q: cp.search(org=q.org, user_id=q.user_id, query=q.text, top_k=SEARCH_DEPTH),
         )
-        ranked = _ranked_documents(search.hits)
-        exact_loss = _permitted_recall_loss(cp, q)
+        ranked = ranked_documents(search.hits)
+        query_embedding = cp.embedder.embed_query(q.text)
+        exact_loss = _permitted_recall_loss(cp, q, query_embedding)
         asked = _timed(
             latency,
             "ask",
             lambda q=q: cp.assistant.ask(org=q.org, user_id=q.user_id, question=q.text),
         )
-        answer = asked.answer
-        cited_docs = _cited_documents(cp, q, answer.citations)
-        relevant = {d: g for d, g in q.relevant.items() if d in visible}
+        system.append(SystemOutput(asked.retrieved, query_embedding))
         row: dict[str, Any] = {
             "id": q.id,
             "user_id": q.user_id,
             "role": q.role,
             "kind": q.kind,
-            "answerable": q.answerable,
-            "returned": ranked[:10],
-            "leaked": [d for d in ranked if d not in visible],
-            "returned_count": len(ranked),
+            **retrieval_row(q, ranked, visible),
             "permitted_recall_loss": exact_loss,
-            "answered": answer.answered,
-            "answer": answer.answer[:300],
-            "citation_precision": _citation_precision(answer.citations, cited_docs, q),
+            **answer_row(cp, q, asked.answer),
         }
-        if q.answerable and relevant:
-            row["ndcg@10"] = m.ndcg_at_k(ranked, relevant, 10)
-            row["mrr"] = m.reciprocal_rank(ranked, relevant)
-            for k in K_VALUES:
-                row[f"recall@{k}"] = m.recall_at_k(ranked, relevant, k)
-        if q.reference_answer and answer.answered:
-            row["answer_term_overlap"] = m.answer_term_overlap(answer.answer, q.reference_answer)
         rows.append(row)
     result.rows["queries"] = rows
     if not rows:
-        return
-    total_returned = sum(r["returned_count"] for r in rows)
-    total_leaked = sum(len(r["leaked"]) for r in rows)
-    result.metrics["permissions.leak_rate"] = {
-        "value": total_leaked / total_returned if total_returned else 0.0,
-        "n": total_returned,
-        "leaked": total_leaked,
-    }
+        return system
+    result.metrics.update(retrieval_metrics(rows))
     _aggregate(result, rows, "permissions.permitted_recall_loss", "permitted_recall_loss")
+    result.metrics.update(answer_metrics(rows))
     graded = [r for r in rows if "ndcg@10" in r]
-    for key in ("ndcg@10", "mrr", "recall@5", "recall@10", "recall@50"):
-        _aggregate(result, graded, f"retrieval.{key}", key)
-    _aggregate(result, rows, "answers.citation_precision", "citation_precision")
-    _aggregate(result, rows, "answers.answer_term_overlap", "answer_term_overlap")
-    unanswerable = [r for r in rows if not r["answerable"]]
-    if unanswerable:
-        _aggregate_values(
-            result, "answers.refusal_rate", [0.0 if r["answered"] else 1.0 for r in unanswerable]
-        )
-    answerable = [r for r in rows if r["answerable"] and "ndcg@10" in r]
-    if answerable:
-        _aggregate_values(
-            result, "answers.answer_rate", [1.0 if r["answered"] else 0.0 for r in answerable]
-        )
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_kind[r["kind"]].append(r)
@@ -263,6 +239,7 @@ def _run_queries(
         result.recall_curve[role] = {
             k: sum(r[f"recall@{k}"] for r in role_rows) / len(role_rows) for k in K_VALUES
         }
+    return system
 
 
 def _aggregate(result: RunResult, rows: Sequence[Mapping[str, Any]], name: str, key: str) -> None:
@@ -275,18 +252,8 @@ def _aggregate_values(result: RunResult, name: str, values: Sequence[float]) -> 
     result.metrics[name] = m.summarize(name, list(values)).as_dict()
 
 
-def _citation_precision(
-    citations: Sequence[Any], documents: Mapping[str, str], q: Query
-) -> float | None:
-    try:
-        return m.citation_precision(citations, documents=documents, answer_terms=q.answer_terms)
-    except ValueError:  # answer terms without content words: judge spans only
-        return m.citation_precision(citations, documents=documents)
-
-
-def _permitted_recall_loss(cp: Copilot, q: Query) -> float:
+def _permitted_recall_loss(cp: Copilot, q: Query, qvec: Any) -> float:
     """Our planner's top-10 chunks against the exact permitted top-10, same vectors."""
-    qvec = cp.embedder.embed_query(q.text)
     from retrieval.models import SearchFilters
 
     with cp.as_caller(org=q.org, user_id=q.user_id) as (conn, acl):
@@ -298,22 +265,6 @@ def _permitted_recall_loss(cp: Copilot, q: Query) -> float:
         )
     key = lambda h: (h.document_id, h.ord)  # noqa: E731
     return float(m.permitted_recall_loss([key(h) for h in ours], [key(h) for h in exact]))
-
-
-def _cited_documents(cp: Copilot, q: Query, citations: Sequence[Any]) -> dict[str, str]:
-    """Content of the cited documents the user may see (others stay out: they fail)."""
-    from copilot.errors import NotFound
-
-    out: dict[str, str] = {}
-    for c in citations:
-        if c.document_id in out:
-            continue
-        try:
-            doc = cp.get_document(org=q.org, user_id=q.user_id, document_id=c.document_id)
-        except NotFound:
-            continue
-        out[doc.id] = doc.content
-    return out
 
 
 # --------------------------------------------------------------------------- summaries

@@ -39,12 +39,24 @@ def test_a_clean_run_reports_no_leak_and_writes_the_report(
     for name in ("retrieval.ndcg@10", "retrieval.recall@10", "answers.refusal_rate"):
         metric = result.metrics[name]
         assert metric["ci_low"] <= metric["value"] <= metric["ci_high"]
+    # Baselines ran beside the system, on the same queries, without leaking either.
+    for name in ("bm25", "vector"):
+        assert result.baselines[name]["permissions.leak_rate"]["value"] == 0.0
+        assert result.baselines[name]["retrieval.ndcg@10"]["n"] == metric_n(result)
+    assert result.baselines["first_sentence"]["answers.refusal_rate"]["value"] == 0.0
     paths = write_report(result, tmp_path / "out")
     report = json.loads(paths["json"].read_text())
     assert report["config"]["git_commit"] and report["rows"]["queries"]
+    assert set(report["baselines"]) >= {"bm25", "vector", "first_sentence"}
     for png in ("recall_at_k", "latency", "per_role"):
         assert paths[png].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "permissions.leak_rate" in paths["md"].read_text()
+    markdown = paths["md"].read_text()
+    assert "permissions.leak_rate" in markdown
+    assert "system vs bm25 vs vector-only" in markdown and "system vs first-sentence" in markdown
+
+
+def metric_n(result) -> int:  # type: ignore[no-untyped-def]
+    return int(result.metrics["retrieval.ndcg@10"]["n"])
 
 
 def _break_access(cp) -> None:  # type: ignore[no-untyped-def]
@@ -72,6 +84,9 @@ def test_a_broken_access_filter_shows_up_as_leaks(eval_settings, embedder) -> No
     )
     leak = result.metrics["permissions.leak_rate"]
     assert leak["value"] > 0 and leak["leaked"] > 0
+    # The baselines read through the same service, so the same break shows in theirs.
+    for name in ("bm25", "vector"):
+        assert result.baselines[name]["permissions.leak_rate"]["leaked"] > 0
     gates = load_gates()
     report = {"metrics": result.metrics}
     assert any("leak_rate" in f for f in check_absolute(report, gates))
@@ -118,6 +133,11 @@ def test_eval_cli_compare_exit_codes(tmp_path: Path) -> None:
     b.write_text(json.dumps(_report(**{"retrieval.recall@10": 0.5})))
     runner = CliRunner()
     assert runner.invoke(app, ["compare", str(a), str(a)]).exit_code == 0
+    # A report with baselines compares against an old one without them.
+    with_baselines = {**_report(**{"retrieval.recall@10": 0.9}), "baselines": {"bm25": {}}}
+    c = tmp_path / "c.json"
+    c.write_text(json.dumps(with_baselines))
+    assert runner.invoke(app, ["compare", str(a), str(c)]).exit_code == 0
     worse = runner.invoke(app, ["compare", str(a), str(b)])
     assert worse.exit_code == 1 and "recall@10" in worse.output
     bad = tmp_path / "bad.json"

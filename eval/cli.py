@@ -100,6 +100,9 @@ def run(
             ci = f"  [{metric['ci_low']:.4f}, {metric['ci_high']:.4f}]"
         shown = f"{value:.4f}" if isinstance(value, float) else str(value)
         typer.echo(f"  {name:<40} {shown}{ci}")
+    for baseline, metrics in result.baselines.items():
+        for name, metric in sorted(metrics.items()):
+            typer.echo(f"  baseline {baseline:<15} {name:<30} {metric['value']:.4f}")
     typer.echo(f"report: {paths['md']} ({result.timings_s['total']:.0f} s)")
 
 

@@ -10,7 +10,7 @@ from copilot.service import Copilot
 from eval import metrics as m
 from eval.baselines.answers import first_sentence_answer
 from eval.baselines.bm25 import BM25Baseline
-from eval.baselines.summaries import lead_sentences
+from eval.baselines.summaries import lead_sentence, lead_sentences
 from eval.baselines.vector import vector_only_search
 from eval.scoring import (
     answer_metrics,
@@ -87,7 +87,7 @@ def run_baselines(
         scores = []
         for task in data.summaries:
             # The system's gist is its first sentence; lead-1 is the matching baseline.
-            lead = lead_sentences(task.text, 1 if task.target == "gist" else 3)
+            lead = lead_sentence(task.text) if task.target == "gist" else lead_sentences(task.text)
             scores.append(m.rouge_f1(lead, task.references))
         out["lead3"] = {
             f"summaries.{key}": m.summarize(key, [s[key] for s in scores]).as_dict()

@@ -7,7 +7,7 @@ import doctest
 import pytest
 
 from eval.baselines import summaries
-from eval.baselines.summaries import lead_sentences
+from eval.baselines.summaries import lead_sentence, lead_sentences
 
 
 @pytest.mark.parametrize(
@@ -17,11 +17,17 @@ from eval.baselines.summaries import lead_sentences
         ("Only one sentence here", 3, "Only one sentence here"),
         ("", 3, ""),
         ("One. Two. Three.", 1, "One."),
-        # Speaker labels are not part of a sentence; turns count sentence by sentence.
+        # Sentences count within turns; a label is written once per run of a speaker,
+        # as the engine renders its summaries.
         (
             "#Person1#: Hi, Mr. Smith. How are you?\n#Person2#: Fine.",
             3,
-            "Hi, Mr. Smith. How are you? Fine.",
+            "#Person1#: Hi, Mr. Smith. How are you? #Person2#: Fine.",
+        ),
+        (
+            "Ana: One.\nBo: Two.\nAna: Three\n  and more.",
+            3,
+            "Ana: One. Bo: Two. Ana: Three and more.",
         ),
         # Bullet markers are left out, metadata lines are sentences of their own.
         (
@@ -33,6 +39,18 @@ from eval.baselines.summaries import lead_sentences
 )
 def test_lead_sentences(text: str, n: int, expected: str) -> None:
     assert lead_sentences(text, n) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("#Person1#: Hi, Mr. Smith. How are you?", "Hi, Mr. Smith."),
+        ("", ""),
+        ("No stop", "No stop"),
+    ],
+)
+def test_lead_sentence_is_the_first_quote(text: str, expected: str) -> None:
+    assert lead_sentence(text) == expected
 
 
 def test_lead_zero_is_refused() -> None:

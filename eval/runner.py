@@ -54,6 +54,8 @@ class RunResult:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Gold-answer grades sliced by ``"role"`` and ``"kind"``: slice → value → metric.
+    answer_slices: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
 
 
 def _git_commit() -> str | None:
@@ -210,10 +212,12 @@ def _run_queries(
                 row[f"recall@{k}"] = m.recall_at_k(ranked, relevant, k)
         if q.reference_answer and answer.answered:
             row["answer_term_overlap"] = m.answer_term_overlap(answer.answer, q.reference_answer)
+        row.update(_answer_grades(q, answer))
         rows.append(row)
     result.rows["queries"] = rows
     if not rows:
         return
+    _answer_metrics(result, rows)
     total_returned = sum(r["returned_count"] for r in rows)
     total_leaked = sum(len(r["leaked"]) for r in rows)
     result.metrics["permissions.leak_rate"] = {
@@ -263,6 +267,67 @@ def _run_queries(
         result.recall_curve[role] = {
             k: sum(r[f"recall@{k}"] for r in role_rows) / len(role_rows) for k in K_VALUES
         }
+
+
+# Row key → metric name of the gold-answer grades.
+ANSWER_GRADES = {
+    "exact_match": "answers.exact_match",
+    "token_f1": "answers.token_f1",
+    "correct_citation": "answers.correct_citation_rate",
+    "correct_answer": "answers.correct_answer_rate",
+    "correct_decline": "answers.correct_decline_rate",
+}
+
+
+def _answer_grades(q: Query, answer: Any) -> dict[str, float | None]:
+    """Grades of one answer against the query's gold spans (or its having no answer).
+
+    A declined answer is graded as the empty answer. Queries without gold labels (suites
+    other than synthetic) get no grade.
+    """
+    if not q.answerable:
+        return {"correct_decline": m.correct_decline_rate([answer.answered])}
+    if not q.gold:
+        return {}
+    text = answer.answer if answer.answered else ""
+    cited = [c.document_id for c in answer.citations]
+    return {
+        "exact_match": m.exact_match(text, q.gold_facts),
+        "token_f1": m.token_f1(text, q.gold_facts),
+        "correct_citation": m.correct_citation(
+            answered=answer.answered,
+            cited_document_ids=cited,
+            gold_document_ids=q.gold_document_ids,
+        ),
+        "correct_answer": m.correct_answer(
+            answered=answer.answered,
+            answer=text,
+            cited_document_ids=cited,
+            facts=q.gold_facts,
+            gold_document_ids=q.gold_document_ids,
+        ),
+    }
+
+
+def _answer_metrics(result: RunResult, rows: Sequence[Mapping[str, Any]]) -> None:
+    """The gold-answer grades overall, per role and per query kind."""
+    for key, name in ANSWER_GRADES.items():
+        _aggregate(result, rows, name, key)
+    for slice_key in ("role", "kind"):
+        groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        for r in rows:
+            groups[r[slice_key]].append(r)
+        sliced: dict[str, dict[str, dict[str, Any]]] = {}
+        for value, group in sorted(groups.items()):
+            stats = {}
+            for key in ANSWER_GRADES:
+                values = [r[key] for r in group if r.get(key) is not None]
+                if values:
+                    stats[key] = m.summarize(key, values).as_dict()
+            if stats:
+                sliced[value] = stats
+        if sliced:
+            result.answer_slices[slice_key] = sliced
 
 
 def _aggregate(result: RunResult, rows: Sequence[Mapping[str, Any]], name: str, key: str) -> None:

@@ -45,6 +45,10 @@ def test_a_clean_run_reports_no_leak_and_writes_the_report(
     for png in ("recall_at_k", "latency", "per_role"):
         assert paths[png].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "permissions.leak_rate" in paths["md"].read_text()
+    for name in ("answers.correct_answer_rate", "answers.exact_match", "answers.token_f1"):
+        assert 0.0 <= result.metrics[name]["value"] <= 1.0
+    assert set(result.answer_slices) == {"role", "kind"}
+    assert "Answers against gold, per query kind" in paths["md"].read_text()
 
 
 def _break_access(cp) -> None:  # type: ignore[no-untyped-def]

@@ -117,6 +117,7 @@ def _markdown(result: RunResult, plots: Mapping[str, Path]) -> str:
                 for k in ("ndcg@10", "recall@10", "answered")
             ]
             lines.append(f"| {kind} | {values['answered']['n']} | " + " | ".join(cells) + " |")
+    lines += _answer_markdown(result)
     if plots:
         lines += ["", "## Plots", ""]
         lines += [f"![{kind}]({path.name})" for kind, path in plots.items()]
@@ -172,6 +173,36 @@ def _baseline_tables(result: RunResult) -> list[str]:
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     if lines:
         lines += ["", "Baselines run on the same corpus, queries and users (see eval/baselines)."]
+    return lines
+
+
+_ANSWER_COLUMNS = ("exact_match", "token_f1", "correct_citation", "correct_answer")
+
+
+def _answer_markdown(result: RunResult) -> list[str]:
+    """Tables of the gold-answer grades per role and per query kind."""
+    lines: list[str] = []
+    for slice_key, title in (("role", "role"), ("kind", "query kind")):
+        sliced = result.answer_slices.get(slice_key)
+        if not sliced:
+            continue
+        lines += [
+            "",
+            f"## Answers against gold, per {title}",
+            "",
+            f"| {slice_key} | n | " + " | ".join(_ANSWER_COLUMNS) + " | n declinable | "
+            "correct_decline |",
+            "|---" * (len(_ANSWER_COLUMNS) + 4) + "|",
+        ]
+        for value, stats in sliced.items():
+            graded = stats.get("correct_answer", {})
+            declines = stats.get("correct_decline", {})
+            cells = [_fmt(stats[k]["value"]) if k in stats else "–" for k in _ANSWER_COLUMNS]
+            lines.append(
+                f"| {value} | {graded.get('n', 0)} | "
+                + " | ".join(cells)
+                + f" | {declines.get('n', 0)} | {_fmt(declines.get('value'))} |"
+            )
     return lines
 
 

@@ -28,6 +28,7 @@ from embeddings import Embedder
 from eval import metrics as m
 from eval.baselines.run import SystemOutput, run_baselines
 from eval.scoring import (
+    ANSWER_GRADES,
     K_VALUES,
     answer_metrics,
     answer_row,
@@ -65,6 +66,8 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     #: Baseline name → its metrics, named and summarized as in ``metrics``.
     baselines: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: Gold-answer grades sliced by ``"role"`` and ``"kind"``: slice → value → metric.
+    answer_slices: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
 
 
 def _git_commit() -> str | None:
@@ -212,6 +215,7 @@ def _run_queries(
     result.metrics.update(retrieval_metrics(rows))
     _aggregate(result, rows, "permissions.permitted_recall_loss", "permitted_recall_loss")
     result.metrics.update(answer_metrics(rows))
+    _answer_slices(result, rows)
     graded = [r for r in rows if "ndcg@10" in r]
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -240,6 +244,26 @@ def _run_queries(
             k: sum(r[f"recall@{k}"] for r in role_rows) / len(role_rows) for k in K_VALUES
         }
     return system
+
+
+def _answer_slices(result: RunResult, rows: Sequence[Mapping[str, Any]]) -> None:
+    """The gold-answer grades per role and per query kind (overall ones are in
+    :func:`eval.scoring.answer_metrics`, for the baselines too)."""
+    for slice_key in ("role", "kind"):
+        groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        for r in rows:
+            groups[r[slice_key]].append(r)
+        sliced: dict[str, dict[str, dict[str, Any]]] = {}
+        for value, group in sorted(groups.items()):
+            stats = {}
+            for key in ANSWER_GRADES:
+                values = [r[key] for r in group if r.get(key) is not None]
+                if values:
+                    stats[key] = m.summarize(key, values).as_dict()
+            if stats:
+                sliced[value] = stats
+        if sliced:
+            result.answer_slices[slice_key] = sliced
 
 
 def _aggregate(result: RunResult, rows: Sequence[Mapping[str, Any]], name: str, key: str) -> None:

@@ -18,7 +18,9 @@ from eval.suite import Query
 from summarizers.models import Answer
 
 __all__ = [
+    "ANSWER_GRADES",
     "K_VALUES",
+    "answer_grades",
     "answer_metrics",
     "answer_row",
     "cited_documents",
@@ -87,6 +89,46 @@ def retrieval_metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, 
     return out
 
 
+# Row key → metric name of the gold-answer grades.
+ANSWER_GRADES = {
+    "exact_match": "answers.exact_match",
+    "token_f1": "answers.token_f1",
+    "correct_citation": "answers.correct_citation_rate",
+    "correct_answer": "answers.correct_answer_rate",
+    "correct_decline": "answers.correct_decline_rate",
+}
+
+
+def answer_grades(q: Query, answer: Answer) -> dict[str, float | None]:
+    """Grades of one answer against the query's gold spans (or its having no answer).
+
+    A declined answer is graded as the empty answer. Queries without gold labels (suites
+    other than synthetic) get no grade.
+    """
+    if not q.answerable:
+        return {"correct_decline": m.correct_decline_rate([answer.answered])}
+    if not q.gold:
+        return {}
+    text = answer.answer if answer.answered else ""
+    cited = [c.document_id for c in answer.citations]
+    return {
+        "exact_match": m.exact_match(text, q.gold_facts),
+        "token_f1": m.token_f1(text, q.gold_facts),
+        "correct_citation": m.correct_citation(
+            answered=answer.answered,
+            cited_document_ids=cited,
+            gold_document_ids=q.gold_document_ids,
+        ),
+        "correct_answer": m.correct_answer(
+            answered=answer.answered,
+            answer=text,
+            cited_document_ids=cited,
+            facts=q.gold_facts,
+            gold_document_ids=q.gold_document_ids,
+        ),
+    }
+
+
 def answer_row(cp: Copilot, q: Query, answer: Answer) -> dict[str, Any]:
     """One answer's per-question scores. Every answer metric goes here, so it applies to
     the system's answers and to the answer baseline's alike."""
@@ -99,6 +141,7 @@ def answer_row(cp: Copilot, q: Query, answer: Answer) -> dict[str, Any]:
     }
     if q.reference_answer and answer.answered:
         row["answer_term_overlap"] = m.answer_term_overlap(answer.answer, q.reference_answer)
+    row.update(answer_grades(q, answer))
     return row
 
 
@@ -114,6 +157,8 @@ def answer_metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any
     )
     graded = [r for r in rows if r["graded"]]
     out.update(_summarized("answers.answer_rate", [1.0 if r["answered"] else 0.0 for r in graded]))
+    for key, name in ANSWER_GRADES.items():
+        out.update(_summarized(name, [r[key] for r in rows if r.get(key) is not None]))
     return out
 
 

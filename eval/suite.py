@@ -16,6 +16,7 @@ __all__ = [
     "ActionScenario",
     "DatasetMissing",
     "EvalError",
+    "GoldSpan",
     "Query",
     "SuiteData",
     "SummaryTask",
@@ -35,6 +36,17 @@ class DatasetMissing(EvalError):
 
 
 @dataclass(frozen=True)
+class GoldSpan:
+    """A span that answers a query: ``content[start:end] == text`` of a document's
+    canonical indexed content (comparable with a citation's offsets)."""
+
+    document_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Query:
     """A question asked by one user.
 
@@ -50,6 +62,10 @@ class Query:
         reference_answer: A human answer, if the data has one.
         answer_terms: Terms a correct answer must contain (for citation precision).
         answerable: False for questions the user's records cannot answer (refusal rate).
+        gold: Spans that answer it, in documents the user may see; any one is correct.
+            Empty when the data has no span labels (or the query is unanswerable).
+        gold_fact: The short fact a correct answer must state (``"March 3"``), when the
+            question asks for one; otherwise the gold spans' texts are the facts.
     """
 
     id: str
@@ -62,6 +78,20 @@ class Query:
     reference_answer: str | None = None
     answer_terms: tuple[str, ...] = ()
     answerable: bool = True
+    gold: tuple[GoldSpan, ...] = ()
+    gold_fact: str | None = None
+
+    @property
+    def gold_facts(self) -> tuple[str, ...]:
+        """What a correct answer states: the fact, else each gold span's text."""
+        if self.gold_fact is not None:
+            return (self.gold_fact,)
+        return tuple(dict.fromkeys(g.text for g in self.gold))
+
+    @property
+    def gold_document_ids(self) -> tuple[str, ...]:
+        """The documents a correct answer cites (one of them suffices)."""
+        return tuple(dict.fromkeys(g.document_id for g in self.gold))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from copilot.sample.model import Question, SampleCRM, SampleTruth, SampleUser
+from copilot.sample.model import GoldSpan, Question, SampleCRM, SampleTruth, SampleUser
 
 __all__ = ["CRM_FILE", "TRUTH_FILE", "load_truth", "write_sample"]
 
@@ -38,6 +38,9 @@ def write_sample(crm: SampleCRM, directory: Path) -> Path:
                 "text": q.text,
                 "kind": q.kind,
                 "relevant_document_ids": list(q.relevant_document_ids),
+                "answer": q.answer,
+                "answer_type": q.answer_type,
+                "gold": [g.__dict__ for g in q.gold],
             }
             for q in truth.questions
         ],
@@ -67,6 +70,9 @@ def load_truth(directory: Path) -> SampleTruth:
                 text=q["text"],
                 kind=q["kind"],
                 relevant_document_ids=tuple(q["relevant_document_ids"]),
+                answer=q.get("answer"),
+                answer_type=q.get("answer_type"),
+                gold=tuple(GoldSpan(**g) for g in q.get("gold", ())),
             )
             for q in raw["questions"]
         )

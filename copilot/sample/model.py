@@ -8,9 +8,24 @@ from typing import Any, Literal
 
 from copilot.sample.visibility import visible_document_ids
 
-__all__ = ["Question", "QuestionKind", "SampleCRM", "SampleTruth", "SampleUser"]
+__all__ = ["GoldSpan", "Question", "QuestionKind", "SampleCRM", "SampleTruth", "SampleUser"]
 
-QuestionKind = Literal["semantic", "keyword"]
+QuestionKind = Literal["semantic", "keyword", "fact", "missing"]
+
+
+@dataclass(frozen=True)
+class GoldSpan:
+    """Where a document states the answer: ``content[start:end] == text``.
+
+    ``content`` is the document's canonical indexed text
+    (:func:`copilot.ingest.documents.render_document`), so the span is comparable with a
+    citation's offsets.
+    """
+
+    document_id: str
+    start: int
+    end: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -22,7 +37,15 @@ class Question:
         org: The org whose documents answer it.
         text: What a user would type.
         relevant_document_ids: Exactly the documents that answer it, sorted.
-        kind: ``semantic`` (paraphrased scenario) or ``keyword`` (exact token).
+        kind: ``semantic`` (paraphrased scenario), ``keyword`` (exact token), ``fact``
+            (asks for one value: a date, amount, name, ...) or ``missing`` (asks for a
+            fact no document of the account states: it has no answer).
+        answer: The fact a ``fact`` question asks for, as the documents write it
+            (e.g. ``"March 3"``); None for other kinds, whose answer is a sentence.
+        answer_type: What a reader expects of a fact: ``date``, ``amount``, ``number``,
+            ``person``, ``name``, ``product``, ``code`` or ``reason``.
+        gold: The spans that answer it, in relevant documents (authored text only, never
+            a quoted reply); any one is a correct answer. Empty when unanswerable.
     """
 
     id: str
@@ -30,6 +53,14 @@ class Question:
     text: str
     relevant_document_ids: tuple[str, ...]
     kind: QuestionKind
+    answer: str | None = None
+    answer_type: str | None = None
+    gold: tuple[GoldSpan, ...] = ()
+
+    @property
+    def answerable(self) -> bool:
+        """False for a question no document answers (kind ``missing``)."""
+        return self.kind != "missing"
 
 
 @dataclass(frozen=True)

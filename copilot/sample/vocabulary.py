@@ -25,9 +25,9 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any, Literal
 
-__all__ = ["OrgSpec", "Topic", "Vocabulary", "vocabulary"]
+__all__ = ["FactSpec", "OrgSpec", "Topic", "Vocabulary", "vocabulary"]
 
-_DATA_FILES = ("people", "companies", "slots", "topics", "phrases")
+_DATA_FILES = ("people", "companies", "slots", "topics", "phrases", "facts")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,25 @@ class Topic:
     notes: tuple[str, ...]
     questions: tuple[str, ...]
     ticket_subjects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """A kind of fact the scenario sentences carry, and questions that ask for it.
+
+    See ``data/facts.toml``: the fact is slot ``slot`` of the cued templates of topic
+    ``topic`` (or of the planted-sentence pool ``pool``), or the literal ``answer``.
+    """
+
+    key: str
+    answer_type: str
+    questions: tuple[str, ...]
+    topic: str | None = None
+    pool: str | None = None
+    slot: str | None = None
+    answer: str | None = None
+    cues: tuple[str, ...] = ()
+    fields_may_answer: bool = False
 
 
 Pools = Mapping[str, tuple[str, ...]]
@@ -109,6 +128,8 @@ class Vocabulary:
     plant_ticket: Pools
     plant_person: Pools
     keyword_questions: Pools
+    # facts.toml
+    facts: tuple[FactSpec, ...]
 
     @cached_property
     def topic_by_key(self) -> Mapping[str, Topic]:
@@ -183,6 +204,7 @@ def _build(data: Mapping[str, Mapping[str, Any]]) -> Vocabulary:
         plant_ticket=_pools(plants["ticket"]),
         plant_person=_pools(plants["person"]),
         keyword_questions=_pools(phrases["keyword_questions"]),
+        facts=tuple(_fact(f) for f in data["facts"]["facts"]),
     )
 
 
@@ -198,6 +220,23 @@ def _org_spec(raw: Mapping[str, Any]) -> OrgSpec:
         support_team=int(raw["support_team"]),
         code_style=raw["code_style"],
     )
+
+
+def _fact(raw: Mapping[str, Any]) -> FactSpec:
+    spec = FactSpec(
+        key=raw["key"],
+        answer_type=raw["answer_type"],
+        questions=_strings(raw["questions"]),
+        topic=raw.get("topic"),
+        pool=raw.get("pool"),
+        slot=raw.get("slot"),
+        answer=raw.get("answer"),
+        cues=_strings(raw.get("cues", ())),
+        fields_may_answer=bool(raw.get("fields_may_answer", False)),
+    )
+    if (spec.topic is None) == (spec.pool is None) or (spec.slot is None) == (spec.answer is None):
+        raise ValueError(f"facts.toml: {spec.key!r} needs one of topic/pool and one of slot/answer")
+    return spec
 
 
 def _topic(raw: Mapping[str, Any]) -> Topic:

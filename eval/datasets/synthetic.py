@@ -19,7 +19,7 @@ from eval.datasets.nba_oracle import (
     default_playbook,
     label_rules,
 )
-from eval.suite import ActionScenario, Query, SuiteData
+from eval.suite import ActionScenario, GoldSpan, Query, SuiteData
 
 __all__ = ["load_synthetic"]
 
@@ -66,9 +66,11 @@ def load_synthetic(
 
     Each sample question is asked by one rep, one manager and one admin of its org
     (preferring users who can see at least one relevant document; a user who sees none
-    gets ``answerable=False``). Per org, a few questions are asked by a rep who can see
-    none of their documents (kind ``restricted``) and a few name a ticket, company or
-    person that does not exist (kind ``nonexistent``). Every account is a scenario as
+    gets ``answerable=False``). The sample's ``missing`` questions ask for a fact no
+    document states. Per org, a few questions are asked by a rep who can see none of
+    their documents (kind ``restricted``) and a few name a ticket, company or person
+    that does not exist (kind ``nonexistent``). Answerable queries carry the sample's
+    gold answer spans that lie in documents the asker may see. Every account is a scenario as
     of the last document, and again 30 days later, asked by the org's admin.
 
     Args:
@@ -105,7 +107,11 @@ def load_synthetic(
             f"{len(crm.records)} records, {len(crm.questions)} questions.",
             f"{len(queries)} of {all_queries} queries: each question asked by a rep, a "
             "manager and an admin; per org also questions a rep cannot see "
-            "(kind 'restricted') and about entities that do not exist ('nonexistent').",
+            "(kind 'restricted') and about entities that do not exist ('nonexistent'); "
+            "'missing' questions ask for a fact no document states.",
+            "Answer grades use the sample's gold spans (offsets into the indexed content): "
+            "'fact' questions ask for one value (date, amount, name, ...), scenario and "
+            "keyword questions are answered by any of their gold sentences.",
             f"{len(scenarios)} of {all_scenarios} next-best-action scenarios (admin view) as "
             f"of the last document and {_LATE_AS_OF.days} days later; expected rules are "
             f"labelled from the records for {', '.join(sorted(LABELLED_ACTION_RULES))} "
@@ -167,6 +173,7 @@ def _synthetic_queries(
             of_role = sorted(u.id for u in users[q.org] if u.role == role)
             seeing = [u for u in of_role if relevant & visible[q.org][u]]
             user_id = rng.choice(seeing or of_role)
+            sees = visible[q.org][user_id]
             out.append(
                 Query(
                     id=f"{q.id}@{user_id}",
@@ -178,6 +185,12 @@ def _synthetic_queries(
                     kind=q.kind,
                     answer_terms=terms,
                     answerable=bool(seeing),
+                    gold=tuple(
+                        GoldSpan(g.document_id, g.start, g.end, g.text)
+                        for g in q.gold
+                        if g.document_id in sees
+                    ),
+                    gold_fact=q.answer,
                 )
             )
     return out
@@ -196,7 +209,7 @@ def _restricted_queries(
         candidates = []
         for q in questions:
             blind = [u for u in reps if not set(q.relevant_document_ids) & visible[org][u]]
-            if q.org == org and blind:
+            if q.org == org and q.answerable and blind:
                 candidates.append((q, blind))
         for q, blind in rng.sample(candidates, min(_RESTRICTED_PER_ORG, len(candidates))):
             user_id = rng.choice(blind)

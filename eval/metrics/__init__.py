@@ -21,8 +21,14 @@ from eval.metrics.actions import set_precision_at_k, set_recall
 from eval.metrics.answers import (
     CitationLike,
     answer_term_overlap,
+    answer_tokens,
     citation_precision,
+    correct_answer,
+    correct_citation,
+    correct_decline_rate,
+    exact_match,
     refusal_rate,
+    token_f1,
 )
 from eval.metrics.confidence import MetricValue, bootstrap_ci, summarize, summarize_by_group
 from eval.metrics.latency import LatencySummary, latency_summary, percentile
@@ -43,8 +49,13 @@ __all__ = [
     "MetricValue",
     "RougeF1",
     "answer_term_overlap",
+    "answer_tokens",
     "bootstrap_ci",
     "citation_precision",
+    "correct_answer",
+    "correct_citation",
+    "correct_decline_rate",
+    "exact_match",
     "grounding_rate",
     "latency_summary",
     "leak_rate",
@@ -61,4 +72,5 @@ __all__ = [
     "set_recall",
     "summarize",
     "summarize_by_group",
+    "token_f1",
 ]

@@ -53,6 +53,10 @@ def test_a_clean_run_reports_no_leak_and_writes_the_report(
     markdown = paths["md"].read_text()
     assert "permissions.leak_rate" in markdown
     assert "system vs bm25 vs vector-only" in markdown and "system vs first-sentence" in markdown
+    for name in ("answers.correct_answer_rate", "answers.exact_match", "answers.token_f1"):
+        assert 0.0 <= result.metrics[name]["value"] <= 1.0
+    assert set(result.answer_slices) == {"role", "kind"}
+    assert "Answers against gold, per query kind" in markdown
 
 
 def metric_n(result) -> int:  # type: ignore[no-untyped-def]

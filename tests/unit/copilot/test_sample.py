@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from copilot.ingest.documents import render_document
 from copilot.ingest.records import parse_record
 from copilot.sample import (
     DOCUMENT_TYPES,
@@ -65,14 +66,18 @@ def test_same_seed_same_records_and_questions() -> None:
 # (copilot/sample/data/*.toml) must not change a byte of it. If a change is meant, say so
 # in the commit and update these values (and expect eval baselines to move).
 DEFAULT_RECORDS_SHA256 = "d7d0ca161f86b1ca42a10ca86adf7f92fb37889ac46e1f1af4892346025c7df4"
-DEFAULT_QUESTIONS_SHA256 = "9be949eeada69c92f980aa68d302464d3f4b0310fa3da74e80f13fad8786e059"
+DEFAULT_QUESTIONS_SHA256 = "885679189a3fba70191cdc5d71875519ff2928c4d16cf89fdd9aa773c489979e"
+# The semantic and keyword questions as they were before fact questions and gold spans
+# were added (issue 11): adding labels left them, and every record, unchanged.
+RETRIEVAL_QUESTIONS_SHA256 = "9be949eeada69c92f980aa68d302464d3f4b0310fa3da74e80f13fad8786e059"
+_RETRIEVAL_FIELDS = ("id", "org", "text", "relevant_document_ids", "kind")
 
 
 def test_default_sample_is_pinned(crm: SampleCRM) -> None:
     # The same lines write_sample writes to crm.jsonl.
     lines = "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in crm.records)
     questions = json.dumps([asdict(q) for q in crm.questions])
-    assert (len(crm.records), len(crm.questions)) == (3688, 120)
+    assert (len(crm.records), len(crm.questions)) == (3688, 232)
     first_document = next(r for r in crm.records if r["type"] in DOCUMENT_TYPES)
     assert first_document["id"] == "acme-em-1123"
     assert first_document["subject"] == "Updated proposal for Cascade Health"
@@ -88,6 +93,14 @@ def test_default_sample_is_pinned(crm: SampleCRM) -> None:
     )
     assert hashlib.sha256(lines.encode()).hexdigest() == DEFAULT_RECORDS_SHA256
     assert hashlib.sha256(questions.encode()).hexdigest() == DEFAULT_QUESTIONS_SHA256
+    retrieval = json.dumps(
+        [
+            {k: asdict(q)[k] for k in _RETRIEVAL_FIELDS}
+            for q in crm.questions
+            if q.kind in ("semantic", "keyword")
+        ]
+    )
+    assert hashlib.sha256(retrieval.encode()).hexdigest() == RETRIEVAL_QUESTIONS_SHA256
 
 
 def test_every_record_validates(crm: SampleCRM) -> None:
@@ -212,9 +225,12 @@ def test_questions_point_at_documents_of_their_own_org(crm: SampleCRM) -> None:
     assert len({q.id for q in crm.questions}) == len(crm.questions)
     for org in crm.orgs:
         mine = [q for q in crm.questions if q.org == org]
-        assert 50 <= len(mine) <= 70
-        assert {q.kind for q in mine} == {"semantic", "keyword"}
+        assert 100 <= len(mine) <= 130
+        assert {q.kind for q in mine} == {"semantic", "keyword", "fact", "missing"}
     for q in crm.questions:
+        if not q.answerable:
+            assert q.relevant_document_ids == () and q.gold == ()
+            continue
         assert 1 <= len(q.relevant_document_ids) <= 5
         assert list(q.relevant_document_ids) == sorted(set(q.relevant_document_ids))
         assert all(doc_org.get(d) == q.org for d in q.relevant_document_ids)
@@ -264,6 +280,79 @@ def test_semantic_questions_are_paraphrased_and_name_their_account(crm: SampleCR
         asked = _grams(q.text.replace(account, "ACCOUNT"))
         for doc in relevant:
             assert not asked & _grams(_text(doc).replace(account, "ACCOUNT")), (q, doc["id"])
+
+
+def _content(doc: dict[str, Any]) -> str:
+    """What ingest stores and citation offsets index."""
+    return render_document(parse_record(doc))[1]  # type: ignore[arg-type]
+
+
+def test_every_answerable_question_has_gold_spans_in_the_indexed_content(
+    crm: SampleCRM,
+) -> None:
+    docs = {d["id"]: d for d in _documents(crm)}
+    for q in (q for q in crm.questions if q.answerable):
+        assert q.gold, q
+        assert {g.document_id for g in q.gold} <= set(q.relevant_document_ids)
+        for g in q.gold:
+            content = _content(docs[g.document_id])
+            assert content[g.start : g.end] == g.text, (q.id, g)
+            line_start = content.rfind("\n", 0, g.start) + 1
+            assert not content.startswith(">", line_start), (q.id, g)  # never a quoted reply
+        if q.kind == "fact":
+            assert {g.text for g in q.gold} == {q.answer}
+            assert {g.document_id for g in q.gold} == set(q.relevant_document_ids)
+
+
+def test_fact_questions_cover_the_answer_types_with_several_phrasings(crm: SampleCRM) -> None:
+    facts = [q for q in crm.questions if q.kind == "fact"]
+    assert {q.answer_type for q in facts} == {
+        "date",
+        "amount",
+        "number",
+        "person",
+        "name",
+        "product",
+        "code",
+        "reason",
+    }
+    assert len({q.text.split()[0] for q in facts}) >= 6  # not one template
+    from copilot.sample.vocabulary import vocabulary
+
+    assert all(len(spec.questions) >= 2 for spec in vocabulary().facts)
+
+
+def _unnamed(text: str, account: str) -> str:
+    from copilot.sample.vocabulary import vocabulary
+
+    for role in vocabulary().mentioned_roles:
+        text = text.replace(role, "ROLE")
+    return text.replace(account, "ACCOUNT")
+
+
+def test_fact_questions_are_paraphrased_away_from_their_records(crm: SampleCRM) -> None:
+    docs = {d["id"]: d for d in _documents(crm)}
+    names = {(a["org"], a["id"]): a["name"] for a in crm.records if a["type"] == "account"}
+    for q in (q for q in crm.questions if q.kind == "fact"):
+        (account,) = {names[(q.org, docs[i]["account_id"])] for i in q.relevant_document_ids}
+        assert account in q.text or account + "'" in q.text
+        # The account and a person's role are what is asked about: they may be named.
+        asked = _grams(_unnamed(q.text, account), 3)
+        for i in q.relevant_document_ids:
+            text = _unnamed(_text(docs[i]), account)
+            assert not asked & _grams(text, 3), (q.text, i)
+            assert q.answer is not None and q.answer not in q.text
+
+
+def test_missing_fact_questions_name_an_account_without_the_scenario(crm: SampleCRM) -> None:
+    missing = [q for q in crm.questions if q.kind == "missing"]
+    assert len(missing) >= 10 * len(crm.orgs)
+    answered = {q.text for q in crm.questions if q.kind == "fact"}
+    assert not answered & {q.text for q in missing}
+    accounts = {(a["org"], a["name"]): a["id"] for a in crm.records if a["type"] == "account"}
+    for q in missing:
+        named = [i for (org, name), i in accounts.items() if org == q.org and name in q.text]
+        assert len(named) == 1, q.text
 
 
 # --------------------------------------------------------------------------- oracle

@@ -182,6 +182,33 @@ def test_synthetic_unanswerable_slices(synthetic: SuiteData) -> None:
             assert name.lower() not in everything
 
 
+def test_synthetic_gold_spans_are_visible_and_index_the_stored_content(
+    synthetic: SuiteData,
+) -> None:
+    from copilot.ingest.documents import render_document
+    from copilot.ingest.records import parse_record
+
+    docs = _documents(synthetic)
+    kinds: set[str] = set()
+    for q in synthetic.queries:
+        if not q.answerable:
+            assert not q.gold
+            continue
+        if q.kind in ("semantic", "keyword", "fact"):
+            assert q.gold, q.id
+            kinds.add(q.kind)
+        seen = synthetic.visible[q.org][q.user_id]
+        assert set(q.gold_document_ids) <= seen & set(q.relevant)
+        for g in q.gold:
+            content = render_document(parse_record(docs[g.document_id]))[1]  # type: ignore[arg-type]
+            assert content[g.start : g.end] == g.text
+        if q.kind == "fact":
+            assert q.gold_facts == (q.gold_fact,) and q.gold_fact not in q.text
+    assert kinds == {"semantic", "keyword", "fact"}
+    missing = [q for q in synthetic.queries if q.kind == "missing"]
+    assert missing and not any(q.answerable or q.relevant for q in missing)
+
+
 def test_synthetic_scenarios_are_admin_views_of_real_accounts(synthetic: SuiteData) -> None:
     admins = {(r["org"], r["id"]) for r in synthetic.records if r.get("role") == "admin"}
     accounts = {(r["org"], r["id"]) for r in synthetic.records if r["type"] == "account"}

@@ -24,6 +24,7 @@ __all__ = [
     "NextBestAction",
     "Evidence",
     "Passage",
+    "SeeAlso",
     "Sentiment",
     "SourceDocument",
 ]
@@ -106,6 +107,13 @@ class NextBestAction(_Frozen):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+class SeeAlso(_Frozen):
+    """A related record offered when an answer is declined."""
+
+    document_id: str
+    title: str
+
+
 class Answer(_Frozen):
     """An answer to a question, built only from the passages handed in."""
 
@@ -113,6 +121,17 @@ class Answer(_Frozen):
     citations: list[Citation] = Field(default_factory=list)
     answered: bool = Field(description="False when the evidence was too weak to answer.")
     engine: str = "offline"
+    confidence: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="How likely the answer is supported (the engine answers above its "
+        "calibrated threshold; a declined answer reports its best candidate's score).",
+    )
+    see_also: list[SeeAlso] = Field(
+        default_factory=list,
+        description="When declined: the closest related records, never a sentence of them.",
+    )
 
 
 class SourceDocument(_Frozen):
@@ -139,3 +158,7 @@ class Passage(_Frozen):
     end: int
     score: float
     occurred_at: datetime
+    account_id: str | None = None
+    #: Names the question resolved to that this record belongs to by reference (its
+    #: account's name when the question names that account): context the text may omit.
+    context: tuple[str, ...] = ()

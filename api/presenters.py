@@ -85,6 +85,7 @@ def ask_response(answer: Answer, retrieved: Sequence[ScoredChunk]) -> AskRespons
         retrieved=[retrieved_passage(h) for h in retrieved],
         confidence=answer.confidence,
         see_also=answer.see_also,
+        facts=answer.facts,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from summarizers.models import Citation, NextBestAction, SeeAlso
+from summarizers.models import Citation, Evidence, NextBestAction, SeeAlso
 from textkit.kinds import DocumentKind, TextKind
 
 __all__ = [
@@ -234,6 +234,10 @@ class AskResponse(BaseModel):
     see_also: list[SeeAlso] = Field(
         default_factory=list,
         description="When not answered: the closest related records (ids and titles).",
+    )
+    facts: list[Evidence] = Field(
+        default_factory=list,
+        description="CRM fields the answer states, each cited by its deal or account.",
     )
 
 

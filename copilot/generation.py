@@ -34,8 +34,16 @@ from embeddings import Embedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import SearchResult
+from summarizers.answer.fields import asks_fields, field_facts
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
-from summarizers.models import Answer, CallSummary, NextBestAction, Passage, SourceDocument
+from summarizers.models import (
+    Answer,
+    CallSummary,
+    Evidence,
+    NextBestAction,
+    Passage,
+    SourceDocument,
+)
 
 if TYPE_CHECKING:
     from summarizers.actions import Playbook
@@ -122,6 +130,9 @@ def passages(
         for h in hits
     ]
 
+
+#: The confidence of an answer stated from CRM fields (deal, account): exact records.
+FIELD_CONFIDENCE = 0.95
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'-]*")
 
@@ -349,15 +360,67 @@ class Assistant:
         than ``top_k`` for that boost; the engine is handed exactly the hits returned
         in ``retrieved``.
         """
+        hits, evidence = self.evidence(
+            org=org, user_id=user_id, question=question, filters=filters, top_k=top_k
+        )
+        # With nothing retrieved there is nothing for a model to read: the offline
+        # engine declines without a call.
+        engine = self.engine if hits else self.offline
+        answer = engine.answer(question, evidence)
+        return AskResult(
+            self._with_fields(answer, org=org, user_id=user_id, question=question), hits
+        )
+
+    def _with_fields(self, answer: Answer, *, org: str, user_id: str, question: str) -> Answer:
+        """``answer`` with the CRM fields that answer ``question`` (deal close date,
+        amount, stage; account owner) stated first, each cited by its record. A document
+        answer stays beside them, so a field and a document that disagree both show."""
+        if not asks_fields(question):
+            return answer
+        facts: list[Evidence] = []
+        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+            words = [w.lower() for w in _WORD.findall(question)]
+            for account in store.accounts_named(conn, org=org, acl=acl, words=words)[:2]:
+                deals = store.account_deals(conn, org=org, account_id=account.id)
+                owner = store.users_by_id(conn, org=org, ids=[account.owner_id]).get(
+                    account.owner_id
+                )
+                facts += field_facts(
+                    question,
+                    account=account,
+                    owner_name=owner.name if owner else None,
+                    deals=deals,
+                )
+        if not facts:
+            return answer
+        text = " ".join(f.quote for f in facts)
+        return answer.model_copy(
+            update={
+                "answer": f"{text} {answer.answer}" if answer.answered else text,
+                "answered": True,
+                # A field is the CRM's own record, not an inference from text.
+                "confidence": max(answer.confidence, FIELD_CONFIDENCE),
+                "see_also": [],
+                "facts": facts,
+            }
+        )
+
+    def evidence(
+        self,
+        *,
+        org: str,
+        user_id: str,
+        question: str,
+        filters: SearchFilters | None = None,
+        top_k: int = 8,
+    ) -> tuple[tuple[ScoredChunk, ...], list[Passage]]:
+        """The hits an answer is written from, and the passages an engine gets for them."""
         accounts = self.named_accounts(org=org, user_id=user_id, question=question)
         result = self.copilot.search(
             org=org, user_id=user_id, query=question, top_k=2 * top_k, filters=filters
         )
         hits = _boost_accounts(result.hits, set(accounts))[:top_k]
-        # With nothing retrieved there is nothing for a model to read: the offline
-        # engine declines without a call.
-        engine = self.engine if hits else self.offline
-        return AskResult(engine.answer(question, passages(hits, accounts=accounts)), hits)
+        return hits, passages(hits, accounts=accounts)
 
     def named_accounts(self, *, org: str, user_id: str, question: str) -> dict[str, str]:
         """The accounts ``question`` names that the caller may see: id → name."""

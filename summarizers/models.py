@@ -88,14 +88,15 @@ class Evidence(_Frozen):
 
     For ``record_type="document"`` the quote is ``content[start:end]`` of that document.
     For ``record_type="deal"`` ``document_id`` is the deal's id and the quote states the
-    deal's fields the rule read (stage, close date, amount); it has no offsets.
+    deal's fields the rule read (stage, close date, amount); it has no offsets. For
+    ``record_type="account"`` it is the account's id and the quote states its fields.
     """
 
     document_id: str
     quote: str
     start: int | None = None
     end: int | None = None
-    record_type: Literal["document", "deal"] = "document"
+    record_type: Literal["document", "deal", "account"] = "document"
 
 
 class NextBestAction(_Frozen):
@@ -131,6 +132,11 @@ class Answer(_Frozen):
     see_also: list[SeeAlso] = Field(
         default_factory=list,
         description="When declined: the closest related records, never a sentence of them.",
+    )
+    facts: list[Evidence] = Field(
+        default_factory=list,
+        description="CRM fields the answer states (deal close date, amount, stage; "
+        "account owner), each cited by its record; shown beside document evidence.",
     )
 
 

@@ -170,3 +170,12 @@ def test_a_question_about_an_unknown_account_is_declined_with_see_also(harborvie
     assert not answer.answered
     assert answer.citations == []
     assert all(s.document_id for s in answer.see_also)
+
+
+def test_a_deal_question_is_answered_from_the_deal_fields_beside_the_documents(readme_crm) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(readme_crm, "u-7", "How big is the Initech deal?")
+    assert answer.answered and "$48,000" in answer.answer
+    assert [(f.record_type, f.document_id) for f in answer.facts] == [("deal", "dl-3")]
+    assert ask(readme_crm, "u-7", "Who owns the Initech account?").facts[0].quote == (
+        "Initech is owned by Dana Reyes."
+    )

@@ -237,3 +237,35 @@ def test_answer_types(question: str, kind: str | None) -> None:
     from summarizers.answer import answer_type
 
     assert answer_type(question) == kind
+
+
+def test_field_facts_answer_deal_and_owner_questions_citing_the_record() -> None:
+    from datetime import date
+
+    from summarizers.answer.fields import asks_fields, field_facts
+    from textkit.crm import AccountRow, DealRow
+
+    account = AccountRow(id="a-12", name="Initech", owner_id="u-7")
+    deal = DealRow(
+        id="dl-3",
+        account_id="a-12",
+        owner_id="u-7",
+        name="Initech expansion",
+        stage="negotiation",
+        amount=48000,
+        close_date=date(2026, 12, 15),
+    )
+
+    def facts(question: str) -> list[tuple[str, str, str]]:
+        assert asks_fields(question)
+        got = field_facts(question, account=account, owner_name="Dana Reyes", deals=[deal])
+        return [(f.record_type, f.document_id, f.quote) for f in got]
+
+    assert facts("How big is the Initech deal?") == [
+        ("deal", "dl-3", "Initech expansion (negotiation): $48,000, closing 2026-12-15.")
+    ]
+    assert facts("When does the Initech renewal close?")[0][1] == "dl-3"
+    assert facts("Who owns the Initech account?") == [
+        ("account", "a-12", "Initech is owned by Dana Reyes.")
+    ]
+    assert not asks_fields("What did Initech say about the SOC 2 report?")

@@ -145,19 +145,30 @@ _PLEASANTRY = re.compile(
 )
 
 
+# Attribution and header lines state who wrote or reported something, not a fact.
+_BOILERPLATE = re.compile(
+    r"^(?:reported by|sent from|from|to|cc|subject|date|on .{0,60} wrote)\b[: ]",
+    re.IGNORECASE,
+)
+
+
 def _without_speaker(text: str) -> str:
     return _SPEAKER.sub("", text, count=1)
 
 
 def is_pleasantry(text: str) -> bool:
-    """A greeting, thanks or sign-off: it never answers anything.
+    """A greeting, thanks, sign-off or attribution line: it never answers anything.
 
     Example:
         >>> is_pleasantry("Maya: Thanks for making the time today, Maya."), is_pleasantry(
         ...     "Thanks to the audit, the renewal moves to March 3.")
         (True, False)
+        >>> is_pleasantry("Reported by Fiona Fischer (Sales Operations Manager, Meridian Retail).")
+        True
     """
     body = _without_speaker(text)
+    if _BOILERPLATE.match(body):
+        return True
     if not _PLEASANTRY.match(body):
         return False
     # "Thanks, the renewal moves to March 3" carries a fact after the courtesy.

@@ -58,6 +58,9 @@ ANSWER_THRESHOLD = 0.5
 # Cosines of MiniLM-class models: unrelated sentences sit near 0.1, a sentence that
 # answers a paraphrased question near 0.5-0.7. Mapped linearly onto [0, 1].
 _SIM_FLOOR, _SIM_SPAN = 0.15, 0.45
+# A sentence sharing no content word with the question (a paraphrase) must be this close
+# in meaning (mapped cosine; 0.5 is a cosine of 0.375).
+_MEANING_WITHOUT_WORDS = 0.5
 # How many passages' sentences are embedded (the top ones); the rest score lexically.
 _EMBEDDED_PASSAGES = 6
 
@@ -190,6 +193,19 @@ def answer_offline(
     if not eligible:
         return _declined(passages, 0.0)
     meaning = _meaning(question, eligible, similarity)
+    # Names only locate a record; a sentence that shares nothing else with the question
+    # (no content term, no closeness of meaning) says nothing about what was asked.
+    topical = set(terms) - set(required)
+    eligible = [
+        s
+        for s in eligible
+        if lookup
+        or not topical
+        or s.terms & topical
+        or meaning.get(id(s), 0.0) >= _MEANING_WITHOUT_WORDS
+    ]
+    if not eligible:
+        return _declined(passages, 0.0)
     wants = answer_type(question)
     scored = sorted(
         (

@@ -188,7 +188,9 @@ def answer_offline(
         s
         for s in sentences
         if all(t in s.record_terms for t in required)
-        and (not lookup or any(t in s.terms for t in targets))
+        # A lookup's evidence names what is looked up, or is in the record titled by it
+        # (a ticket's comments under "TCK-20561 SSO login fails").
+        and (not lookup or any(t in s.terms or t in s.context_terms for t in targets))
     ]
     if not eligible:
         return _declined(passages, 0.0)

@@ -147,7 +147,8 @@ _PLEASANTRY = re.compile(
 
 # Attribution and header lines state who wrote or reported something, not a fact.
 _BOILERPLATE = re.compile(
-    r"^(?:reported by|sent from|from|to|cc|subject|date|on .{0,60} wrote)\b[: ]",
+    r"^(?:-{2,}|reported by|sent from|from|to|cc|subject|date|on .{0,60} wrote)\b[: ]"
+    r"|^-{2,}",
     re.IGNORECASE,
 )
 

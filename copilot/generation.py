@@ -30,7 +30,7 @@ from psycopg import Connection
 
 from copilot.errors import NotFound
 from copilot.settings import Settings
-from embeddings import Embedder
+from embeddings import Embedder, SentenceTransformerEmbedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import SearchResult
@@ -154,6 +154,8 @@ class SentenceSimilarity:
         self.max_entries = max_entries
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        # sentence-transformers' embed_query is embed_documents of one text.
+        self._symmetric = type(embedder).embed_query is SentenceTransformerEmbedder.embed_query
 
     def _key(self, kind: str, text: str) -> str:
         raw = f"{self.embedder.model_id}\0{kind}\0{text}".encode()
@@ -176,17 +178,26 @@ class SentenceSimilarity:
     def __call__(self, question: str, texts: Sequence[str]) -> list[float]:
         qkey = self._key("q", question)
         qvec = self._get(qkey)
-        if qvec is None:
-            qvec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
-            self._put(qkey, qvec)
         keys = [self._key("d", t) for t in texts]
         vecs: list[np.ndarray | None] = [self._get(k) for k in keys]
         missing = sorted({i for i, v in enumerate(vecs) if v is None})
-        if missing:
-            fresh = self.embedder.embed_documents([texts[i] for i in missing])
+        batch = [texts[i] for i in missing]
+        # One forward pass per ask: a model that embeds queries as documents (ours)
+        # gets the question in the sentences' batch instead of a call of its own.
+        fold = qvec is None and self._symmetric
+        if fold:
+            batch = [question, *batch]
+        if batch:
+            fresh = np.asarray(self.embedder.embed_documents(batch), dtype=np.float32)
+            if fold:
+                qvec, fresh = fresh[0], fresh[1:]
+                self._put(qkey, qvec)
             for i, vec in zip(missing, fresh, strict=True):
-                vecs[i] = np.asarray(vec, dtype=np.float32)
-                self._put(keys[i], vecs[i])  # type: ignore[arg-type]
+                vecs[i] = vec
+                self._put(keys[i], vec)
+        if qvec is None:
+            qvec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+            self._put(qkey, qvec)
         return [float(np.dot(qvec, v)) for v in vecs]  # type: ignore[arg-type]
 
 

@@ -78,6 +78,9 @@ _SIM_FLOOR, _SIM_SPAN = 0.15, 0.45
 _MEANING_WITHOUT_WORDS = 0.3
 # How many passages' sentences are embedded (the top ones); the rest score lexically.
 _EMBEDDED_PASSAGES = 6
+# At most this many sentences embedded per question (in passage order): the latency
+# budget of /v1/ask (one forward pass of ~24 short sentences is ~20 ms on 2 cores).
+_EMBEDDED_SENTENCES = 24
 
 # A sentence ends at . ! ? (then space) or at a line break.
 _SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|$)|[^\n]+", re.MULTILINE)
@@ -274,7 +277,7 @@ def _meaning(
     """Each top-passage sentence's cosine with the question, mapped onto [0, 1]."""
     if similarity is None:
         return {}
-    top = [s for s in sentences if s.passage_rank < _EMBEDDED_PASSAGES]
+    top = [s for s in sentences if s.passage_rank < _EMBEDDED_PASSAGES][:_EMBEDDED_SENTENCES]
     if not top:
         return {}
     cosines = similarity(question, [s.text for s in top])

@@ -43,15 +43,23 @@ _GENERIC = (
 )
 
 
+def _phrases(words: Sequence[str], longest: int = 4) -> list[str]:
+    """Runs of 2..``longest`` consecutive words: the full names a question may spell."""
+    return [
+        " ".join(words[i : i + n]) for n in range(2, longest + 1) for i in range(len(words) - n + 1)
+    ]
+
+
 def accounts_named(
     conn: Connection[Any], *, org: str, acl: frozenset[str], words: Sequence[str]
 ) -> list[AccountRow]:
     """Accounts of ``org`` the caller may see whose name ``words`` mention.
 
-    A name is mentioned when one of its distinctive tokens (not a generic word such as
-    "Software", at least 3 characters) is among ``words``, so the informal "Harborview"
-    resolves to "Harborview Software". Visibility is :func:`retrieval.acl.account_visible`:
-    an account the caller may not see is never returned, whatever the question says.
+    A name is mentioned when its first token (not a generic word such as "The", at
+    least 3 characters) is among ``words``, so the informal "Harborview" resolves to
+    "Harborview Software", or when ``words`` spell the whole name. Visibility is
+    :func:`retrieval.acl.account_visible`: an account the caller may not see is never
+    returned, whatever the question says.
 
     Args:
         words: The question's words, lowercased.
@@ -64,13 +72,14 @@ def accounts_named(
     wanted = sorted({w for w in words if len(w) >= 3 and w not in _GENERIC})
     if not wanted:
         return []
+    # The first token identifies ("Harborview" of "Harborview Software"); a later one
+    # is often an industry word ("Orchard Robotics": "robotics" names no account).
     rows = conn.execute(
         "SELECT id, name, owner_id, industry, attributes FROM accounts a WHERE org = %(org)s"
-        " AND EXISTS (SELECT 1 FROM unnest(regexp_split_to_array(lower(a.name),"
-        " '[^[:alnum:]]+')) AS t(token) WHERE t.token = ANY(%(wanted)s)"
-        " AND NOT t.token = ANY(%(generic)s))"
+        " AND ((regexp_split_to_array(lower(a.name), '[^[:alnum:]]+'))[1] = ANY(%(wanted)s)"
+        "  OR lower(a.name) = ANY(%(phrases)s))"
         " ORDER BY id LIMIT 20",
-        {"org": org, "wanted": wanted, "generic": list(_GENERIC)},
+        {"org": org, "wanted": wanted, "phrases": _phrases(words)},
     ).fetchall()
     out = []
     for row in rows:

@@ -23,7 +23,7 @@ _DEAL = re.compile(
     r"\b(?:deal|deals|renewal|renew|close|closing|closes|opportunity|expansion|contract)\b",
     re.I,
 )
-_STAGE = re.compile(r"\bstage\b|\bwhere (?:does|do|is) .* stand\b", re.I)
+_STAGE = re.compile(r"\bwhat stage\b|\bwhich stage\b|\bdeal stage\b", re.I)
 _CLOSED = ("closed_won", "closed_lost", "closed-won", "closed-lost", "won", "lost")
 
 

@@ -83,6 +83,9 @@ def ask_response(answer: Answer, retrieved: Sequence[ScoredChunk]) -> AskRespons
         citations=answer.citations,
         engine=answer.engine,
         retrieved=[retrieved_passage(h) for h in retrieved],
+        confidence=answer.confidence,
+        see_also=answer.see_also,
+        facts=answer.facts,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from summarizers.models import Citation, NextBestAction
+from summarizers.models import Citation, Evidence, NextBestAction, SeeAlso
 from textkit.kinds import DocumentKind, TextKind
 
 __all__ = [
@@ -224,6 +224,21 @@ class AskResponse(BaseModel):
     citations: list[Citation]
     engine: str
     retrieved: list[RetrievedPassage]
+    confidence: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="How likely the answer is supported; answers are given above a "
+        "threshold calibrated on dev data.",
+    )
+    see_also: list[SeeAlso] = Field(
+        default_factory=list,
+        description="When not answered: the closest related records (ids and titles).",
+    )
+    facts: list[Evidence] = Field(
+        default_factory=list,
+        description="CRM fields the answer states, each cited by its deal or account.",
+    )
 
 
 class ActionsResponse(BaseModel):

@@ -96,12 +96,32 @@ def run(
             )
             for h in result.hits[:3]:
                 echo(f"    [{h.kind}] {h.document_id}  {h.title[:70]}")
+    _ask_examples(cp, org, who, keyword, echo=echo)
     echo("")
     echo("Try it yourself:")
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['rep']}")
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['admin']}")
     echo("  copilot db status")
     return org, who
+
+
+def _ask_examples(
+    cp: Copilot, org: str, who: dict[str, str], keyword: str | None, *, echo: Echo
+) -> None:
+    """One question the records answer and one they cannot (no such account)."""
+    questions = [(who["admin"], keyword)] if keyword else []
+    questions.append((who["rep"], "When does the Zyphora Dynamics contract renew?"))
+    for uid, question in questions:
+        answer = cp.assistant.ask(org=org, user_id=uid, question=question).answer
+        echo("")
+        echo(f"ask as {uid}: {question!r}")
+        if answer.answered:
+            cited = ", ".join(dict.fromkeys(c.document_id for c in answer.citations))
+            echo(f"  answered (confidence {answer.confidence:.2f}) from {cited}:")
+            echo(f"    {answer.answer[:160]}")
+        else:
+            related = ", ".join(s.document_id for s in answer.see_also) or "none"
+            echo(f"  declined (confidence {answer.confidence:.2f}); see also: {related}")
 
 
 def print_api_help(

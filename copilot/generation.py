@@ -14,22 +14,36 @@ service itself), so the two modules do not form an import cycle.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 from psycopg import Connection
 
 from copilot.errors import NotFound
 from copilot.settings import Settings
+from embeddings import Embedder, SentenceTransformerEmbedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import SearchResult
+from summarizers.answer.fields import asks_fields, field_facts
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
-from summarizers.models import Answer, CallSummary, NextBestAction, Passage, SourceDocument
+from summarizers.models import (
+    Answer,
+    CallSummary,
+    Evidence,
+    NextBestAction,
+    Passage,
+    SourceDocument,
+)
 
 if TYPE_CHECKING:
     from summarizers.actions import Playbook
@@ -48,6 +62,9 @@ class CallerService(Protocol):
 
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def embedder(self) -> Embedder: ...
 
     def as_caller(
         self, *, org: str, user_id: str
@@ -91,7 +108,12 @@ def source_document(doc: StoredDocument, *, owner_name: str | None = None) -> So
     )
 
 
-def passages(hits: Sequence[ScoredChunk]) -> list[Passage]:
+def passages(
+    hits: Sequence[ScoredChunk], *, accounts: Mapping[str, str] | None = None
+) -> list[Passage]:
+    """The engine's view of ``hits``. ``accounts`` (id → name) are the accounts the
+    question named: a hit of one of them carries its name as context."""
+    accounts = accounts or {}
     return [
         Passage(
             document_id=h.document_id,
@@ -102,9 +124,89 @@ def passages(hits: Sequence[ScoredChunk]) -> list[Passage]:
             end=h.char_end,
             score=h.score,
             occurred_at=h.occurred_at,
+            account_id=h.account_id,
+            context=(accounts[h.account_id],) if h.account_id and h.account_id in accounts else (),
         )
         for h in hits
     ]
+
+
+#: The confidence of an answer stated from CRM fields (deal, account): exact records.
+FIELD_CONFIDENCE = 0.95
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'-]*")
+
+
+class SentenceSimilarity:
+    """The embedding model's cosine of a question with sentences, cached per sentence.
+
+    The answer engine calls it with the sentences of the top retrieved chunks; a chunk's
+    sentences are embedded once per content (the key is a hash of the text and the
+    model), then served from an in-process LRU. Thread-safe.
+
+    Args:
+        embedder: The service's (already loaded) model.
+        max_entries: LRU size in sentences (384 floats each: 20,000 is ~30 MB).
+    """
+
+    def __init__(self, embedder: Embedder, *, max_entries: int = 20_000) -> None:
+        self.embedder = embedder
+        self.max_entries = max_entries
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        # sentence-transformers' embed_query is embed_documents of one text.
+        self._symmetric = type(embedder).embed_query is SentenceTransformerEmbedder.embed_query
+
+    def _key(self, kind: str, text: str) -> str:
+        raw = f"{self.embedder.model_id}\0{kind}\0{text}".encode()
+        return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+    def _get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            vec = self._cache.get(key)
+            if vec is not None:
+                self._cache.move_to_end(key)
+            return vec
+
+    def _put(self, key: str, vec: np.ndarray) -> None:
+        with self._lock:
+            self._cache[key] = vec
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.max_entries:
+                self._cache.popitem(last=False)
+
+    def __call__(self, question: str, texts: Sequence[str]) -> list[float]:
+        qkey = self._key("q", question)
+        qvec = self._get(qkey)
+        keys = [self._key("d", t) for t in texts]
+        vecs: list[np.ndarray | None] = [self._get(k) for k in keys]
+        missing = sorted({i for i, v in enumerate(vecs) if v is None})
+        batch = [texts[i] for i in missing]
+        # One forward pass per ask: a model that embeds queries as documents (ours)
+        # gets the question in the sentences' batch instead of a call of its own.
+        fold = qvec is None and self._symmetric
+        if fold:
+            batch = [question, *batch]
+        if batch:
+            fresh = np.asarray(self.embedder.embed_documents(batch), dtype=np.float32)
+            if fold:
+                qvec, fresh = fresh[0], fresh[1:]
+                self._put(qkey, qvec)
+            for i, vec in zip(missing, fresh, strict=True):
+                vecs[i] = vec
+                self._put(keys[i], vec)
+        if qvec is None:
+            qvec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+            self._put(qkey, qvec)
+        return [float(np.dot(qvec, v)) for v in vecs]  # type: ignore[arg-type]
+
+
+def _boost_accounts(hits: Sequence[ScoredChunk], accounts: set[str]) -> tuple[ScoredChunk, ...]:
+    """``hits`` with those of ``accounts`` first, each group in its retrieval order."""
+    if not accounts:
+        return tuple(hits)
+    named = [h for h in hits if h.account_id in accounts]
+    return tuple(named + [h for h in hits if h.account_id not in accounts])
 
 
 class Assistant:
@@ -123,6 +225,7 @@ class Assistant:
         self._competitors: tuple[str, ...] | None = None
         self._playbook: Playbook | None = None
         self._offline: Engine | None = None
+        self._similarity: SentenceSimilarity | None = None
 
     # ---- engines
 
@@ -176,8 +279,15 @@ class Assistant:
     def offline(self) -> Engine:
         """The offline engine, with the configured competitor list."""
         if self._offline is None:
-            self._offline = OfflineEngine(self.competitors)
+            self._offline = OfflineEngine(self.competitors, similarity=self.similarity)
         return self._offline
+
+    @property
+    def similarity(self) -> SentenceSimilarity:
+        """Question-sentence cosines under the service's model, cached per sentence."""
+        if self._similarity is None:
+            self._similarity = SentenceSimilarity(self.copilot.embedder)
+        return self._similarity
 
     @property
     def engine(self) -> Engine:
@@ -255,16 +365,80 @@ class Assistant:
     ) -> AskResult:
         """Answer from the caller's own retrieval; declines when the evidence is weak.
 
-        Searches once: the engine is handed exactly the hits returned in ``retrieved``.
+        Accounts the question names (and the caller may see) are resolved first: their
+        records rank ahead of others among the hits, and count as being about the
+        account even when their text never names it. Searches once, a little deeper
+        than ``top_k`` for that boost; the engine is handed exactly the hits returned
+        in ``retrieved``.
         """
-        result = self.copilot.search(
-            org=org, user_id=user_id, query=question, top_k=top_k, filters=filters
+        hits, evidence = self.evidence(
+            org=org, user_id=user_id, question=question, filters=filters, top_k=top_k
         )
-        hits = result.hits
         # With nothing retrieved there is nothing for a model to read: the offline
         # engine declines without a call.
         engine = self.engine if hits else self.offline
-        return AskResult(engine.answer(question, passages(hits)), hits)
+        answer = engine.answer(question, evidence)
+        return AskResult(
+            self._with_fields(answer, org=org, user_id=user_id, question=question), hits
+        )
+
+    def _with_fields(self, answer: Answer, *, org: str, user_id: str, question: str) -> Answer:
+        """``answer`` with the CRM fields that answer ``question`` (deal close date,
+        amount, stage; account owner) stated first, each cited by its record. A document
+        answer stays beside them, so a field and a document that disagree both show."""
+        if not asks_fields(question):
+            return answer
+        facts: list[Evidence] = []
+        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+            words = [w.lower() for w in _WORD.findall(question)]
+            for account in store.accounts_named(conn, org=org, acl=acl, words=words)[:2]:
+                deals = store.account_deals(conn, org=org, account_id=account.id)
+                owner = store.users_by_id(conn, org=org, ids=[account.owner_id]).get(
+                    account.owner_id
+                )
+                facts += field_facts(
+                    question,
+                    account=account,
+                    owner_name=owner.name if owner else None,
+                    deals=deals,
+                )
+        if not facts:
+            return answer
+        text = " ".join(f.quote for f in facts)
+        return answer.model_copy(
+            update={
+                "answer": f"{text} {answer.answer}" if answer.answered else text,
+                "answered": True,
+                # A field is the CRM's own record, not an inference from text.
+                "confidence": max(answer.confidence, FIELD_CONFIDENCE),
+                "see_also": [],
+                "facts": facts,
+            }
+        )
+
+    def evidence(
+        self,
+        *,
+        org: str,
+        user_id: str,
+        question: str,
+        filters: SearchFilters | None = None,
+        top_k: int = 8,
+    ) -> tuple[tuple[ScoredChunk, ...], list[Passage]]:
+        """The hits an answer is written from, and the passages an engine gets for them."""
+        accounts = self.named_accounts(org=org, user_id=user_id, question=question)
+        result = self.copilot.search(
+            org=org, user_id=user_id, query=question, top_k=2 * top_k, filters=filters
+        )
+        hits = _boost_accounts(result.hits, set(accounts))[:top_k]
+        return hits, passages(hits, accounts=accounts)
+
+    def named_accounts(self, *, org: str, user_id: str, question: str) -> dict[str, str]:
+        """The accounts ``question`` names that the caller may see: id → name."""
+        words = [w.lower() for w in _WORD.findall(question)]
+        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+            found = store.accounts_named(conn, org=org, acl=acl, words=words)
+        return {a.id: a.name for a in found}
 
     # ---- next-best actions
 

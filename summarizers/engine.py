@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from summarizers import offline
-from summarizers.answer import answer_offline
+from summarizers.answer import Similarity, answer_offline
 from summarizers.errors import SummarizerError
 from summarizers.models import Answer, CallSummary, Passage, SourceDocument
 
@@ -67,13 +67,21 @@ class OfflineEngine:
 
     Args:
         competitors: Competitor list entries, ``"Name"`` or ``"Name|Alias|..."``.
+        similarity: The embedding model's question-sentence cosines for answers
+            (:data:`summarizers.answer.Similarity`); without it answers score lexically.
     """
 
     name = "offline"
     cache_key = "offline-v1"
 
-    def __init__(self, competitors: Sequence[str] = offline.DEFAULT_COMPETITORS) -> None:
+    def __init__(
+        self,
+        competitors: Sequence[str] = offline.DEFAULT_COMPETITORS,
+        *,
+        similarity: Similarity | None = None,
+    ) -> None:
         self.competitors = tuple(competitors)
+        self.similarity = similarity
 
     def summarize_call(self, doc: SourceDocument) -> CallSummary:
         return offline.summarize_call(doc, competitors=self.competitors)
@@ -82,7 +90,7 @@ class OfflineEngine:
         return offline.summarize_text(text, kind=kind, now=now, competitors=self.competitors)
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        return answer_offline(question, passages)
+        return answer_offline(question, passages, similarity=self.similarity)
 
 
 def fallback_reason(err: SummarizerError) -> str:

@@ -24,6 +24,7 @@ __all__ = [
     "NextBestAction",
     "Evidence",
     "Passage",
+    "SeeAlso",
     "Sentiment",
     "SourceDocument",
 ]
@@ -87,14 +88,15 @@ class Evidence(_Frozen):
 
     For ``record_type="document"`` the quote is ``content[start:end]`` of that document.
     For ``record_type="deal"`` ``document_id`` is the deal's id and the quote states the
-    deal's fields the rule read (stage, close date, amount); it has no offsets.
+    deal's fields the rule read (stage, close date, amount); it has no offsets. For
+    ``record_type="account"`` it is the account's id and the quote states its fields.
     """
 
     document_id: str
     quote: str
     start: int | None = None
     end: int | None = None
-    record_type: Literal["document", "deal"] = "document"
+    record_type: Literal["document", "deal", "account"] = "document"
 
 
 class NextBestAction(_Frozen):
@@ -106,6 +108,13 @@ class NextBestAction(_Frozen):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+class SeeAlso(_Frozen):
+    """A related record offered when an answer is declined."""
+
+    document_id: str
+    title: str
+
+
 class Answer(_Frozen):
     """An answer to a question, built only from the passages handed in."""
 
@@ -113,6 +122,22 @@ class Answer(_Frozen):
     citations: list[Citation] = Field(default_factory=list)
     answered: bool = Field(description="False when the evidence was too weak to answer.")
     engine: str = "offline"
+    confidence: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="How likely the answer is supported (the engine answers above its "
+        "calibrated threshold; a declined answer reports its best candidate's score).",
+    )
+    see_also: list[SeeAlso] = Field(
+        default_factory=list,
+        description="When declined: the closest related records, never a sentence of them.",
+    )
+    facts: list[Evidence] = Field(
+        default_factory=list,
+        description="CRM fields the answer states (deal close date, amount, stage; "
+        "account owner), each cited by its record; shown beside document evidence.",
+    )
 
 
 class SourceDocument(_Frozen):
@@ -139,3 +164,7 @@ class Passage(_Frozen):
     end: int
     score: float
     occurred_at: datetime
+    account_id: str | None = None
+    #: Names the question resolved to that this record belongs to by reference (its
+    #: account's name when the question names that account): context the text may omit.
+    context: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ Modules:
     ``migrations``: scratch databases and the versioned ``.sql`` migrations.
     ``principals``: users, the manager chain, and binding a transaction to a caller.
     ``crm``: teams, users, accounts, contacts and deals (entity writes, account reads).
+    ``mentions``: names in a question resolved to records the caller may see.
     ``documents``: document writes, access re-stamps and visible-document reads.
     ``chunks``: chunk writes, re-embedding and the vector column's dimension.
     ``counts``: chunks per principal, for the search planner.
@@ -54,6 +55,7 @@ from retrieval.store.documents import (
     set_document_access,
     upsert_document,
 )
+from retrieval.store.mentions import accounts_named
 from retrieval.store.migrations import apply_migrations, pending_migrations, recreate_database
 from retrieval.store.principals import (
     SERVICE_ROLE,
@@ -80,6 +82,7 @@ __all__ = [
     "DealRow",
     "UserRow",
     "account_contacts",
+    "accounts_named",
     "account_deals",
     "account_documents",
     "apply_migrations",

@@ -206,6 +206,23 @@ def test_ask_declines_when_nothing_supports_an_answer(loaded: TestClient, as_use
     assert body["answered"] is False and body["citations"] == []
 
 
+def test_ask_reports_confidence_and_see_also(loaded: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    headers = as_user("admin")
+    declined = loaded.post(
+        "/v1/ask", json={"question": "What is the capital of Mongolia?"}, headers=headers
+    ).json()
+    assert 0.0 <= declined["confidence"] < 1.0
+    retrieved = {r["document_id"] for r in declined["retrieved"]}
+    assert {s["document_id"] for s in declined["see_also"]} <= retrieved
+    answered = loaded.post(
+        "/v1/ask",
+        json={"question": "What did the customer say about the invoice dispute?"},
+        headers=headers,
+    ).json()
+    if answered["answered"]:
+        assert answered["confidence"] > declined["confidence"] and answered["see_also"] == []
+
+
 def test_ask_never_answers_from_a_document_the_caller_cannot_see(
     loaded: TestClient, as_user
 ) -> None:  # type: ignore[no-untyped-def]

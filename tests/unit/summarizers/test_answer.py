@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -162,3 +163,109 @@ def test_a_company_name_alone_does_not_make_a_question_answerable() -> None:
         assert not answer_offline(question, [passage("em-8")]).answered
     finally:
         del DOCS["em-8"]
+
+
+def _record(doc_id: str, text: str, *, context: tuple[str, ...] = ()) -> Passage:
+    return Passage(
+        document_id=doc_id,
+        kind="email",
+        title="Update",
+        text=text,
+        start=0,
+        end=len(text),
+        score=0.5,
+        occurred_at=AT,
+        context=context,
+    )
+
+
+def test_sentences_of_two_records_are_never_stitched_into_one_answer() -> None:
+    # Both records talk about rescheduling a call; neither says the other's thing.
+    records = [
+        _record("em-a", "Can we reschedule the call to next week? Something came up."),
+        _record("em-b", "We need to reschedule our call, my team is offsite on Tuesday."),
+    ]
+    answer = answer_offline("When do they want to reschedule the call?", records)
+    assert len({c.document_id for c in answer.citations}) <= 1
+
+
+def test_a_pleasantry_never_answers() -> None:
+    records = [_record("call-1", "Sam: Thanks for making the time today, Maya.")]
+    answer = answer_offline("When does the Harborview Software contract renew?", records)
+    assert not answer.answered
+
+
+def test_a_record_of_the_named_account_counts_as_about_it() -> None:
+    text = "Our current agreement renews on March 31, 2027."
+    without = _record("em-1", text)
+    with_context = _record("em-1", text, context=("Harborview Software",))
+    question = "When does the Harborview Software agreement renew?"
+    assert not answer_offline(question, [without]).answered
+    answer = answer_offline(question, [with_context])
+    assert answer.answered and "March 31, 2027" in answer.answer
+
+
+def test_similarity_finds_a_paraphrase_the_words_miss() -> None:
+    text = "Heads up: the agreement runs out on March 31, 2027."
+    records = [_record("em-1", text, context=("Harborview Software",))]
+    question = "When does the Harborview contract expire?"
+
+    def similarity(q: str, texts: Sequence[str]) -> list[float]:
+        return [0.7 if "runs out" in t else 0.05 for t in texts]
+
+    assert answer_offline(question, records, similarity=similarity).answered
+
+
+def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> None:
+    answer = answer_offline("What is the capital of France?", ALL)
+    assert not answer.answered and answer.confidence < 0.5
+    assert [s.document_id for s in answer.see_also] == ["em-1", "call-2", "tk-3"]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When does the renewal close?", "date"),
+        ("How big is the Initech deal?", "amount"),
+        ("Who owns the Contoso account?", "person"),
+        ("Which competitor came up on the call?", "name"),
+        ("Why did they push the signature?", "reason"),
+        ("What did Pat say about the price?", None),
+    ],
+)
+def test_answer_types(question: str, kind: str | None) -> None:
+    from summarizers.answer import answer_type
+
+    assert answer_type(question) == kind
+
+
+def test_field_facts_answer_deal_and_owner_questions_citing_the_record() -> None:
+    from datetime import date
+
+    from summarizers.answer.fields import asks_fields, field_facts
+    from textkit.crm import AccountRow, DealRow
+
+    account = AccountRow(id="a-12", name="Initech", owner_id="u-7")
+    deal = DealRow(
+        id="dl-3",
+        account_id="a-12",
+        owner_id="u-7",
+        name="Initech expansion",
+        stage="negotiation",
+        amount=48000,
+        close_date=date(2026, 12, 15),
+    )
+
+    def facts(question: str) -> list[tuple[str, str, str]]:
+        assert asks_fields(question)
+        got = field_facts(question, account=account, owner_name="Dana Reyes", deals=[deal])
+        return [(f.record_type, f.document_id, f.quote) for f in got]
+
+    assert facts("How big is the Initech deal?") == [
+        ("deal", "dl-3", "Initech expansion (negotiation): $48,000, closing 2026-12-15.")
+    ]
+    assert facts("When does the Initech renewal close?")[0][1] == "dl-3"
+    assert facts("Who owns the Initech account?") == [
+        ("account", "a-12", "Initech is owned by Dana Reyes.")
+    ]
+    assert not asks_fields("What did Initech say about the SOC 2 report?")

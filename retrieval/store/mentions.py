@@ -1,0 +1,96 @@
+"""Mentions in a question resolved to CRM records the caller may see."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import Connection
+
+from retrieval.acl import account_visible
+from retrieval.models import AccountRow
+from retrieval.store.documents import has_visible_document
+
+__all__ = ["accounts_named"]
+
+# Name tokens too generic to identify an account on their own ("Acme Software": the
+# question "which software do they use?" names no account).
+_GENERIC = (
+    "the",
+    "and",
+    "inc",
+    "llc",
+    "ltd",
+    "corp",
+    "co",
+    "group",
+    "company",
+    "software",
+    "systems",
+    "solutions",
+    "technologies",
+    "tech",
+    "labs",
+    "global",
+    "international",
+    "services",
+    "partners",
+    "holdings",
+    "retail",
+    "bank",
+    "health",
+    "industries",
+)
+
+
+def _phrases(words: Sequence[str], longest: int = 4) -> list[str]:
+    """Runs of 2..``longest`` consecutive words: the full names a question may spell."""
+    return [
+        " ".join(words[i : i + n]) for n in range(2, longest + 1) for i in range(len(words) - n + 1)
+    ]
+
+
+def accounts_named(
+    conn: Connection[Any], *, org: str, acl: frozenset[str], words: Sequence[str]
+) -> list[AccountRow]:
+    """Accounts of ``org`` the caller may see whose name ``words`` mention.
+
+    A name is mentioned when its first token (not a generic word such as "The", at
+    least 3 characters) is among ``words``, so the informal "Harborview" resolves to
+    "Harborview Software", or when ``words`` spell the whole name. Visibility is
+    :func:`retrieval.acl.account_visible`: an account the caller may not see is never
+    returned, whatever the question says.
+
+    Args:
+        words: The question's words, lowercased.
+
+    Example:
+        >>> words = ["harborview", "renew"]
+        >>> accounts_named(conn, org="acme", acl=acl, words=words)  # doctest: +SKIP
+        [AccountRow(id='a-7', name='Harborview Software', ...)]
+    """
+    wanted = sorted({w for w in words if len(w) >= 3 and w not in _GENERIC})
+    if not wanted:
+        return []
+    # The first token identifies ("Harborview" of "Harborview Software"); a later one
+    # is often an industry word ("Orchard Robotics": "robotics" names no account).
+    rows = conn.execute(
+        "SELECT id, name, owner_id, industry, attributes FROM accounts a WHERE org = %(org)s"
+        " AND ((regexp_split_to_array(lower(a.name), '[^[:alnum:]]+'))[1] = ANY(%(wanted)s)"
+        "  OR lower(a.name) = ANY(%(phrases)s))"
+        " ORDER BY id LIMIT 20",
+        {"org": org, "wanted": wanted, "phrases": _phrases(words)},
+    ).fetchall()
+    out = []
+    for row in rows:
+        account = AccountRow(*row)
+        visible = account_visible(
+            acl=acl,
+            owner_id=account.owner_id,
+            has_visible_document=lambda a=account: has_visible_document(  # type: ignore[misc]
+                conn, org=org, acl=acl, account_id=a.id
+            ),
+        )
+        if visible:
+            out.append(account)
+    return out

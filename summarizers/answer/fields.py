@@ -1,0 +1,99 @@
+"""Answers from CRM fields: a deal's close date, amount and stage, an account's owner.
+
+Pure: the caller resolves the account the question names (one the asker may see) and
+hands in its deals and its owner's name. Each fact is cited by its record
+(``record_type`` "deal" or "account", as next-best actions cite deals), and is shown
+next to any answer from documents, so a field and a document that disagree are both
+visible.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from summarizers.answer.question import answer_type, question_terms
+from summarizers.models import Evidence
+from textkit.crm import AccountRow, DealRow
+
+__all__ = ["asks_fields", "field_facts"]
+
+_OWNER = re.compile(r"\bwho (?:owns|manages|covers|runs)\b|\b(?:account )?owner\b", re.I)
+_DEAL = re.compile(
+    r"\b(?:deal|deals|renewal|renew|close|closing|closes|opportunity|expansion|contract)\b",
+    re.I,
+)
+_STAGE = re.compile(r"\bwhat stage\b|\bwhich stage\b|\bdeal stage\b", re.I)
+_CLOSED = ("closed_won", "closed_lost", "closed-won", "closed-lost", "won", "lost")
+
+
+def asks_fields(question: str) -> bool:
+    """Whether ``question`` may be answered from deal or account fields (cheap, so the
+    caller fetches deals only then).
+
+    Example:
+        >>> asks_fields("Who owns the Contoso account?"), asks_fields("What did Pat say?")
+        (True, False)
+    """
+    wants = answer_type(question)
+    return bool(
+        (wants == "person" and _OWNER.search(question))
+        or (wants in ("date", "amount") and _DEAL.search(question))
+        or _STAGE.search(question)
+    )
+
+
+def field_facts(
+    question: str,
+    *,
+    account: AccountRow,
+    owner_name: str | None,
+    deals: Sequence[DealRow],
+    max_deals: int = 2,
+) -> list[Evidence]:
+    """The CRM facts that answer ``question`` about ``account``, each cited by its record.
+
+    Example:
+        >>> from datetime import date
+        >>> acct = AccountRow(id="a-12", name="Initech", owner_id="u-7")
+        >>> deal = DealRow(id="dl-3", account_id="a-12", owner_id="u-7", name="Initech expansion",
+        ...                stage="negotiation", amount=48000, close_date=date(2026, 12, 15))
+        >>> [f.quote for f in field_facts("How big is the Initech deal?", account=acct,
+        ...                               owner_name="Dana Reyes", deals=[deal])]
+        ['Initech expansion (negotiation): $48,000, closing 2026-12-15.']
+    """
+    wants = answer_type(question)
+    facts: list[Evidence] = []
+    if wants == "person" and _OWNER.search(question) and owner_name:
+        facts.append(
+            Evidence(
+                document_id=account.id,
+                quote=f"{account.name} is owned by {owner_name}.",
+                record_type="account",
+            )
+        )
+    asks_deal = _DEAL.search(question) and wants in ("date", "amount")
+    if (asks_deal or _STAGE.search(question)) and deals:
+        for deal in _relevant_deals(question, account, deals)[:max_deals]:
+            facts.append(
+                Evidence(
+                    document_id=deal.id,
+                    quote=(
+                        f"{deal.name} ({deal.stage}): ${deal.amount:,.0f},"
+                        f" closing {deal.close_date.isoformat()}."
+                    ),
+                    record_type="deal",
+                )
+            )
+    return facts
+
+
+def _relevant_deals(question: str, account: AccountRow, deals: Sequence[DealRow]) -> list[DealRow]:
+    """Deals the question names by a word of their name (beyond the account's), else the
+    open ones, soonest close first."""
+    asked = set(question_terms(question)) - set(question_terms(account.name))
+    named = [d for d in deals if asked & (set(question_terms(d.name)) - {"deal"})]
+    if named:
+        return sorted(named, key=lambda d: d.close_date)
+    open_deals = [d for d in deals if d.stage.lower() not in _CLOSED]
+    return sorted(open_deals or list(deals), key=lambda d: d.close_date)

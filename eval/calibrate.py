@@ -33,7 +33,7 @@ from copilot.settings import Settings
 from embeddings import SentenceTransformerEmbedder
 from eval import metrics as m
 from eval.datasets import LOADERS, default_datasets_dir
-from eval.runner import _cited_documents
+from eval.scoring import cited_documents
 from eval.suite import Query
 from summarizers.answer import answer_offline
 
@@ -77,7 +77,7 @@ def _outcome(cp: Copilot, assistant: object, q: Query) -> Outcome:
     answer = answer_offline(q.text, passages, similarity=assistant.similarity, threshold=0.0)
     correct = False
     if answer.citations:
-        docs = _cited_documents(cp, q, answer.citations)
+        docs = cited_documents(cp, q, answer.citations)
         right_record = any(c.document_id in q.relevant for c in answer.citations)
         try:
             precision = m.citation_precision(

@@ -96,7 +96,7 @@ def run(
             )
             for h in result.hits[:3]:
                 echo(f"    [{h.kind}] {h.document_id}  {h.title[:70]}")
-    _ask_examples(cp, org, who, keyword, echo=echo)
+    _ask_examples(cp, org, who, _deal_question(records, org, who["rep"]), echo=echo)
     echo("")
     echo("Try it yourself:")
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['rep']}")
@@ -105,18 +105,36 @@ def run(
     return org, who
 
 
+def _deal_question(records: list[dict[str, Any]], org: str, rep: str) -> str | None:
+    """A question the rep's own CRM answers: when a deal of an account they own closes."""
+    owned = {
+        r["id"]: r["name"]
+        for r in records
+        if r["type"] == "account" and r["org"] == org and r.get("owner_id") == rep
+    }
+    for r in records:
+        if r["type"] == "deal" and r["org"] == org and r.get("account_id") in owned:
+            return f"When does the {owned[r['account_id']]} deal close?"
+    return None
+
+
 def _ask_examples(
-    cp: Copilot, org: str, who: dict[str, str], keyword: str | None, *, echo: Echo
+    cp: Copilot, org: str, who: dict[str, str], question: str | None, *, echo: Echo
 ) -> None:
     """One question the records answer and one they cannot (no such account)."""
-    questions = [(who["admin"], keyword)] if keyword else []
+    questions = [(who["rep"], question)] if question else []
     questions.append((who["rep"], "When does the Zyphora Dynamics contract renew?"))
     for uid, question in questions:
         answer = cp.assistant.ask(org=org, user_id=uid, question=question).answer
         echo("")
         echo(f"ask as {uid}: {question!r}")
         if answer.answered:
-            cited = ", ".join(dict.fromkeys(c.document_id for c in answer.citations))
+            cited = ", ".join(
+                dict.fromkeys(
+                    [c.document_id for c in answer.citations]
+                    + [f"{f.record_type} {f.document_id}" for f in answer.facts]
+                )
+            )
             echo(f"  answered (confidence {answer.confidence:.2f}) from {cited}:")
             echo(f"    {answer.answer[:160]}")
         else:

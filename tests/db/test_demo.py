@@ -19,6 +19,12 @@ def test_demo_indexes_the_sample_and_searches_as_three_users(
     assert "0 rejected" in out
     for role in ("rep", "manager", "admin"):
         assert f"as {role} " in out
+    # One question the rep's records answer (from deal fields, cited by the deal) and one
+    # about an account that does not exist, declined.
+    asked = out.split("ask as ")[1:]
+    assert len(asked) == 2
+    assert "answered (confidence" in asked[0] and "from deal " in asked[0]
+    assert "Zyphora Dynamics" in asked[1] and "declined (confidence" in asked[1]
 
     truth = sample.load_truth(settings.data_dir / "sample")
     records = [r for r in sample.generate(7, docs_per_org=60).records]

@@ -125,14 +125,21 @@ def visible_account(
     account = get_account(conn, org=org, account_id=account_id)
     if account is None:
         return None
-    visible = account_visible(
+    return account if caller_sees_account(conn, org=org, acl=acl, account=account) else None
+
+
+def caller_sees_account(
+    conn: Connection[Any], *, org: str, acl: frozenset[str], account: AccountRow
+) -> bool:
+    """:func:`retrieval.acl.account_visible` for ``account``, the document fact read
+    from the store only when ownership and role do not decide."""
+    return account_visible(
         acl=acl,
         owner_id=account.owner_id,
         has_visible_document=lambda: has_visible_document(
-            conn, org=org, acl=acl, account_id=account_id
+            conn, org=org, acl=acl, account_id=account.id
         ),
     )
-    return account if visible else None
 
 
 def get_deal(conn: Connection[Any], *, org: str, deal_id: str) -> DealRow | None:

@@ -7,9 +7,8 @@ from typing import Any
 
 from psycopg import Connection
 
-from retrieval.acl import account_visible
 from retrieval.models import AccountRow
-from retrieval.store.documents import has_visible_document
+from retrieval.store.crm import caller_sees_account
 
 __all__ = ["accounts_named"]
 
@@ -81,16 +80,5 @@ def accounts_named(
         " ORDER BY id LIMIT 20",
         {"org": org, "wanted": wanted, "phrases": _phrases(words)},
     ).fetchall()
-    out = []
-    for row in rows:
-        account = AccountRow(*row)
-        visible = account_visible(
-            acl=acl,
-            owner_id=account.owner_id,
-            has_visible_document=lambda a=account: has_visible_document(  # type: ignore[misc]
-                conn, org=org, acl=acl, account_id=a.id
-            ),
-        )
-        if visible:
-            out.append(account)
-    return out
+    accounts = [AccountRow(*row) for row in rows]
+    return [a for a in accounts if caller_sees_account(conn, org=org, acl=acl, account=a)]

@@ -20,6 +20,7 @@ from retrieval.chunking import (
     ticket_units,
 )
 from retrieval.errors import RetrievalError
+from tests.texts import GMAIL, INTERLEAVED, OUTLOOK, OUTLOOK_HEADER_BLOCK
 
 
 def words(text: str) -> int:
@@ -99,57 +100,6 @@ def test_ticket_comment_is_never_split_when_it_fits():
 
 # --------------------------------------------------------------------------- email
 
-GMAIL = """Hi Sarah,
-
-Thanks for the call today. We reviewed the proposal with our CFO and 250 seats work.
-Could you send the updated order form by Friday?
-
-Best regards,
-Tom Becker
-VP Operations, Globex Inc.
-+1 555 010 2020
-
-On Mon, Jan 6, 2025 at 10:14 AM Sarah Kim <sarah.kim@acme.com> wrote:
-> Hi Tom,
-> Attached is the proposal. Pricing is valid until March.
-"""
-
-OUTLOOK = """Hello team,
-Please find the renewal quote attached. Let me know if anything is unclear.
-
-Thanks,
-Ana
-
------Original Message-----
-From: Bo Li <bo@globex.com>
-Sent: Monday, January 6, 2025 9:00 AM
-To: Ana Lopez <ana@acme.com>
-Subject: Renewal
-
-Can you send the quote?
-"""
-
-OUTLOOK_HEADER_BLOCK = """Confirmed for Tuesday at 10.\r
-\r
-________________________________\r
-From: Bo Li <bo@globex.com>\r
-Sent: Monday, January 6, 2025 9:00 AM\r
-To: Ana Lopez\r
-Subject: RE: meeting\r
-\r
-Does Tuesday work?\r
-"""
-
-INTERLEAVED = """See my answers inline.
-
-> What is the price per seat?
-It is 40 USD per month.
-> When can you start?
-Next Monday works.
-
---
-Ana Lopez | Account Executive | Acme
-"""
 
 GMAIL_WRAPPED = """Yes, let's go ahead.
 

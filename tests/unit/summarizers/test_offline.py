@@ -22,6 +22,7 @@ from summarizers.competitors import (
 )
 from summarizers.models import CallSummary, Citation, SourceDocument
 from summarizers.offline import summarize_call, summarize_text
+from tests.texts import NOTES
 from tests.unit.textkit.test_dates import DUE_CASES
 from textkit.sentences import segment
 
@@ -74,20 +75,6 @@ Jordan Lee: Right.
 Alex Kim: Thanks, Jordan.
 """
 
-NOTES = """\
-Call notes - Initech renewal, Oct 3
-Attendees: Sam Ortiz, Bill Lumbergh, Dana Reyes
-
-- Initech wants to renew at 250 seats but asked for a 10% discount.
-- Legal can't accept the auto-renewal clause; their counsel wants Delaware law.
-- They mentioned switching to Pipedrive if pricing doesn't move.
-- Budget is tight this quarter; CFO approval needed for anything over $100k.
-
-Action items:
-- Send redlined MSA to Bill (Dana) - by Wednesday
-- Sam to confirm the discount with deal desk by EOD Friday.
-- Schedule the security review for next week
-"""
 
 EMAIL = """\
 Hi Pat,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.texts import GMAIL, INTERLEAVED, OUTLOOK, OUTLOOK_HEADER_BLOCK
 from textkit.documents import (
     authored_end,
     authored_ranges,
@@ -104,52 +105,6 @@ def test_ticket_without_body_or_comments() -> None:
 
 # =========================================================================== emails
 
-GMAIL = """Hi Sarah,
-
-Thanks for the call today. We reviewed the proposal with our CFO and 250 seats work.
-Could you send the updated order form by Friday?
-
-Best regards,
-Tom Becker
-VP Operations, Globex Inc.
-+1 555 010 2020
-
-On Mon, Jan 6, 2025 at 10:14 AM Sarah Kim <sarah.kim@acme.com> wrote:
-> Hi Tom,
-> Attached is the proposal. Pricing is valid until March.
-"""
-
-OUTLOOK = """Hello team,
-Please find the renewal quote attached. Let me know if anything is unclear.
-
-Thanks,
-Ana
-
------Original Message-----
-From: Bo Li <bo@globex.com>
-Sent: Monday, January 6, 2025 9:00 AM
-To: Ana Lopez <ana@acme.com>
-Subject: Renewal
-
-Can you send the quote?
-"""
-
-OUTLOOK_HEADER_BLOCK = (
-    "Confirmed for Tuesday at 10.\r\n\r\n________________________________\r\n"
-    "From: Bo Li <bo@globex.com>\r\nSent: Monday, January 6, 2025 9:00 AM\r\n"
-    "To: Ana Lopez\r\nSubject: RE: meeting\r\n\r\nDoes Tuesday work?\r\n"
-)
-
-INTERLEAVED = """See my answers inline.
-
-> What is the price per seat?
-It is 40 USD per month.
-> When can you start?
-Next Monday works.
-
---
-Ana Lopez | Account Executive | Acme
-"""
 
 DRAFT = """\
 Hi Pat,

@@ -4,24 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.texts import NOTES
 from textkit.documents import is_speaker_label
 from textkit.sentences import segment, segment_within
-
-NOTES = """\
-Call notes - Initech renewal, Oct 3
-Attendees: Sam Ortiz, Bill Lumbergh, Dana Reyes
-
-- Initech wants to renew at 250 seats but asked for a 10% discount.
-- Legal can't accept the auto-renewal clause; their counsel wants Delaware law.
-- They mentioned switching to Pipedrive if pricing doesn't move.
-- Budget is tight this quarter; CFO approval needed for anything over $100k.
-
-Action items:
-- Send redlined MSA to Bill (Dana) - by Wednesday
-- Sam to confirm the discount with deal desk by EOD Friday.
-- Schedule the security review for next week
-"""
-
 
 # =========================================================================== segmentation
 

@@ -13,7 +13,7 @@ from psycopg import Connection
 
 from copilot.db import Database, open_database
 from copilot.errors import DatabaseUnavailable, InvalidRequest, NotFound, UnknownUser
-from copilot.ingest import Indexer, IngestReport, SourcedRecord
+from copilot.ingest import Indexer, IngestReport, RecordLimits, SourcedRecord
 from copilot.settings import Settings
 from embeddings import Embedder, SentenceTransformerEmbedder
 from retrieval import store
@@ -134,6 +134,10 @@ class Copilot:
             max_tokens=self.settings.chunk_max_tokens,
             overlap_tokens=self.settings.chunk_overlap_tokens,
             progress=progress,
+            limits=RecordLimits(
+                max_title_chars=self.settings.max_title_chars,
+                max_body_chars=self.settings.max_body_chars,
+            ),
         )
 
     @staticmethod
@@ -270,12 +274,7 @@ class Copilot:
         """
         if only_org is not None:
             items = [
-                SourcedRecord(
-                    i.source,
-                    i.line,
-                    None,
-                    f"org: {i.raw.get('org')!r} is not this credential's org {only_org!r}",
-                )
+                i.refused(f"org: {i.raw.get('org')!r} is not this credential's org {only_org!r}")
                 if i.raw is not None and i.raw.get("org") != only_org
                 else i
                 for i in items

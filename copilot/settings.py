@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
     max_ingest_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
 
+    # --- ingest limits, per record (a record over one is rejected with its line)
+    #: Longest email/ticket subject or call title, in characters.
+    max_title_chars: int = Field(default=1_000, ge=1, le=1_000_000)
+    #: Longest document text (email body, call transcript, ticket with its comments),
+    #: in characters: 500,000 is about 600 chunks, a minute or two of embedding on CPU.
+    max_body_chars: int = Field(default=500_000, ge=1, le=100_000_000)
+
     # --- generation (summaries, answers, next-best actions)
     #: Unset: the offline engine. ``openai`` (any OpenAI-compatible server) or
     #: ``hf:/path/to/local/model`` (transformers) for the LLM engine.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,8 +11,7 @@ from api import presenters
 from api.deps import CopilotDep, IngesterDep
 from api.errors import error_response
 from api.schemas import ErrorResponse, IngestResponse
-from copilot.errors import InvalidRequest
-from copilot.ingest import SourcedRecord, read_jsonl
+from copilot.ingest import read_request_body
 
 __all__ = ["router"]
 
@@ -37,27 +35,6 @@ _BODY_DOC: dict[str, Any] = {
 }
 
 
-def _decode(body: bytes, content_type: str) -> list[SourcedRecord]:
-    if not body.strip():
-        raise InvalidRequest("request body is empty; send JSON Lines or a JSON array", field="body")
-    if content_type.split(";")[0].strip().lower() == "application/json":
-        try:
-            value = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise InvalidRequest(f"body is not valid JSON: {err}", field="body") from err
-        if isinstance(value, dict):
-            value = [value]
-        if not isinstance(value, list):
-            raise InvalidRequest("JSON body must be an array of records", field="body")
-        return [
-            SourcedRecord(SOURCE, n, r)
-            if isinstance(r, dict)
-            else SourcedRecord(SOURCE, n, None, "expected a JSON object")
-            for n, r in enumerate(value, start=1)
-        ]
-    return list(read_jsonl(body.splitlines(), source=SOURCE))
-
-
 @router.post(
     "/ingest",
     response_model=IngestResponse,
@@ -77,7 +54,9 @@ async def ingest(
     (idempotently: unchanged records cost nothing). With `strict=true`, one invalid
     record means nothing is written and the answer is 422.
     """
-    items = _decode(await request.body(), request.headers.get("content-type", ""))
+    items = read_request_body(
+        await request.body(), request.headers.get("content-type", ""), source=SOURCE
+    )
     report = await run_in_threadpool(cp.ingest, items, only_org=ingester.org, strict=strict)
     response = presenters.ingest_response(report)
     if not report.written or (report.errors and len(report.errors) == report.records):

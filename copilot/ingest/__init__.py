@@ -8,8 +8,8 @@ writes documents, and ``entities`` everything else; ``report`` says what happene
 
 from copilot.ingest.indexer import Indexer
 from copilot.ingest.mail import MailContext, MailError, read_eml, read_mbox
-from copilot.ingest.readers import SourcedRecord, read_inputs, read_jsonl
-from copilot.ingest.records import Record, RecordError, parse_record
+from copilot.ingest.readers import SourcedRecord, read_inputs, read_jsonl, read_request_body
+from copilot.ingest.records import Record, RecordError, RecordLimits, parse_record
 from copilot.ingest.report import IngestReport, RecordIssue
 
 __all__ = [
@@ -20,10 +20,12 @@ __all__ = [
     "Record",
     "RecordError",
     "RecordIssue",
+    "RecordLimits",
     "SourcedRecord",
     "parse_record",
     "read_eml",
     "read_inputs",
     "read_jsonl",
     "read_mbox",
+    "read_request_body",
 ]

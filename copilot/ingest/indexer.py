@@ -33,6 +33,7 @@ from copilot.ingest.records import (
     Email,
     Record,
     RecordError,
+    RecordLimits,
     Ticket,
     Tombstone,
     parse_record,
@@ -59,6 +60,7 @@ class Indexer:
         overlap_tokens: Overlap between consecutive chunks.
         batch_documents: Documents embedded and committed together.
         progress: Show a progress bar (on by default when attached to a terminal).
+        limits: Size caps on a document's title and text.
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class Indexer:
         overlap_tokens: int = 32,
         batch_documents: int = 128,
         progress: bool | None = None,
+        limits: RecordLimits = RecordLimits(),  # noqa: B008
     ) -> None:
         if max_tokens > embedder.max_tokens:
             raise ValueError(
@@ -83,6 +86,7 @@ class Indexer:
         self.overlap_tokens = overlap_tokens
         self.batch_documents = batch_documents
         self.progress = progress
+        self.limits = limits
 
     # ---- public entry points
 
@@ -130,14 +134,12 @@ class Indexer:
         for item in items:
             report.records += 1
             if item.raw is None:
-                report.errors.append(
-                    RecordIssue(item.source, item.line, item.error or "unreadable")
-                )
+                report.errors.append(RecordIssue.of(item, item.error or "unreadable"))
                 continue
             try:
-                parsed.append((item, parse_record(item.raw)))
+                parsed.append((item, parse_record(item.raw, limits=self.limits)))
             except RecordError as err:
-                report.errors.append(RecordIssue(item.source, item.line, str(err)))
+                report.errors.append(RecordIssue.of(item, str(err)))
 
         with self.db.connection() as conn:
             check_model(conn, self.embedder)

@@ -1,24 +1,66 @@
-"""Reading inputs: JSON Lines, ``.eml`` files and mbox mailboxes, as sourced records.
+"""Reading inputs: JSON Lines, JSON arrays, ``.eml`` files and mbox mailboxes.
 
 A record that cannot be decoded does not stop the run: it becomes a
 :class:`SourcedRecord` carrying its error, and the indexer reports it with its line.
+Decoding never raises on hostile input: a number too long for ``int`` is kept as a
+:class:`~decimal.Decimal` for validation to refuse by field, and nesting too deep for the
+decoder's recursion limit is reported as such rather than escaping as ``RecursionError``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from copilot.errors import IngestError
+from copilot.errors import IngestError, InvalidRequest
 from copilot.ingest.mail import MailContext, MailError, read_eml, read_mbox
+from copilot.ingest.records import MAX_NESTING_DEPTH
 
-__all__ = ["SourcedRecord", "read_inputs", "read_jsonl"]
+__all__ = [
+    "RecordIdentity",
+    "SourcedRecord",
+    "decode_json",
+    "read_inputs",
+    "read_json_array",
+    "read_jsonl",
+    "read_request_body",
+]
 
 log = logging.getLogger(__name__)
+
+#: Python refuses to turn longer digit strings into ``int`` (CVE-2020-10735).
+_INT_STR_DIGITS = 4300
+_TOO_DEEP = (
+    f"JSON nested too deeply to decode; a record may nest at most {MAX_NESTING_DEPTH} levels"
+)
+# Strings (with escapes) and brackets: enough to find where a JSON value ends.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+class RecordIdentity(NamedTuple):
+    """What a record says it is, when that can be read (``None`` where it cannot)."""
+
+    type: str | None
+    id: str | None
+    org: str | None
+
+
+def _readable(value: Any) -> str | None:
+    # Only a clean string is echoed back: a NUL or lone surrogate would break the reply.
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value or len(value) > 200:
+        return None
+    if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+        return None
+    return value
 
 
 @dataclass(frozen=True)
@@ -29,6 +71,42 @@ class SourcedRecord:
     line: int
     raw: dict[str, Any] | None
     error: str | None = None
+    #: The identity of a record refused before parsing (its ``raw`` is dropped).
+    held: RecordIdentity | None = None
+
+    def identity(self) -> RecordIdentity:
+        """The record's ``type``, ``id`` and ``org`` as far as they can be read."""
+        if self.raw is None:
+            return self.held or RecordIdentity(None, None, None)
+        return RecordIdentity(
+            _readable(self.raw.get("type")),
+            _readable(self.raw.get("id")),
+            _readable(self.raw.get("org")),
+        )
+
+    def refused(self, message: str) -> SourcedRecord:
+        """This record turned into an error, keeping its identity for the report."""
+        return replace(self, raw=None, error=message, held=self.identity())
+
+
+def _parse_int(digits: str) -> int | Decimal:
+    # Past Python's limit, keep the number so validation can name its field.
+    return int(digits) if len(digits) <= _INT_STR_DIGITS else Decimal(digits)
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+def decode_json(text: str) -> Any:
+    """Decode one JSON value without ever raising anything but ``ValueError``.
+
+    Raises:
+        ValueError: Bad JSON (``JSONDecodeError``) or nesting too deep to decode.
+    """
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
 
 
 def read_jsonl(lines: Iterable[bytes], *, source: str) -> Iterator[SourcedRecord]:
@@ -42,14 +120,116 @@ def read_jsonl(lines: Iterable[bytes], *, source: str) -> Iterator[SourcedRecord
             yield SourcedRecord(source, n, None, f"not valid UTF-8 at byte {err.start}")
             continue
         try:
-            value = json.loads(text)
+            value = decode_json(text)
         except json.JSONDecodeError as err:
             yield SourcedRecord(source, n, None, f"bad JSON: {err.msg} at column {err.colno}")
             continue
-        if not isinstance(value, dict):
-            yield SourcedRecord(source, n, None, "expected a JSON object")
+        except ValueError as err:
+            yield SourcedRecord(source, n, None, str(err))
             continue
-        yield SourcedRecord(source, n, value)
+        yield _sourced(value, source, n)
+
+
+def _sourced(value: Any, source: str, n: int) -> SourcedRecord:
+    if not isinstance(value, dict):
+        return SourcedRecord(source, n, None, "expected a JSON object")
+    return SourcedRecord(source, n, value)
+
+
+def _skip_ws(text: str, at: int) -> int:
+    match = _WHITESPACE.match(text, at)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
+
+
+def _end_of_value(text: str, at: int) -> int | None:
+    """Where the array or object starting at ``at`` ends, or None if it never closes."""
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text, at):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+            if depth == 0:
+                return match.end()
+    return None
+
+
+def read_json_array(text: str, *, source: str) -> list[SourcedRecord]:
+    """Decode a JSON array of records (or one object); positions count from 1.
+
+    Each element is decoded on its own, so one nested too deeply to decode is refused
+    by its position while the others go on.
+
+    Raises:
+        InvalidRequest: The text is not a JSON array or object, or holds no records.
+    """
+    at = _skip_ws(text, 0)
+    out: list[SourcedRecord] = []
+    if text.startswith("{", at):
+        at = _decode_element(text, at, source, out)
+    elif not text.startswith("[", at):
+        raise InvalidRequest("JSON body must be an array of records", field="body")
+    else:
+        at = _skip_ws(text, at + 1)
+        while not text.startswith("]", at):
+            at = _skip_ws(text, _decode_element(text, at, source, out))
+            if text.startswith(",", at):
+                at = _skip_ws(text, at + 1)
+            elif not text.startswith("]", at):
+                raise InvalidRequest(
+                    f"body is not valid JSON: expected ',' or ']' at character {at}",
+                    field="body",
+                )
+        at += 1
+    if text[_skip_ws(text, at) :]:
+        raise InvalidRequest(f"body is not valid JSON: extra data at character {at}", field="body")
+    if not out:
+        raise _no_records()
+    return out
+
+
+def _decode_element(text: str, at: int, source: str, out: list[SourcedRecord]) -> int:
+    """Decode the value at ``at`` into ``out``; returns where it ends."""
+    position = len(out) + 1
+    try:
+        value, end = _DECODER.raw_decode(text, at)
+    except RecursionError:
+        closes = _end_of_value(text, at)
+        if closes is None:
+            raise InvalidRequest(
+                "body is not valid JSON: a value never closes", field="body"
+            ) from None
+        out.append(SourcedRecord(source, position, None, _TOO_DEEP))
+        return closes
+    except json.JSONDecodeError as err:
+        raise InvalidRequest(f"body is not valid JSON: {err}", field="body") from None
+    out.append(_sourced(value, source, position))
+    return int(end)
+
+
+def _no_records() -> InvalidRequest:
+    return InvalidRequest(
+        "request body holds no records; send JSON Lines or a JSON array", field="body"
+    )
+
+
+def read_request_body(body: bytes, content_type: str, *, source: str) -> list[SourcedRecord]:
+    """Decode an ingest request: JSON Lines, or a JSON array when ``content_type`` says so.
+
+    Raises:
+        InvalidRequest: The body is empty, holds no records, or (as JSON) does not decode.
+    """
+    if not body.strip():
+        raise _no_records()
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise InvalidRequest(f"body is not valid JSON: {err}", field="body") from None
+        return read_json_array(text, source=source)
+    return list(read_jsonl(body.splitlines(), source=source))
 
 
 def _read_jsonl(path: Path) -> Iterator[SourcedRecord]:

@@ -11,7 +11,11 @@ Example:
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,6 +27,7 @@ from pydantic import (
     field_validator,
 )
 
+from textkit.documents import render_call_transcript, render_ticket
 from textkit.kinds import DOCUMENT_KINDS, DocumentKind
 
 __all__ = [
@@ -34,8 +39,11 @@ __all__ = [
     "DocumentRecord",
     "Email",
     "EntityRecord",
+    "MAX_INTEGER_DIGITS",
+    "MAX_NESTING_DEPTH",
     "Record",
     "RecordError",
+    "RecordLimits",
     "Team",
     "Ticket",
     "Tombstone",
@@ -85,20 +93,66 @@ def _aware(value: datetime) -> datetime:
     return aware
 
 
-def _find_nul(value: Any, path: str) -> str | None:
-    """The path of the first string holding U+0000 (PostgreSQL text cannot store it)."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        for k, v in value.items():
-            found = _find_nul(str(k), path) or _find_nul(v, f"{path}.{k}" if path else str(k))
-            if found is not None:
-                return found
-    if isinstance(value, list):
-        for i, v in enumerate(value):
-            found = _find_nul(v, f"{path}.{i}" if path else str(i))
-            if found is not None:
-                return found
+#: Nesting deeper than this (the record itself is level 1) is refused, and checked
+#: without recursion, so no input can reach a recursion limit further on.
+MAX_NESTING_DEPTH = 32
+#: Integers longer than this are refused (the longest int64 has 19 digits).
+MAX_INTEGER_DIGITS = 64
+_INTEGER_BOUND = 10**MAX_INTEGER_DIGITS
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _key_name(key: Any) -> str:
+    text = str(key)
+    # A key that cannot be echoed as is (NUL, surrogate, control) is quoted in ASCII.
+    return text if text.isprintable() and not _SURROGATE.search(text) else ascii(text)
+
+
+def _string_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character (U+0000)"
+    found = _SURROGATE.search(text)
+    if found is not None:
+        return f"contains a lone surrogate {ascii(found.group())} (not valid Unicode)"
+    return None
+
+
+def _number_problem(value: Any) -> str | None:
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{value} is not a finite number"
+    if isinstance(value, Decimal):
+        return f"a {len(value.as_tuple().digits)}-digit number; at most {MAX_INTEGER_DIGITS} digits"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INTEGER_BOUND:
+        return f"an integer of over {MAX_INTEGER_DIGITS} digits; at most {MAX_INTEGER_DIGITS}"
+    return None
+
+
+def _value_problem(raw: dict[str, Any]) -> str | None:
+    """``"field.path: problem"`` for the first value PostgreSQL or JSON could not hold.
+
+    Walks the record with an explicit stack, so depth cannot raise ``RecursionError``.
+    """
+    stack: list[tuple[Any, str, int]] = [(raw, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            problem = _string_problem(value)
+        elif isinstance(value, (dict, list, tuple)):
+            if depth > MAX_NESTING_DEPTH:
+                return f"{path or 'record'}: nested deeper than {MAX_NESTING_DEPTH} levels"
+            problem = None
+            pairs = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in pairs:
+                inner = f"{path}.{_key_name(key)}" if path else _key_name(key)
+                if isinstance(key, str):
+                    key_problem = _string_problem(key)
+                    if key_problem is not None:
+                        return f"{inner}: the field name {key_problem}"
+                stack.append((item, inner, depth + 1))
+        else:
+            problem = _number_problem(value)
+        if problem is not None:
+            return f"{path or 'record'}: {problem}"
     return None
 
 
@@ -149,6 +203,21 @@ class _Document(_Base):
 
     _aware_at = field_validator("occurred_at")(lambda cls, v: _aware(v))
 
+    @field_validator("shared_with")
+    @classmethod
+    def _shares_name_someone(cls, shares: tuple[str, ...]) -> tuple[str, ...]:
+        # "team:<id>" shares with a team, "user:<id>" or a bare id with a user.
+        out = []
+        for n, share in enumerate(shares):
+            kind, sep, rest = share.partition(":")
+            if sep and kind in ("team", "user"):
+                if not rest.strip():
+                    raise ValueError(f"entry {n} {share!r} names no {kind}")
+                out.append(share if kind == "team" else rest.strip())
+            else:
+                out.append(share)
+        return tuple(out)
+
 
 class Email(_Document):
     type: Literal["email"]
@@ -169,6 +238,26 @@ class Call(_Document):
     title: str
     participants: tuple[str, ...] = ()
     transcript: str | tuple[Any, ...]
+
+    @field_validator("transcript")
+    @classmethod
+    def _turns_have_text(cls, transcript: str | tuple[Any, ...]) -> str | tuple[Any, ...]:
+        if isinstance(transcript, str):
+            return transcript
+        for n, turn in enumerate(transcript):
+            if isinstance(turn, str):
+                continue
+            if not isinstance(turn, dict):
+                raise ValueError(
+                    f"turn {n}: expected a string or an object, got {type(turn).__name__}"
+                )
+            text = turn.get("text", turn.get("content"))
+            if not isinstance(text, str):
+                raise ValueError(f"turn {n}: needs a string 'text' (or 'content')")
+            speaker = turn.get("speaker", turn.get("name"))
+            if speaker is not None and not isinstance(speaker, str):
+                raise ValueError(f"turn {n}: 'speaker' must be a string")
+        return transcript
 
 
 class Comment(BaseModel):
@@ -213,8 +302,55 @@ _ADAPTER: TypeAdapter[Any] = TypeAdapter(
 )
 
 
-def parse_record(raw: Any) -> Record:
+@dataclass(frozen=True)
+class RecordLimits:
+    """Size caps on a document's title and its text (what gets chunked and embedded).
+
+    A 300 KB subject or a 5 MB body costs minutes of embedding for one record, so both
+    are refused per record; the defaults are ``COPILOT_MAX_TITLE_CHARS`` and
+    ``COPILOT_MAX_BODY_CHARS``.
+    """
+
+    max_title_chars: int = 1_000
+    max_body_chars: int = 500_000
+
+    def __post_init__(self) -> None:
+        if self.max_title_chars < 1 or self.max_body_chars < 1:
+            raise ValueError(f"limits must be positive, got {self}")
+
+
+def _size_problem(rec: Record, limits: RecordLimits) -> str | None:
+    """``"field: N characters; at most M (SETTING)"`` when a document is over a cap."""
+    if isinstance(rec, Email):
+        title, body, body_field = ("subject", rec.subject), rec.body, "body"
+    elif isinstance(rec, Call):
+        title, body_field = ("title", rec.title), "transcript"
+        body = render_call_transcript(rec.transcript)
+    elif isinstance(rec, Ticket):
+        title, body_field = ("subject", rec.subject), "body and comments"
+        body = render_ticket(rec.body, [(c.author_id, c.at, c.body) for c in rec.comments])
+    else:
+        return None
+    if len(title[1]) > limits.max_title_chars:
+        return (
+            f"{title[0]}: {len(title[1])} characters; at most {limits.max_title_chars} "
+            "(COPILOT_MAX_TITLE_CHARS)"
+        )
+    if len(body) > limits.max_body_chars:
+        return (
+            f"{body_field}: {len(body)} characters; at most {limits.max_body_chars} "
+            "(COPILOT_MAX_BODY_CHARS)"
+        )
+    return None
+
+
+def parse_record(raw: Any, *, limits: RecordLimits = RecordLimits()) -> Record:  # noqa: B008
     """Validate one decoded JSON value as a canonical record.
+
+    Checks, in order: the type; every value, nested ones and field names included, for
+    what PostgreSQL or JSON cannot hold (NUL, lone surrogates, NaN and infinities,
+    integers over :data:`MAX_INTEGER_DIGITS` digits, nesting deeper than
+    :data:`MAX_NESTING_DEPTH`); the model's fields; a document's size against ``limits``.
 
     Raises:
         RecordError: naming the offending field, e.g. ``occurred_at: invalid datetime``.
@@ -224,15 +360,19 @@ def parse_record(raw: Any) -> Record:
     kind = raw.get("type")
     if kind not in RECORD_TYPES:
         raise RecordError(f"type: unknown record type {kind!r}; expected one of {RECORD_TYPES}")
-    nul_at = _find_nul(raw, "")
-    if nul_at is not None:
-        raise RecordError(f"{nul_at or 'record'}: contains a NUL character (U+0000)")
+    problem = _value_problem(raw)
+    if problem is not None:
+        raise RecordError(problem)
     try:
         if raw.get("deleted") is True:
             return Tombstone.model_validate(raw)
-        return _ADAPTER.validate_python(raw)  # type: ignore[no-any-return]
+        rec: Record = _ADAPTER.validate_python(raw)
     except ValidationError as err:
         raise RecordError(_describe(err)) from None
+    too_big = _size_problem(rec, limits)
+    if too_big is not None:
+        raise RecordError(too_big)
+    return rec
 
 
 def _describe(err: ValidationError) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from copilot.ingest.readers import SourcedRecord
 from copilot.ingest.records import Record
 
 __all__ = ["IngestReport", "RecordIssue"]
@@ -20,6 +21,16 @@ class RecordIssue:
     source: str
     line: int
     message: str
+    #: What the record said it was, where that could be read.
+    type: str | None = None
+    id: str | None = None
+    org: str | None = None
+
+    @classmethod
+    def of(cls, item: SourcedRecord, message: str) -> RecordIssue:
+        """The issue of one input record, naming its type, id and org when readable."""
+        kind, record_id, org = item.identity()
+        return cls(item.source, item.line, message, kind, record_id, org)
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line}: {self.message}"

@@ -1,7 +1,9 @@
 """Checks made before anything is written: the embedding model, and record references.
 
 A record naming a user, team or account that exists neither in the batch nor in the
-store is rejected with its line; the rest of the batch goes on.
+store is rejected with its line; the rest of the batch goes on. That includes a
+document's shares: ``team:<id>`` must be a team and any other entry a user of the org,
+so a typo cannot silently share a record with no one.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def check_references(
             if ref not in resolved[(rec.org, kind)]
         ]
         if bad:
-            report.errors.append(RecordIssue(item.source, item.line, "; ".join(bad)))
+            report.errors.append(RecordIssue.of(item, "; ".join(bad)))
         else:
             valid.append((item, rec))
     return valid
@@ -117,4 +119,12 @@ def _references(rec: Record) -> list[tuple[str, str, str]]:
     elif isinstance(rec, (Deal, Email, Call, Ticket)):
         need("owner_id", "user")
         need("account_id", "account")
+    if isinstance(rec, (Email, Call, Ticket)):
+        # A share to nobody would be stamped on every chunk and open the record to no one.
+        for share in rec.shared_with:
+            team = share.removeprefix("team:")
+            if team != share:
+                out.append(("shared_with", "team", team))
+            else:
+                out.append(("shared_with", "user", share))
     return out

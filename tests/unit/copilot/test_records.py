@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
-from copilot.ingest.records import RecordError, parse_record
+from copilot.ingest.records import RecordError, RecordLimits, parse_record
 
 EMAIL = {
     "type": "email",
@@ -52,3 +53,125 @@ def test_numeric_ids_are_kept_as_strings() -> None:
 def test_tombstone() -> None:
     rec = parse_record({"type": "call", "org": "o", "id": "c1", "deleted": True})
     assert (rec.type, rec.id) == ("call", "c1")
+
+
+# --------------------------------------------------------------------------- hostile values
+
+CALL = {
+    "type": "call",
+    "org": "o",
+    "id": "c1",
+    "owner_id": "u1",
+    "account_id": "a1",
+    "visibility": "org",
+    "occurred_at": "2026-01-02T03:04:05Z",
+    "title": "Pricing call",
+    "transcript": [{"speaker": "Ana", "text": "Fine."}, "Bo: Great."],
+}
+
+
+def _nested(levels: int) -> object:
+    value: object = "x"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"score": float("nan")}, "score: nan is not a finite number"),
+        ({"score": float("inf")}, "score: inf is not a finite number"),
+        ({"meta": {"v": [1, float("-inf")]}}, "meta.v.1: -inf is not a finite number"),
+        ({"score": Decimal("9" * 5000)}, "score: a 5000-digit number; at most 64 digits"),
+        ({"score": 10**64}, "score: an integer of over 64 digits"),
+        ({"crm\x00note": 1}, r"'crm\\x00note': the field name contains a NUL"),
+        ({"meta": {"k\x00": 1}}, r"meta.'k\\x00': the field name contains a NUL"),
+        ({"meta": ["a", "b\x00"]}, "meta.1: contains a NUL"),
+        ({"note": "x\ud800"}, r"note: contains a lone surrogate '\\ud800'"),
+        ({"body": "x\udfff"}, "body: contains a lone surrogate"),
+        ({"k\udc80": 1}, r"'k\\udc80': the field name contains a lone surrogate"),
+        ({"deep": _nested(32)}, "deep.0.0.0.*: nested deeper than 32 levels"),
+        ({"deep": _nested(5000)}, "nested deeper than 32 levels"),
+        ({"shared_with": ["team:"]}, "shared_with: Value error, entry 0 'team:' names no team"),
+        (
+            {"shared_with": ["u2", "user: "]},
+            "shared_with: Value error, entry 1 'user:' names no user",
+        ),
+        ({"shared_with": [""]}, "shared_with.0: String should have at least 1 character"),
+    ],
+)
+def test_values_postgres_or_json_cannot_hold_are_refused_by_field(
+    change: dict, message: str
+) -> None:
+    with pytest.raises(RecordError, match=message.replace("(", r"\(").replace(".*", "[.0-9]*")):
+        parse_record({**EMAIL, **change})
+
+
+def test_the_deepest_allowed_nesting_and_long_valid_numbers_pass() -> None:
+    rec = parse_record({**EMAIL, "deep": _nested(30), "n": 10**63, "x": 1e308, "ok": "é😀"})
+    assert rec.attributes["n"] == 10**63
+
+
+def test_user_shares_are_normalized_to_bare_ids_and_team_shares_kept() -> None:
+    rec = parse_record({**EMAIL, "shared_with": ["user:u2", "team:t1", "u3"]})
+    assert rec.shared_with == ("u2", "team:t1", "u3")
+
+
+@pytest.mark.parametrize(
+    ("transcript", "message"),
+    [
+        ([{"speaker": "Ana"}], "transcript: Value error, turn 0: needs a string 'text'"),
+        (["Ana: hi", {"text": None}], "turn 1: needs a string 'text'"),
+        ([7], "turn 0: expected a string or an object, got int"),
+        ([{"speaker": 3, "text": "hi"}], "turn 0: 'speaker' must be a string"),
+    ],
+)
+def test_a_transcript_turn_without_text_is_refused(transcript: list, message: str) -> None:
+    with pytest.raises(RecordError, match=message):
+        parse_record({**CALL, "transcript": transcript})
+
+
+def test_content_is_accepted_as_a_turns_text() -> None:
+    assert parse_record({**CALL, "transcript": [{"name": "Ana", "content": "Hi"}]}).id == "c1"
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (
+            {**EMAIL, "subject": "s" * 11},
+            "subject: 11 characters; at most 10 (COPILOT_MAX_TITLE_CHARS)",
+        ),
+        (
+            {**EMAIL, "body": "b" * 101},
+            "body: 101 characters; at most 100 (COPILOT_MAX_BODY_CHARS)",
+        ),
+        ({**CALL, "title": "t" * 11}, "title: 11 characters"),
+        (
+            {**CALL, "title": "t", "transcript": [{"speaker": "A", "text": "x" * 98}]},
+            "transcript: 101 characters",
+        ),
+        (
+            {
+                **CALL,
+                "type": "ticket",
+                "subject": "s",
+                "body": "b" * 60,
+                "status": "open",
+                "priority": "low",
+                "comments": [{"author_id": "u1", "at": "2026-01-01T00:00:00Z", "body": "c" * 10}],
+            },
+            "body and comments: 1[0-9][0-9] characters; at most 100",
+        ),
+    ],
+)
+def test_titles_and_bodies_over_the_limits_are_refused(record: dict, message: str) -> None:
+    limits = RecordLimits(max_title_chars=10, max_body_chars=100)
+    with pytest.raises(RecordError, match=message.replace("(C", r"\(C").replace("S)", r"S\)")):
+        parse_record(record, limits=limits)
+
+
+def test_titles_and_bodies_at_the_limits_pass() -> None:
+    limits = RecordLimits(max_title_chars=10, max_body_chars=100)
+    assert parse_record({**EMAIL, "subject": "s" * 10, "body": "b" * 100}, limits=limits)

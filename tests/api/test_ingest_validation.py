@@ -1,0 +1,190 @@
+"""Ingest input that used to pass validation and fail in PostgreSQL (issue 12, defect 1).
+
+Each bad record must be rejected by its line, naming the field, with its type and id
+when they can be read; the records around it are written; ``strict=true`` answers 422.
+Also: size caps on titles and bodies (defect 2), ``[]`` bodies and shares to principals
+that do not exist (defect 6), and out-of-range dates and boolean integers in requests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import bearer
+from tests.api.test_api import Headers, assert_error, get_doc, jsonl, post_ingest, with_id
+from tests.db import crm_small
+from tests.db.crm_small import ACME
+
+
+@pytest.fixture()
+def loaded(client: TestClient, ingest_headers: Headers) -> None:
+    response = post_ingest(client, ingest_headers, jsonl(crm_small.records()))
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture()
+def as_user(token_for: Callable[..., str]) -> Callable[[str, str], Headers]:
+    return lambda org, user: bearer(token_for(org, user))
+
+
+def _call(doc_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "call",
+        "org": ACME,
+        "id": doc_id,
+        "account_id": "a1",
+        "owner_id": "rep-e1",
+        "visibility": "org",
+        "occurred_at": "2026-05-05T09:00:00Z",
+        "title": "Pricing call",
+        "transcript": [{"speaker": "Ana", "text": "The price is fine."}],
+        **extra,
+    }
+
+
+def _deep(levels: int) -> str:
+    """A record whose ``deep`` attribute nests ``levels`` arrays (as JSON text)."""
+    text = json.dumps(with_id("d-bad", deep="x"))
+    return text.replace('"deep": "x"', '"deep": ' + "[" * levels + '"x"' + "]" * levels)
+
+
+def _with_number(literal: str) -> str:
+    """A record whose ``score`` is ``literal`` verbatim (what json.dumps cannot write)."""
+    return json.dumps(with_id("d-bad", score=1)).replace('"score": 1', f'"score": {literal}')
+
+
+#: ``name -> (the bad record's JSON text, a word its error must contain)``.
+BAD_LINES: dict[str, tuple[str, str]] = {
+    "NaN": (json.dumps(with_id("d-bad", score=float("nan"))), "score"),
+    "Infinity": (json.dumps(with_id("d-bad", score=float("inf"))), "score"),
+    "-Infinity": (json.dumps(with_id("d-bad", score=float("-inf"))), "score"),
+    "1e400": (_with_number("1e400"), "score"),
+    "5000-digit integer": (_with_number("9" * 5000), "score"),
+    "NUL in an attribute key": (json.dumps(with_id("d-bad", **{"crm\u0000note": "x"})), "crm"),
+    "NUL in a nested key": (json.dumps(with_id("d-bad", meta={"a\u0000": 1})), "meta"),
+    "NUL in a nested value": (json.dumps(with_id("d-bad", meta={"a": ["x\u0000"]})), "meta.a.0"),
+    "lone surrogate in a value": (json.dumps(with_id("d-bad", note="x\ud800y")), "note"),
+    "lone surrogate in the body": (json.dumps(with_id("d-bad", body="x\udfffy")), "body"),
+    "lone surrogate in a key": (json.dumps(with_id("d-bad", **{"n\ud800": 1})), "surrogate"),
+    "nested 990 deep": (_deep(990), "nest"),
+    "nested 70 deep": (_deep(70), "deep"),
+    "transcript turn without text": (
+        json.dumps(_call("d-bad", transcript=[{"speaker": "Ana"}])),
+        "transcript",
+    ),
+    "transcript turn of a number": (json.dumps(_call("d-bad", transcript=[7])), "transcript"),
+    "share to an empty team": (json.dumps(with_id("d-bad", shared_with=["team:"])), "shared_with"),
+    "share to an empty user": (json.dumps(with_id("d-bad", shared_with=["user:"])), "shared_with"),
+    "share to an empty id": (json.dumps(with_id("d-bad", shared_with=[""])), "shared_with"),
+    "share to an unknown team": (
+        json.dumps(with_id("d-bad", shared_with=["team:t-nowhere"])),
+        "t-nowhere",
+    ),
+    "share to an unknown user": (
+        json.dumps(with_id("d-bad", shared_with=["u-nobody"])),
+        "u-nobody",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_LINES), ids=list(BAD_LINES))
+def test_a_bad_value_rejects_its_line_and_the_rest_is_written(
+    loaded: None,
+    client: TestClient,
+    ingest_headers: Headers,
+    as_user: Callable[[str, str], Headers],
+    name: str,
+) -> None:
+    bad, word = BAD_LINES[name]
+    body = "\n".join([json.dumps(with_id("d-before")), bad, json.dumps(with_id("d-after"))])
+    response = post_ingest(client, ingest_headers, body.encode() + b"\n")
+    assert response.status_code == 200, response.text
+    by_line = {r["line"]: r for r in response.json()["results"]}
+    assert by_line[1]["status"] == by_line[3]["status"] == "inserted"
+    rejected = by_line[2]
+    assert rejected["status"] == "rejected", rejected
+    assert word in rejected["error"], rejected
+    if "990" not in name:  # a body too deep to decode has no readable id
+        assert (rejected["type"], rejected["id"]) in {("email", "d-bad"), ("call", "d-bad")}
+    admin = as_user(ACME, "admin")
+    assert get_doc(client, admin, "d-after").status_code == 200
+    assert_error(get_doc(client, admin, "d-bad"), 404)
+
+
+#: One case of each kind, for the strict and JSON-array paths.
+SOME_BAD_LINES = [
+    "NaN",
+    "5000-digit integer",
+    "NUL in an attribute key",
+    "lone surrogate in a key",
+    "nested 990 deep",
+    "transcript turn without text",
+    "share to an empty team",
+    "share to an unknown user",
+]
+
+
+@pytest.mark.parametrize("name", SOME_BAD_LINES)
+def test_strict_ingest_refuses_a_bad_value_with_422(
+    loaded: None, client: TestClient, ingest_headers: Headers, name: str
+) -> None:
+    bad, _ = BAD_LINES[name]
+    body = "\n".join([json.dumps(with_id("d-before")), bad]).encode()
+    error = assert_error(
+        post_ingest(client, ingest_headers, body, strict="true"), 422, code="invalid_input"
+    )
+    assert error["field"] == "line 2"
+    assert error["report"]["written"] is False
+
+
+@pytest.mark.parametrize("name", SOME_BAD_LINES)
+def test_a_bad_value_in_a_json_array_rejects_its_position(
+    loaded: None, client: TestClient, ingest_headers: Headers, name: str
+) -> None:
+    bad, word = BAD_LINES[name]
+    body = "[" + ",".join([json.dumps(with_id("d-before")), bad, json.dumps(with_id("d-after"))])
+    headers = {**ingest_headers, "Content-Type": "application/json"}
+    response = client.post("/v1/ingest", content=(body + "]").encode(), headers=headers)
+    assert response.status_code == 200, response.text
+    by_line = {r["line"]: r for r in response.json()["results"]}
+    assert [by_line[n]["status"] for n in (1, 2, 3)] == ["inserted", "rejected", "inserted"]
+    assert word in by_line[2]["error"], by_line[2]
+
+
+def test_a_rejected_line_reports_the_type_and_id_it_could_read(
+    loaded: None, client: TestClient, ingest_headers: Headers
+) -> None:
+    lines = [
+        json.dumps(with_id("d-ghost", owner_id="ghost")),  # a reference that does not resolve
+        json.dumps(with_id("d-date", occurred_at="yesterday")),  # a field that does not parse
+        json.dumps({"type": "memo", "org": ACME, "id": "m-1"}),  # an unknown type
+        "{not json",
+        json.dumps(with_id("d-ok")),
+    ]
+    response = post_ingest(client, ingest_headers, "\n".join(lines).encode())
+    results = {r["line"]: r for r in response.json()["results"]}
+    assert (results[1]["type"], results[1]["id"], results[1]["org"]) == ("email", "d-ghost", ACME)
+    assert (results[2]["type"], results[2]["id"]) == ("email", "d-date")
+    assert (results[3]["type"], results[3]["id"]) == ("memo", "m-1")
+    assert (results[4]["type"], results[4]["id"]) == (None, None)
+    assert results[5]["status"] == "inserted"
+
+
+def test_a_share_to_a_team_or_user_of_the_batch_is_accepted(
+    loaded: None,
+    client: TestClient,
+    ingest_headers: Headers,
+    as_user: Callable[[str, str], Headers],
+) -> None:
+    team = {"type": "team", "org": ACME, "id": "t-new", "name": "New"}
+    doc = with_id("d-shared", visibility="private", shared_with=["team:t-west", "user:rep-e2"])
+    other = with_id("d-2", shared_with=["team:t-new"])
+    response = post_ingest(client, ingest_headers, jsonl([team, doc, other]))
+    assert [r["status"] for r in response.json()["results"]] == ["inserted"] * 3
+    assert get_doc(client, as_user(ACME, "rep-e2"), "d-shared").status_code == 200
+    assert get_doc(client, as_user(ACME, "rep-w1"), "d-shared").status_code == 200

@@ -1,0 +1,95 @@
+"""Decoding ingest input (``copilot.ingest.readers``): hostile JSON never raises."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from copilot.errors import InvalidRequest
+from copilot.ingest.readers import (
+    RecordIdentity,
+    SourcedRecord,
+    read_json_array,
+    read_jsonl,
+    read_request_body,
+)
+
+TEAM = {"type": "team", "org": "o", "id": "t1", "name": "East"}
+
+
+def _deep(levels: int) -> str:
+    return json.dumps({**TEAM, "deep": "x"}).replace(
+        '"deep": "x"', '"deep": ' + "[" * levels + '"x"' + "]" * levels
+    )
+
+
+def test_a_line_too_deep_to_decode_is_an_error_line_not_a_recursion_error() -> None:
+    lines = [json.dumps(TEAM).encode(), _deep(100_000).encode(), json.dumps(TEAM).encode()]
+    out = list(read_jsonl(lines, source="s"))
+    assert [o.raw is not None for o in out] == [True, False, True]
+    assert "nested too deeply" in (out[1].error or "")
+
+
+def test_a_number_too_long_for_int_is_kept_for_validation_to_refuse() -> None:
+    text = json.dumps(TEAM)[:-1] + ', "n": ' + "9" * 5000 + ', "m": -' + "9" * 5000 + "}"
+    (out,) = read_jsonl([text.encode()], source="s")
+    assert out.raw is not None
+    assert out.raw["n"] == Decimal("9" * 5000)
+    assert out.raw["m"] == Decimal("-" + "9" * 5000)
+
+
+def test_a_json_array_refuses_a_too_deep_element_by_position() -> None:
+    body = f"[{json.dumps(TEAM)}, {_deep(100_000)},\n {json.dumps(TEAM)} ]"
+    out = read_json_array(body, source="s")
+    assert [(o.line, o.raw is not None) for o in out] == [(1, True), (2, False), (3, True)]
+
+
+def test_a_json_object_body_is_one_record() -> None:
+    (out,) = read_json_array(f" {json.dumps(TEAM)} ", source="s")
+    assert out.raw == TEAM
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "holds no records"),
+        (b" \n ", "holds no records"),
+        (b"[]", "holds no records"),
+        (b" [ \n ] ", "holds no records"),
+        (b'"x"', "must be an array"),
+        (b"[{}", "not valid JSON"),
+        (b"[{} {}]", "expected ',' or ']'"),
+        (b"[{}],", "extra data"),
+        (b"[" + b"[" * 100_000, "never closes"),
+        (b"\xff[]", "not valid JSON"),
+    ],
+)
+def test_a_json_body_that_is_no_array_of_records_is_a_body_error(body: bytes, message: str) -> None:
+    with pytest.raises(InvalidRequest, match=message) as info:
+        read_request_body(body, "application/json; charset=utf-8", source="s")
+    assert info.value.field == "body"
+
+
+def test_an_empty_json_lines_body_is_the_same_body_error() -> None:
+    with pytest.raises(InvalidRequest, match="holds no records"):
+        read_request_body(b"\n\n", "application/x-ndjson", source="s")
+
+
+@pytest.mark.parametrize(
+    ("raw", "identity"),
+    [
+        ({"type": "email", "id": 7, "org": "o"}, RecordIdentity("email", "7", "o")),
+        ({"type": "email", "id": "a\x00", "org": ["o"]}, RecordIdentity("email", None, None)),
+        ({"type": "x\ud800", "id": True}, RecordIdentity(None, None, None)),
+        (None, RecordIdentity(None, None, None)),
+    ],
+)
+def test_identity_echoes_only_clean_strings(raw: dict | None, identity: RecordIdentity) -> None:
+    assert SourcedRecord("s", 1, raw).identity() == identity
+
+
+def test_a_refused_record_keeps_its_identity() -> None:
+    item = SourcedRecord("s", 3, {"type": "team", "id": "t1", "org": "o"}).refused("no")
+    assert (item.raw, item.error, item.identity()) == (None, "no", ("team", "t1", "o"))

@@ -42,7 +42,7 @@ from copilot.ingest.report import IngestReport, RecordIssue
 from copilot.ingest.validation import check_model, check_references
 from embeddings import Embedder
 from retrieval import store
-from retrieval.chunking import Span, chunk_document
+from retrieval.chunking import Span, chunk_document, title_for_chunks
 from retrieval.models import ChunkRow, DocumentAccess
 
 __all__ = ["Indexer"]
@@ -218,8 +218,11 @@ class Indexer:
             p for p in prepared if state.get((p.rec.org, p.rec.id), ("",))[0] != p.content_hash
         ]
         chunked = {id(p): self._chunk(p) for p in to_embed}
+        titles = {id(p): self._title(p.title) for p in to_embed}
         texts = [
-            f"{p.title}\n{p.content[s.start : s.end]}" for p in to_embed for s in chunked[id(p)]
+            f"{titles[id(p)]}\n{p.content[s.start : s.end]}"
+            for p in to_embed
+            for s in chunked[id(p)]
         ]
         vectors = self.embedder.embed_documents(texts)
         report.embedded += len(texts)
@@ -266,12 +269,19 @@ class Indexer:
     def _chunk(self, p: PreparedDocument) -> list[Span]:
         return self._spans(p.rec.type, p.title, p.content)
 
+    def _title(self, title: str) -> str:
+        """The title as embedded with each chunk: at most a quarter of the chunk budget."""
+        return title_for_chunks(
+            title, max_tokens=self.max_tokens, count_tokens=self.embedder.count_tokens
+        )
+
     def _spans(self, kind: str, title: str, content: str) -> list[Span]:
-        """Chunk spans whose embedded text, ``title + "\n" + chunk``, fits the model.
+        """Chunk spans whose embedded text, ``_title(title) + "\n" + chunk``, fits the model.
 
         The title rides along with every chunk, so its tokens come out of the budget;
         both counts include the two special tokens, which the joined text has once.
         """
+        title = self._title(title)
         room = self.embedder.max_tokens - self.embedder.count_tokens(title + "\n") + 2
         budget = max(16, min(self.max_tokens, room))
         return chunk_document(
@@ -319,7 +329,7 @@ class Indexer:
                     if not batch:
                         break
                     vectors = self.embedder.embed_documents(
-                        [f"{t}\n{x}" for _, _, _, t, x in batch]
+                        [f"{self._title(t)}\n{x}" for _, _, _, t, x in batch]
                     )
                     store.update_chunk_embeddings(
                         conn,
@@ -341,7 +351,7 @@ class Indexer:
                     kind, title, content = store.document_text(conn, org=org, id=doc_id)
                     spans = self._spans(kind, title, content)
                     vectors = self.embedder.embed_documents(
-                        [f"{title}\n{content[s.start : s.end]}" for s in spans]
+                        [f"{self._title(title)}\n{content[s.start : s.end]}" for s in spans]
                     )
                     rows = [
                         ChunkRow(

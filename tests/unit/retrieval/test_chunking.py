@@ -18,6 +18,7 @@ from retrieval.chunking import (
     pack,
     render_ticket,
     ticket_units,
+    title_for_chunks,
 )
 from retrieval.errors import RetrievalError
 from tests.texts import GMAIL, INTERLEAVED, OUTLOOK, OUTLOOK_HEADER_BLOCK
@@ -506,3 +507,45 @@ def test_chunks_are_exact_bounded_and_cover_every_unit(
     for u in units:
         for i in range(u.start, u.end):
             assert covered[i] or content[i].isspace(), (u, i)
+
+
+# --------------------------------------------------------------------------- the title's share
+
+
+def test_a_short_title_is_kept_whole_without_being_counted() -> None:
+    calls: list[str] = []
+
+    def counting(text: str) -> int:
+        calls.append(text)
+        return approx_tokens(text)
+
+    assert title_for_chunks("Pricing call", max_tokens=200, count_tokens=counting) == "Pricing call"
+    assert calls == []
+
+
+@pytest.mark.parametrize("max_tokens", [16, 64, 200, 512])
+def test_a_long_title_is_cut_at_a_word_to_its_share_and_never_counted_whole(
+    max_tokens: int,
+) -> None:
+    title = "Re: quarterly pricing review " * 10_000  # about 300 KB
+    longest: list[int] = []
+
+    def counting(text: str) -> int:
+        longest.append(len(text))
+        return approx_tokens(text)
+
+    cut = title_for_chunks(title, max_tokens=max_tokens, count_tokens=counting)
+    assert 0 < approx_tokens(cut) <= max(1, max_tokens // 4)
+    assert title.startswith(cut) and title[len(cut)] == " "
+    assert max(longest) <= max_tokens * 24
+    assert len(longest) <= 16
+
+
+def test_a_title_of_one_over_long_word_is_cut_inside_it() -> None:
+    cut = title_for_chunks("x" * 5000, max_tokens=200)
+    assert cut == "x" * len(cut) and 0 < approx_tokens(cut) <= 50
+
+
+def test_the_title_share_must_be_a_fraction() -> None:
+    with pytest.raises(ChunkingError, match="share must be in"):
+        title_for_chunks("t", max_tokens=200, share=0)

@@ -11,15 +11,18 @@ from summarizers.models import Citation, Evidence, NextBestAction, SeeAlso
 from textkit.kinds import DocumentKind, TextKind
 
 __all__ = [
+    "MAX_DAY",
     "MAX_DRAFT_CHARS",
     "MAX_ID_CHARS",
     "MAX_QUERY_CHARS",
     "MAX_QUESTION_CHARS",
     "MAX_TOP_K",
+    "MIN_DAY",
     "NO_NUL_PATTERN",
     "ActionsResponse",
     "AskRequest",
     "AskResponse",
+    "AsOfDay",
     "ChunkSpan",
     "DeleteResponse",
     "DocumentResponse",
@@ -30,6 +33,7 @@ __all__ = [
     "IngestRecordResult",
     "IngestResponse",
     "Kind",
+    "NotBool",
     "RetrievedPassage",
     "SearchHit",
     "SearchRequest",
@@ -42,6 +46,10 @@ MAX_TOP_K = 100
 MAX_ID_CHARS = 256
 MAX_DRAFT_CHARS = 20_000
 MAX_QUESTION_CHARS = 2000
+#: The days a record may carry (as ingest enforces) and a request may name: evaluating
+#: next-best actions at 0001-01-01 or 9999-12-31 overflowed the date arithmetic (500).
+MIN_DAY = date(1000, 1, 1)
+MAX_DAY = date(9998, 12, 31)
 
 Kind = DocumentKind
 
@@ -56,6 +64,30 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+def _not_bool(value: Any) -> Any:
+    # JSON true is not 1: lax validation would take it as top_k=1.
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not a boolean")
+    return value
+
+
+#: Put before ``int``: a boolean is refused; numeric strings like "5" stay accepted.
+NotBool = BeforeValidator(_not_bool)
+
+
+def _in_day_range(value: date | None) -> date | None:
+    if value is not None and not MIN_DAY <= value <= MAX_DAY:
+        raise ValueError(
+            f"must be a day from {MIN_DAY.isoformat()} to {MAX_DAY.isoformat()}, "
+            f"got {value.isoformat()}"
+        )
+    return value
+
+
+#: A day within the range records may carry (``MIN_DAY`` to ``MAX_DAY``).
+AsOfDay = Annotated[date | None, AfterValidator(_in_day_range)]
 
 
 def _iso_date_or_time(value: Any) -> date | datetime:
@@ -95,7 +127,9 @@ class SearchRequest(_Strict):
     """A search as the authenticated user. Filters only narrow what the user may see."""
 
     query: Text = Field(min_length=1, max_length=MAX_QUERY_CHARS, examples=["renewal risk"])
-    top_k: int = Field(default=10, ge=1, le=MAX_TOP_K, description="Results per page.")
+    top_k: Annotated[int, NotBool] = Field(
+        default=10, ge=1, le=MAX_TOP_K, description="Results per page."
+    )
     kinds: list[Kind] | None = Field(default=None, description="Only these record kinds.")
     account_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
     date_from: DateOrTime | None = Field(
@@ -206,7 +240,9 @@ class AskRequest(_Strict):
     question: Text = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     account_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
     kinds: list[Kind] | None = None
-    top_k: int = Field(default=8, ge=1, le=20, description="Passages retrieved as evidence.")
+    top_k: Annotated[int, NotBool] = Field(
+        default=8, ge=1, le=20, description="Passages retrieved as evidence."
+    )
 
 
 class RetrievedPassage(BaseModel):

@@ -17,6 +17,7 @@ from api.schemas import (
     ActionsResponse,
     AskRequest,
     AskResponse,
+    AsOfDay,
     DraftSummaryRequest,
     ErrorResponse,
 )
@@ -55,8 +56,11 @@ def _as_of(value: date | None) -> datetime:
 
 
 AsOf = Annotated[
-    date | None,
-    Query(description="Evaluate signals as of the end of this day (default: now)."),
+    AsOfDay,
+    Query(
+        description="Evaluate signals as of the end of this day (default: now); "
+        "a day from 1000-01-01 to 9998-12-31."
+    ),
 ]
 Limit = Annotated[int, Query(ge=1, le=20, description="At most this many actions.")]
 

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import bearer
-from tests.api.test_api import Headers, assert_error, get_doc, jsonl, post_ingest, with_id
+from tests.api.test_api import Headers, assert_error, get_doc, jsonl, post_ingest, search, with_id
 from tests.db import crm_small
 from tests.db.crm_small import ACME
 
@@ -188,3 +188,86 @@ def test_a_share_to_a_team_or_user_of_the_batch_is_accepted(
     assert [r["status"] for r in response.json()["results"]] == ["inserted"] * 3
     assert get_doc(client, as_user(ACME, "rep-e2"), "d-shared").status_code == 200
     assert get_doc(client, as_user(ACME, "rep-w1"), "d-shared").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        pytest.param(b"[]", "application/json", id="empty-array"),
+        pytest.param(b" [ \n ] ", "application/json", id="blank-array"),
+        pytest.param(b"", "application/x-ndjson", id="empty-jsonl"),
+    ],
+)
+def test_a_body_with_no_records_is_400_with_one_message(
+    client: TestClient, ingest_headers: Headers, content: bytes, content_type: str
+) -> None:
+    headers = {**ingest_headers, "Content-Type": content_type}
+    response = client.post("/v1/ingest", content=content, headers=headers)
+    error = assert_error(response, 400, code="invalid_request", field="body")
+    assert error["message"].startswith("request body holds no records")
+
+
+# --------------------------------------------------------------------------- request values
+
+
+@pytest.mark.parametrize(
+    ("path", "as_of", "status"),
+    [
+        ("/v1/accounts/a1/next-best-actions", "0001-01-01", 422),
+        ("/v1/accounts/a1/next-best-actions", "9999-12-31", 422),
+        ("/v1/accounts/a1/next-best-actions", "0999-12-31", 422),
+        ("/v1/deals/nope/next-best-actions", "9999-12-31", 422),
+        ("/v1/accounts/a1/next-best-actions", "1000-01-01", 200),
+        ("/v1/accounts/a1/next-best-actions", "9998-12-31", 200),
+    ],
+)
+def test_next_best_actions_as_of_outside_the_date_range_is_422_naming_it(
+    loaded: None,
+    client: TestClient,
+    as_user: Callable[[str, str], Headers],
+    path: str,
+    as_of: str,
+    status: int,
+) -> None:
+    response = client.get(path, params={"as_of": as_of}, headers=as_user(ACME, "admin"))
+    if status == 200:
+        assert response.status_code == 200, response.text
+        return
+    error = assert_error(response, 422, code="invalid_request", field="as_of")
+    assert "1000-01-01" in error["message"] and "9998-12-31" in error["message"], error
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"date_from": "0001-01-01"},
+        {"date_from": "0001-01-01T00:00:00+01:00"},
+        {"date_to": "9999-12-31T23:59:59-01:00"},
+        {"date_from": "9999-12-31T23:59:59.999999-14:00"},
+        {"date_to": "0001-01-01T00:30:00+01:00"},
+    ],
+)
+def test_search_dates_that_overflow_in_utc_are_4xx(
+    loaded: None, client: TestClient, as_user: Callable[[str, str], Headers], dates: dict
+) -> None:
+    response = search(client, as_user(ACME, "admin"), **dates)
+    assert response.status_code in (200, 422), response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/search", {"query": "pricing", "top_k": True}),
+        ("/v1/search", {"query": "pricing", "top_k": False}),
+        ("/v1/ask", {"question": "What did Initech confirm?", "top_k": True}),
+    ],
+)
+def test_a_boolean_is_not_an_integer(
+    loaded: None,
+    client: TestClient,
+    as_user: Callable[[str, str], Headers],
+    path: str,
+    body: dict,
+) -> None:
+    response = client.post(path, json=body, headers=as_user(ACME, "admin"))
+    assert_error(response, 422, code="invalid_request", field="top_k")

@@ -271,3 +271,37 @@ def test_a_boolean_is_not_an_integer(
 ) -> None:
     response = client.post(path, json=body, headers=as_user(ACME, "admin"))
     assert_error(response, 422, code="invalid_request", field="top_k")
+
+
+# --------------------------------------------------------------------------- size caps
+
+
+def test_titles_and_bodies_over_the_configured_caps_are_rejected_by_line(
+    settings: Any, embedder: Any, ingest_headers: Headers
+) -> None:
+    from api.app import create_app
+
+    capped = settings.model_copy(update={"max_title_chars": 40, "max_body_chars": 400})
+    call = _call("d-long-call", transcript=[{"speaker": "Ana", "text": "word " * 100}])
+    body = jsonl(
+        [
+            *crm_small.records(),
+            with_id("d-long-subject", subject="s" * 41),
+            with_id("d-long-body", body="b" * 401),
+            call,
+            with_id("d-at-the-caps", subject="s" * 40, body="b" * 400),
+        ]
+    )
+    with TestClient(create_app(capped, embedder=embedder), raise_server_exceptions=False) as c:
+        response = post_ingest(c, ingest_headers, body)
+        assert response.status_code == 200, response.text
+        results = {r["id"]: r for r in response.json()["results"]}
+    assert results["d-at-the-caps"]["status"] == "inserted"
+    expected = {
+        "d-long-subject": "subject: 41 characters; at most 40 (COPILOT_MAX_TITLE_CHARS)",
+        "d-long-body": "body: 401 characters; at most 400 (COPILOT_MAX_BODY_CHARS)",
+        "d-long-call": "transcript: 504 characters; at most 400 (COPILOT_MAX_BODY_CHARS)",
+    }
+    for doc_id, message in expected.items():
+        assert results[doc_id]["status"] == "rejected"
+        assert results[doc_id]["error"] == message

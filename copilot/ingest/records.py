@@ -191,8 +191,16 @@ class Deal(_Base):
     owner_id: Id
     name: str
     stage: str
-    amount: float
+    # "NaN" and "inf" as strings would pass the value check and become floats here.
+    amount: float = Field(allow_inf_nan=False)
     close_date: date
+
+    @field_validator("close_date")
+    @classmethod
+    def _close_date_in_range(cls, value: date) -> date:
+        if not 1000 <= value.year <= 9998:
+            raise ValueError(f"{value.isoformat()} is outside years 1000-9998")
+        return value
 
 
 class _Document(_Base):

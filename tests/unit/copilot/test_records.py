@@ -175,3 +175,32 @@ def test_titles_and_bodies_over_the_limits_are_refused(record: dict, message: st
 def test_titles_and_bodies_at_the_limits_pass() -> None:
     limits = RecordLimits(max_title_chars=10, max_body_chars=100)
     assert parse_record({**EMAIL, "subject": "s" * 10, "body": "b" * 100}, limits=limits)
+
+
+DEAL = {
+    "type": "deal",
+    "org": "o",
+    "id": "d1",
+    "account_id": "a1",
+    "owner_id": "u1",
+    "name": "Expansion",
+    "stage": "negotiation",
+    "amount": 48000,
+    "close_date": "2026-12-15",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"amount": "NaN"}, "amount: Input should be a finite number"),
+        ({"amount": "-inf"}, "amount: Input should be a finite number"),
+        ({"close_date": "0001-01-01"}, "close_date: Value error, 0001-01-01 is outside years"),
+        ({"close_date": "9999-12-31"}, "close_date: Value error, 9999-12-31 is outside years"),
+    ],
+)
+def test_deal_amounts_and_close_dates_in_strings_are_checked_too(
+    change: dict, message: str
+) -> None:
+    with pytest.raises(RecordError, match=message):
+        parse_record({**DEAL, **change})

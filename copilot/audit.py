@@ -112,8 +112,9 @@ def verify_chain(
         checked += 1
         expected_prev, expected_seq = r.hash, r.seq + 1
     if head is None:
-        return ChainReport(org, checked == 0, checked, None if checked == 0 else 1,
-                           None if checked == 0 else "rows exist but the chain head is missing")
+        if checked:
+            return ChainReport(org, False, checked, 1, "rows exist but the chain head is gone")
+        return ChainReport(org, True, 0)
     if head.last_seq != expected_seq - 1 or head.last_hash != expected_prev:
         return bad(
             expected_seq,

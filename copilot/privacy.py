@@ -90,7 +90,7 @@ def person_patterns(*, emails: Sequence[str], names: Sequence[str]) -> list[str]
         '(^|[^[:alnum:]])Pat\\\\s+Buyer($|[^[:alnum:]])'
     """
     patterns = [
-        r"(^|[^[:alnum:]._%+-])" + _literal(e.strip()) + r"($|[^[:alnum:]_-]|\.($|[^[:alnum:]]))"
+        r"(^|[^[:alnum:]._%+-])" + _literal(e.strip()) + r"($|[^[:alnum:]._-]|\.($|[^[:alnum:]]))"
         for e in dict.fromkeys(emails)
         if e.strip()
     ]

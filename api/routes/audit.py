@@ -21,9 +21,7 @@ Since = Annotated[
     datetime | None,
     Query(description="Entries at or after this instant (ISO 8601; no zone means UTC)."),
 ]
-Until = Annotated[
-    datetime | None, Query(description="Entries before this instant (ISO 8601).")
-]
+Until = Annotated[datetime | None, Query(description="Entries before this instant (ISO 8601).")]
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -79,6 +79,7 @@ def records() -> list[dict[str, Any]]:
         _user(ACME, "rep-1", "rep", "t1", "mgr"),
         _user(ACME, "rep-2", "rep", "t2", None),
         _user(GLOBEX, "g-rep", "rep", None, None),
+        _user(GLOBEX, "g-admin", "admin", None, None),
         {"type": "account", "org": ACME, "id": "a1", "name": "Initech", "owner_id": "rep-1"},
         {"type": "account", "org": GLOBEX, "id": "g-a1", "name": "Hooli", "owner_id": "g-rep"},
         {

@@ -100,9 +100,9 @@ def _endpoint(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', request.url.path)}"
 
 
-def _write(audit: AuditLog, entries: list[AuditEntry]) -> None:
+def _write(audit: AuditLog, entries: list[AuditEntry], *, durable: bool = True) -> None:
     try:
-        audit.append(entries)
+        audit.append(entries, durable=durable)
     except Exception:  # noqa: BLE001 - after the response nobody else can report it
         log.exception(
             "audit entries lost: %s",
@@ -126,7 +126,7 @@ def _run(request: Request, background: BackgroundTasks, trail: AuditTrail) -> It
     if not entries:
         return
     if settings.audit_write == "background":
-        background.add_task(_write, audit_log(request), entries)
+        background.add_task(_write, audit_log(request), entries, durable=False)
     else:
         # Before the response: a read whose entry cannot be written is not served.
         audit_log(request).append(entries)

@@ -278,7 +278,7 @@ class AuditEntryResponse(BaseModel):
 
     seq: int = Field(description="Position in the org's chain, from 1.")
     at: datetime
-    actor: str = Field(description="`user:<id>`, `ingest:<subject>` or `cli:<command>`.")
+    actor: str = Field(description="`user:<id>`, `ingest:<subject>` or `cli:<login>`.")
     request_id: str
     endpoint: str
     query_sha256: str | None = Field(description="SHA-256 of the query or question, if any.")

@@ -1,5 +1,5 @@
 """What the audit trail adds to search latency: off, written in the request, written after
-the response (a background task).
+the response (a background task, with a commit that does not wait for the disk).
 
 Indexes the seeded sample CRM into a scratch database, then serves it from three apps at
 once (one per mode, each a real uvicorn server on its own port, sharing the model) and
@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import uvicorn
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from pydantic import SecretStr
 
 from bench.common import OUT_DIR, bench_database, format_table, latency
 from copilot import sample
@@ -47,6 +48,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=200, help="searches per mode, 1 client")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients, phase 2")
     parser.add_argument("--per-client", type=int, default=30, help="searches per client and mode")
+    parser.add_argument(
+        "--gap-ms", type=float, default=0.0, help="pause after each search (1-client phase)"
+    )
     parser.add_argument("--port", type=int, default=18301, help="first of three ports")
     parser.add_argument("--reuse", action="store_true", help="keep an indexed scratch db")
     return parser.parse_args(argv)
@@ -102,6 +106,7 @@ def _phase(
     *,
     clients: int,
     per_client: int,
+    gap_s: float = 0.0,
 ) -> dict[str, list[float]]:
     """Each client sends its searches to every mode in rotating order."""
     samples: dict[str, list[float]] = {m: [] for m in servers}
@@ -118,6 +123,7 @@ def _phase(
                     ms = _search(client, servers[mode].base_url, token, query)
                     with lock:
                         samples[mode].append(ms)
+                    time.sleep(gap_s)
 
     threads = [threading.Thread(target=run, args=(w,)) for w in range(clients)]
     for t in threads:
@@ -146,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             update={
                 "database_url": db.url,
                 "service_database_url": _with_user(db.url, "copilot_service"),
-                "jwt_secret": secrets.token_urlsafe(48),
+                "jwt_secret": SecretStr(secrets.token_urlsafe(48)),
             }
         )
         org = records[0]["org"]
@@ -168,7 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             servers = {"off": off, "in request": in_request, "after response": after}
             _phase(servers, jobs, clients=1, per_client=10)  # warm-up: pools, plans
-            one = _phase(servers, jobs, clients=1, per_client=args.samples)
+            one = _phase(
+                servers, jobs, clients=1, per_client=args.samples, gap_s=args.gap_ms / 1000
+            )
             many = _phase(servers, jobs, clients=args.clients, per_client=args.per_client)
         print(
             f"\nsearch over HTTP, org {org!r}, {len(records)} records, {os.cpu_count()} CPUs, "
@@ -190,7 +198,36 @@ def main(argv: Sequence[str] | None = None) -> int:
                     ]
                 )
         print(format_table(["load", "audit", "n", "p50 ms", "p95 ms", "p95 vs off"], rows))
+        print(_append_alone(db, org, n=args.samples))
     return 0
+
+
+def _append_alone(db: Any, org: str, *, n: int) -> str:
+    """The write itself, one entry of ten ids per transaction, durable and not."""
+    from copilot.audit import AuditLog
+
+    audit = AuditLog(db)
+    out = []
+    for durable in (True, False):
+        samples = []
+        for i in range(n):
+            entry = audit.entry(
+                org=org,
+                actor="user:bench",
+                request_id=f"bench-{i}",
+                endpoint="POST /v1/search",
+                status=200,
+                record_ids=[f"doc-{j}" for j in range(10)],
+                query="renewal risk",
+                engine="exact",
+            )
+            started = time.perf_counter()
+            audit.append([entry], durable=durable)
+            samples.append((time.perf_counter() - started) * 1000.0)
+        lat = latency(samples)
+        label = "flushed commit" if durable else "unflushed commit"
+        out.append(f"{label}: p50 {lat.p50_ms:.1f} ms, p95 {lat.p95_ms:.1f} ms")
+    return "audit append alone (" + "; ".join(out) + ")"
 
 
 if __name__ == "__main__":

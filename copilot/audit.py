@@ -191,14 +191,21 @@ class AuditLog:
             engine=engine,
         )
 
-    def append(self, entries: Iterable[AuditEntry]) -> None:
+    def append(self, entries: Iterable[AuditEntry], *, durable: bool = True) -> None:
         """Chain entries in one transaction of their own.
+
+        Args:
+            durable: Wait for the commit to reach disk. ``False`` is for writes after
+                the response (which a crash of the process could lose anyway): an
+                unflushed commit costs ~1 ms instead of a disk flush (bench.audit).
 
         Raises:
             DatabaseUnavailable: The entries could not be written.
         """
         try:
             with self.db.connection() as conn:
+                if not durable:
+                    store.commit_without_flush(conn)
                 for e in entries:
                     store.append_audit(conn, entry=e)
         except psycopg.Error as err:

@@ -22,7 +22,7 @@ CREATE TABLE audit_log (
     seq           bigint NOT NULL,
     at            timestamptz NOT NULL,
     -- `user:<id>` for a user token, `ingest:<subject>` for an ingest credential,
-    -- `cli:<command>` for operator commands.
+    -- `cli:<login>` for operator commands (copilot erase, copilot retention).
     actor         text NOT NULL,
     request_id    text NOT NULL,
     endpoint      text NOT NULL,

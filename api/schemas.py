@@ -307,6 +307,17 @@ class ErasureRequest(_Strict):
     )
     contact_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
 
+    @field_validator("org", "email", "contact_id")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        # JSON may carry a lone surrogate ("\ud800"), which no database text can hold.
+        if value is not None:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+        return value
+
     @model_validator(mode="after")
     def _one_person(self) -> ErasureRequest:
         if (self.email is None) == (self.contact_id is None):

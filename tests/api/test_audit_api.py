@@ -298,12 +298,18 @@ def test_erase_endpoint_removes_the_person_for_every_user_and_is_idempotent(
         {"org": "", "email": PAT_EMAIL},
         {"org": ACME, "email": PAT_EMAIL, "extra": 1},
         {"org": ACME, "contact_id": "c\x00pat"},
+        {"org": ACME, "contact_id": "c-\ud800"},
+        {"org": ACME, "email": "pat\udfff@initech.example"},
     ],
 )
 def test_erase_bad_bodies_are_422_and_remove_nothing(
     loaded: TestClient, ingest_headers: Headers, body: dict[str, Any]
 ) -> None:
-    response = loaded.post("/v1/privacy/erase", json=body, headers=ingest_headers)
+    response = loaded.post(
+        "/v1/privacy/erase",
+        content=json.dumps(body),  # ASCII-escaped, so lone surrogates arrive as sent
+        headers={**ingest_headers, "Content-Type": "application/json"},
+    )
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "invalid_request"
     found = loaded.post(

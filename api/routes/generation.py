@@ -86,10 +86,11 @@ def account_actions(
 ) -> ActionsResponse:
     """Ranked next steps for an account, from the caller's visible records only."""
     now = _as_of(as_of)
+    audit.returned([account_id])
     actions = cp.assistant.next_best_actions(
         org=caller.org, user_id=caller.user_id, account_id=account_id, limit=limit, now=now
     )
-    _actions_read(audit, account_id, actions)
+    _actions_read(audit, actions)
     return presenters.actions_response(account_id, as_of=now, actions=actions)
 
 
@@ -104,15 +105,16 @@ def deal_actions(
 ) -> ActionsResponse:
     """Ranked next steps for a deal, from the caller's visible records only."""
     now = _as_of(as_of)
+    audit.returned([deal_id])
     actions = cp.assistant.next_best_actions(
         org=caller.org, user_id=caller.user_id, deal_id=deal_id, limit=limit, now=now
     )
-    _actions_read(audit, deal_id, actions)
+    _actions_read(audit, actions)
     return presenters.actions_response(deal_id, as_of=now, actions=actions)
 
 
-def _actions_read(audit: AuditTrail, subject: str, actions: list[NextBestAction]) -> None:
-    audit.returned([subject, *(e.document_id for a in actions for e in a.evidence)])
+def _actions_read(audit: AuditTrail, actions: list[NextBestAction]) -> None:
+    audit.returned(e.document_id for a in actions for e in a.evidence)
 
 
 def _ask(body: AskRequest, caller: CallerDep, cp: CopilotDep, audit: AuditTrail) -> AskResponse:

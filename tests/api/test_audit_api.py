@@ -86,6 +86,7 @@ def test_every_content_route_is_audited_including_refusals(
         ("GET", "/v1/documents/em-from-pat", None, "rep-2", 404, {"em-from-pat"}),
         ("POST", "/v1/calls/call-sam/summary", None, "rep-1", 200, {"call-sam"}),
         ("GET", "/v1/accounts/a1/next-best-actions", None, "rep-1", 200, {"a1"}),
+        ("GET", "/v1/deals/no-such-deal/next-best-actions", None, "rep-1", 404, {"no-such-deal"}),
         ("POST", "/v1/ask", {"question": "When is the onboarding workshop?"}, "rep-1", 200, set()),
         ("POST", "/v1/ask/stream", {"question": "onboarding workshop"}, "rep-1", 200, set()),
         (

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.cursors import CursorCodec
 from api.errors import install_error_handlers
 from api.metrics import BodySizeLimit, Metrics, RequestMetrics
-from api.routes import documents, generation, health, ingest, search
+from api.routes import audit, documents, generation, health, ingest, privacy, search
 from copilot.auth import TokenService
 from copilot.settings import Settings
 from embeddings import Embedder
@@ -65,7 +65,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     app.state.cursors = CursorCodec(cursor_key)
     app.state.metrics = metrics
     install_error_handlers(app)
-    for module in (search, documents, ingest, generation, health):
+    for module in (search, documents, ingest, generation, privacy, audit, health):
         app.include_router(module.router)
 
     def limit_for(path: str) -> int:

@@ -23,7 +23,7 @@ from copilot.errors import (
 from retrieval.errors import RetrievalError, SchemaMismatchError
 from summarizers.errors import SummarizerError
 
-__all__ = ["error_response", "install_error_handlers"]
+__all__ = ["error_response", "install_error_handlers", "status_of"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,19 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (DatabaseUnavailable, 503),
     (ConfigError, 500),
 ]
+
+
+def status_of(exc: Exception) -> int:
+    """The status an exception is answered with (the audit trail records it)."""
+    if isinstance(exc, RequestValidationError):
+        return 422
+    if isinstance(exc, CopilotError):
+        return next((s for t, s in _STATUS if isinstance(exc, t)), 500)
+    if isinstance(exc, StarletteHTTPException):
+        return exc.status_code
+    if isinstance(exc, SchemaMismatchError):
+        return 409
+    return 500
 
 
 def error_response(

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from summarizers.models import Citation, Evidence, NextBestAction, SeeAlso
 from textkit.kinds import DocumentKind, TextKind
@@ -13,6 +21,7 @@ from textkit.kinds import DocumentKind, TextKind
 __all__ = [
     "MAX_DAY",
     "MAX_DRAFT_CHARS",
+    "MAX_EMAIL_CHARS",
     "MAX_ID_CHARS",
     "MAX_QUERY_CHARS",
     "MAX_QUESTION_CHARS",
@@ -23,10 +32,14 @@ __all__ = [
     "AskRequest",
     "AskResponse",
     "AsOfDay",
+    "AuditEntryResponse",
+    "AuditResponse",
     "ChunkSpan",
     "DeleteResponse",
     "DocumentResponse",
     "DraftSummaryRequest",
+    "ErasureRequest",
+    "ErasureResponse",
     "ErrorBody",
     "ErrorResponse",
     "Highlight",
@@ -291,3 +304,65 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+MAX_EMAIL_CHARS = 320
+
+
+class AuditEntryResponse(BaseModel):
+    """One audit entry: who did what, when, to which records, with what outcome."""
+
+    seq: int = Field(description="Position in the org's chain, from 1.")
+    at: datetime
+    actor: str = Field(description="`user:<id>`, `ingest:<subject>` or `cli:<login>`.")
+    request_id: str
+    endpoint: str
+    query_sha256: str | None = Field(description="SHA-256 of the query or question, if any.")
+    query_text: str | None = Field(
+        description="The query itself, unless the deployment stores hashes only or an "
+        "erasure blanked it."
+    )
+    record_ids: list[str] = Field(description="Records returned, cited, written or removed.")
+    engine: str | None
+    status: int = Field(description="The outcome, as an HTTP status.")
+    prev_hash: str
+    hash: str
+
+
+class AuditResponse(BaseModel):
+    entries: list[AuditEntryResponse]
+    next_cursor: str | None = Field(description="Pass back as `cursor` for the next page.")
+
+
+class ErasureRequest(_Strict):
+    """The person to erase: a contact id, or an email address (every contact with it)."""
+
+    org: Text = Field(min_length=1, max_length=MAX_ID_CHARS)
+    email: Text | None = Field(
+        default=None, min_length=3, max_length=MAX_EMAIL_CHARS, pattern=r"^[^@\s]+@[^@\s]+$"
+    )
+    contact_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
+
+    @field_validator("org", "email", "contact_id")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        # JSON may carry a lone surrogate ("\ud800"), which no database text can hold.
+        if value is not None:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_person(self) -> ErasureRequest:
+        if (self.email is None) == (self.contact_id is None):
+            raise ValueError("give exactly one of email and contact_id")
+        return self
+
+
+class ErasureResponse(BaseModel):
+    org: str
+    status: Literal["erased", "nothing_to_erase"]
+    contacts: list[str] = Field(description="Contact ids removed.")
+    documents: list[str] = Field(description="Email, call and ticket ids removed.")

@@ -432,8 +432,11 @@ def _add_command_groups() -> None:
     # found through its entry point at startup rather than imported by this package.
     for name, target in sorted(command_groups().items()):
         module, _, attribute = target.partition(":")
-        group = getattr(importlib.import_module(module), attribute)
-        app.add_typer(group, name=name)
+        command = getattr(importlib.import_module(module), attribute)
+        if isinstance(command, typer.Typer):
+            app.add_typer(command, name=name)
+        else:  # a function: one command (`copilot erase`)
+            app.command(name)(command)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field, SecretStr
@@ -83,6 +84,21 @@ class Settings(BaseSettings):
     competitors_file: Path | None = None
     #: The next-best-action playbook (TOML); unset: the packaged default.
     playbook_file: Path | None = None
+
+    # --- audit trail, erasure and retention
+    #: Record every read of CRM content and every write in the audit trail.
+    audit_enabled: bool = True
+    #: Keep query and question text in the audit trail; ``false`` keeps only its SHA-256.
+    audit_store_queries: bool = True
+    #: When an API request's entry is written: ``background`` after the response is sent
+    #: (errors are always written before), ``request`` before it (see bench/audit.py).
+    audit_write: Literal["request", "background"] = "background"
+    #: Audit entries older than this (``400d``, ``2y``; unset: kept forever) are pruned
+    #: by ``copilot retention``.
+    audit_retention: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,4}[dwmy]$")
+    #: Emails, calls and tickets older than this are removed by ``copilot retention``
+    #: (the default of its ``--older-than``; unset: the flag is required).
+    retention: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,4}[dwmy]$")
 
     @property
     def embedded_data_dir(self) -> Path:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.convertors import Convertor, register_url_convertor
 
 from api import presenters
+from api.auditing import IngestAuditDep, UserAuditDep
 from api.deps import CallerDep, CopilotDep, IngesterDep
 from api.schemas import (
     MAX_ID_CHARS,
@@ -46,11 +47,14 @@ DocumentId = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS, pattern=
     response_model=DocumentResponse,
     responses={404: {"model": ErrorResponse, "description": "Missing or not visible."}},
 )
-def get_document(document_id: DocumentId, caller: CallerDep, cp: CopilotDep) -> DocumentResponse:
+def get_document(
+    document_id: DocumentId, caller: CallerDep, cp: CopilotDep, audit: UserAuditDep
+) -> DocumentResponse:
     """One email, call or ticket, if the caller may see it.
 
     A document that exists but is not visible answers exactly like a missing one.
     """
+    audit.returned([document_id])
     doc = cp.get_document(org=caller.org, user_id=caller.user_id, document_id=document_id)
     return presenters.document_response(doc)
 
@@ -64,6 +68,7 @@ def delete_document(
     document_id: DocumentId,
     ingester: IngesterDep,
     cp: CopilotDep,
+    audit: IngestAuditDep,
     org: Annotated[
         str | None,
         Query(
@@ -81,5 +86,7 @@ def delete_document(
     tenant = ingester.org or org
     if tenant is None:
         raise InvalidRequest("org is required with the static ingest token", field="org")
+    audit.org = tenant
+    audit.returned([document_id])
     cp.delete_document(org=tenant, document_id=document_id)
     return DeleteResponse(id=document_id, org=tenant, status="deleted")

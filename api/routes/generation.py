@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api import presenters
+from api.auditing import AuditTrail, UserAuditDep
 from api.deps import CallerDep, CopilotDep
 from api.schemas import (
     MAX_ID_CHARS,
@@ -22,7 +23,7 @@ from api.schemas import (
     ErrorResponse,
 )
 from copilot.service import search_filters
-from summarizers.models import CallSummary
+from summarizers.models import CallSummary, NextBestAction
 
 __all__ = ["router"]
 
@@ -35,18 +36,29 @@ _404: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/calls/{call_id}/summary", response_model=CallSummary, responses=_404)
-def summarize_call(call_id: RecordId, caller: CallerDep, cp: CopilotDep) -> CallSummary:
+def summarize_call(
+    call_id: RecordId, caller: CallerDep, cp: CopilotDep, audit: UserAuditDep
+) -> CallSummary:
     """Summary, key points, action items, next steps, sentiment, objections, competitors
     and risks of a call the caller may see; every item cites its source span."""
-    return cp.assistant.summarize_call(org=caller.org, user_id=caller.user_id, document_id=call_id)
+    audit.returned([call_id])
+    summary = cp.assistant.summarize_call(
+        org=caller.org, user_id=caller.user_id, document_id=call_id
+    )
+    audit.engine = summary.engine
+    return summary
 
 
 @router.post("/summaries", response_model=CallSummary)
-def summarize_draft(body: DraftSummaryRequest, caller: CallerDep, cp: CopilotDep) -> CallSummary:
+def summarize_draft(
+    body: DraftSummaryRequest, caller: CallerDep, cp: CopilotDep, audit: UserAuditDep
+) -> CallSummary:
     """Summarize text sent in the request (e.g. draft notes). The text is not stored;
     citations use document_id "draft" and offsets into `text`."""
     cp.check_user(org=caller.org, user_id=caller.user_id)
-    return cp.assistant.summarize_text(text=body.text, kind=body.kind)
+    summary = cp.assistant.summarize_text(text=body.text, kind=body.kind)
+    audit.engine = summary.engine
+    return summary
 
 
 def _as_of(value: date | None) -> datetime:
@@ -69,29 +81,48 @@ Limit = Annotated[int, Query(ge=1, le=20, description="At most this many actions
     "/accounts/{account_id}/next-best-actions", response_model=ActionsResponse, responses=_404
 )
 def account_actions(
-    account_id: RecordId, caller: CallerDep, cp: CopilotDep, limit: Limit = 5, as_of: AsOf = None
+    account_id: RecordId,
+    caller: CallerDep,
+    cp: CopilotDep,
+    audit: UserAuditDep,
+    limit: Limit = 5,
+    as_of: AsOf = None,
 ) -> ActionsResponse:
     """Ranked next steps for an account, from the caller's visible records only."""
     now = _as_of(as_of)
+    audit.returned([account_id])
     actions = cp.assistant.next_best_actions(
         org=caller.org, user_id=caller.user_id, account_id=account_id, limit=limit, now=now
     )
+    _actions_read(audit, actions)
     return presenters.actions_response(account_id, as_of=now, actions=actions)
 
 
 @router.get("/deals/{deal_id}/next-best-actions", response_model=ActionsResponse, responses=_404)
 def deal_actions(
-    deal_id: RecordId, caller: CallerDep, cp: CopilotDep, limit: Limit = 5, as_of: AsOf = None
+    deal_id: RecordId,
+    caller: CallerDep,
+    cp: CopilotDep,
+    audit: UserAuditDep,
+    limit: Limit = 5,
+    as_of: AsOf = None,
 ) -> ActionsResponse:
     """Ranked next steps for a deal, from the caller's visible records only."""
     now = _as_of(as_of)
+    audit.returned([deal_id])
     actions = cp.assistant.next_best_actions(
         org=caller.org, user_id=caller.user_id, deal_id=deal_id, limit=limit, now=now
     )
+    _actions_read(audit, actions)
     return presenters.actions_response(deal_id, as_of=now, actions=actions)
 
 
-def _ask(body: AskRequest, caller: CallerDep, cp: CopilotDep) -> AskResponse:
+def _actions_read(audit: AuditTrail, actions: list[NextBestAction]) -> None:
+    audit.returned(e.document_id for a in actions for e in a.evidence)
+
+
+def _ask(body: AskRequest, caller: CallerDep, cp: CopilotDep, audit: AuditTrail) -> AskResponse:
+    audit.query = body.question
     result = cp.assistant.ask(
         org=caller.org,
         user_id=caller.user_id,
@@ -99,14 +130,20 @@ def _ask(body: AskRequest, caller: CallerDep, cp: CopilotDep) -> AskResponse:
         filters=search_filters(kinds=body.kinds, account_id=body.account_id),
         top_k=body.top_k,
     )
-    return presenters.ask_response(result.answer, result.retrieved)
+    answer = result.answer
+    audit.engine = answer.engine
+    audit.returned(h.document_id for h in result.retrieved)
+    audit.returned(c.document_id for c in answer.citations)
+    audit.returned(f.document_id for f in answer.facts)
+    audit.returned(s.document_id for s in answer.see_also)
+    return presenters.ask_response(answer, result.retrieved)
 
 
 @router.post("/ask", response_model=AskResponse)
-def ask(body: AskRequest, caller: CallerDep, cp: CopilotDep) -> AskResponse:
+def ask(body: AskRequest, caller: CallerDep, cp: CopilotDep, audit: UserAuditDep) -> AskResponse:
     """Answer a question from the records the caller may see, with citations; declines
     ("answered": false) when the evidence is weak."""
-    return _ask(body, caller, cp)
+    return _ask(body, caller, cp, audit)
 
 
 @router.post(
@@ -114,9 +151,11 @@ def ask(body: AskRequest, caller: CallerDep, cp: CopilotDep) -> AskResponse:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-async def ask_stream(body: AskRequest, caller: CallerDep, cp: CopilotDep) -> StreamingResponse:
+async def ask_stream(
+    body: AskRequest, caller: CallerDep, cp: CopilotDep, audit: UserAuditDep
+) -> StreamingResponse:
     """The same as `/v1/ask`, as server-sent events: `retrieved`, then one `answer` event
     per cited sentence (`{"text", "citation"}`), then `done` with the whole response.
     Errors before the stream starts are ordinary JSON errors."""
-    response = await run_in_threadpool(_ask, body, caller, cp)
+    response = await run_in_threadpool(_ask, body, caller, cp, audit)
     return StreamingResponse(presenters.ask_events(response), media_type="text/event-stream")

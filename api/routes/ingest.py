@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api import presenters
+from api.auditing import IngestAuditDep
 from api.deps import CopilotDep, IngesterDep
 from api.errors import error_response
 from api.schemas import ErrorResponse, IngestResponse
@@ -45,6 +46,7 @@ async def ingest(
     request: Request,
     ingester: IngesterDep,
     cp: CopilotDep,
+    audit: IngestAuditDep,
     strict: Annotated[bool, Query(description="Write nothing if any record is invalid.")] = False,
 ) -> Any:
     """Index canonical records (ingest credential required).
@@ -58,9 +60,13 @@ async def ingest(
         await request.body(), request.headers.get("content-type", ""), source=SOURCE
     )
     report = await run_in_threadpool(cp.ingest, items, only_org=ingester.org, strict=strict)
+    for o in report.outcomes:
+        if o["status"] != "unchanged":
+            audit.wrote(o["org"], [o["id"]])
     response = presenters.ingest_response(report)
     if not report.written or (report.errors and len(report.errors) == report.records):
         first = report.errors[0]
+        audit.status = 422
         return error_response(
             422,
             "invalid_input",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import presenters
+from api.auditing import UserAuditDep
 from api.deps import CallerDep, CopilotDep, CursorsDep
 from api.schemas import SearchRequest, SearchResponse
 from copilot.service import search_filters
@@ -16,7 +17,11 @@ router = APIRouter(prefix="/v1", tags=["search"])
 
 @router.post("/search", response_model=SearchResponse, summary="Search as the caller")
 def search(
-    body: SearchRequest, caller: CallerDep, cp: CopilotDep, cursors: CursorsDep
+    body: SearchRequest,
+    caller: CallerDep,
+    cp: CopilotDep,
+    cursors: CursorsDep,
+    audit: UserAuditDep,
 ) -> SearchResponse:
     """Emails, calls and tickets the caller may see, best first.
 
@@ -24,6 +29,7 @@ def search(
     chunks of one document. `next_cursor` continues the same query and filters for the
     same caller; it is rejected for anyone else.
     """
+    audit.query = body.query
     date_from, date_to = body.date_range()
     filters = search_filters(
         kinds=body.kinds, account_id=body.account_id, date_from=date_from, date_to=date_to
@@ -39,4 +45,6 @@ def search(
         offset=pages.offset(body.cursor),
         filters=filters,
     )
+    audit.returned(h.chunk.document_id for h in page.hits)
+    audit.engine = page.strategy
     return presenters.search_response(page, next_cursor=pages.after(page.next_offset))

@@ -16,12 +16,29 @@ Modules:
     ``search``: exact and HNSW vector search, keyword search, the permitted chunks.
     ``summaries``: the summary cache.
     ``status``: index state, sizes and ``db status`` counts.
+    ``audit``: the hash-chained audit trail.
+    ``privacy``: erasure and retention (records of a person, or of a period).
 
 Callers import the package (``from retrieval import store; store.get_document(...)``);
 the names below are its public surface.
 """
 
 from retrieval.models import AccountRow, ContactRow, DealRow, UserRow
+from retrieval.store.audit import (
+    GENESIS_HASH,
+    AuditEntry,
+    AuditRecord,
+    ChainHead,
+    append_audit,
+    audit_chain_head,
+    audit_entry_hash,
+    audit_orgs,
+    begin_snapshot,
+    commit_without_flush,
+    iter_audit,
+    prune_audit,
+    redact_audit_queries,
+)
 from retrieval.store.chunks import (
     chunk_count_for_model,
     embedding_dimension,
@@ -65,6 +82,13 @@ from retrieval.store.principals import (
     scope_to_caller,
     users_by_id,
 )
+from retrieval.store.privacy import (
+    delete_contacts,
+    delete_documents,
+    documents_naming,
+    documents_older_than,
+    find_contacts,
+)
 from retrieval.store.search import (
     keyword_search,
     permitted_chunks,
@@ -75,6 +99,24 @@ from retrieval.store.status import get_index_state, index_size, set_index_state,
 from retrieval.store.summaries import get_cached_summary, put_cached_summary
 
 __all__ = [
+    "GENESIS_HASH",
+    "AuditEntry",
+    "AuditRecord",
+    "ChainHead",
+    "append_audit",
+    "audit_chain_head",
+    "audit_entry_hash",
+    "audit_orgs",
+    "begin_snapshot",
+    "commit_without_flush",
+    "delete_contacts",
+    "delete_documents",
+    "documents_naming",
+    "documents_older_than",
+    "find_contacts",
+    "iter_audit",
+    "prune_audit",
+    "redact_audit_queries",
     "ENTITY_COLUMNS",
     "SERVICE_ROLE",
     "AccountRow",

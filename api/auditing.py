@@ -1,0 +1,162 @@
+"""Auditing of API requests: a dependency each audited route takes, and fills in.
+
+The dependency yields an :class:`AuditTrail`; the route adds what it returned or wrote
+(record ids, the query, the engine). When the route finishes, the entry is written:
+
+- on success, after the response is sent (``COPILOT_AUDIT_WRITE=background``, a
+  background task) or before it (``request``);
+- on failure, always before the error response, with the status it maps to.
+
+The entry goes through the owner's pool in a transaction of its own, so a read's
+latency is not held by the chain's per-org lock unless ``request`` is chosen. Measured
+with ``python -m bench.audit`` (see the README, "Audit trail").
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Annotated
+
+from fastapi import BackgroundTasks, Depends, Request
+
+from api.deps import CallerDep, IngesterDep
+from api.errors import status_of
+from copilot.audit import AuditEntry, AuditLog
+from copilot.settings import Settings
+
+__all__ = ["AuditTrail", "IngestAuditDep", "UserAuditDep", "audit_log", "request_id"]
+
+log = logging.getLogger(__name__)
+
+
+class AuditTrail:
+    """What one request read or wrote, as the route reports it.
+
+    ``org`` and ``actor`` come from the credential; a route of an ingest credential may
+    set ``org`` (the tenant it resolved) or add ids per org with :meth:`wrote`.
+    """
+
+    def __init__(self, *, actor: str, org: str | None, endpoint: str, request_id: str) -> None:
+        self.actor = actor
+        self.org = org
+        self.endpoint = endpoint
+        self.request_id = request_id
+        self.record_ids: list[str] = []
+        self.by_org: dict[str, list[str]] = {}
+        self.query: str | None = None
+        self.engine: str | None = None
+        self.status: int | None = None
+
+    def returned(self, ids: Iterable[str]) -> None:
+        """Record ids the response carries (returned, cited or summarized)."""
+        self.record_ids.extend(ids)
+
+    def wrote(self, org: str, ids: Iterable[str]) -> None:
+        """Record ids written or removed in ``org`` (one request may span orgs)."""
+        self.by_org.setdefault(org, []).extend(ids)
+
+    def entries(self, audit: AuditLog, status: int) -> list[AuditEntry]:
+        groups = dict(self.by_org)
+        if self.org is not None and (self.record_ids or not groups):
+            groups.setdefault(self.org, []).extend(self.record_ids)
+        return [
+            audit.entry(
+                org=org,
+                actor=self.actor,
+                request_id=self.request_id,
+                endpoint=self.endpoint,
+                status=status,
+                record_ids=ids,
+                query=self.query,
+                engine=self.engine,
+            )
+            for org, ids in groups.items()
+        ]
+
+
+def request_id(request: Request) -> str:
+    """The request's id: the one the request-id middleware set, else a new one."""
+    rid = getattr(request.state, "request_id", None)
+    if not isinstance(rid, str) or not rid:
+        rid = uuid.uuid4().hex
+        request.state.request_id = rid
+    return rid
+
+
+def audit_log(request: Request) -> AuditLog:
+    """The app's audit log, built on first use from the service's database."""
+    audit: AuditLog | None = getattr(request.app.state, "audit", None)
+    if audit is None:
+        settings: Settings = request.app.state.settings
+        audit = AuditLog(request.app.state.copilot.db, store_queries=settings.audit_store_queries)
+        request.app.state.audit = audit
+    return audit
+
+
+def _endpoint(request: Request) -> str:
+    route = request.scope.get("route")
+    return f"{request.method} {getattr(route, 'path', request.url.path)}"
+
+
+def _write(audit: AuditLog, entries: list[AuditEntry], *, durable: bool = True) -> None:
+    try:
+        audit.append(entries, durable=durable)
+    except Exception:  # noqa: BLE001 - after the response nobody else can report it
+        log.exception(
+            "audit entries lost: %s",
+            [(e.org, e.actor, e.request_id, e.endpoint, e.status) for e in entries],
+        )
+
+
+def _run(request: Request, background: BackgroundTasks, trail: AuditTrail) -> Iterator[AuditTrail]:
+    settings: Settings = request.app.state.settings
+    if not settings.audit_enabled:
+        yield trail
+        return
+    try:
+        yield trail
+    except Exception as exc:
+        entries = trail.entries(audit_log(request), status_of(exc))
+        if entries:
+            _write(audit_log(request), entries)
+        raise
+    entries = trail.entries(audit_log(request), trail.status or 200)
+    if not entries:
+        return
+    if settings.audit_write == "background":
+        background.add_task(_write, audit_log(request), entries, durable=False)
+    else:
+        # Before the response: a read whose entry cannot be written is not served.
+        audit_log(request).append(entries)
+
+
+def _user_audit(
+    request: Request, caller: CallerDep, background: BackgroundTasks
+) -> Iterator[AuditTrail]:
+    trail = AuditTrail(
+        actor=f"user:{caller.user_id}",
+        org=caller.org,
+        endpoint=_endpoint(request),
+        request_id=request_id(request),
+    )
+    yield from _run(request, background, trail)
+
+
+def _ingest_audit(
+    request: Request, ingester: IngesterDep, background: BackgroundTasks
+) -> Iterator[AuditTrail]:
+    trail = AuditTrail(
+        actor=f"ingest:{ingester.subject}",
+        org=ingester.org,
+        endpoint=_endpoint(request),
+        request_id=request_id(request),
+    )
+    yield from _run(request, background, trail)
+
+
+# scope="function": the entry is settled when the route returns, before the response,
+# so a failure is written with its status and success can choose when to write.
+UserAuditDep = Annotated[AuditTrail, Depends(_user_audit, scope="function")]
+IngestAuditDep = Annotated[AuditTrail, Depends(_ingest_audit, scope="function")]

@@ -12,7 +12,8 @@ Modules:
     ``mentions``: names in a question resolved to records the caller may see.
     ``documents``: document writes, access re-stamps and visible-document reads.
     ``chunks``: chunk writes, re-embedding and the vector column's dimension.
-    ``counts``: chunks per principal, for the search planner.
+    ``counts``: chunks per principal, for the search planner (kept by triggers).
+    ``prune``: records absent from a full export of an org.
     ``search``: exact and HNSW vector search, keyword search, the permitted chunks.
     ``summaries``: the summary cache.
     ``status``: index state, sizes and ``db status`` counts.
@@ -29,8 +30,15 @@ from retrieval.store.chunks import (
     replace_chunks,
     set_embedding_dimension,
     update_chunk_embeddings,
+    write_chunks,
 )
-from retrieval.store.counts import permitted_chunk_estimate, refresh_principal_counts
+from retrieval.store.counts import (
+    counted_principals,
+    lock_principal_counts,
+    permitted_chunk_estimate,
+    recounted_principals,
+    refresh_principal_counts,
+)
 from retrieval.store.crm import (
     ENTITY_COLUMNS,
     account_contacts,
@@ -54,6 +62,7 @@ from retrieval.store.documents import (
     has_visible_document,
     set_document_access,
     upsert_document,
+    upsert_documents,
 )
 from retrieval.store.mentions import accounts_named
 from retrieval.store.migrations import apply_migrations, pending_migrations, recreate_database
@@ -64,6 +73,12 @@ from retrieval.store.principals import (
     principal_reports,
     scope_to_caller,
     users_by_id,
+)
+from retrieval.store.prune import (
+    absent_records,
+    add_seen_records,
+    delete_absent_records,
+    start_seen_records,
 )
 from retrieval.store.search import (
     keyword_search,
@@ -127,4 +142,13 @@ __all__ = [
     "vector_search_exact",
     "vector_search_hnsw",
     "visible_account",
+    "counted_principals",
+    "lock_principal_counts",
+    "recounted_principals",
+    "write_chunks",
+    "upsert_documents",
+    "absent_records",
+    "add_seen_records",
+    "delete_absent_records",
+    "start_seen_records",
 ]

@@ -135,7 +135,10 @@ def _ingest_results(report: IngestReport) -> list[IngestRecordResult]:
         for o in report.outcomes
     ]
     out += [
-        IngestRecordResult(line=e.line, status="rejected", error=e.message) for e in report.errors
+        IngestRecordResult(
+            line=e.line, status="rejected", type=e.type, id=e.id, org=e.org, error=e.message
+        )
+        for e in report.errors
     ]
     return sorted(out, key=lambda r: r.line)
 

@@ -295,9 +295,16 @@ class Indexer:
         if entities:
             # Entities change access stamps: documents queued before them go in first.
             writer.drain()
+            refused = report.not_written
             with self.db.connection() as conn:
                 moved_owners = write_entities(conn, entities, report)
                 restamp_owners(conn, moved_owners, report)
+            if report.not_written > refused:
+                # An entity the database refused resolved its window's references when
+                # they were checked; check them again against what was written.
+                with self.db.connection() as conn:
+                    kept = {id(r) for _, r in _resolved(conn, documents, [], report, None)}
+                documents = [(s, r) for s, r in documents if id(r) in kept]
         for start in range(0, len(documents), self.batch_documents):
             batch = self._embedded_batch(documents[start : start + self.batch_documents], report)
             writer.put(batch)

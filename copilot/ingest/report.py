@@ -75,7 +75,16 @@ class IngestReport:
             f"{self.chunks} chunks written, {self.embedded} embedded, {self.skipped} documents "
             f"skipped unchanged, {self.restamped} re-stamped, {self.seconds:.1f}s"
             + (f"; {self.not_written} refused by the database" if self.not_written else "")
+            + self._prune_summary()
         )
+
+    def _prune_summary(self) -> str:
+        if self.prune_refused:
+            return "; prune refused"
+        counts: dict[str, int] = {}
+        for p in self.pruned:
+            counts[p.status] = counts.get(p.status, 0) + 1
+        return "".join(f"; {n} {status} by prune" for status, n in sorted(counts.items()))
 
     def add_outcome(self, *, line: int, rec: Record, outcome: str) -> None:
         """Record what happened to one input record (and count it if it has a counter)."""

@@ -130,7 +130,9 @@ def test_counts_stay_consistent_through_updates_moves_and_deletes(copilot) -> No
         {**r, "team_id": "t-west"} if r["type"] == "user" and r["id"] == "rep-e1" else r
         for r in records
     ]
-    changed = [{**r, "body": r["body"] + " Updated."} if r["id"] == "bulk-004" else r for r in moved]
+    changed = [
+        {**r, "body": r["body"] + " Updated."} if r["id"] == "bulk-004" else r for r in moved
+    ]
     report = indexer.ingest_dicts(changed)
     assert report.embedded > 0 and report.restamped > 0
     _assert_counts_consistent(copilot)
@@ -192,9 +194,7 @@ def test_prune_lists_then_deletes_what_a_full_export_lacks(copilot, tmp_path: Pa
         )
     # The export lacks a document, an unreferenced account, and a2 (still named by two
     # documents of the export).
-    export = [
-        r for r in full if r["org"] == ACME and r["id"] not in {"bulk-002", "a-extra", "a2"}
-    ]
+    export = [r for r in full if r["org"] == ACME and r["id"] not in {"bulk-002", "a-extra", "a2"}]
     path = _export(tmp_path, export)
     dry = _indexer(copilot).ingest_paths([path], prune="dry-run")
     assert dry.prune_refused is None
@@ -220,9 +220,7 @@ def test_prune_lists_then_deletes_what_a_full_export_lacks(copilot, tmp_path: Pa
                 (ACME,),
             ).fetchone()
             assert left[0] == 0, table
-        assert store.existing_ids(conn, table="accounts", org=ACME, ids=["a-extra", "a2"]) == {
-            "a2"
-        }
+        assert store.existing_ids(conn, table="accounts", org=ACME, ids=["a-extra", "a2"]) == {"a2"}
     _assert_counts_consistent(copilot)
     # Pruning again deletes nothing more.
     again = _indexer(copilot).ingest_paths([path], prune="apply")

@@ -176,8 +176,8 @@ def _sourced(records: list[dict[str, Any]]) -> list[Any]:
 # --------------------------------------------------------------------------- prune
 
 
-def _export(tmp_path: Path, records: list[dict[str, Any]]) -> Path:
-    path = tmp_path / "export.jsonl"
+def _export(tmp_path: Path, records: list[dict[str, Any]], name: str = "export.jsonl") -> Path:
+    path = tmp_path / name
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
 
@@ -245,3 +245,36 @@ def test_prune_is_refused_when_a_record_was_rejected(copilot, tmp_path: Path) ->
     report = _indexer(copilot).ingest_paths([_export(tmp_path, export)], prune="apply")
     assert report.pruned == [] and report.prune_refused
     assert "bulk-001" in _doc_ids(copilot)
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@pytest.fixture()
+def run(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from copilot.cli import app
+
+    monkeypatch.setenv("COPILOT_DATABASE_URL", db_url)
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, list(args))
+
+
+def test_index_prune_is_a_dry_run_unless_applied(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    full = _export(tmp_path, crm_small.records() + _emails(2), "full.jsonl")
+    assert run("index", str(full), "--no-progress").exit_code == 0
+    export = _export(
+        tmp_path, [r for r in crm_small.records() + _emails(2) if r["id"] != "bulk-001"]
+    )
+    dry = run("index", str(export), "--no-progress", "--prune")
+    assert dry.exit_code == 0, dry.output
+    assert "prune: would delete acme email bulk-001" in dry.output
+    applied = run("index", str(export), "--no-progress", "--prune", "--apply", "--json")
+    assert applied.exit_code == 0, applied.output
+    report = json.loads(applied.output)
+    assert report["pruned"] == [
+        {"org": ACME, "type": "email", "id": "bulk-001", "status": "deleted"}
+    ]
+    assert run("index", str(export), "--apply").exit_code == 2

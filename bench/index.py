@@ -299,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if not args.skip_rss:
         sizes = [int(s) for s in args.rss_sizes.split(",") if s]
-        rows = peak_rss(settings, sizes)
+        rss_rows = peak_rss(settings, sizes)
         print("\npeak RSS (real tokenizer and writes; embedding replaced by fixed vectors):")
         print(
             format_table(
@@ -320,14 +320,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         r["baseline_rss_mb"],
                         r["peak_rss_mb"],
                     ]
-                    for r in rows
+                    for r in rss_rows
                 ],
             )
         )
-        if len(rows) >= 2:
-            growth = rows[-1]["peak_rss_mb"] / rows[0]["peak_rss_mb"] - 1
+        if len(rss_rows) >= 2:
+            growth = rss_rows[-1]["peak_rss_mb"] / rss_rows[0]["peak_rss_mb"] - 1
             print(
-                f"peak RSS {rows[-1]['size']:,} vs {rows[0]['size']:,} records: "
+                f"peak RSS {rss_rows[-1]['size']:,} vs {rss_rows[0]['size']:,} records: "
                 f"{growth:+.1%} (target within 10%)"
             )
     return 0

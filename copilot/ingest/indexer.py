@@ -353,7 +353,9 @@ class Indexer:
             batch.documents = [p for p in batch.documents if id(p) not in refused]
         # Embedded here, outside any transaction, while the writer thread writes the
         # previous batch.
+        started = time.perf_counter()
         batch.vectors = self.embedder.embed_documents(texts)
+        report.embed_seconds += time.perf_counter() - started
         report.embedded += len(texts)
         return batch
 

@@ -56,6 +56,9 @@ class IngestReport:
     embedded: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    #: Of ``seconds``: in the model, and writing on the writer thread (which overlap).
+    embed_seconds: float = 0.0
+    write_seconds: float = 0.0
     written: bool = True
     errors: list[RecordIssue] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)

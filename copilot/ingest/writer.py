@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,6 +146,7 @@ class BatchWriter:
                 self._queue.task_done()
 
     def _write(self, batch: DocumentBatch) -> None:
+        started = time.perf_counter()
         try:
             with self.db.connection() as conn:
                 outcomes = self._write_documents(conn, batch, batch.documents)
@@ -175,6 +177,7 @@ class BatchWriter:
                 self.report.restamped += 1
                 outcome = "updated"
             self.report.add_outcome(line=p.line, rec=p.rec, outcome=outcome)
+        self.report.write_seconds += time.perf_counter() - started
 
     def _write_documents(
         self, conn: Connection[Any], batch: DocumentBatch, docs: Sequence[PreparedDocument]

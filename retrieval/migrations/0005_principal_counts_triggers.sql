@@ -50,6 +50,17 @@ CREATE TRIGGER chunks_count_update AFTER UPDATE ON chunks
     REFERENCING OLD TABLE AS old_chunks NEW TABLE AS new_chunks
     FOR EACH STATEMENT EXECUTE FUNCTION principal_counts_apply();
 
+-- TRUNCATE fires no row or DELETE triggers; it empties chunks, so it empties the counts.
+CREATE FUNCTION principal_counts_clear() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM principal_counts;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER chunks_count_truncate AFTER TRUNCATE ON chunks
+    FOR EACH STATEMENT EXECUTE FUNCTION principal_counts_clear();
+
 -- Start from the truth, whatever an earlier failed run left behind.
 DELETE FROM principal_counts;
 INSERT INTO principal_counts (org, principal, chunks)

@@ -278,3 +278,24 @@ def test_index_prune_is_a_dry_run_unless_applied(run, tmp_path: Path) -> None:  
         {"org": ACME, "type": "email", "id": "bulk-001", "status": "deleted"}
     ]
     assert run("index", str(export), "--apply").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM documents WHERE id = 'd-org'",
+        "DELETE FROM chunks WHERE document_id = 'd-team' AND ord = 0",
+        "UPDATE chunks SET access = array_append(access, 'user:extra') WHERE document_id = 'd-org'",
+        "UPDATE documents SET id = id WHERE false",
+        "TRUNCATE chunks",
+        "TRUNCATE documents CASCADE",
+    ],
+)
+def test_any_write_to_chunks_keeps_the_counts_in_its_transaction(copilot, statement: str) -> None:  # type: ignore[no-untyped-def]
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    with copilot.db.connection() as conn:
+        conn.execute(statement)
+        # Inside the same transaction, before it commits:
+        assert store.counted_principals(conn, org=ACME) == store.recounted_principals(
+            conn, org=ACME
+        )

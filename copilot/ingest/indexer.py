@@ -15,16 +15,17 @@ While the model embeds one batch of documents on this thread, a
 :class:`~copilot.ingest.writer.BatchWriter` writes the previous one on another.
 
 :class:`Indexer` runs the pipeline and owns the slow part, batching and embedding;
-its siblings read inputs (``readers``), check records (``validation``), render
-documents (``documents``), write entities and tombstones (``entities``), write document
-batches (``writer``) and count outcomes (``report``).
+its siblings read inputs (``readers``), cut them into windows and resolve references
+across windows (``stream``), check records (``validation``), render documents
+(``documents``), write entities and tombstones (``entities``), write document batches
+(``writer``) and count outcomes (``report``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal
@@ -42,16 +43,14 @@ from copilot.ingest.records import (
     Account,
     Call,
     Email,
-    Record,
-    RecordError,
     Team,
     Ticket,
     Tombstone,
     User,
-    parse_record,
 )
-from copilot.ingest.report import IngestReport, PrunedRecord, RecordIssue
-from copilot.ingest.validation import check_model, check_references
+from copilot.ingest.report import IngestReport, PrunedRecord
+from copilot.ingest.stream import Pair, Source, reader, resolved, windows
+from copilot.ingest.validation import check_model
 from copilot.ingest.writer import WRITE_ERRORS, BatchWriter, DocumentBatch, describe_write_error
 from embeddings import Embedder
 from retrieval import store
@@ -64,15 +63,6 @@ log = logging.getLogger(__name__)
 
 #: ``off``; ``dry-run`` lists the stored records a full export lacks; ``apply`` deletes them.
 PruneMode = Literal["off", "dry-run", "apply"]
-
-#: An input read once, or a function that reads it afresh (what ``strict`` needs).
-Source = Iterable[SourcedRecord] | Callable[[], Iterable[SourcedRecord]]
-
-#: Records naming an entity not seen yet are held back at most this many; beyond it they
-#: are rejected at once, so a wrong input cannot grow memory without bound.
-MAX_HELD_BACK = 50_000
-
-_Pair = tuple[SourcedRecord, Record]
 
 
 class Indexer:
@@ -181,7 +171,7 @@ class Indexer:
         rejected, since a record the run could not write would look absent.
         """
         started = time.perf_counter()
-        read = _reader(items, strict=strict)
+        read = reader(items, strict=strict)
         with self.db.connection() as conn:
             check_model(conn, self.embedder)
         if strict:
@@ -220,7 +210,7 @@ class Indexer:
     ) -> set[str]:
         """Validate and write window by window; returns the orgs the input names."""
         orgs: set[str] = set()
-        held: list[_Pair] = []
+        held: list[Pair] = []
         show = self.progress
         with tqdm(
             unit="doc",
@@ -228,7 +218,7 @@ class Indexer:
             disable=not show if show is not None else None,
             leave=False,
         ) as bar:
-            for window in self._windows(items, report):
+            for window in windows(items, report, size=self.window_records):
                 orgs |= {r.org for _, r in window}
                 if seen is not None:
                     store.add_seen_records(
@@ -238,55 +228,33 @@ class Indexer:
                         ],
                     )
                 with self.db.connection() as conn:
-                    valid = _resolved(conn, window, [], report, held)
+                    valid = resolved(conn, window, [], report, held)
                 self._apply(valid, report, writer, bar)
             if held:
                 # Every entity of the input is written by now: a reference still
                 # unresolved is one to nothing.
                 writer.drain()
                 with self.db.connection() as conn:
-                    valid = _resolved(conn, held, [], report, None)
+                    valid = resolved(conn, held, [], report, None)
                 self._apply(valid, report, writer, bar)
         return orgs
-
-    def _windows(
-        self, items: Iterable[SourcedRecord], report: IngestReport
-    ) -> Iterator[list[_Pair]]:
-        """Parsed records, ``window_records`` at a time; unreadable ones go to the report."""
-        window: list[_Pair] = []
-        for item in items:
-            report.records += 1
-            if item.raw is None:
-                report.errors.append(
-                    RecordIssue(item.source, item.line, item.error or "unreadable")
-                )
-                continue
-            try:
-                window.append((item, parse_record(item.raw)))
-            except RecordError as err:
-                report.errors.append(RecordIssue(item.source, item.line, str(err)))
-            if len(window) >= self.window_records:
-                yield window
-                window = []
-        if window:
-            yield window
 
     def _validate_only(self, items: Iterable[SourcedRecord]) -> IngestReport:
         """The strict mode's first pass: every check, nothing written."""
         report = IngestReport(keep_outcomes=False)
-        entities: list[_Pair] = []  # referenced kinds only: their count bounds memory
-        held: list[_Pair] = []
-        for window in self._windows(items, report):
+        entities: list[Pair] = []  # referenced kinds only: their count bounds memory
+        held: list[Pair] = []
+        for window in windows(items, report, size=self.window_records):
             with self.db.connection() as conn:
-                _resolved(conn, window, entities, report, held)
+                resolved(conn, window, entities, report, held)
             entities += [(i, r) for i, r in window if isinstance(r, (Team, User, Account))]
         if held:
             with self.db.connection() as conn:
-                _resolved(conn, held, entities, report, None)
+                resolved(conn, held, entities, report, None)
         return report
 
     def _apply(
-        self, valid: Sequence[_Pair], report: IngestReport, writer: BatchWriter, bar: tqdm[Any]
+        self, valid: Sequence[Pair], report: IngestReport, writer: BatchWriter, bar: tqdm[Any]
     ) -> None:
         """Write a window's entities now, and queue its documents and tombstones."""
         entities = [(s, r) for s, r in valid if not isinstance(r, (Email, Call, Ticket, Tombstone))]
@@ -303,7 +271,7 @@ class Indexer:
                 # An entity the database refused resolved its window's references when
                 # they were checked; check them again against what was written.
                 with self.db.connection() as conn:
-                    kept = {id(r) for _, r in _resolved(conn, documents, [], report, None)}
+                    kept = {id(r) for _, r in resolved(conn, documents, [], report, None)}
                 documents = [(s, r) for s, r in documents if id(r) in kept]
         for start in range(0, len(documents), self.batch_documents):
             batch = self._embedded_batch(documents[start : start + self.batch_documents], report)
@@ -317,7 +285,7 @@ class Indexer:
 
             writer.put_call(delete)
 
-    def _embedded_batch(self, docs: Sequence[_Pair], report: IngestReport) -> DocumentBatch:
+    def _embedded_batch(self, docs: Sequence[Pair], report: IngestReport) -> DocumentBatch:
         """Render, compare with the store, chunk and embed what changed."""
         batch = DocumentBatch()
         for item, rec in docs:
@@ -481,45 +449,3 @@ class Indexer:
         with self.db.connection() as conn:
             for org in {o for o, _ in docs}:
                 store.refresh_principal_counts(conn, org=org)
-
-
-def _reader(items: Source, *, strict: bool) -> Callable[[], Iterable[SourcedRecord]]:
-    """A function that reads the input (again, for the strict mode's second pass)."""
-    if callable(items):
-        return items
-    if isinstance(items, Sequence) or not strict:
-        return lambda: items
-    # A one-shot iterator in strict mode: the only case that holds the input in memory
-    # (the HTTP route's body, which is in memory already).
-    materialized = list(items)
-    return lambda: materialized
-
-
-def _resolved(
-    conn: Connection[Any],
-    window: Sequence[_Pair],
-    known: Sequence[_Pair],
-    report: IngestReport,
-    held: list[_Pair] | None,
-) -> list[_Pair]:
-    """The records of ``window`` whose references resolve.
-
-    References resolve against the window, ``known`` records and the store. A record
-    whose references do not is appended to ``held`` (to be checked again once the rest
-    of the input is in), or reported when ``held`` is ``None`` or full.
-    """
-    scratch = IngestReport(keep_outcomes=False)
-    ok = {id(r) for _, r in check_references(conn, [*window, *known], scratch)}
-    issues = {(e.source, e.line): e.message for e in scratch.errors}
-    out: list[_Pair] = []
-    for item, rec in window:
-        if id(rec) in ok:
-            out.append((item, rec))
-        elif held is not None and len(held) < MAX_HELD_BACK:
-            held.append((item, rec))
-        else:
-            message = issues.get((item.source, item.line), "a reference does not resolve")
-            report.errors.append(
-                RecordIssue(item.source, item.line, message, rec.type, rec.id, rec.org)
-            )
-    return out

@@ -83,7 +83,9 @@ def index(
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     prune: Annotated[
         bool,
-        typer.Option(help="The input is a full export of its orgs: list stored records it lacks."),
+        typer.Option(
+            "--prune", help="The input is a full export of its orgs: list stored records it lacks."
+        ),
     ] = False,
     apply: Annotated[
         bool, typer.Option("--apply", help="With --prune, delete them (default: list only).")

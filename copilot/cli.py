@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import logging
@@ -80,18 +81,36 @@ def index(
     ] = "private",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune", help="The input is a full export of its orgs: list stored records it lacks."
+        ),
+    ] = False,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="With --prune, delete them (default: list only).")
+    ] = False,
 ) -> None:
     """Index CRM records. Unchanged records are skipped; `{"deleted": true}` removes one.
 
     Valid records are written and invalid ones listed with file:line (exit code 2 if any);
-    with --strict, one invalid record means nothing is written.
+    with --strict, one invalid record means nothing is written. With --prune, records of
+    the input's orgs that the input lacks are listed; --prune --apply deletes them.
     """
     if visibility not in ("private", "team", "org"):
         _fail(f"--visibility must be private, team or org, got {visibility!r}", 2)
+    if apply and not prune:
+        _fail("--apply goes with --prune", 2)
     with _open(_settings()) as cp:
         try:
             report = cp.indexer(progress=progress).ingest_paths(
-                paths, strict=strict, mail_org=org, mail_owner=owner, mail_visibility=visibility
+                paths,
+                strict=strict,
+                mail_org=org,
+                mail_owner=owner,
+                mail_visibility=visibility,
+                prune=("apply" if apply else "dry-run") if prune else "off",
+                keep_outcomes=False,
             )
         except (CopilotError, RetrievalError) as err:
             _fail(str(err), 2)
@@ -115,13 +134,20 @@ def index(
                             "embedded",
                             "skipped",
                             "seconds",
+                            "not_written",
                         )
                     },
+                    "pruned": [dataclasses.asdict(p) for p in report.pruned],
+                    "prune_refused": report.prune_refused,
                 },
                 indent=2,
             )
         )
     else:
+        for pruned in report.pruned:
+            typer.echo(f"prune: {pruned.status} {pruned.org} {pruned.type} {pruned.id}")
+        if report.prune_refused:
+            typer.secho(f"prune refused: {report.prune_refused}", fg=typer.colors.RED, err=True)
         for issue in report.errors:
             typer.secho(f"rejected {issue}", fg=typer.colors.YELLOW, err=True)
         if not report.written:

@@ -2,8 +2,9 @@
 
 ``records`` is the canonical input format; ``readers`` decodes JSON Lines and, through
 ``mail``, ``.eml`` and mbox files into such records; ``validation`` checks them;
-``documents`` renders each document's canonical text; ``indexer`` chunks, embeds and
-writes documents, and ``entities`` everything else; ``report`` says what happened.
+``documents`` renders each document's canonical text; ``stream`` cuts the input into
+windows; ``indexer`` chunks and embeds documents, ``writer`` writes them on a thread of
+its own, and ``entities`` writes everything else; ``report`` says what happened.
 """
 
 from copilot.ingest.indexer import Indexer

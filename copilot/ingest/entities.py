@@ -1,6 +1,8 @@
 """Writing what is not a document: entities, owners' access stamps, and tombstones.
 
-Each function takes the caller's connection and leaves the transaction to it.
+Each function takes the caller's connection and leaves the transaction to it. Each
+record is written under a savepoint of its own: one the database refuses is reported
+as not written (with its id) and rolled back alone, and the others still land.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from psycopg import Connection
 from copilot.ingest.readers import SourcedRecord
 from copilot.ingest.records import Account, Contact, Deal, Record, Team, Tombstone, User
 from copilot.ingest.report import IngestReport
+from copilot.ingest.writer import WRITE_ERRORS, describe_write_error
 from retrieval import store
 from retrieval.models import DocumentAccess
 from textkit.kinds import DOCUMENT_KINDS
@@ -53,23 +56,32 @@ def write_entities(
                 ).items()
             }
         )
+    written: set[int] = set()
     for item, rec in entities:
         assert isinstance(rec, (Team, User, Account, Contact, Deal))
         table = _ENTITY_TABLE[type(rec)]
         values = {c: getattr(rec, c) for c in store.ENTITY_COLUMNS[table]}
-        outcome = store.upsert_entity(
-            conn,
-            table=table,
-            org=rec.org,
-            id=rec.id,
-            values=values,
-            attributes=rec.attributes,
-        )
+        try:
+            with conn.transaction():
+                outcome = store.upsert_entity(
+                    conn,
+                    table=table,
+                    org=rec.org,
+                    id=rec.id,
+                    values=values,
+                    attributes=rec.attributes,
+                )
+        except WRITE_ERRORS as err:
+            report.reject_write(
+                source=item.source, line=item.line, rec=rec, message=describe_write_error(err)
+            )
+            continue
+        written.add(id(rec))
         report.add_outcome(line=item.line, rec=rec, outcome=outcome)
     return {
         (u.org, u.id)
         for u in users
-        if (u.org, u.id) in before and before[(u.org, u.id)] != u.team_id
+        if id(u) in written and (u.org, u.id) in before and before[(u.org, u.id)] != u.team_id
     }
 
 
@@ -77,6 +89,7 @@ def restamp_owners(
     conn: Connection[Any], owners: set[tuple[str, str]], report: IngestReport
 ) -> None:
     """Recompute stored access lists of the owners' documents; nothing is re-embedded."""
+    store.lock_principal_counts(conn, orgs={o for o, _ in owners})
     for org in {o for o, _ in owners}:
         ids = [u for o, u in owners if o == org]
         team_of = {
@@ -97,10 +110,19 @@ def apply_tombstones(
     report: IngestReport,
 ) -> None:
     """Delete the records tombstones name; one that is already gone counts as ``absent``."""
+    store.lock_principal_counts(conn, orgs={rec.org for _, rec in tombstones})
     for item, rec in tombstones:
         assert isinstance(rec, Tombstone)
-        if rec.type in DOCUMENT_KINDS:
-            gone = store.delete_document(conn, org=rec.org, id=rec.id)
-        else:
-            gone = store.delete_entity(conn, table=TABLE_OF_TYPE[rec.type], org=rec.org, id=rec.id)
+        try:
+            with conn.transaction():
+                if rec.type in DOCUMENT_KINDS:
+                    gone = store.delete_document(conn, org=rec.org, id=rec.id)
+                else:
+                    table = TABLE_OF_TYPE[rec.type]
+                    gone = store.delete_entity(conn, table=table, org=rec.org, id=rec.id)
+        except WRITE_ERRORS as err:
+            report.reject_write(
+                source=item.source, line=item.line, rec=rec, message=describe_write_error(err)
+            )
+            continue
         report.add_outcome(line=item.line, rec=rec, outcome="deleted" if gone else "absent")

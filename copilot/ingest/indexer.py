@@ -1,15 +1,24 @@
 """The indexing pipeline: read, validate, chunk, embed and write CRM records.
 
 Failure policy (documented in the README): every record is validated — format, dates,
-references to users and accounts — before anything is written. By default the valid
-records go in and each invalid one is reported with its file and line; with
-``strict=True`` one invalid record means nothing is written. A record is never written
-in part: a document and all its chunks land in the same transaction.
+references to users and accounts — before it is written. By default the valid records
+go in and each invalid one is reported with its file and line; with ``strict=True`` a
+first pass validates the whole input and one invalid record means nothing is written.
+A record is never written in part: a document and all its chunks land in the same
+transaction, together with the per-principal counts (kept by database triggers). A
+record the database still refuses is rolled back alone and reported with its id.
+
+Input streams through in windows of ``window_records``: memory stays flat however large
+the export. Entities a window names are written before its documents; a record naming
+an entity that only comes later in the input is held back and checked again at the end.
+While the model embeds one batch of documents on this thread, a
+:class:`~copilot.ingest.writer.BatchWriter` writes the previous one on another.
 
 :class:`Indexer` runs the pipeline and owns the slow part, batching and embedding;
-its siblings read inputs (``readers``), check records (``validation``), render
-documents (``documents``), write entities and tombstones (``entities``) and count
-outcomes (``report``).
+its siblings read inputs (``readers``), cut them into windows and resolve references
+across windows (``stream``), check records (``validation``), render documents
+(``documents``), write entities and tombstones (``entities``), write document batches
+(``writer``) and count outcomes (``report``).
 """
 
 from __future__ import annotations
@@ -17,37 +26,44 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from psycopg import Connection
 from tqdm import tqdm
 
 from copilot.db import Database
 from copilot.errors import IngestError
-from copilot.ingest.documents import PreparedDocument, document_row, prepare
+from copilot.ingest.documents import PreparedDocument, prepare
 from copilot.ingest.entities import apply_tombstones, restamp_owners, write_entities
 from copilot.ingest.mail import MailContext
 from copilot.ingest.readers import SourcedRecord, read_inputs
 from copilot.ingest.records import (
+    Account,
     Call,
     Email,
-    Record,
-    RecordError,
     RecordLimits,
+    Team,
     Ticket,
     Tombstone,
-    parse_record,
+    User,
 )
-from copilot.ingest.report import IngestReport, RecordIssue
-from copilot.ingest.validation import check_model, check_references
+from copilot.ingest.report import IngestReport, PrunedRecord
+from copilot.ingest.stream import Pair, Source, reader, resolved, windows
+from copilot.ingest.validation import check_model
+from copilot.ingest.writer import WRITE_ERRORS, BatchWriter, DocumentBatch, describe_write_error
 from embeddings import Embedder
 from retrieval import store
 from retrieval.chunking import Span, chunk_document, title_for_chunks
-from retrieval.models import ChunkRow, DocumentAccess
+from retrieval.models import ChunkRow
 
-__all__ = ["Indexer"]
+__all__ = ["Indexer", "PruneMode"]
 
 log = logging.getLogger(__name__)
+
+#: ``off``; ``dry-run`` lists the stored records a full export lacks; ``apply`` deletes them.
+PruneMode = Literal["off", "dry-run", "apply"]
 
 
 class Indexer:
@@ -58,7 +74,8 @@ class Indexer:
         embedder: The model every chunk is embedded with.
         max_tokens: Chunk size bound in the embedder's word pieces.
         overlap_tokens: Overlap between consecutive chunks.
-        batch_documents: Documents embedded and committed together.
+        batch_documents: Documents embedded together and committed in one transaction.
+        window_records: Records read and validated together (bounds memory).
         progress: Show a progress bar (on by default when attached to a terminal).
         limits: Size caps on a document's title and text.
     """
@@ -70,7 +87,8 @@ class Indexer:
         *,
         max_tokens: int = 200,
         overlap_tokens: int = 32,
-        batch_documents: int = 128,
+        batch_documents: int = 256,
+        window_records: int = 2000,
         progress: bool | None = None,
         limits: RecordLimits = RecordLimits(),  # noqa: B008
     ) -> None:
@@ -80,11 +98,17 @@ class Indexer:
             )
         if not 0 <= overlap_tokens < max_tokens:
             raise ValueError(f"overlap_tokens must be in [0, {max_tokens}), got {overlap_tokens}")
+        if batch_documents < 1 or window_records < 1:
+            raise ValueError(
+                f"batch_documents and window_records must be >= 1, got {batch_documents} "
+                f"and {window_records}"
+            )
         self.db = db
         self.embedder = embedder
         self.max_tokens = max_tokens
         self.overlap_tokens = overlap_tokens
         self.batch_documents = batch_documents
+        self.window_records = window_records
         self.progress = progress
         self.limits = limits
 
@@ -98,8 +122,13 @@ class Indexer:
         mail_org: str | None = None,
         mail_owner: str | None = None,
         mail_visibility: str = "private",
+        prune: PruneMode = "off",
+        keep_outcomes: bool = True,
     ) -> IngestReport:
-        """Index files and directories of JSON Lines, ``.eml`` and mbox."""
+        """Index files and directories of JSON Lines, ``.eml`` and mbox.
+
+        Files are read as they are indexed, never whole; ``strict`` reads them twice.
+        """
 
         def mail_context() -> MailContext:
             if not mail_org or not mail_owner:
@@ -117,7 +146,12 @@ class Indexer:
                 contacts_by_email=contacts,
             )
 
-        return self.ingest(read_inputs(paths, mail_context=mail_context), strict=strict)
+        return self.ingest(
+            lambda: read_inputs(paths, mail_context=mail_context),
+            strict=strict,
+            prune=prune,
+            keep_outcomes=keep_outcomes,
+        )
 
     def ingest_dicts(
         self, records: Iterable[dict[str, Any]], *, source: str = "<input>", strict: bool = False
@@ -127,144 +161,199 @@ class Indexer:
             (SourcedRecord(source, n, r) for n, r in enumerate(records, start=1)), strict=strict
         )
 
-    def ingest(self, items: Iterable[SourcedRecord], *, strict: bool = False) -> IngestReport:
-        started = time.perf_counter()
-        report = IngestReport()
-        parsed: list[tuple[SourcedRecord, Record]] = []
-        for item in items:
-            report.records += 1
-            if item.raw is None:
-                report.errors.append(RecordIssue.of(item, item.error or "unreadable"))
-                continue
-            try:
-                parsed.append((item, parse_record(item.raw, limits=self.limits)))
-            except RecordError as err:
-                report.errors.append(RecordIssue.of(item, str(err)))
+    def ingest(
+        self,
+        items: Source,
+        *,
+        strict: bool = False,
+        prune: PruneMode = "off",
+        keep_outcomes: bool = True,
+    ) -> IngestReport:
+        """Index records; ``prune`` other than ``off`` treats them as an org's full export.
 
+        Pruning is refused (``report.prune_refused`` says why) when any record was
+        rejected, since a record the run could not write would look absent.
+        """
+        started = time.perf_counter()
+        read = reader(items, strict=strict)
         with self.db.connection() as conn:
             check_model(conn, self.embedder)
-            valid = check_references(conn, parsed, report)
-        if strict and report.errors:
-            report.written = False
-            report.seconds = time.perf_counter() - started
-            return report
-
-        entities = [(s, r) for s, r in valid if not isinstance(r, (Email, Call, Ticket, Tombstone))]
-        tombstones = [(s, r) for s, r in valid if isinstance(r, Tombstone)]
-        documents = [(s, r) for s, r in valid if isinstance(r, (Email, Call, Ticket))]
-        orgs = {r.org for _, r in valid}
-        with self.db.connection() as conn:
-            moved_owners = write_entities(conn, entities, report)
-            restamp_owners(conn, moved_owners, report)
-        self._write_documents(documents, report)
-        with self.db.connection() as conn:
-            apply_tombstones(conn, tombstones, report)
-            for org in orgs:
-                store.refresh_principal_counts(conn, org=org)
+        if strict:
+            checked = self._validate_only(read())
+            if checked.errors:
+                checked.written = False
+                checked.seconds = time.perf_counter() - started
+                return checked
+        report = IngestReport(keep_outcomes=keep_outcomes)
+        with ExitStack() as stack:
+            seen = None
+            if prune != "off":
+                seen = stack.enter_context(self.db.connection())
+                store.start_seen_records(seen)
+            writer = BatchWriter(self.db, report, model_id=self.embedder.model_id)
+            try:
+                orgs = self._run(read(), report, writer, seen)
+            except BaseException:
+                writer.close(raise_failure=False)
+                raise
+            writer.close()
+            if seen is not None:
+                self._prune(seen, report, prune, orgs)
         report.seconds = time.perf_counter() - started
         log.info("ingest: %s", report.summary())
         return report
 
-    # ---- documents
+    # ---- the streaming run
 
-    def _write_documents(
-        self, documents: Sequence[tuple[SourcedRecord, Record]], report: IngestReport
-    ) -> None:
+    def _run(
+        self,
+        items: Iterable[SourcedRecord],
+        report: IngestReport,
+        writer: BatchWriter,
+        seen: Connection[Any] | None,
+    ) -> set[str]:
+        """Validate and write window by window; returns the orgs the input names."""
+        orgs: set[str] = set()
+        held: list[Pair] = []
         show = self.progress
         with tqdm(
-            total=len(documents),
             unit="doc",
             desc="indexing",
             disable=not show if show is not None else None,
             leave=False,
         ) as bar:
-            for start in range(0, len(documents), self.batch_documents):
-                batch = documents[start : start + self.batch_documents]
-                self._write_document_batch(batch, report)
-                bar.update(len(batch))
-
-    def _write_document_batch(
-        self, batch: Sequence[tuple[SourcedRecord, Record]], report: IngestReport
-    ) -> None:
-        prepared = []
-        for item, rec in batch:
-            assert isinstance(rec, (Email, Call, Ticket))
-            prepared.append(prepare(item, rec))
-        by_org: dict[str, list[PreparedDocument]] = {}
-        for p in prepared:
-            by_org.setdefault(p.rec.org, []).append(p)
-        with self.db.connection() as conn:
-            state: dict[tuple[str, str], tuple[str, tuple[str, ...], str | None]] = {}
-            owners: dict[tuple[str, str], str | None] = {}
-            for org, docs in by_org.items():
-                state.update(
-                    {
-                        (org, k): v
-                        for k, v in store.document_state(
-                            conn, org=org, ids=[d.rec.id for d in docs]
-                        ).items()
-                    }
-                )
-                owners.update(
-                    {
-                        (org, uid): row.team_id
-                        for uid, row in store.users_by_id(
-                            conn, org=org, ids=[d.rec.owner_id for d in docs]
-                        ).items()
-                    }
-                )
-        # Embed outside the transaction: it is the slow part and holds no locks.
-        to_embed = [
-            p for p in prepared if state.get((p.rec.org, p.rec.id), ("",))[0] != p.content_hash
-        ]
-        chunked = {id(p): self._chunk(p) for p in to_embed}
-        titles = {id(p): self._title(p.title) for p in to_embed}
-        texts = [
-            f"{titles[id(p)]}\n{p.content[s.start : s.end]}"
-            for p in to_embed
-            for s in chunked[id(p)]
-        ]
-        vectors = self.embedder.embed_documents(texts)
-        report.embedded += len(texts)
-        v = 0
-        with self.db.connection() as conn:
-            for p in prepared:
-                rec = p.rec
-                existing = state.get((rec.org, rec.id))
-                access = DocumentAccess(
-                    rec.owner_id,
-                    owners.get((rec.org, rec.owner_id)),
-                    rec.visibility,
-                    rec.shared_with,
-                ).to_acl()
-                store.upsert_document(conn, doc=document_row(p, access))
-                if id(p) in chunked:
-                    spans = chunked[id(p)]
-                    rows = [
-                        ChunkRow(
-                            i,
-                            s.start,
-                            s.end,
-                            p.content[s.start : s.end],
-                            vectors[v + i],
-                            self.embedder.model_id,
-                        )
-                        for i, s in enumerate(spans)
-                    ]
-                    v += len(spans)
-                    store.replace_chunks(
-                        conn, org=rec.org, document_id=rec.id, title=p.title, chunks=rows
+            for window in windows(items, report, size=self.window_records, limits=self.limits):
+                orgs |= {r.org for _, r in window}
+                if seen is not None:
+                    store.add_seen_records(
+                        seen,
+                        records=[
+                            (r.org, r.type, r.id) for _, r in window if not isinstance(r, Tombstone)
+                        ],
                     )
-                    report.chunks += len(rows)
-                    outcome = "inserted" if existing is None else "updated"
-                else:
-                    report.skipped += 1
-                    assert existing is not None
-                    outcome = "unchanged" if existing[1] == access else "restamped"
-                    if outcome == "restamped":
-                        report.restamped += 1
-                        outcome = "updated"
-                report.add_outcome(line=p.line, rec=rec, outcome=outcome)
+                with self.db.connection() as conn:
+                    valid = resolved(conn, window, [], report, held)
+                self._apply(valid, report, writer, bar)
+            if held:
+                # Every entity of the input is written by now: a reference still
+                # unresolved is one to nothing.
+                writer.drain()
+                with self.db.connection() as conn:
+                    valid = resolved(conn, held, [], report, None)
+                self._apply(valid, report, writer, bar)
+        return orgs
+
+    def _validate_only(self, items: Iterable[SourcedRecord]) -> IngestReport:
+        """The strict mode's first pass: every check, nothing written."""
+        report = IngestReport(keep_outcomes=False)
+        entities: list[Pair] = []  # referenced kinds only: their count bounds memory
+        held: list[Pair] = []
+        for window in windows(items, report, size=self.window_records, limits=self.limits):
+            with self.db.connection() as conn:
+                resolved(conn, window, entities, report, held)
+            entities += [(i, r) for i, r in window if isinstance(r, (Team, User, Account))]
+        if held:
+            with self.db.connection() as conn:
+                resolved(conn, held, entities, report, None)
+        return report
+
+    def _apply(
+        self, valid: Sequence[Pair], report: IngestReport, writer: BatchWriter, bar: tqdm[Any]
+    ) -> None:
+        """Write a window's entities now, and queue its documents and tombstones."""
+        entities = [(s, r) for s, r in valid if not isinstance(r, (Email, Call, Ticket, Tombstone))]
+        tombstones = [(s, r) for s, r in valid if isinstance(r, Tombstone)]
+        documents = [(s, r) for s, r in valid if isinstance(r, (Email, Call, Ticket))]
+        if entities:
+            # Entities change access stamps: documents queued before them go in first.
+            writer.drain()
+            refused = report.not_written
+            with self.db.connection() as conn:
+                moved_owners = write_entities(conn, entities, report)
+                restamp_owners(conn, moved_owners, report)
+            if report.not_written > refused:
+                # An entity the database refused resolved its window's references when
+                # they were checked; check them again against what was written.
+                with self.db.connection() as conn:
+                    kept = {id(r) for _, r in resolved(conn, documents, [], report, None)}
+                documents = [(s, r) for s, r in documents if id(r) in kept]
+        for start in range(0, len(documents), self.batch_documents):
+            batch = self._embedded_batch(documents[start : start + self.batch_documents], report)
+            writer.put(batch)
+            bar.update(len(batch.documents))
+        if tombstones:
+
+            def delete() -> None:
+                with self.db.connection() as conn:
+                    apply_tombstones(conn, tombstones, report)
+
+            writer.put_call(delete)
+
+    def _embedded_batch(self, docs: Sequence[Pair], report: IngestReport) -> DocumentBatch:
+        """Render, compare with the store, chunk and embed what changed."""
+        batch = DocumentBatch()
+        for item, rec in docs:
+            assert isinstance(rec, (Email, Call, Ticket))
+            try:
+                batch.documents.append(prepare(item, rec))
+            except WRITE_ERRORS as err:
+                report.reject_write(
+                    source=item.source, line=item.line, rec=rec, message=describe_write_error(err)
+                )
+        with self.db.connection() as conn:
+            for org in {p.rec.org for p in batch.documents}:
+                ids = [p.rec.id for p in batch.documents if p.rec.org == org]
+                for doc_id, state in store.document_state(conn, org=org, ids=ids).items():
+                    batch.state[(org, doc_id)] = state
+        texts: list[str] = []
+        refused: set[int] = set()
+        for p in batch.documents:
+            if batch.state.get((p.rec.org, p.rec.id), ("",))[0] == p.content_hash:
+                continue
+            try:
+                spans = self._chunk(p)
+            except WRITE_ERRORS as err:
+                refused.add(id(p))
+                report.reject_write(
+                    source=p.issue_source, line=p.line, rec=p.rec, message=describe_write_error(err)
+                )
+                continue
+            batch.spans[id(p)] = spans
+            batch.offsets[id(p)] = len(texts)
+            title = self._title(p.title)
+            texts.extend(f"{title}\n{p.content[s.start : s.end]}" for s in spans)
+        if refused:
+            batch.documents = [p for p in batch.documents if id(p) not in refused]
+        # Embedded here, outside any transaction, while the writer thread writes the
+        # previous batch.
+        started = time.perf_counter()
+        batch.vectors = self.embedder.embed_documents(texts)
+        report.embed_seconds += time.perf_counter() - started
+        report.embedded += len(texts)
+        return batch
+
+    # ---- pruning
+
+    def _prune(
+        self, conn: Connection[Any], report: IngestReport, mode: PruneMode, orgs: set[str]
+    ) -> None:
+        if report.errors:
+            report.prune_refused = (
+                f"{len(report.errors)} record(s) were rejected or not written, and a record "
+                "the run could not write would look absent: nothing pruned"
+            )
+            return
+        for org in sorted(orgs):
+            if mode == "dry-run":
+                report.pruned += [
+                    PrunedRecord(org, kind, rid, "would delete")
+                    for kind, rid in store.absent_records(conn, org=org)
+                ]
+                continue
+            store.lock_principal_counts(conn, orgs=[org])
+            deleted, kept = store.delete_absent_records(conn, org=org)
+            report.pruned += [PrunedRecord(org, k, i, "deleted") for k, i in deleted]
+            report.pruned += [PrunedRecord(org, k, i, "kept: still referenced") for k, i in kept]
 
     def _chunk(self, p: PreparedDocument) -> list[Span]:
         return self._spans(p.rec.type, p.title, p.content)

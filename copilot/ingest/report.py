@@ -1,4 +1,9 @@
-"""What an ingest run did: counts, per-record outcomes, and the records it rejected."""
+"""What an ingest run did: counts, per-record outcomes, and the records it rejected.
+
+A record is either in ``outcomes`` (written, unchanged or deleted: it landed) or in
+``errors`` (nothing of it was written), never both. ``errors`` holds records rejected by
+validation and records whose write the database refused; the latter carry their id.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 from copilot.ingest.readers import SourcedRecord
 from copilot.ingest.records import Record
 
-__all__ = ["IngestReport", "RecordIssue"]
+__all__ = ["IngestReport", "PrunedRecord", "RecordIssue"]
 
 #: Outcomes that have a counter of their own on :class:`IngestReport`.
 _COUNTED = ("inserted", "updated", "unchanged", "deleted")
@@ -36,6 +41,16 @@ class RecordIssue:
         return f"{self.source}:{self.line}: {self.message}"
 
 
+@dataclass(frozen=True)
+class PrunedRecord:
+    """A stored record absent from a full export: deleted, or listed by a dry run."""
+
+    org: str
+    type: str
+    id: str
+    status: str  # "would delete", "deleted" or "kept: still referenced"
+
+
 @dataclass
 class IngestReport:
     records: int = 0
@@ -48,9 +63,20 @@ class IngestReport:
     embedded: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    #: Of ``seconds``: in the model, and writing on the writer thread (which overlap).
+    embed_seconds: float = 0.0
+    write_seconds: float = 0.0
     written: bool = True
     errors: list[RecordIssue] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
+    #: False for runs that only need the counts (the CLI): memory then stays flat
+    #: however many records stream through.
+    keep_outcomes: bool = True
+    #: Records the write path rejected (database or rendering errors), also in ``errors``.
+    not_written: int = 0
+    pruned: list[PrunedRecord] = field(default_factory=list)
+    #: Why ``--prune`` did nothing, if it did nothing.
+    prune_refused: str | None = None
 
     def summary(self) -> str:
         return (
@@ -58,12 +84,30 @@ class IngestReport:
             f"{self.unchanged} unchanged, {self.deleted} deleted, {len(self.errors)} rejected), "
             f"{self.chunks} chunks written, {self.embedded} embedded, {self.skipped} documents "
             f"skipped unchanged, {self.restamped} re-stamped, {self.seconds:.1f}s"
+            + (f"; {self.not_written} refused by the database" if self.not_written else "")
+            + self._prune_summary()
         )
+
+    def _prune_summary(self) -> str:
+        if self.prune_refused:
+            return "; prune refused"
+        counts: dict[str, int] = {}
+        for p in self.pruned:
+            counts[p.status] = counts.get(p.status, 0) + 1
+        return "".join(f"; {n} {status} by prune" for status, n in sorted(counts.items()))
 
     def add_outcome(self, *, line: int, rec: Record, outcome: str) -> None:
         """Record what happened to one input record (and count it if it has a counter)."""
         if outcome in _COUNTED:
             setattr(self, outcome, getattr(self, outcome) + 1)
-        self.outcomes.append(
-            {"line": line, "type": rec.type, "id": rec.id, "org": rec.org, "status": outcome}
+        if self.keep_outcomes:
+            self.outcomes.append(
+                {"line": line, "type": rec.type, "id": rec.id, "org": rec.org, "status": outcome}
+            )
+
+    def reject_write(self, *, source: str, line: int, rec: Record, message: str) -> None:
+        """Report a valid record that was not written (the database refused it)."""
+        self.not_written += 1
+        self.errors.append(
+            RecordIssue(source, line, f"not written: {message}", rec.type, rec.id, rec.org)
         )

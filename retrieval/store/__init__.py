@@ -12,7 +12,8 @@ Modules:
     ``mentions``: names in a question resolved to records the caller may see.
     ``documents``: document writes, access re-stamps and visible-document reads.
     ``chunks``: chunk writes, re-embedding and the vector column's dimension.
-    ``counts``: chunks per principal, for the search planner.
+    ``counts``: chunks per principal, for the search planner (kept by triggers).
+    ``prune``: records absent from a full export of an org.
     ``search``: exact and HNSW vector search, keyword search, the permitted chunks.
     ``summaries``: the summary cache.
     ``status``: index state, sizes and ``db status`` counts.
@@ -46,8 +47,15 @@ from retrieval.store.chunks import (
     replace_chunks,
     set_embedding_dimension,
     update_chunk_embeddings,
+    write_chunks,
 )
-from retrieval.store.counts import permitted_chunk_estimate, refresh_principal_counts
+from retrieval.store.counts import (
+    counted_principals,
+    lock_principal_counts,
+    permitted_chunk_estimate,
+    recounted_principals,
+    refresh_principal_counts,
+)
 from retrieval.store.crm import (
     ENTITY_COLUMNS,
     account_contacts,
@@ -71,6 +79,7 @@ from retrieval.store.documents import (
     has_visible_document,
     set_document_access,
     upsert_document,
+    upsert_documents,
 )
 from retrieval.store.mentions import accounts_named
 from retrieval.store.migrations import apply_migrations, pending_migrations, recreate_database
@@ -88,6 +97,12 @@ from retrieval.store.privacy import (
     documents_naming,
     documents_older_than,
     find_contacts,
+)
+from retrieval.store.prune import (
+    absent_records,
+    add_seen_records,
+    delete_absent_records,
+    start_seen_records,
 )
 from retrieval.store.search import (
     keyword_search,
@@ -169,4 +184,13 @@ __all__ = [
     "vector_search_exact",
     "vector_search_hnsw",
     "visible_account",
+    "counted_principals",
+    "lock_principal_counts",
+    "recounted_principals",
+    "write_chunks",
+    "upsert_documents",
+    "absent_records",
+    "add_seen_records",
+    "delete_absent_records",
+    "start_seen_records",
 ]

@@ -18,6 +18,7 @@ __all__ = [
     "replace_chunks",
     "set_embedding_dimension",
     "update_chunk_embeddings",
+    "write_chunks",
 ]
 
 
@@ -53,6 +54,78 @@ def replace_chunks(
                 for c in chunks
             ],
         )
+
+
+# Chunks arrive by COPY into a per-session scratch table and move into ``chunks`` with
+# one INSERT ... SELECT, which also copies the document's metadata and access list and
+# computes the full-text vector: one statement per batch instead of one per chunk.
+_STAGE = """
+    CREATE TEMP TABLE IF NOT EXISTS chunk_stage (
+        org text, document_id text, ord integer, char_start integer, char_end integer,
+        text text, model_id text, embedding halfvec
+    ) ON COMMIT DELETE ROWS
+"""
+_STAGE_TYPES = ["text", "text", "int4", "int4", "int4", "text", "text", "halfvec"]
+
+
+def write_chunks(
+    conn: Connection[Any],
+    *,
+    documents: Sequence[tuple[str, str]],
+    chunks: Sequence[tuple[str, str, ChunkRow]],
+) -> int:
+    """Replace the chunks of ``documents`` (``(org, id)`` pairs) with ``chunks``.
+
+    ``chunks`` holds ``(org, document_id, row)``; every document it names must be in
+    ``documents`` and already written. Metadata and access come from the document row.
+
+    Returns:
+        The number of chunks inserted.
+    """
+    if not documents:
+        return 0
+    conn.execute(
+        "DELETE FROM chunks c USING unnest(%s::text[], %s::text[]) AS d(org, id)"
+        " WHERE c.org = d.org AND c.document_id = d.id",
+        ([o for o, _ in documents], [i for _, i in documents]),
+    )
+    if not chunks:
+        return 0
+    conn.execute(_STAGE)
+    conn.execute("TRUNCATE chunk_stage")
+    with conn.cursor() as cur:
+        with cur.copy(
+            "COPY chunk_stage (org, document_id, ord, char_start, char_end, text, model_id,"
+            " embedding) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(_STAGE_TYPES)
+            for org, document_id, c in chunks:
+                copy.write_row(
+                    (
+                        org,
+                        document_id,
+                        c.ord,
+                        c.char_start,
+                        c.char_end,
+                        c.text,
+                        c.model_id,
+                        halfvec(c.embedding),
+                    )
+                )
+        cur.execute(
+            """
+            INSERT INTO chunks (org, document_id, ord, kind, account_id, occurred_at, char_start,
+                char_end, text, access, model_id, embedding, tsv)
+            SELECT d.org, d.id, s.ord, d.kind, d.account_id, d.occurred_at, s.char_start,
+                s.char_end, s.text, d.access, s.model_id, s.embedding,
+                setweight(to_tsvector('english', d.title || ' ' || d.id), 'A')
+                    || to_tsvector('english', s.text)
+            FROM chunk_stage s JOIN documents d ON d.org = s.org AND d.id = s.document_id
+            """
+        )
+        inserted = cur.rowcount
+    conn.execute("TRUNCATE chunk_stage")
+    return inserted
 
 
 def embedding_dimension(conn: Connection[Any]) -> int:

@@ -22,6 +22,7 @@ __all__ = [
     "has_visible_document",
     "set_document_access",
     "upsert_document",
+    "upsert_documents",
 ]
 
 
@@ -38,58 +39,68 @@ def document_state(
     return {r[0]: (r[1], tuple(r[2]), r[3]) for r in rows}
 
 
-def upsert_document(conn: Connection[Any], *, doc: DocumentRow) -> None:
-    """Write a document row and copy its access list and metadata onto its chunks."""
+_UPSERT_DOCUMENT = """
+    INSERT INTO documents (org, id, kind, account_id, contact_id, deal_id, owner_id, visibility,
+        shared_with, occurred_at, title, content, fields, attributes, content_hash, access)
+    VALUES (%(org)s, %(id)s, %(kind)s, %(account_id)s, %(contact_id)s, %(deal_id)s,
+        %(owner_id)s, %(visibility)s, %(shared_with)s, %(occurred_at)s, %(title)s,
+        %(content)s, %(fields)s, %(attributes)s, %(content_hash)s, %(access)s)
+    ON CONFLICT (org, id) DO UPDATE SET kind = EXCLUDED.kind, account_id = EXCLUDED.account_id,
+        contact_id = EXCLUDED.contact_id, deal_id = EXCLUDED.deal_id,
+        owner_id = EXCLUDED.owner_id, visibility = EXCLUDED.visibility,
+        shared_with = EXCLUDED.shared_with, occurred_at = EXCLUDED.occurred_at,
+        title = EXCLUDED.title, content = EXCLUDED.content, fields = EXCLUDED.fields,
+        attributes = EXCLUDED.attributes, content_hash = EXCLUDED.content_hash,
+        access = EXCLUDED.access, updated_at = now()
+"""
+
+
+def _document_params(doc: DocumentRow) -> dict[str, Any]:
     from psycopg.types.json import Jsonb
 
+    return {
+        "org": doc.org,
+        "id": doc.id,
+        "kind": doc.kind,
+        "account_id": doc.account_id,
+        "contact_id": doc.contact_id,
+        "deal_id": doc.deal_id,
+        "owner_id": doc.owner_id,
+        "visibility": doc.visibility,
+        "shared_with": list(doc.shared_with),
+        "occurred_at": doc.occurred_at,
+        "title": doc.title,
+        "content": doc.content,
+        "fields": Jsonb(doc.fields),
+        "attributes": Jsonb(doc.attributes),
+        "content_hash": doc.content_hash,
+        "access": list(doc.access),
+    }
+
+
+def upsert_document(conn: Connection[Any], *, doc: DocumentRow) -> None:
+    """Write a document row and copy its access list and metadata onto its chunks."""
+    upsert_documents(conn, docs=[doc])
+
+
+def upsert_documents(conn: Connection[Any], *, docs: Sequence[DocumentRow]) -> None:
+    """Write document rows and copy their access lists and metadata onto their chunks.
+
+    One pipelined ``executemany`` for the rows and one ``UPDATE`` for the chunks of the
+    whole batch: per-document statements made the writes a third of an indexing run.
+    """
+    if not docs:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(_UPSERT_DOCUMENT, [_document_params(d) for d in docs])
     conn.execute(
-        """
-        INSERT INTO documents (org, id, kind, account_id, contact_id, deal_id, owner_id, visibility,
-            shared_with, occurred_at, title, content, fields, attributes, content_hash, access)
-        VALUES (%(org)s, %(id)s, %(kind)s, %(account_id)s, %(contact_id)s, %(deal_id)s,
-            %(owner_id)s, %(visibility)s, %(shared_with)s, %(occurred_at)s, %(title)s,
-            %(content)s, %(fields)s, %(attributes)s, %(content_hash)s, %(access)s)
-        ON CONFLICT (org, id) DO UPDATE SET kind = EXCLUDED.kind, account_id = EXCLUDED.account_id,
-            contact_id = EXCLUDED.contact_id, deal_id = EXCLUDED.deal_id,
-            owner_id = EXCLUDED.owner_id, visibility = EXCLUDED.visibility,
-            shared_with = EXCLUDED.shared_with, occurred_at = EXCLUDED.occurred_at,
-            title = EXCLUDED.title, content = EXCLUDED.content, fields = EXCLUDED.fields,
-            attributes = EXCLUDED.attributes, content_hash = EXCLUDED.content_hash,
-            access = EXCLUDED.access, updated_at = now()
-        """,
-        {
-            "org": doc.org,
-            "id": doc.id,
-            "kind": doc.kind,
-            "account_id": doc.account_id,
-            "contact_id": doc.contact_id,
-            "deal_id": doc.deal_id,
-            "owner_id": doc.owner_id,
-            "visibility": doc.visibility,
-            "shared_with": list(doc.shared_with),
-            "occurred_at": doc.occurred_at,
-            "title": doc.title,
-            "content": doc.content,
-            "fields": Jsonb(doc.fields),
-            "attributes": Jsonb(doc.attributes),
-            "content_hash": doc.content_hash,
-            "access": list(doc.access),
-        },
-    )
-    conn.execute(
-        "UPDATE chunks SET access = %(access)s, kind = %(kind)s, account_id = %(account_id)s,"
-        " occurred_at = %(occurred_at)s"
-        " WHERE org = %(org)s AND document_id = %(id)s"
-        " AND (access, kind, account_id, occurred_at) IS DISTINCT FROM"
-        " (%(access)s::text[], %(kind)s, %(account_id)s, %(occurred_at)s::timestamptz)",
-        {
-            "org": doc.org,
-            "id": doc.id,
-            "access": list(doc.access),
-            "kind": doc.kind,
-            "account_id": doc.account_id,
-            "occurred_at": doc.occurred_at,
-        },
+        "UPDATE chunks c SET access = d.access, kind = d.kind, account_id = d.account_id,"
+        " occurred_at = d.occurred_at"
+        " FROM documents d, unnest(%(orgs)s::text[], %(ids)s::text[]) AS b(org, id)"
+        " WHERE d.org = b.org AND d.id = b.id AND c.org = d.org AND c.document_id = d.id"
+        " AND (c.access, c.kind, c.account_id, c.occurred_at) IS DISTINCT FROM"
+        " (d.access, d.kind, d.account_id, d.occurred_at)",
+        {"orgs": [d.org for d in docs], "ids": [d.id for d in docs]},
     )
 
 

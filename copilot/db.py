@@ -18,7 +18,7 @@ import psycopg
 from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from copilot.embedded import EmbeddedServer, Supervisor, start_embedded, stop_embedded
 from copilot.errors import DatabaseUnavailable
@@ -103,20 +103,6 @@ class Database:
             raise DatabaseUnavailable(f"cannot connect to the database: {err}") from err
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
-        # A request waits for a connection at most timeout_s (then 503), not psycopg's 30 s.
-        # check_connection hands out only live connections, so after the server restarts
-        # the dead ones are replaced instead of failing one request each. Reconnection
-        # backs off up to reconnect_timeout, then the pool grows again on demand.
-        common: dict[str, Any] = {
-            "min_size": 1,
-            "max_size": max_size,
-            "open": True,
-            "timeout": timeout_s,
-            "check": ConnectionPool.check_connection,
-            "reconnect_timeout": 30.0,
-            "kwargs": {"autocommit": False, "connect_timeout": connect_timeout_s},
-        }
-        self.pool = ConnectionPool(url, configure=configure_connection, **common)
         if service_url is None:
             log.warning(
                 "COPILOT_SERVICE_DATABASE_URL is not set: user reads run as %s through SET ROLE "
@@ -124,21 +110,47 @@ class Database:
                 "the role is stronger (SQL that ran RESET ROLE would regain the owner).",
                 store.SERVICE_ROLE,
             )
-        self.service_pool = ConnectionPool(
-            service_url or url,
-            configure=configure_connection if service_url else _as_service_role,
+        self._service_url = service_url
+        self._max_size = max_size
+        self._connect_timeout_s = connect_timeout_s
+        self.pool, self.service_pool = self._open_pools()
+
+    def _open_pools(self) -> tuple[ConnectionPool[Any], ConnectionPool[Any]]:
+        # A request waits for a connection at most timeout_s (then 503), not psycopg's 30 s.
+        # check_connection hands out only live connections, so a connection the server
+        # dropped is replaced instead of failing a request. Reconnection backs off up to
+        # reconnect_timeout, then the pool grows again on demand.
+        common: dict[str, Any] = {
+            "min_size": 1,
+            "max_size": self._max_size,
+            "open": True,
+            "timeout": self.timeout_s,
+            "check": ConnectionPool.check_connection,
+            "reconnect_timeout": 30.0,
+            "kwargs": {"autocommit": False, "connect_timeout": self._connect_timeout_s},
+        }
+        pool = ConnectionPool(self.url, configure=configure_connection, **common)
+        service_pool = ConnectionPool(
+            self._service_url or self.url,
+            configure=configure_connection if self._service_url else _as_service_role,
             **common,
         )
+        return pool, service_pool
 
     def supervise(self, server: EmbeddedServer, *, backoff_max_s: float = 10.0) -> None:
         """Restart ``server`` whenever it dies, and fail requests at once while it is down."""
         self._supervisor = Supervisor(
-            server, on_restart=self._drop_dead_connections, backoff_max_s=backoff_max_s
+            server, on_restart=self._reopen_pools, backoff_max_s=backoff_max_s
         ).start()
 
-    def _drop_dead_connections(self) -> None:
-        for pool in (self.pool, self.service_pool):
-            pool.check()
+    def _reopen_pools(self) -> None:
+        # Fresh pools: the old ones' reconnect attempts, scheduled while the server was
+        # down, have backed off for seconds (search came back 2-4 s after the server).
+        old = (self.pool, self.service_pool)
+        self.pool, self.service_pool = self._open_pools()
+        for pool in old:
+            # Connections still out are closed when their requests return them.
+            pool.close(timeout=2)
 
     @contextmanager
     def _transaction(self, pool: ConnectionPool[Any]) -> Iterator[psycopg.Connection[Any]]:
@@ -146,7 +158,7 @@ class Database:
             raise DatabaseUnavailable("the embedded database is down; it is being restarted")
         try:
             conn = pool.getconn()
-        except PoolTimeout as err:
+        except (PoolTimeout, PoolClosed) as err:  # closed: swapped by a restart just now
             raise DatabaseUnavailable(
                 f"no database connection within {self.timeout_s:g} s (is the database up?)"
             ) from err

@@ -88,12 +88,50 @@ class EmbeddedServer:
                 # pgserver caches one handle per data dir; after a crash it only needs
                 # pg_ctl start again, under pgserver's own inter-process lock.
                 with self._handle._lock:
+                    self._remove_stale_pid_file()
                     self._handle.ensure_postgres_running()
         except Exception as err:  # noqa: BLE001 - startup failures of any kind are one clear error
             raise DatabaseUnavailable(
                 f"could not start the embedded PostgreSQL in {self.pgdata}: {err}"
             ) from err
+        if not self._wait_running():
+            raise DatabaseUnavailable(f"the embedded PostgreSQL in {self.pgdata} is not up yet")
+        self._recover_quickly()
         return self
+
+    def _wait_running(self, tries: int = 5) -> bool:
+        for _ in range(tries):
+            try:
+                return self.is_running()
+            except (AssertionError, ValueError, OSError):
+                time.sleep(0.2)  # postmaster.pid is being rewritten; read it again
+        return False
+
+    def _remove_stale_pid_file(self) -> None:
+        # A postmaster killed with -9 stays a zombie until its parent (init) reaps it, and
+        # some inits never do; pg_ctl then takes it for a running server and refuses to
+        # start. Its pid file is stale: the process is dead.
+        pid_file = self.pgdata / "postmaster.pid"
+        try:
+            if pid_file.exists() and self.postmaster_pid() is None:
+                log.info("removing the stale %s of a dead postmaster", pid_file)
+                pid_file.unlink()
+        except (AssertionError, ValueError, OSError):
+            pass  # unreadable: let pg_ctl judge
+
+    def _recover_quickly(self) -> None:
+        # After a crash PostgreSQL fsyncs every file of the data directory before replaying
+        # WAL; on a busy disk that took 7.5 s of an 8.8 s restart. syncfs (Linux) syncs
+        # the file system once instead; read at the next start.
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
+                row = conn.execute("SHOW recovery_init_sync_method").fetchone()
+                if row is not None and row[0] != "syncfs":
+                    conn.execute("ALTER SYSTEM SET recovery_init_sync_method = 'syncfs'")
+        except psycopg.Error as err:  # an optimization only; the server works without it
+            log.info("could not set recovery_init_sync_method: %s", err)
 
     @property
     def url(self) -> str:
@@ -103,9 +141,21 @@ class EmbeddedServer:
         return str(self._handle.get_uri())
 
     def postmaster_pid(self) -> int | None:
-        """The running postmaster's pid, or None if the server is down."""
+        """The running postmaster's pid, or None if the server is down.
+
+        Raises:
+            AssertionError, ValueError, OSError: postmaster.pid is being rewritten.
+        """
+        import psutil
+
         info = _pgserver().utils.PostmasterInfo.read_from_pgdata(self.pgdata)
         if info is None or not info.is_running():
+            return None
+        try:
+            # A killed postmaster nobody has reaped yet still "exists", as a zombie.
+            if info.process.status() == psutil.STATUS_ZOMBIE:
+                return None
+        except psutil.Error:
             return None
         return int(info.pid)
 

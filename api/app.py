@@ -77,7 +77,11 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     routers = [module.router for module in (search, documents, ingest, generation, health)]
     for router in routers:
         app.include_router(router)
-    document_error_responses(app, [r for router in routers for r in router.routes])
+    document_error_responses(
+        app,
+        [r for router in routers for r in router.routes],
+        open_paths=frozenset() if settings.metrics_token else frozenset({"/metrics"}),
+    )
 
     def limit_for(path: str) -> int:
         return settings.max_ingest_bytes if path == "/v1/ingest" else settings.max_request_bytes

@@ -269,9 +269,15 @@ def _statuses(route: APIRoute) -> set[int]:
     return statuses
 
 
-def document_error_responses(app: FastAPI, routes: list[Any]) -> None:
+def document_error_responses(
+    app: FastAPI, routes: list[Any], *, open_paths: frozenset[str] = frozenset()
+) -> None:
     """List in OpenAPI the error responses each route really returns, in the one error
-    shape (FastAPI documents only 422, and with its own validation-error schema)."""
+    shape (FastAPI documents only 422, and with its own validation-error schema).
+
+    ``open_paths`` need no credentials in this deployment (``/metrics`` without a
+    metrics token): their security requirement and 401 are left out.
+    """
     wanted = {
         (_CONVERTER.sub("}", route.path), method.lower()): _statuses(route)
         for route in routes
@@ -293,6 +299,9 @@ def document_error_responses(app: FastAPI, routes: list[Any]) -> None:
             operation = spec.get("paths", {}).get(path, {}).get(method)
             if operation is None:
                 continue
+            if path in open_paths:
+                operation.pop("security", None)
+                statuses = statuses - {401}
             for status in sorted(statuses):
                 entry = operation["responses"].setdefault(str(status), {})
                 entry.setdefault("description", _WHY[status])

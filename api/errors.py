@@ -146,9 +146,7 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 async def _on_database_lost(request: Request, exc: Exception) -> JSONResponse:
     # psycopg's text names sockets and hosts; the log keeps it, the client gets the gist.
     log.warning("database unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
-    return error_response(
-        503, "database_unavailable", "the database is unavailable; retry shortly"
-    )
+    return error_response(503, "database_unavailable", "the database is unavailable; retry shortly")
 
 
 async def _on_schema_mismatch(request: Request, exc: Exception) -> JSONResponse:

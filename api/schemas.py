@@ -56,9 +56,7 @@ def _no_nul(value: str) -> str:
 
 
 #: Published as a pattern too, so clients (and schemathesis) know NUL is refused.
-Text = Annotated[
-    str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
-]
+Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": r"^[^\x00]*$"})]
 
 
 def _iso_date_or_time(value: Any) -> date | datetime:

@@ -215,9 +215,7 @@ def open_database(settings: Settings) -> Database:
         "connect_timeout_s": settings.db_connect_timeout_s,
     }
     if settings.database_url:
-        return Database(
-            settings.database_url, service_url=settings.service_database_url, **pools
-        )
+        return Database(settings.database_url, service_url=settings.service_database_url, **pools)
     server = start_embedded(settings)
     # The embedded server trusts local socket logins, so the service role logs in.
     db = Database(server.url, service_url=_with_user(server.url, store.SERVICE_ROLE), **pools)

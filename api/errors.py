@@ -156,7 +156,9 @@ async def _on_schema_mismatch(request: Request, exc: Exception) -> JSONResponse:
 def _log_unexpected(method: str, path: str, exc: BaseException) -> None:
     # Where it failed, not what it said: messages of database and validation errors quote
     # the record being written, and record content never goes to the log.
-    frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+    frames = "".join(
+        f"  {f.filename}:{f.lineno} in {f.name}\n" for f in traceback.extract_tb(exc.__traceback__)
+    )
     log.error(
         "unhandled %s on %s %s (message withheld)\n%s",
         type(exc).__name__,

@@ -119,7 +119,7 @@ def _run(
     emails: list[dict[str, Any]],
 ) -> RunResult:
     import gevent
-    from locust import HttpUser, constant, task
+    from locust import HttpUser, User, constant, task
     from locust.env import Environment
 
     counter = {"search": 0, "batch": 0}
@@ -176,7 +176,7 @@ def _run(
                 timeout=600,
             )
 
-    user_classes: list[type[HttpUser]] = [Searcher]
+    user_classes: list[type[User]] = [Searcher]
     if ingest_token is not None:
         user_classes.append(Ingester)
     env = Environment(user_classes=user_classes)
@@ -201,6 +201,23 @@ def _run(
     )
     runner.quit()
     return result
+
+
+def _warm_up(url: str, tokens: list[str]) -> None:
+    # The first searches of a fresh server load caches and plans; not what is measured.
+    import urllib.request
+
+    for i, query in enumerate(QUERIES * 2):
+        request = urllib.request.Request(
+            f"{url}/v1/search",
+            data=json.dumps({"query": query}).encode(),
+            headers={
+                "Authorization": f"Bearer {tokens[i % len(tokens)]}",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -230,6 +247,7 @@ def main(argv: list[str] | None = None) -> None:
         url = f"http://127.0.0.1:{args.port}"
     tokens_service = TokenService(algorithm="HS256", verify_key=jwt_secret, signing_key=jwt_secret)
     tokens = [tokens_service.mint(org=org, subject=u, ttl_s=3600) for u in users]
+    _warm_up(url, tokens)
     counts = [int(c) for c in args.clients.split(",")]
     modes = [False] if args.no_ingest_runs else [False, True]
     results = []

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 #: Written by ``stop``; while present the supervisor does not restart the server.
 STOPPED_MARKER = "embedded-db-stopped"
 _FIRST_BACKOFF_S = 0.5
+_IN_PROCESS = threading.Lock()
 
 
 def _pgserver() -> Any:
@@ -77,19 +78,20 @@ class EmbeddedServer:
             DatabaseUnavailable: It could not be started; the message says why.
         """
         self._prepare()
-        self.marker.unlink(missing_ok=True)
         pg = _pgserver()
         try:
             if self._handle is None:
                 # cleanup_mode=None: the server outlives this process, so the next command
                 # starts in milliseconds and concurrent commands share it.
                 self._handle = pg.get_server(self.pgdata, cleanup_mode=None)
-            else:
-                # pgserver caches one handle per data dir; after a crash it only needs
-                # pg_ctl start again, under pgserver's own inter-process lock.
-                with self._handle._lock:
-                    self._remove_stale_pid_file()
-                    self._handle.ensure_postgres_running()
+            # pgserver caches one handle per data dir and checks the server only when it
+            # makes one; after a stop or a crash it needs pg_ctl start again, under
+            # pgserver's own inter-process lock.
+            # pgserver's lock is one fasteners object per process, which two threads
+            # must not hold at once (it raised "unable to release an unacquired lock").
+            with _IN_PROCESS, self._handle._lock:
+                self._remove_stale_pid_file()
+                self._handle.ensure_postgres_running()
         except Exception as err:  # noqa: BLE001 - startup failures of any kind are one clear error
             raise DatabaseUnavailable(
                 f"could not start the embedded PostgreSQL in {self.pgdata}: {err}"
@@ -97,6 +99,8 @@ class EmbeddedServer:
         if not self._wait_running():
             raise DatabaseUnavailable(f"the embedded PostgreSQL in {self.pgdata} is not up yet")
         self._recover_quickly()
+        # Only now: until the server is up, a supervisor must not race this start.
+        self.marker.unlink(missing_ok=True)
         return self
 
     def _wait_running(self, tries: int = 5) -> bool:

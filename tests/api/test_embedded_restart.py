@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from copilot.auth import TokenService
-from copilot.embedded import EmbeddedServer, stop_embedded
+from copilot.embedded import EmbeddedServer, Supervisor, start_embedded, stop_embedded
 from copilot.settings import Settings
 from tests.api.test_http_surface import _jsonl
 from tests.conftest import INGEST_TOKEN, JWT_SECRET
@@ -131,6 +131,9 @@ def test_kill_9_of_the_embedded_postmaster_under_load(served: Served) -> None:
         timeout=120,
     )
     assert ingest.status_code == 200, ingest.text
+    # uvicorn as `copilot serve` runs it: no server banner, and the request id in its logs.
+    assert "server" not in ingest.headers
+    assert f"[{ingest.headers['x-request-id']}]" in served.log.read_text(errors="replace")
     tokens = TokenService.from_settings(served.settings)
     token = tokens.mint(org=ACME, subject="admin", ttl_s=600)
     server = EmbeddedServer(served.settings)
@@ -174,3 +177,30 @@ def test_kill_9_of_the_embedded_postmaster_under_load(served: Served) -> None:
         f"\n{len(outcomes)} requests, {len(failed)} answered 503, slowest {slowest:.2f} s, "
         f"search back {recovered_at - killed_at:.1f} s after the kill"
     )
+
+
+def test_stop_and_start_of_the_embedded_server(tmp_path: Path) -> None:
+    # What `copilot db stop` / `copilot db start` call; a supervisor leaves a server
+    # stopped on purpose down, and sees it come back.
+    settings = Settings(data_dir=tmp_path / "data")
+    server = start_embedded(settings)
+    try:
+        assert server.is_running() and not server.stopped_on_purpose()
+        supervisor = Supervisor(server, poll_s=0.1).start()
+        try:
+            assert stop_embedded(settings) is True
+            assert not server.is_running() and server.stopped_on_purpose()
+            assert supervisor.down.wait(timeout=10)
+            time.sleep(1)
+            assert not server.is_running() and supervisor.restarts == 0
+            assert stop_embedded(settings) is False  # already stopped
+            start_embedded(settings)
+            assert server.is_running() and not server.stopped_on_purpose()
+            deadline = time.monotonic() + 10
+            while supervisor.down.is_set() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not supervisor.down.is_set() and supervisor.restarts == 0
+        finally:
+            supervisor.close()
+    finally:
+        stop_embedded(settings)

@@ -160,7 +160,8 @@ class Database:
             conn = pool.getconn()
         except (PoolTimeout, PoolClosed) as err:  # closed: swapped by a restart just now
             raise DatabaseUnavailable(
-                f"no database connection within {self.timeout_s:g} s (is the database up?)"
+                f"no database connection free within {self.timeout_s:g} s (the database is "
+                "down, or all pooled connections are busy: see COPILOT_POOL_MAX_SIZE)"
             ) from err
         try:
             with conn.transaction():

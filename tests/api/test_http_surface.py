@@ -326,7 +326,7 @@ def test_openapi_lists_the_error_responses_routes_return(client: TestClient) -> 
         ("/v1/documents/{document_id}", "delete"): {"400", "401", "403", "404", "429", "503"},
         ("/v1/ingest", "post"): {"400", "401", "403", "409", "413", "422", "429", "503"},
         ("/v1/ask", "post"): {"400", "401", "413", "422", "429", "503"},
-        ("/metrics", "get"): {"401", "429"},
+        ("/metrics", "get"): {"429", "503"},
         ("/readyz", "get"): {"429", "503"},
     }
     for (path, method), statuses in expected.items():
@@ -335,6 +335,15 @@ def test_openapi_lists_the_error_responses_routes_return(client: TestClient) -> 
         for status in statuses:
             schema = responses[status]["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, (path, status)
+    # Without COPILOT_METRICS_TOKEN, /metrics is open, and documented as such.
+    assert "401" not in spec["paths"]["/metrics"]["get"]["responses"]
+    assert "security" not in spec["paths"]["/metrics"]["get"]
+
+
+def test_openapi_documents_metrics_auth_when_a_token_is_set(settings: Settings) -> None:
+    guarded = settings.model_copy(update={"metrics_token": SecretStr(METRICS_TOKEN)})
+    operation = create_app(guarded).openapi()["paths"]["/metrics"]["get"]
+    assert "401" in operation["responses"] and operation["security"]
 
 
 def test_concurrent_requests_each_get_their_own_request_id(client: TestClient) -> None:

@@ -36,6 +36,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: How long opening the pools may wait for their first connections.
+_OPEN_TIMEOUT_S = 30.0
+
 
 def configure_connection(conn: psycopg.Connection[Any]) -> None:
     """Per-connection setup, used as the pool's ``configure`` hook.
@@ -135,6 +138,17 @@ class Database:
             configure=configure_connection if self._service_url else _as_service_role,
             **common,
         )
+        try:
+            # Wait for the first connections here, where waiting is cheap: a request
+            # gets only timeout_s, which a loaded machine's first connect can exceed.
+            for opened in (pool, service_pool):
+                opened.wait(timeout=_OPEN_TIMEOUT_S)
+        except PoolTimeout as err:
+            pool.close(timeout=0)
+            service_pool.close(timeout=0)
+            raise DatabaseUnavailable(
+                f"no database connection within {_OPEN_TIMEOUT_S:g} s of opening the pools"
+            ) from err
         return pool, service_pool
 
     def supervise(self, server: EmbeddedServer, *, backoff_max_s: float = 10.0) -> None:
@@ -147,7 +161,11 @@ class Database:
         # Fresh pools: the old ones' reconnect attempts, scheduled while the server was
         # down, have backed off for seconds (search came back 2-4 s after the server).
         old = (self.pool, self.service_pool)
-        self.pool, self.service_pool = self._open_pools()
+        try:
+            self.pool, self.service_pool = self._open_pools()
+        except DatabaseUnavailable as err:  # the old pools keep reconnecting on their own
+            log.warning("could not reopen the pools after the restart: %s", err)
+            return
         for pool in old:
             # Connections still out are closed when their requests return them.
             pool.close(timeout=2)

@@ -119,18 +119,20 @@ BAD_CLAIMS = {
     "int-org": {"sub": "rep-1", "org": 7, "exp": NOW + 600},
     "list-org": {"sub": "rep-1", "org": ["acme"], "exp": NOW + 600},
     "string-exp": {"sub": "rep-1", "org": "acme", "exp": "never"},
-    "numeric-string-exp": {"sub": "rep-1", "org": "acme", "exp": str(NOW + 600)},
+    "numeric-string-exp": {"sub": "rep-1", "org": "acme", "exp": str(NOW + 30 * 86400)},
     "bool-exp": {"sub": "rep-1", "org": "acme", "exp": True},
-    "string-iat": {"sub": "rep-1", "org": "acme", "exp": NOW + 600, "iat": str(NOW)},
+    "string-iat": {"sub": "rep-1", "org": "acme", "exp": NOW + 30 * 86400, "iat": str(NOW)},
 }
 
 
 MALFORMED = "invalid token: not a well-formed JWT (header.payload.signature)"
+#: Far enough ahead that a long test session never reaches it (NOW is import time).
+LATER = NOW + 30 * 86400
 
 
 def test_a_string_exp_is_refused_with_a_clear_message() -> None:
     # PyJWT takes int(exp), so "exp": "<digits>" used to pass.
-    token = _raw_token({"sub": "rep-1", "org": "acme", "exp": str(NOW + 600)})
+    token = _raw_token({"sub": "rep-1", "org": "acme", "exp": str(LATER)})
     with pytest.raises(AuthError, match="'exp' must be a number"):
         _hs256().user(token)
 
@@ -142,15 +144,15 @@ def test_a_string_exp_is_refused_with_a_clear_message() -> None:
         ("\u00ff\u00fe.e30.x", MALFORMED),
         ("eyJhbGciOiJIUzI1NiJ9.eyJ.x", MALFORMED),
         (
-            _raw_token({"sub": "u", "org": "o", "exp": NOW + 600}, key="o" * 40),
+            _raw_token({"sub": "u", "org": "o", "exp": LATER}, key="o" * 40),
             "invalid token: the signature does not verify",
         ),
         (
-            _raw_token({"sub": "u", "org": "o", "exp": NOW + 600}, key="o" * 40, algorithm="HS512"),
+            _raw_token({"sub": "u", "org": "o", "exp": LATER}, key="o" * 40, algorithm="HS512"),
             "invalid token: only HS256 tokens are accepted",
         ),
         (
-            _raw_token({"sub": "u", "org": "o", "exp": NOW + 600, "nbf": NOW + 500}),
+            _raw_token({"sub": "u", "org": "o", "exp": LATER, "nbf": LATER - 60}),
             "invalid token: not valid yet",
         ),
     ],
@@ -170,7 +172,7 @@ def test_caller_key_names_a_verified_caller_only() -> None:
         "user:'acme':'rep-1'"
     )
     assert tokens.caller_key(INGEST) == "ingest-token"
-    forged = _raw_token({"sub": "rep-1", "org": "acme", "exp": NOW + 600}, key="o" * 40)
+    forged = _raw_token({"sub": "rep-1", "org": "acme", "exp": LATER}, key="o" * 40)
     assert tokens.caller_key(forged) is None
     assert tokens.caller_key("garbage") is None
 

@@ -15,10 +15,12 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.cursors import CursorCodec
-from api.errors import install_error_handlers
+from api.errors import CatchUnexpected, document_error_responses, install_error_handlers
 from api.metrics import BodySizeLimit, Metrics, RequestMetrics
+from api.middleware import RateLimit, RequestContext, parse_rate_limit
 from api.routes import audit, documents, generation, health, ingest, privacy, search
 from copilot.auth import TokenService
+from copilot.errors import ConfigError
 from copilot.settings import Settings
 from embeddings import Embedder
 
@@ -36,9 +38,16 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
             configured model is loaded in the lifespan hook.
 
     Raises:
-        ConfigError: No token key, or a placeholder/short secret outside dev mode.
+        ConfigError: No token key, a weak secret outside dev mode, or a malformed
+            ``COPILOT_RATE_LIMIT``.
     """
     tokens = TokenService.from_settings(settings, dev=settings.dev)
+    try:
+        rate_limits = parse_rate_limit(settings.rate_limit)
+    except ValueError as err:
+        raise ConfigError(
+            f"COPILOT_RATE_LIMIT {settings.rate_limit!r} is not like '50/second;1500/minute'"
+        ) from err
     cursor_key = tokens.cursor_key(settings, dev=settings.dev)
     metrics = Metrics()
 
@@ -62,17 +71,31 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     )
     app.state.settings = settings
     app.state.tokens = tokens
-    app.state.cursors = CursorCodec(cursor_key)
+    app.state.cursors = CursorCodec(cursor_key, ttl_s=settings.cursor_ttl_s)
     app.state.metrics = metrics
     install_error_handlers(app)
-    for module in (search, documents, ingest, generation, privacy, audit, health):
-        app.include_router(module.router)
+    routers = [
+        module.router
+        for module in (search, documents, ingest, generation, privacy, audit, health)
+    ]
+    for router in routers:
+        app.include_router(router)
+    document_error_responses(
+        app,
+        [r for router in routers for r in router.routes],
+        open_paths=frozenset() if settings.metrics_token else frozenset({"/metrics"}),
+    )
 
     def limit_for(path: str) -> int:
         return settings.max_ingest_bytes if path == "/v1/ingest" else settings.max_request_bytes
 
+    # Outermost last: the request id and headers wrap everything (429s and 413s too),
+    # metrics count refused requests, and unexpected errors are answered innermost.
+    app.add_middleware(CatchUnexpected)
     app.add_middleware(BodySizeLimit, limit_for=limit_for)
+    app.add_middleware(RateLimit, limits=rate_limits, caller_of=tokens.caller_key)
     app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(RequestContext)
     return app
 
 

@@ -1,8 +1,9 @@
 """Opaque, signed pagination cursors bound to one caller and one query.
 
-A cursor holds the caller, a digest of the query and its filters, and an offset into
-the ranked permitted results. It says nothing about rows the caller cannot see, and a
-cursor presented by anyone else, or with a different query, is rejected.
+A cursor holds the caller, a digest of the query and its filters, an offset into the
+ranked permitted results and when it was issued. It says nothing about rows the caller
+cannot see; a cursor presented by anyone else, with a different query, or older than
+``COPILOT_CURSOR_TTL_S`` (1 h) is rejected.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from copilot.errors import InvalidCursor
 
 __all__ = ["CursorCodec", "QueryCursors", "query_digest"]
 
-_VERSION = 1
+#: 2 added the issue time ("t"); version-1 cursors (no expiry) are refused.
+_VERSION = 2
 
 
 def query_digest(**parts: Any) -> str:
@@ -29,9 +33,11 @@ def query_digest(**parts: Any) -> str:
 
 @dataclass(frozen=True)
 class CursorCodec:
-    """Signs and checks cursors with an HMAC key."""
+    """Signs and checks cursors with an HMAC key; they expire ``ttl_s`` after issue."""
 
     key: bytes
+    ttl_s: int = 3600
+    clock: Callable[[], float] = field(default=time.time, compare=False)
 
     def for_query(self, *, org: str, user_id: str, **query: Any) -> QueryCursors:
         """The cursors of one caller's one query; ``query`` is what a cursor continues."""
@@ -39,7 +45,14 @@ class CursorCodec:
 
     def encode(self, *, org: str, user_id: str, digest: str, offset: int) -> str:
         body = json.dumps(
-            {"v": _VERSION, "o": org, "u": user_id, "q": digest, "n": offset},
+            {
+                "v": _VERSION,
+                "o": org,
+                "u": user_id,
+                "q": digest,
+                "n": offset,
+                "t": int(self.clock()),
+            },
             separators=(",", ":"),
         ).encode()
         tag = hmac.new(self.key, body, hashlib.sha256).digest()[:16]
@@ -49,8 +62,9 @@ class CursorCodec:
         """The offset a cursor continues from.
 
         Raises:
-            InvalidCursor: Malformed, tampered with, minted for another caller, or for
-                another query. The message never says which user it belonged to.
+            InvalidCursor: Malformed, tampered with, minted for another caller or for
+                another query, or expired. The message never says which user it
+                belonged to.
         """
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
@@ -65,6 +79,7 @@ class CursorCodec:
             offset = int(data["n"])
             owner = (data["o"], data["u"])
             query = data["q"]
+            issued_at = int(data["t"])
             if data["v"] != _VERSION:
                 raise ValueError("version")
         except (ValueError, KeyError, TypeError) as err:
@@ -78,6 +93,12 @@ class CursorCodec:
             )
         if offset < 0:
             raise InvalidCursor("cursor is not a valid cursor", field="cursor")
+        if self.clock() - issued_at > self.ttl_s:
+            raise InvalidCursor(
+                f"cursor expired (cursors are valid for {self.ttl_s} s); repeat the search "
+                "without a cursor",
+                field="cursor",
+            )
         return offset
 
 

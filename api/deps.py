@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,8 +11,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.cursors import CursorCodec
 from copilot.auth import AuthError, Caller, IngestCaller, TokenService
 from copilot.service import Copilot
+from copilot.settings import Settings
 
-__all__ = ["CallerDep", "CopilotDep", "CursorsDep", "IngesterDep"]
+__all__ = ["CallerDep", "CopilotDep", "CursorsDep", "IngesterDep", "MetricsReaderDep"]
 
 _bearer = HTTPBearer(auto_error=False, description="A user JWT, or an ingest credential.")
 
@@ -53,7 +55,21 @@ def _ingester(
     return tokens.ingester(_token(credentials))
 
 
+def _metrics_reader(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    # Open unless COPILOT_METRICS_TOKEN is set; then only that exact token reads metrics.
+    settings: Settings = request.app.state.settings
+    if settings.metrics_token is None:
+        return
+    expected = settings.metrics_token.get_secret_value().encode()
+    if not hmac.compare_digest(_token(credentials).encode(), expected):
+        raise AuthError("/metrics needs the metrics token (COPILOT_METRICS_TOKEN)")
+
+
 CopilotDep = Annotated[Copilot, Depends(_copilot)]
 CursorsDep = Annotated[CursorCodec, Depends(_cursors)]
 CallerDep = Annotated[Caller, Depends(_caller)]
 IngesterDep = Annotated[IngestCaller, Depends(_ingester)]
+MetricsReaderDep = Annotated[None, Depends(_metrics_reader)]

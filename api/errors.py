@@ -1,15 +1,31 @@
-"""The one place errors become HTTP responses: ``{"error": {"code", "message", "field"}}``."""
+"""The one place errors become HTTP responses: ``{"error": {"code", "message", "field"}}``.
+
+A lost database (a dead connection, an administrator's shutdown, no pooled connection
+within ``COPILOT_POOL_TIMEOUT_S``) is 503 ``database_unavailable`` with ``Retry-After``.
+Anything unexpected is 500 ``internal_error``, answered by :class:`CatchUnexpected` so the
+connection stays open and the failure is logged once, without the exception's message
+(database errors quote the values of the record that failed).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import traceback
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.schemas import ErrorResponse
 from copilot.auth import AuthError, ForbiddenError
 from copilot.errors import (
     ConfigError,
@@ -23,7 +39,13 @@ from copilot.errors import (
 from retrieval.errors import RetrievalError, SchemaMismatchError
 from summarizers.errors import SummarizerError
 
-__all__ = ["error_response", "install_error_handlers", "status_of"]
+__all__ = [
+    "CatchUnexpected",
+    "document_error_responses",
+    "error_response",
+    "install_error_handlers",
+    "status_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +81,15 @@ def error_response(
     if field is not None:
         body["field"] = field
     body.update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = _HEADERS.get(status)
     return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+_HEADERS: dict[int, dict[str, str]] = {
+    401: {"WWW-Authenticate": "Bearer"},
+    # The embedded server is back within seconds after a crash; pools retry meanwhile.
+    503: {"Retry-After": "2"},
+}
 
 
 def _field_of(loc: tuple[Any, ...]) -> str:
@@ -91,7 +120,9 @@ async def _on_copilot_error(request: Request, exc: Exception) -> JSONResponse:
         # One message for every authentication failure: no hint whether a user exists.
         detail = str(exc) if isinstance(exc, AuthError) else "token does not name a known user"
         return error_response(401, "unauthorized", detail)
-    if status >= 500:
+    if status == 503:  # expected while the database restarts; the service is fine
+        log.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc)
+    elif status >= 500:
         log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
     field = getattr(exc, "field", None)
     return error_response(status, exc.code, str(exc), field=field)
@@ -102,24 +133,197 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     code = codes.get(exc.status_code, "http_error")
     response = error_response(exc.status_code, code, str(exc.detail))
-    response.headers.update(exc.headers or {})  # e.g. Allow on 405
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
     return response
+
+
+def allowed_methods(app: Any, scope: Scope) -> list[str]:
+    """Every method some route accepts for this path.
+
+    Starlette's 405 names only the first route whose path matched, so ``DELETE
+    /v1/documents/x`` was missing from ``Allow`` beside ``GET``. Each method is tried
+    against the router (FastAPI nests included routers, so the routes are not a flat list).
+    """
+    allowed = []
+    for method in _METHODS:
+        probe = {**scope, "method": method}
+        if any(route.matches(probe)[0] == Match.FULL for route in app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+async def _on_database_lost(request: Request, exc: Exception) -> JSONResponse:
+    # psycopg's text names sockets and hosts; the log keeps it, the client gets the gist.
+    log.warning("database unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+    return error_response(503, "database_unavailable", "the database is unavailable; retry shortly")
 
 
 async def _on_schema_mismatch(request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, "schema_mismatch", str(exc))
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+def _log_unexpected(method: str, path: str, exc: BaseException) -> None:
+    # Where it failed, not what it said: messages of database and validation errors quote
+    # the record being written, and record content never goes to the log.
+    frames = "".join(
+        f"  {f.filename}:{f.lineno} in {f.name}\n" for f in traceback.extract_tb(exc.__traceback__)
+    )
+    log.error(
+        "unhandled %s on %s %s (message withheld)\n%s",
+        type(exc).__name__,
+        method,
+        path,
+        frames.rstrip(),
+    )
+
+
+def _internal_error() -> JSONResponse:
     return error_response(500, "internal_error", "internal error; see the service log")
 
 
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    _log_unexpected(request.method, request.url.path, exc)
+    return _internal_error()
+
+
+class CatchUnexpected:
+    """Answers an unhandled exception with a 500 and does not re-raise it.
+
+    Starlette's own ``Exception`` handler runs in its outermost middleware and re-raises
+    after answering, so uvicorn logged the error a second time (with the message) and
+    closed the keep-alive connection.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence, logged once
+            _log_unexpected(scope.get("method", ""), scope.get("path", ""), exc)
+            if started:
+                raise  # half a response is out; only closing the connection is honest
+            await _internal_error()(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers; add :class:`CatchUnexpected` as the innermost middleware."""
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(CopilotError, _on_copilot_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(SchemaMismatchError, _on_schema_mismatch)
+    app.add_exception_handler(psycopg.OperationalError, _on_database_lost)
+    app.add_exception_handler(PoolTimeout, _on_database_lost)
     app.add_exception_handler(RetrievalError, _on_unexpected)
     app.add_exception_handler(SummarizerError, _on_unexpected)
-    app.add_exception_handler(Exception, _on_unexpected)
+
+
+#: Why each error status happens, as OpenAPI describes it.
+_WHY = {
+    400: "Malformed request: body not JSON, empty ingest body, bad or expired cursor, "
+    "inverted date range, missing org.",
+    401: "Missing, malformed or expired token, or an unknown user.",
+    403: "Valid credentials without the right to this operation.",
+    404: "Missing or not visible (the same answer either way).",
+    409: "Index built with another embedding model (run `copilot reindex`).",
+    413: "Request body over the size limit.",
+    422: "A field out of range or malformed; `field` names it.",
+    429: "Rate limit exceeded; see `Retry-After`.",
+    503: "Database unavailable; retry after `Retry-After` seconds.",
+}
+_CONVERTER = re.compile(r":\w+}")
+
+
+def _calls(dependant: Any) -> set[Any]:
+    found = {dependant.call}
+    for dep in dependant.dependencies:
+        found |= _calls(dep)
+    return found
+
+
+def _statuses(route: APIRoute) -> set[int]:
+    # Derived from what the route depends on, so a new route is documented as it behaves.
+    from api import deps
+
+    calls = _calls(route.dependant)
+    params = route.dependant.path_params + route.dependant.query_params
+    raw_body = "requestBody" in (route.openapi_extra or {})
+    statuses = {429}
+    if params or route.body_field is not None or raw_body:
+        statuses.add(422)
+    if route.body_field is not None or raw_body:
+        statuses |= {400, 413}
+    if deps._copilot in calls:
+        statuses.add(503)
+    if calls & {deps._caller, deps._ingester, deps._metrics_reader}:
+        statuses.add(401)
+    if deps._ingester in calls:
+        statuses |= {400, 403}
+    if deps._cursors in calls:
+        statuses.add(400)
+    if raw_body and deps._ingester in calls:
+        statuses.add(409)
+    return statuses
+
+
+def document_error_responses(
+    app: FastAPI, routes: list[Any], *, open_paths: frozenset[str] = frozenset()
+) -> None:
+    """List in OpenAPI the error responses each route really returns, in the one error
+    shape (FastAPI documents only 422, and with its own validation-error schema).
+
+    ``open_paths`` need no credentials in this deployment (``/metrics`` without a
+    metrics token): their security requirement and 401 are left out.
+    """
+    wanted = {
+        (_CONVERTER.sub("}", route.path), method.lower()): _statuses(route)
+        for route in routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    }
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = generate()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        defs = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(defs.pop("$defs", {}))
+        schemas["ErrorResponse"] = defs
+        ref = {"$ref": "#/components/schemas/ErrorResponse"}
+        for (path, method), statuses in wanted.items():
+            operation = spec.get("paths", {}).get(path, {}).get(method)
+            if operation is None:
+                continue
+            if path in open_paths:
+                operation.pop("security", None)
+                statuses = statuses - {401}
+            for status in sorted(statuses):
+                entry = operation["responses"].setdefault(str(status), {})
+                entry.setdefault("description", _WHY[status])
+                entry["content"] = {"application/json": {"schema": ref}}
+        if "#/components/schemas/HTTPValidationError" not in json.dumps(spec["paths"]):
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -11,10 +11,16 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.exceptions import HTTPException
 
-__all__ = ["BodySizeLimit", "Metrics", "RequestMetrics"]
+__all__ = ["KNOWN_METHODS", "BodySizeLimit", "Metrics", "RequestMetrics"]
 
 Scope = dict[str, Any]
 _CONVERTER = re.compile(r":\w+}")
+#: Label values are a fixed set, so nobody can grow the series without bound: any other
+#: method name (anyone can send "FOO") is "other", and a path no route matched is
+#: "unmatched" (2,000 made-up methods took /metrics from 186 KB to 3.56 MB).
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+UNMATCHED_ROUTE = "unmatched"
 ASGIApp = Callable[..., Any]
 
 
@@ -85,8 +91,9 @@ class RequestMetrics:
         finally:
             route = scope.get("route")
             # "/v1/documents/{document_id:path}" -> "/v1/documents/{document_id}"
-            template = _CONVERTER.sub("}", getattr(route, "path", None) or "unmatched")
+            template = _CONVERTER.sub("}", getattr(route, "path", None) or UNMATCHED_ROUTE)
             method = scope.get("method", "")
+            method = method if method in KNOWN_METHODS else OTHER_METHOD
             self.metrics.requests.labels(method, template, str(status["code"])).inc()
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
 

@@ -76,7 +76,8 @@ def _no_nul(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+#: Published as a pattern too, so clients (and schemathesis) know NUL is refused.
+Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": r"^[^\x00]*$"})]
 
 
 def _not_bool(value: Any) -> Any:

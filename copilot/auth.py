@@ -7,9 +7,11 @@ the caller comes from the request: the principals are read from the database per
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import secrets
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ __all__ = [
     "TokenService",
     "dev_secret",
     "parse_ttl",
+    "secret_entropy_bits",
 ]
 
 #: Secrets people paste from examples; refused outside --dev.
@@ -45,6 +48,11 @@ _PLACEHOLDERS = {
     "dev",
 }
 MIN_SECRET_CHARS = 32
+#: Estimated entropy a secret must carry: its length times the Shannon entropy of its
+#: characters. ``secrets.token_hex(16)`` (128 random bits) estimates ~115; ``"a" * 32``
+#: estimates 0 and ``"k" * 16 + 16 hex digits`` ~92.
+MIN_SECRET_BITS = 96
+MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 INGEST_SCOPE = "ingest"
 
 
@@ -148,6 +156,8 @@ class TokenService:
         ingest = settings.ingest_token.get_secret_value() if settings.ingest_token else None
         if ingest is not None and not dev:
             _check_secret(ingest, "COPILOT_INGEST_TOKEN")
+        if settings.metrics_token is not None and not dev:
+            _check_secret(settings.metrics_token.get_secret_value(), "COPILOT_METRICS_TOKEN")
         common = {
             "ingest_token": ingest,
             "audience": settings.jwt_audience,
@@ -222,12 +232,31 @@ class TokenService:
         except jwt.MissingRequiredClaimError as err:
             raise AuthError(f"token lacks the required claim {err.claim!r}") from err
         except jwt.InvalidTokenError as err:
-            raise AuthError(f"invalid token: {err}") from err
+            # Our own words: PyJWT's messages quote decoder internals and the token's bytes.
+            raise AuthError(_auth_message(err, self.algorithm)) from err
         for claim in ("sub", "org"):
             value = claims.get(claim)
             if not isinstance(value, str) or not value or "\x00" in value:
                 raise AuthError(f"token claim {claim!r} must be a non-empty string")
+        for claim in ("exp", "iat", "nbf"):
+            # PyJWT takes int(value), so a string "exp" passed; the JWT spec says NumericDate.
+            value = claims.get(claim)
+            if claim in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise AuthError(f"token claim {claim!r} must be a number (seconds since 1970)")
         return claims
+
+    def caller_key(self, token: str) -> str | None:
+        """Who a bearer token is, as a key for per-caller rate limits; None if it does not
+        verify (the caller is then known only by address)."""
+        if self._ingest_token is not None and hmac.compare_digest(
+            token.encode(), self._ingest_token.encode()
+        ):
+            return "ingest-token"
+        try:
+            claims = self._claims(token)
+        except AuthError:
+            return None
+        return f"user:{claims['org']!r}:{claims['sub']!r}"
 
     def user(self, token: str) -> Caller:
         """The user a token names. Whether that user exists is checked per request."""
@@ -247,10 +276,46 @@ class TokenService:
         return IngestCaller(org=claims["org"], subject=claims["sub"])
 
 
+def _auth_message(err: jwt.InvalidTokenError, algorithm: str) -> str:
+    messages: list[tuple[type[jwt.InvalidTokenError], str]] = [
+        (jwt.InvalidSignatureError, "invalid token: the signature does not verify"),
+        (jwt.InvalidAlgorithmError, f"invalid token: only {algorithm} tokens are accepted"),
+        (jwt.InvalidAudienceError, "invalid token: audience not accepted"),
+        (jwt.InvalidIssuerError, "invalid token: issuer not accepted"),
+        (jwt.ImmatureSignatureError, "invalid token: not valid yet"),
+        (jwt.InvalidIssuedAtError, "invalid token: 'iat' must be a past time"),
+        (jwt.DecodeError, "invalid token: not a well-formed JWT (header.payload.signature)"),
+    ]
+    return next((m for t, m in messages if isinstance(err, t)), "invalid token")
+
+
+def secret_entropy_bits(value: str) -> float:
+    """Estimated entropy of a secret: its length times its characters' Shannon entropy.
+
+    Example:
+        >>> secret_entropy_bits("a" * 32), round(secret_entropy_bits("ab" * 16))
+        (0.0, 32)
+    """
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    per_char = sum(n / len(value) * math.log2(len(value) / n) for n in counts.values())
+    return len(value) * per_char
+
+
 def _check_secret(value: str, name: str) -> None:
+    how = f"generate one with: {MAKE_A_SECRET}"
     if value.strip().lower() in _PLACEHOLDERS:
-        raise ConfigError(f"{name} is a placeholder ({value!r}); set a random secret")
+        raise ConfigError(f"{name} is a placeholder; set a random secret ({how})")
     if len(value) < MIN_SECRET_CHARS:
         raise ConfigError(
-            f"{name} is {len(value)} characters; use at least {MIN_SECRET_CHARS} random ones"
+            f"{name} is {len(value)} characters; use at least {MIN_SECRET_CHARS} random "
+            f"ones ({how})"
+        )
+    bits = secret_entropy_bits(value)
+    if bits < MIN_SECRET_BITS:
+        raise ConfigError(
+            f"{name} is too predictable: about {bits:.0f} bits of entropy from "
+            f"{len(set(value))} distinct characters, and at least {MIN_SECRET_BITS} are "
+            f"needed ({how})"
         )

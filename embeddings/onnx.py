@@ -201,11 +201,39 @@ def quantize_int8(src: Path, dest: Path) -> None:
         raise OnnxUnavailable(f"int8 quantization failed: {type(err).__name__}: {err}") from err
 
 
+#: Graph input -> attribute of a ``tokenizers.Encoding``.
+_ENCODING_FIELDS = {
+    "input_ids": "ids",
+    "attention_mask": "attention_mask",
+    "token_type_ids": "type_ids",
+}
+
+
+def _frozen_tokenizer(tokenizer: Any, *, max_tokens: int) -> Any:
+    """A copy of a fast tokenizer's Rust tokenizer that truncates and pads like
+    sentence-transformers (longest first at ``max_tokens``, padded to the longest)."""
+    from tokenizers import Tokenizer
+
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        raise OnnxUnavailable("the model's tokenizer is not a fast (Rust) tokenizer")
+    rust = Tokenizer.from_str(backend.to_str())
+    rust.enable_truncation(max_length=max_tokens, strategy="longest_first")
+    rust.enable_padding(
+        pad_id=tokenizer.pad_token_id or 0,
+        pad_token=tokenizer.pad_token or "[PAD]",
+        pad_type_id=tokenizer.pad_token_type_id or 0,
+    )
+    return rust
+
+
 class OnnxEncoder:
     """Embeds texts with an exported model in an ``onnxruntime`` session.
 
-    Thread-safe: ``InferenceSession.run`` and the fast tokenizer may be called from
-    several threads at once.
+    Thread-safe: ``InferenceSession.run`` may be called from several threads at once,
+    and the tokenizer is a private copy of the model's Rust tokenizer with truncation
+    and padding set once here. (The ``transformers`` wrapper re-sets both on the shared
+    Rust object at every call, which raises "Already borrowed" when two threads meet.)
 
     Args:
         path: The ``.onnx`` file written by :func:`export_onnx` (or :func:`quantize_int8`).
@@ -228,20 +256,19 @@ class OnnxEncoder:
         except Exception as err:  # noqa: BLE001
             raise OnnxUnavailable(f"onnxruntime could not load {path}: {err}") from err
         self._inputs = [i.name for i in self._session.get_inputs()]
-        self._tokenizer = tokenizer
-        self._max_tokens = max_tokens
+        unknown = sorted(set(self._inputs) - set(_ENCODING_FIELDS))
+        if unknown:
+            raise OnnxUnavailable(f"the export takes inputs {unknown} this encoder cannot feed")
+        self._tokenizer = _frozen_tokenizer(tokenizer, max_tokens=max_tokens)
         self._batch_size = batch_size
         self.path = path
 
     def _run(self, texts: list[str]) -> np.ndarray:
-        enc = self._tokenizer(
-            texts,
-            padding=True,
-            truncation="longest_first",
-            max_length=self._max_tokens,
-            return_tensors="np",
-        )
-        feeds = {n: np.asarray(enc[n], dtype=np.int64) for n in self._inputs}
+        encodings = self._tokenizer.encode_batch(texts)
+        feeds = {
+            name: np.array([getattr(e, _ENCODING_FIELDS[name]) for e in encodings], dtype=np.int64)
+            for name in self._inputs
+        }
         return np.asarray(self._session.run(None, feeds)[0], dtype=np.float32)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,16 @@ def test_onnx_queries_are_torch_vectors_under_the_same_model_id(onnx_embedder, e
     # Batches through the session agree too, in input order.
     batch = onnx_embedder.encoder.encode(QUERIES)
     assert min_cosine(batch, torch) >= MIN_COSINE
+
+
+def test_queries_from_many_threads_at_once(onnx_embedder) -> None:  # type: ignore[no-untyped-def]
+    """The server embeds queries from its thread pool: no "Already borrowed", same vectors."""
+    want = [onnx_embedder.embed_query(q) for q in QUERIES]
+    jobs = [QUERIES[i % len(QUERIES)] for i in range(64)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(onnx_embedder.embed_query, jobs))
+    for i, vec in enumerate(got):
+        assert np.allclose(vec, want[i % len(QUERIES)], atol=1e-6)
 
 
 def test_documents_stay_on_torch(onnx_embedder, embedder) -> None:  # type: ignore[no-untyped-def]

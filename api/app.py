@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.cursors import CursorCodec
+from api.docs import install_offline_docs
 from api.errors import CatchUnexpected, document_error_responses, install_error_handlers
 from api.metrics import BodySizeLimit, Metrics, RequestMetrics
 from api.middleware import RateLimit, RequestContext, parse_rate_limit
@@ -68,7 +69,10 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         version="1",
         summary="Permission-aware search over CRM emails, calls and tickets.",
         lifespan=lifespan,
+        docs_url=None,  # served from packaged assets by install_offline_docs (api/docs.py)
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.state.settings = settings
     app.state.tokens = tokens
     app.state.cursors = CursorCodec(cursor_key, ttl_s=settings.cursor_ttl_s)

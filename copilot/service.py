@@ -15,7 +15,7 @@ from copilot.db import Database, open_database
 from copilot.errors import DatabaseUnavailable, InvalidRequest, NotFound, UnknownUser
 from copilot.ingest import Indexer, IngestReport, RecordLimits, SourcedRecord
 from copilot.settings import Settings
-from embeddings import Embedder, SentenceTransformerEmbedder
+from embeddings import Embedder, load_embedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import Retriever, SearchResult
@@ -102,10 +102,11 @@ class Copilot:
         """Start (or connect to) the database, migrate it, and load the model."""
         db = open_database(settings)
         if embedder is None:
-            embedder = SentenceTransformerEmbedder(
+            embedder = load_embedder(
                 settings.embedding_model,
+                runtime=settings.embedding_backend,
+                cache_dir=settings.model_cache_dir,
                 batch_size=settings.embedding_batch_size,
-                backend=settings.embedding_backend,
             )
         return cls(db, embedder, settings)
 

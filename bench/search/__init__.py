@@ -4,6 +4,7 @@ Run it from the repository root::
 
     .venv/bin/python -m bench.search            # defaults: 100k chunks, 2k real, 50 queries
     .venv/bin/python -m bench.search --reuse    # keep the corpus of an earlier run
+    .venv/bin/python -m bench.search --runtimes # only: torch vs ONNX query embedding
 
 It prints plain tables and writes the same figures to ``bench/out/search.json``.
 
@@ -41,7 +42,9 @@ embedded scratch server under ``--data-dir``, or on ``COPILOT_DATABASE_URL`` if 
 Modules: ``config`` (sizes and mixes), ``embedders`` (recording, derived and cached
 stand-ins), ``corpus`` (the bench org and building the corpus), ``measure`` (queries,
 per-role search, the ef_search and threshold sweeps), ``report`` (tables and JSON),
-``cli`` (arguments and the run).
+``cli`` (arguments and the run), ``runtimes`` (``--runtimes``: ``Copilot.search`` with
+torch vs ONNX Runtime query embedding on one sample corpus, documents on each runtime,
+and int8's agreement with fp32; see its docstring).
 """
 
 from bench.search.cli import main, parse_args

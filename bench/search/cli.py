@@ -36,6 +36,7 @@ from bench.search.report import (
     server_facts,
     write_json,
 )
+from bench.search.runtimes import run_runtimes
 from copilot.settings import Settings
 from embeddings import SentenceTransformerEmbedder
 from retrieval.search import Retriever
@@ -81,6 +82,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "previous run (skips indexing and building)",
     )
     p.add_argument("--seed", type=int, default=7, help="seed of the sample generator and mixes")
+    p.add_argument(
+        "--runtimes",
+        action="store_true",
+        help="instead: compare query embedding on torch and ONNX Runtime through "
+        "Copilot.search on the sample CRM (bench/search/runtimes.py)",
+    )
+    p.add_argument(
+        "--docs-per-org", type=int, default=250, help="--runtimes: sample documents per org"
+    )
+    p.add_argument(
+        "--doc-texts",
+        type=int,
+        default=256,
+        help="--runtimes: chunk texts for the embed_documents and int8 comparisons",
+    )
     args = p.parse_args(argv)
     if args.chunks < 1 or args.queries < 1 or not 2 <= args.real_chunks <= args.chunks:
         p.error("need --chunks >= 1, --queries >= 1 and 2 <= --real-chunks <= --chunks")
@@ -90,6 +106,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.runtimes:
+        return run_runtimes(args)
     started = time.perf_counter()
     settings = Settings(data_dir=args.data_dir)
     print(
@@ -101,7 +119,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = SentenceTransformerEmbedder(
         settings.embedding_model,
         batch_size=settings.embedding_batch_size,
-        backend=settings.embedding_backend,
     )
     results: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}}
     with bench_database(

@@ -120,7 +120,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = SentenceTransformerEmbedder(
         settings.embedding_model,
         batch_size=settings.embedding_batch_size,
-        backend=settings.embedding_backend,
     )
     results: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}}
     with bench_database(

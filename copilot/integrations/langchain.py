@@ -4,8 +4,10 @@ A :class:`CallerRetriever` is made for one ``(org, user_id)`` and asks
 :meth:`copilot.service.Copilot.search` for every query, so each call re-reads the
 caller's principals and runs under row-level security like any other request. There is
 no ``acl`` to pass and nothing to override per call: the identity is fixed at
-construction, the model is frozen, per-call keyword arguments are refused, and
-``filters`` can only narrow what the caller may see.
+construction, the model is frozen, ``filters`` can only narrow what the caller may see,
+and the one per-call argument LangChain's conventions expect, ``k``/``top_k``, can only
+lower the number of results (it is capped at the ``top_k`` set at construction); any
+other per-call keyword argument is refused.
 
 Example:
     >>> retriever = CallerRetriever(copilot, org="acme", user_id="rep-e1")
@@ -27,7 +29,10 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from copilot.service import Copilot
 from retrieval.models import ScoredChunk, SearchFilters
 
-__all__ = ["CallerRetriever", "document_from_hit"]
+__all__ = ["NARROWING_ARGS", "CallerRetriever", "document_from_hit"]
+
+#: The only per-call arguments accepted, and they only lower the number of results.
+NARROWING_ARGS = ("k", "top_k")
 
 
 def document_from_hit(hit: ScoredChunk) -> Document:
@@ -63,12 +68,14 @@ class CallerRetriever(BaseRetriever):
         copilot: The service whose ``search`` applies the caller's access.
         org: The caller's org.
         user_id: The caller.
-        top_k: Chunks per query.
+        top_k: Chunks per query; ``invoke(query, k=3)`` (or ``top_k=3``) returns fewer,
+            never more.
         filters: Narrowing filters applied to every query.
 
     Raises (on ``invoke``):
         copilot.errors.UnknownUser: The user no longer exists in the org.
-        TypeError: Per-call keyword arguments were passed.
+        TypeError: Per-call keyword arguments other than ``k``/``top_k`` were passed.
+        ValueError: A per-call ``k``/``top_k`` that is not a positive integer.
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -122,18 +129,39 @@ class CallerRetriever(BaseRetriever):
         run_manager: CallbackManagerForRetrieverRun,
         **kwargs: Any,
     ) -> list[Document]:
-        if kwargs:
-            # LangChain would pass these through; silently ignoring them would let a
-            # caller believe a filter or identity applied when it did not.
-            raise TypeError(
-                f"CallerRetriever takes no per-call arguments, got {sorted(kwargs)!r}; "
-                "set top_k and filters when building it"
-            )
         result = self._copilot.search(
             org=self.org,
             user_id=self.user_id,
             query=query,
-            top_k=self.top_k,
+            top_k=self._per_call_top_k(kwargs),
             filters=self.filters,
         )
         return [document_from_hit(hit) for hit in result.hits]
+
+    def _per_call_top_k(self, kwargs: Mapping[str, Any]) -> int:
+        """``top_k`` narrowed by a per-call ``k``/``top_k`` (LangChain's convention).
+
+        They can only narrow: the result is never more than the ``top_k`` set at
+        construction. Anything else per call is refused.
+
+        Raises:
+            TypeError: A per-call argument other than ``k``/``top_k``.
+            ValueError: ``k``/``top_k`` is not a positive integer.
+        """
+        others = sorted(set(kwargs) - set(NARROWING_ARGS))
+        if others:
+            # LangChain would pass these through; silently ignoring them would let a
+            # caller believe a filter or identity applied when it did not.
+            raise TypeError(
+                f"CallerRetriever takes no per-call arguments other than k/top_k, got "
+                f"{others!r}; set filters when building it"
+            )
+        top_k = self.top_k
+        for name in NARROWING_ARGS:
+            if name not in kwargs:
+                continue
+            value = kwargs[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            top_k = min(top_k, value)
+        return top_k

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from langchain_core.language_models import GenericFakeChatModel
+from langchain_core.retrievers import BaseRetriever
+from langchain_tests.integration_tests import RetrieversIntegrationTests
 from pydantic import ValidationError
 
 from copilot.errors import UnknownUser
@@ -57,13 +59,32 @@ def test_documents_carry_citable_metadata(loaded) -> None:  # type: ignore[no-un
         {"org": GLOBEX},
         {"acl": ["role:admin"]},
         {"filters": SearchFilters()},
-        {"top_k": 100},
+        {"k": 2, "user_id": "admin"},
+        {"search_kwargs": {"k": 2}},
     ],
 )
 def test_per_call_arguments_are_refused(loaded, kwargs: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     retriever = CallerRetriever(loaded, org=ACME, user_id="rep-w1")
     with pytest.raises(TypeError, match="no per-call arguments"):
         retriever.invoke(QUERY, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["k", "top_k"])
+def test_per_call_k_only_narrows(loaded, name: str) -> None:  # type: ignore[no-untyped-def]
+    """LangChain's ``invoke(query, k=...)`` convention: fewer results, never more."""
+    retriever = CallerRetriever(loaded, org=ACME, user_id="admin", top_k=3)
+    assert len(retriever.invoke(QUERY, **{name: 2})) == 2
+    assert len(retriever.invoke(QUERY, **{name: 3})) == 3
+    # A larger per-call k is capped at the top_k set at construction.
+    assert len(retriever.invoke(QUERY, **{name: 50})) == 3
+    assert len(retriever.invoke(QUERY, k=50, top_k=1)) == 1
+
+
+@pytest.mark.parametrize("value", [0, -1, "3", 2.5, True, None])
+def test_per_call_k_must_be_a_positive_integer(loaded, value: Any) -> None:  # type: ignore[no-untyped-def]
+    retriever = CallerRetriever(loaded, org=ACME, user_id="admin", top_k=3)
+    with pytest.raises(ValueError, match=f"k must be a positive integer, got {value!r}"):
+        retriever.invoke(QUERY, k=value)
 
 
 def test_config_cannot_change_the_caller(loaded) -> None:  # type: ignore[no-untyped-def]
@@ -139,3 +160,35 @@ def test_llm_engine_answers_only_from_the_callers_documents(loaded) -> None:  # 
     assert (stats.kept_claims, stats.dropped_claims) == (1, 1)
     sent = "\n".join(str(m.content) for m in recorder.prompts[0])
     assert "Initech asked for a discount" not in sent  # d-private never left the database
+
+
+class TestStandardRetrieverConventions(RetrieversIntegrationTests):
+    """langchain-tests' own standard retriever tests, against the real database.
+
+    The admin of acme sees all of its documents, so ``top_k`` = 1 and 3 are both
+    reachable. Per-call ``k`` (LangChain's default name) is covered above.
+    """
+
+    @pytest.fixture(autouse=True)
+    def _service(self, loaded) -> None:  # type: ignore[no-untyped-def]
+        self._copilot = loaded
+
+    @pytest.fixture
+    def retriever(self, _service: None) -> BaseRetriever:
+        return self.retriever_constructor(**self.retriever_constructor_params)
+
+    @property
+    def retriever_constructor(self) -> type[BaseRetriever]:
+        return CallerRetriever
+
+    @property
+    def retriever_constructor_params(self) -> dict[str, Any]:
+        return {"copilot": self._copilot, "org": ACME, "user_id": "admin", "top_k": 5}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return QUERY
+
+    @property
+    def num_results_arg_name(self) -> str:
+        return "top_k"

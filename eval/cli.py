@@ -61,6 +61,8 @@ def run(
     Writes OUT/report.json, OUT/report.md and PNG plots. A suite whose data is absent is
     skipped with a message (exit code 0).
     """
+    from rich.console import Console
+
     from copilot.logs import quiet_libraries
     from copilot.settings import Settings
     from embeddings import SentenceTransformerEmbedder
@@ -76,11 +78,12 @@ def run(
     n = limit or spec.get("limit")
     seed = int(spec.get("seed", 7))
     out_dir = out or Path("eval-reports") / suite
-    quiet_libraries()
     settings = Settings()
-    embedder = SentenceTransformerEmbedder(
-        settings.embedding_model, batch_size=settings.embedding_batch_size
-    )
+    with Console(stderr=True).status("loading the embedding model ..."):
+        quiet_libraries()
+        embedder = SentenceTransformerEmbedder(
+            settings.embedding_model, batch_size=settings.embedding_batch_size
+        )
     typer.echo(f"suite {suite}: loading (limit {n}) ...")
     result = run_suite(
         lambda: loader(datasets_dir=where, limit=n, seed=seed),

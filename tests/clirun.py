@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["HEAVY_MODULES", "CliRun", "run_copilot"]
+__all__ = ["HEAVY_MODULES", "CliRun", "clean_env", "run_copilot"]
 
 #: What a command that does not embed must never import (10+ s on 2 cores).
 HEAVY_MODULES = ("torch", "sentence_transformers", "transformers")
@@ -43,19 +43,31 @@ class CliRun:
     heavy_imported: list[str]
 
 
+def clean_env(extra: dict[str, str]) -> dict[str, str]:
+    """This environment without COPILOT_* or XDG dirs, this checkout first on PYTHONPATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COPILOT_", "XDG_"))}
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["COLUMNS"] = "200"
+    env.update(extra)
+    return env
+
+
 def run_copilot(*args: str, env: dict[str, str], timeout_s: float = 120) -> CliRun:
     """``copilot ARGS`` with ``env`` added to a clean copy of this process's environment."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("COPILOT_")}
-    full_env.pop("XDG_RUNTIME_DIR", None)
-    root = str(Path(__file__).resolve().parent.parent)
-    full_env["PYTHONPATH"] = os.pathsep.join([root, full_env.get("PYTHONPATH", "")])
-    full_env["COLUMNS"] = "200"
-    full_env.update(env)
+    full_env = clean_env(env)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "imports.json"
         proc = subprocess.run(
-            [sys.executable, "-c", _SCRIPT, json.dumps(list(args)), json.dumps(HEAVY_MODULES),
-             str(out)],
+            [
+                sys.executable,
+                "-c",
+                _SCRIPT,
+                json.dumps(list(args)),
+                json.dumps(HEAVY_MODULES),
+                str(out),
+            ],
             env=full_env,
             capture_output=True,
             text=True,

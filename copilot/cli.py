@@ -27,7 +27,6 @@ from retrieval.models import ScoredChunk
 
 __all__ = ["app", "main"]
 
-
 app = typer.Typer(
     cls=TidyHelpGroup,
     help="crm-copilot: permission-aware search over CRM emails, calls and tickets.\n\n"
@@ -534,7 +533,10 @@ def command_groups(pyproject: Path = _PYPROJECT) -> dict[str, str]:
 def _add_command_groups() -> None:
     # The CLI is an edge that composes packages: `eval` builds on `copilot`, so it is
     # found through its entry point at startup rather than imported by this package.
+    attached = {info.name for info in app.registered_groups}
     for name, target in sorted(command_groups().items()):
+        if name in attached:  # main() ran before in this process (tests)
+            continue
         module, _, attribute = target.partition(":")
         group = getattr(importlib.import_module(module), attribute)
         app.add_typer(group, name=name)

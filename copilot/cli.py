@@ -346,13 +346,13 @@ def db_start() -> None:
     settings = _settings()
     _embedded_only(settings, "start")
     pgdata = settings.embedded_data_dir
-    running = embedded.server_pid(pgdata)
+    running = embedded.server_pid(settings)
     if running is not None:
         typer.echo(f"already running: embedded PostgreSQL in {pgdata} (pid {running})")
         return
     with _working(f"starting the embedded PostgreSQL in {pgdata} ..."):
         embedded.start(settings)
-    typer.echo(f"started: embedded PostgreSQL in {pgdata} (pid {embedded.server_pid(pgdata)})")
+    typer.echo(f"started: embedded PostgreSQL in {pgdata} (pid {embedded.server_pid(settings)})")
 
 
 @db_app.command("stop")

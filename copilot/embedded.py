@@ -7,7 +7,7 @@ works for root too (a bare ``pg_ctl`` typed by root does not).
 
 Example:
     >>> from copilot.settings import Settings
-    >>> server_pid(Settings(data_dir="/nonexistent").embedded_data_dir) is None
+    >>> server_pid(Settings(data_dir="/nonexistent")) is None
     True
 """
 
@@ -17,7 +17,6 @@ import os
 import subprocess
 import tempfile
 import warnings
-from pathlib import Path
 from types import ModuleType
 
 from copilot.errors import DatabaseUnavailable
@@ -40,10 +39,12 @@ def _pgserver(settings: Settings) -> ModuleType:
     return pgserver
 
 
-def server_pid(pgdata: Path) -> int | None:
-    """The postmaster's pid if a server runs on ``pgdata``, else ``None``."""
+def server_pid(settings: Settings) -> int | None:
+    """The postmaster's pid if a server runs on the data dir's ``pg/``, else ``None``."""
+    pgdata = settings.embedded_data_dir
     if not (pgdata / "postmaster.pid").is_file():
         return None
+    _pgserver(settings)  # before pgserver.utils: the package fixes its lock path on import
     from pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(pgdata)
@@ -82,10 +83,9 @@ def stop(settings: Settings, *, timeout_s: int = 60) -> int | None:
         DatabaseUnavailable: ``pg_ctl stop`` failed (its message is included).
     """
     pgdata = settings.embedded_data_dir
-    pid = server_pid(pgdata)
+    pid = server_pid(settings)
     if pid is None:
         return None
-    _pgserver(settings)
     from pgserver._commands import POSTGRES_BIN_PATH
 
     run_as = _ROOT_RUNS_AS if os.geteuid() == 0 else None

@@ -26,30 +26,34 @@ def data_dir() -> Iterator[Path]:
 
 def test_stop_then_start_the_embedded_server(data_dir: Path) -> None:
     env = {"COPILOT_DATA_DIR": str(data_dir)}
-    pgdata = Settings(data_dir=data_dir).embedded_data_dir
+    settings = Settings(data_dir=data_dir)
+    pgdata = settings.embedded_data_dir
 
     run = run_copilot("db", "stop", env=env)
     assert run.exit_code == 0 and "not running" in run.stdout, run.stderr
 
     run = run_copilot("db", "start", env=env)
     assert run.exit_code == 0 and run.stdout.startswith("started:"), run.stderr
-    pid = embedded.server_pid(pgdata)
+    pid = embedded.server_pid(settings)
     assert pid is not None and f"(pid {pid})" in run.stdout
     run = run_copilot("db", "start", env=env)
     assert run.stdout.startswith("already running:") and f"(pid {pid})" in run.stdout
+    # pgserver was imported after its runtime dir was set (one lock file for all commands).
+    assert "XDG_RUNTIME_DIR is not set" not in run.stderr, run.stderr
 
     run = run_copilot("db", "status", env=env)
     assert run.exit_code == 0 and f"database: {pgdata}" in run.stdout, run.stderr
 
     run = run_copilot("db", "stop", env=env)
     assert run.exit_code == 0 and run.stdout.startswith("stopped:"), run.stderr
-    assert embedded.server_pid(pgdata) is None
+    assert "XDG_RUNTIME_DIR is not set" not in run.stderr, run.stderr
+    assert embedded.server_pid(settings) is None
     assert run.heavy_imported == []
 
     # Any command starts it again, data intact (migrations already applied).
     run = run_copilot("db", "status", "--json", env=env)
     assert run.exit_code == 0 and '"pending_migrations": []' in run.stdout, run.stderr
-    assert embedded.server_pid(pgdata) is not None
+    assert embedded.server_pid(settings) is not None
 
 
 @pytest.mark.parametrize("command", ["start", "stop"])

@@ -7,8 +7,11 @@ import importlib
 import json
 import logging
 import os
+import socket
 import sys
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
+from copilot.cli_help import TidyHelpGroup
 from copilot.errors import CopilotError
 from copilot.logs import quiet_libraries, service_log_config
 from copilot.settings import Settings
@@ -25,6 +29,7 @@ from retrieval.models import ScoredChunk
 __all__ = ["app", "main"]
 
 app = typer.Typer(
+    cls=TidyHelpGroup,
     help="crm-copilot: permission-aware search over CRM emails, calls and tickets.\n\n"
     "Settings come from COPILOT_* environment variables (COPILOT_DATA_DIR, "
     "COPILOT_DATABASE_URL, COPILOT_EMBEDDING_MODEL, ...); see the README.",
@@ -32,7 +37,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Inspect, start and stop the database (the embedded server unless COPILOT_DATABASE_URL).",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 
 log = logging.getLogger("copilot")
@@ -42,11 +50,24 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _open(settings: Settings):  # type: ignore[no-untyped-def]
-    quiet_libraries()
-    from copilot.service import Copilot
+@contextmanager
+def _working(message: str) -> Iterator[None]:
+    """A spinner with ``message`` on stderr (nothing when stderr is not a terminal)."""
+    from rich.console import Console
 
-    return Copilot.open(settings)
+    with Console(stderr=True).status(message):
+        yield
+
+
+def _open(settings: Settings):  # type: ignore[no-untyped-def]
+    """The service, model loaded: only for commands that embed or generate."""
+    # Imported here, not at the top: torch and the model take 10+ s to load, and commands
+    # that do not embed (db status, token, --help, eval compare) must not pay for them.
+    with _working("starting the database and loading the embedding model ..."):
+        quiet_libraries()
+        from copilot.service import Copilot
+
+        return Copilot.open(settings)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -304,9 +325,18 @@ def summarize(
 def db_status(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Row counts per org, embedding models in use, index sizes and migration state."""
-    with _open(_settings()) as cp:
-        status = cp.status()
+    """Row counts per org, embedding models in use, index sizes and migration state.
+
+    Starts the embedded server if it is stopped. Loads no model (about a second).
+    """
+    from copilot.db import open_database
+    from copilot.service import database_status
+    from embeddings import resolve_model
+
+    settings = _settings()
+    _, model_id = resolve_model(settings.embedding_model)
+    with open_database(settings) as db:
+        status = database_status(db, settings, model_id=model_id)
     if json_out:
         typer.echo(json.dumps(status, indent=2, default=str))
         return
@@ -320,6 +350,76 @@ def db_status(
     typer.echo(
         f"exact search up to {status['exact_search_max_chunks']} permitted chunks, HNSW above"
     )
+
+
+def _embedded_only(settings: Settings, command: str) -> None:
+    if settings.database_url:
+        _fail(
+            f"COPILOT_DATABASE_URL is set, so the database is external: `copilot db {command}` "
+            "only manages the embedded server (unset it to use that one)",
+            2,
+        )
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded PostgreSQL in $COPILOT_DATA_DIR/pg (other commands start it too).
+
+    It keeps running after the command exits, so later commands connect at once.
+    """
+    from copilot import embedded
+
+    settings = _settings()
+    _embedded_only(settings, "start")
+    pgdata = settings.embedded_data_dir
+    running = embedded.server_pid(settings)
+    if running is not None:
+        typer.echo(f"already running: embedded PostgreSQL in {pgdata} (pid {running})")
+        return
+    with _working(f"starting the embedded PostgreSQL in {pgdata} ..."):
+        embedded.start(settings)
+    typer.echo(f"started: embedded PostgreSQL in {pgdata} (pid {embedded.server_pid(settings)})")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL (works as root too); open sessions are disconnected.
+
+    Data stays in $COPILOT_DATA_DIR/pg; `copilot db start` or any command starts it again.
+    """
+    from copilot import embedded
+
+    settings = _settings()
+    _embedded_only(settings, "stop")
+    pgdata = settings.embedded_data_dir
+    try:
+        pid = embedded.stop(settings)
+    except CopilotError as err:
+        _fail(str(err))
+    if pid is None:
+        typer.echo(f"not running: embedded PostgreSQL in {pgdata}")
+    else:
+        typer.echo(f"stopped: embedded PostgreSQL in {pgdata} (pid {pid})")
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    """Fail fast, before minutes of indexing or model loading, if ``host:port`` is taken."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as err:
+        _fail(f"--host {host!r}: {err}", 2)
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT does not count as taken.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as err:
+            _fail(
+                f"cannot serve on {host}:{port} ({err.strerror or err}); another server may be "
+                f"using it. Pick a free port with --port, e.g. --port {port + 1}",
+                2,
+            )
 
 
 @app.command()
@@ -339,6 +439,8 @@ def demo(
     The API runs in dev mode (a generated local JWT secret) unless COPILOT_JWT_SECRET is
     set; ready-to-use tokens and curl lines for a rep, a manager and an admin are printed.
     """
+    if serve_api:
+        _ensure_port_free(host, port)
     from copilot import demo as demo_mod
     from copilot.auth import TokenService
 
@@ -389,6 +491,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the HTTP API (uvicorn). Needs COPILOT_JWT_SECRET or a public key unless --dev."""
+    _ensure_port_free(host, port)
     settings = _settings()
     if dev:
         settings = settings.model_copy(update={"dev": True})
@@ -458,7 +561,10 @@ def command_groups(pyproject: Path = _PYPROJECT) -> dict[str, str]:
 def _add_command_groups() -> None:
     # The CLI is an edge that composes packages: `eval` builds on `copilot`, so it is
     # found through its entry point at startup rather than imported by this package.
+    attached = {info.name for info in app.registered_groups}
     for name, target in sorted(command_groups().items()):
+        if name in attached:  # main() ran before in this process (tests)
+            continue
         module, _, attribute = target.partition(":")
         command = getattr(importlib.import_module(module), attribute)
         if isinstance(command, typer.Typer):

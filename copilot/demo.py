@@ -98,7 +98,7 @@ def run(
                 echo(f"    [{h.kind}] {h.document_id}  {h.title[:70]}")
     _ask_examples(cp, org, who, _deal_question(records, org, who["rep"]), echo=echo)
     echo("")
-    echo("Try it yourself:")
+    echo("Try it yourself (from a checkout, `source .venv/bin/activate` puts copilot on PATH):")
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['rep']}")
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['admin']}")
     echo("  copilot db status")
@@ -165,3 +165,7 @@ def print_api_help(
             )
     echo("")
     echo("Also: POST /v1/calls/{id}/summary, GET /v1/accounts/{id}/next-best-actions.")
+    echo(
+        "The embedded PostgreSQL keeps running after Ctrl-C (the next command connects at "
+        "once); `copilot db stop` stops it."
+    )

@@ -30,7 +30,15 @@ from typing import Any
 from copilot.errors import DatabaseUnavailable
 from copilot.settings import Settings
 
-__all__ = ["EmbeddedServer", "Supervisor", "start_embedded", "stop_embedded"]
+__all__ = [
+    "EmbeddedServer",
+    "Supervisor",
+    "server_pid",
+    "start",
+    "start_embedded",
+    "stop",
+    "stop_embedded",
+]
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +212,45 @@ def stop_embedded(settings: Settings) -> bool:
         False if it was not running.
     """
     return EmbeddedServer(settings).stop()
+
+
+def server_pid(settings: Settings) -> int | None:
+    """The postmaster's pid if a server runs on the data dir's ``pg/``, else ``None``
+    (what ``copilot db start`` / ``db stop`` report)."""
+    server = EmbeddedServer(settings)
+    if not (server.pgdata / "postmaster.pid").is_file():
+        return None
+    server._prepare()  # pgserver fixes its lock path on import: give it the data dir's
+    try:
+        return server.postmaster_pid()
+    except (AssertionError, ValueError, OSError):  # postmaster.pid is being rewritten
+        return None
+
+
+def start(settings: Settings) -> str:
+    """Start the embedded server (initialising its data dir on first use); return its URL.
+
+    A server that already runs is left as it is; it keeps running after this process
+    exits, until :func:`stop`.
+
+    Raises:
+        DatabaseUnavailable: The server could not be started.
+    """
+    return start_embedded(settings).url
+
+
+def stop(settings: Settings, *, timeout_s: int = 60) -> int | None:
+    """Stop the embedded server (fast shutdown) and keep supervisors from restarting it.
+
+    Returns:
+        The pid of the server that was stopped, or ``None`` if none was running.
+
+    Raises:
+        DatabaseUnavailable: ``pg_ctl stop`` failed.
+    """
+    pid = server_pid(settings)
+    EmbeddedServer(settings).stop(timeout_s=float(timeout_s))
+    return pid
 
 
 class Supervisor:

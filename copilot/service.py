@@ -24,7 +24,7 @@ from retrieval.snippets import Snippet, make_snippet
 if TYPE_CHECKING:
     from copilot.generation import Assistant
 
-__all__ = ["Copilot", "PageHit", "SearchPage", "search_filters"]
+__all__ = ["Copilot", "PageHit", "SearchPage", "database_status", "search_filters"]
 
 log = logging.getLogger(__name__)
 
@@ -308,12 +308,15 @@ class Copilot:
             return store.index_size(conn)
 
     def status(self) -> dict[str, Any]:
-        with self.db.connection() as conn:
-            out = store.status_counts(conn)
-            out["pending_migrations"] = store.pending_migrations(conn)
-        out["database"] = (
-            "external" if self.settings.database_url else str(self.settings.embedded_data_dir)
-        )
-        out["model"] = self.embedder.model_id
-        out["exact_search_max_chunks"] = self.settings.exact_search_max_chunks
-        return out
+        return database_status(self.db, self.settings, model_id=self.embedder.model_id)
+
+
+def database_status(db: Database, settings: Settings, *, model_id: str) -> dict[str, Any]:
+    """What ``copilot db status`` prints; needs no loaded model, only its id."""
+    with db.connection() as conn:
+        out = store.status_counts(conn)
+        out["pending_migrations"] = store.pending_migrations(conn)
+    out["database"] = "external" if settings.database_url else str(settings.embedded_data_dir)
+    out["model"] = model_id
+    out["exact_search_max_chunks"] = settings.exact_search_max_chunks
+    return out

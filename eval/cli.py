@@ -61,6 +61,8 @@ def run(
     Writes OUT/report.json, OUT/report.md and PNG plots. A suite whose data is absent is
     skipped with a message (exit code 0).
     """
+    from rich.console import Console
+
     from copilot.logs import quiet_libraries
     from copilot.settings import Settings
     from embeddings import SentenceTransformerEmbedder
@@ -76,11 +78,12 @@ def run(
     n = limit or spec.get("limit")
     seed = int(spec.get("seed", 7))
     out_dir = out or Path("eval-reports") / suite
-    quiet_libraries()
     settings = Settings()
-    embedder = SentenceTransformerEmbedder(
-        settings.embedding_model, batch_size=settings.embedding_batch_size
-    )
+    with Console(stderr=True).status("loading the embedding model ..."):
+        quiet_libraries()
+        embedder = SentenceTransformerEmbedder(
+            settings.embedding_model, batch_size=settings.embedding_batch_size
+        )
     typer.echo(f"suite {suite}: loading (limit {n}) ...")
     result = run_suite(
         lambda: loader(datasets_dir=where, limit=n, seed=seed),
@@ -121,7 +124,7 @@ def compare(
     try:
         a, b = load_report(base), load_report(new)
         gates = load_gates(gates_file)
-    except ValueError as err:
+    except (ValueError, OSError) as err:
         typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
     rows, failures = compare_reports(a, b, gates)
@@ -149,16 +152,23 @@ def compare(
 @app.command()
 def gate(
     report: Annotated[Path, typer.Argument(help="A report.json to check.")],
-    gates_file: Annotated[Path | None, typer.Option("--gates")] = None,
+    gates_file: Annotated[
+        Path | None, typer.Option("--gates", help="Gates TOML (default eval/gates.toml).")
+    ] = None,
 ) -> None:
     """Check one report against the absolute bounds in eval/gates.toml (the CI gate)."""
     from eval.report import check_absolute, load_gates, load_report
 
-    data = load_report(report)
+    try:
+        data = load_report(report)
+        gates = load_gates(gates_file)
+    except (ValueError, OSError) as err:
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
     if data.get("status") == "skipped":
         typer.secho(f"gate: suite skipped ({data.get('message')})", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
-    failures = check_absolute(data, load_gates(gates_file))
+    failures = check_absolute(data, gates)
     for message in failures:
         typer.secho(f"gate failed: {message}", fg=typer.colors.RED, err=True)
     if failures:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BeforeValidator
 
 from api.auditing import UserAuditDep, audit_log
 from api.deps import CallerDep, CursorsDep
@@ -17,11 +19,27 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
+_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def _iso_8601(value: Any) -> Any:
+    """An instant as ISO 8601 text; a bare number (which pydantic would read as a Unix
+    time) is refused, so the parameter means what its schema says."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date-time such as 2026-11-01T00:00:00Z")
+    return value
+
+
 Since = Annotated[
     datetime | None,
+    BeforeValidator(_iso_8601),
     Query(description="Entries at or after this instant (ISO 8601; no zone means UTC)."),
 ]
-Until = Annotated[datetime | None, Query(description="Entries before this instant (ISO 8601).")]
+Until = Annotated[
+    datetime | None,
+    BeforeValidator(_iso_8601),
+    Query(description="Entries before this instant (ISO 8601)."),
+]
 
 
 def _utc(value: datetime | None) -> datetime | None:

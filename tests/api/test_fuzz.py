@@ -48,6 +48,7 @@ SKIPPED_CHECKS: dict[tuple[str, str], tuple[Any, str]] = {
     # A cursor is valid only if we signed it, and a date range only if it is not
     # inverted; neither is expressible in JSON Schema, so a well-typed search may be 400.
     ("POST", "/v1/search"): (positive_data_acceptance, "cursor, date range"),
+    ("GET", "/v1/audit"): (positive_data_acceptance, "cursor, date range"),
     # The body schema says "array of objects"; which objects are records is the
     # per-record validation's business (a 422 with a report), not JSON Schema's.
     ("POST", "/v1/ingest"): (positive_data_acceptance, "records"),

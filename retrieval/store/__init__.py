@@ -55,7 +55,7 @@ from retrieval.store.documents import (
     set_document_access,
     upsert_document,
 )
-from retrieval.store.mentions import accounts_named
+from retrieval.store.mentions import accounts_named, tickets_named
 from retrieval.store.migrations import apply_migrations, pending_migrations, recreate_database
 from retrieval.store.principals import (
     SERVICE_ROLE,
@@ -83,6 +83,7 @@ __all__ = [
     "UserRow",
     "account_contacts",
     "accounts_named",
+    "tickets_named",
     "account_deals",
     "account_documents",
     "apply_migrations",

@@ -49,7 +49,7 @@ FEATURES = (
     "lexical",  # IDF-weighted share of the question's topical terms the sentence has
     "record_lexical",  # share of the topical terms its record mentions at all
     "type_hit",  # a type was asked for and the sentence holds one (not the question's own)
-    "type_partial",  # it holds a weaker form (a relative date, another kind of amount)
+    "type_partial",  # it holds another kind of amount than the one asked (money for a %)
     "type_miss",  # a date, amount or code was asked for and the sentence has none
     "typed",  # the question asks for a type at all
     "lookup_hit",  # a code or quoted name the question looks up is in the sentence
@@ -210,7 +210,7 @@ def features(
                 lexical[i],
                 (sum(t in c.record_terms for t in topical) / len(topical)) if topical else 0.0,
                 float(q.wants is not None and fit == 1.0),
-                float(q.wants in ("date", "amount") and fit == 0.5),
+                float(q.wants == "amount" and fit == 0.5),
                 float(q.wants in ("date", "amount", "code") and fit == 0.0),
                 float(q.wants is not None),
                 float(bool(q.targets) and any(t in c.terms for t in q.targets)),

@@ -233,10 +233,9 @@ def type_match(wants: str | None, text: str, question: str = "") -> float:
         return 0.5
     asked = question.lower()
     if wants == "date":
-        if _new(_ABSOLUTE_DATE, text, asked):
-            return 1.0
-        # A relative date ("next week", "Friday") is weaker evidence of a when-answer.
-        return 0.5 if _new(_DATE, text, asked) else 0.0
+        # A relative date ("by Friday", "next week") answers "when" as well as a
+        # calendar one: reps write commitments that way.
+        return 1.0 if _new(_DATE, text, asked) else 0.0
     if wants == "amount":
         return _amount_match(text, asked)
     if wants == "code":

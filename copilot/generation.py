@@ -34,7 +34,13 @@ from embeddings import Embedder, SentenceTransformerEmbedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import SearchResult
-from summarizers.answer.fields import asks_fields, field_facts
+from summarizers.answer.fields import (
+    asks_fields,
+    asks_ticket_status,
+    field_facts,
+    ticket_codes,
+    ticket_facts,
+)
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
 from summarizers.models import (
     Answer,
@@ -126,6 +132,7 @@ def passages(
             occurred_at=h.occurred_at,
             account_id=h.account_id,
             context=(accounts[h.account_id],) if h.account_id and h.account_id in accounts else (),
+            similarity=h.vector_similarity,
         )
         for h in hits
     ]
@@ -384,13 +391,18 @@ class Assistant:
 
     def _with_fields(self, answer: Answer, *, org: str, user_id: str, question: str) -> Answer:
         """``answer`` with the CRM fields that answer ``question`` (deal close date,
-        amount, stage; account owner) stated first, each cited by its record. A document
-        answer stays beside them, so a field and a document that disagree both show."""
-        if not asks_fields(question):
+        amount, stage; account owner; a ticket's status) stated first, each cited by its
+        record. A document answer stays beside them, so a field and a document that
+        disagree both show."""
+        wants_fields, wants_ticket = asks_fields(question), asks_ticket_status(question)
+        if not (wants_fields or wants_ticket):
             return answer
         facts: list[Evidence] = []
         with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
-            words = [w.lower() for w in _WORD.findall(question)]
+            if wants_ticket:
+                tickets = store.tickets_named(conn, org=org, acl=acl, codes=ticket_codes(question))
+                facts += ticket_facts([(t.id, t.title, t.fields) for t in tickets])
+            words = [w.lower() for w in _WORD.findall(question)] if wants_fields else []
             for account in store.accounts_named(conn, org=org, acl=acl, words=words)[:2]:
                 deals = store.account_deals(conn, org=org, account_id=account.id)
                 owner = store.users_by_id(conn, org=org, ids=[account.owner_id]).get(

@@ -10,9 +10,8 @@ each threshold, it prints:
 * ``refusal``: share of unanswerable questions declined;
 * ``cit_prec``: share of answered questions (both kinds) whose citations are correct.
 
-Pick the threshold on one suite where refusal is high and correct answers stop
-rising, and check it on the other (``summarizers.answer.select.ANSWER_THRESHOLD``
-quotes the numbers).
+``python -m eval.answer_model`` fits the answer scorer and picks its threshold with this
+sweep; run this module to see the sweep of the committed scorer on any suite.
 
 Usage:
     COPILOT_DATASETS_DIR=... COPILOT_DATA_DIR=/tmp/cal \\
@@ -35,9 +34,9 @@ from eval import metrics as m
 from eval.datasets import LOADERS, default_datasets_dir
 from eval.scoring import cited_documents
 from eval.suite import Query
-from summarizers.answer import answer_offline
+from summarizers.answer import Scorer, answer_offline
 
-THRESHOLDS = [round(0.30 + 0.025 * i, 3) for i in range(17)]  # 0.30 .. 0.70
+THRESHOLDS = [round(0.05 + 0.025 * i, 3) for i in range(37)]  # 0.05 .. 0.95
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,8 @@ class Outcome:
     correct: bool  # the forced answer cites a right record (and span)
 
 
-def _outcomes(suite: str, *, limit: int | None) -> list[Outcome]:
+def outcomes(suite: str, *, limit: int | None, scorer: Scorer | None = None) -> list[Outcome]:
+    """Each query's forced answer under ``scorer`` (the committed one by default)."""
     spec = tomllib.loads(
         resources.files("eval.suites").joinpath(f"{suite}.toml").read_text(encoding="utf-8")
     )
@@ -64,17 +64,19 @@ def _outcomes(suite: str, *, limit: int | None) -> list[Outcome]:
         report = cp.indexer(progress=False).ingest_dicts(data.records, source=suite)
         assert not report.errors, report.errors[:1]
         assistant = cp.assistant
-        return [_outcome(cp, assistant, q) for q in data.queries]
+        return [_outcome(cp, assistant, q, scorer) for q in data.queries]
     finally:
         cp.close()
 
 
-def _outcome(cp: Copilot, assistant: object, q: Query) -> Outcome:
+def _outcome(cp: Copilot, assistant: object, q: Query, scorer: Scorer | None) -> Outcome:
     from copilot.generation import Assistant
 
     assert isinstance(assistant, Assistant)
     _, passages = assistant.evidence(org=q.org, user_id=q.user_id, question=q.text)
-    answer = answer_offline(q.text, passages, similarity=assistant.similarity, threshold=0.0)
+    answer = answer_offline(
+        q.text, passages, similarity=assistant.similarity, scorer=scorer, threshold=0.0
+    )
     correct = False
     if answer.citations:
         docs = cited_documents(cp, q, answer.citations)
@@ -89,12 +91,12 @@ def _outcome(cp: Copilot, assistant: object, q: Query) -> Outcome:
     return Outcome(q.answerable, answer.confidence, correct)
 
 
-def sweep(outcomes: list[Outcome]) -> list[dict[str, float]]:
+def sweep(outcomes: list[Outcome], thresholds: list[float] = THRESHOLDS) -> list[dict[str, float]]:
     """Per threshold: answered, correct, refusal and citation precision (see module doc)."""
     pos = [o for o in outcomes if o.answerable]
     neg = [o for o in outcomes if not o.answerable]
     rows = []
-    for t in THRESHOLDS:
+    for t in thresholds:
         answered = [o for o in outcomes if o.confidence >= t]
         rows.append(
             {
@@ -115,11 +117,11 @@ def main() -> None:
     args = parser.parse_args()
     quiet_libraries()
     for suite in args.suite:
-        outcomes = _outcomes(suite, limit=args.limit)
-        n_pos = sum(o.answerable for o in outcomes)
-        print(f"\n{suite}: {n_pos} answerable, {len(outcomes) - n_pos} unanswerable")
+        found = outcomes(suite, limit=args.limit)
+        n_pos = sum(o.answerable for o in found)
+        print(f"\n{suite}: {n_pos} answerable, {len(found) - n_pos} unanswerable")
         print(f"{'threshold':>9} {'answered':>9} {'correct':>8} {'refusal':>8} {'cit_prec':>9}")
-        for row in sweep(outcomes):
+        for row in sweep(found):
             print(
                 f"{row['threshold']:>9.3f} {row['answered']:>9.3f} {row['correct']:>8.3f}"
                 f" {row['refusal']:>8.3f} {row['cit_prec']:>9.3f}"

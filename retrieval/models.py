@@ -117,6 +117,9 @@ class ScoredChunk:
     vector_rank: int | None = None
     keyword_rank: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The cosine of the query and the chunk when vector search found it (fusion keeps
+    #: it: ``score`` is then a rank fusion, which says nothing absolute).
+    vector_similarity: float | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ The access filter is always inside the SQL. What changes with the caller is the 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -34,6 +35,23 @@ class SearchResult:
     hits: tuple[ScoredChunk, ...]
     strategy: str  # "exact", "hnsw" or "hnsw->exact"
     permitted_estimate: int
+
+
+_CODE = re.compile(r"[\w-]*\d[\w-]*")
+_QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
+
+
+def identifiers(query: str) -> str:
+    """The codes (words with a digit) and quoted names of ``query``, space-joined.
+
+    Example:
+        >>> identifiers('TCK-16328 updates'), identifiers('notes on "Jonah Okonkwo"')
+        ('TCK-16328', 'Jonah Okonkwo')
+        >>> identifiers("renewal paperwork")
+        ''
+    """
+    found = [*_QUOTED.findall(query), *_CODE.findall(_QUOTED.sub(" ", query))]
+    return " ".join(dict.fromkeys(f.strip() for f in found if f.strip()))
 
 
 def fuse_rrf(
@@ -57,18 +75,22 @@ def fuse_rrf(
     fused: dict[tuple[str, int], ScoredChunk] = {}
     scores: dict[tuple[str, int], float] = {}
     ranks: dict[tuple[str, int], dict[int, int]] = {}
+    cosines: dict[tuple[str, int], float] = {}
     for which, (ranking, weight) in enumerate(zip(rankings, weights, strict=True)):
         for rank, hit in enumerate(ranking, start=1):
             key = (hit.document_id, hit.ord)
             fused.setdefault(key, hit)
             scores[key] = scores.get(key, 0.0) + weight / (k + rank)
             ranks.setdefault(key, {})[which] = rank
+            if which == 0:
+                cosines[key] = hit.score if hit.vector_similarity is None else hit.vector_similarity
     out = [
         replace(
             fused[key],
             score=scores[key],
             vector_rank=ranks[key].get(0),
             keyword_rank=ranks[key].get(1),
+            vector_similarity=cosines.get(key),
         )
         for key in fused
     ]
@@ -194,6 +216,14 @@ class Retriever:
         keyword_hits = store.keyword_search(
             conn, org=org, acl=acl, query=query, filters=filters, limit=limit
         )
+        # The keyword leg ANDs every word, so "TCK-16328 updates" finds nothing when the
+        # ticket never says "updates". What such a query looks up is its codes and quoted
+        # names: the leg tries them alone (only when the whole query matched nothing).
+        lookup = identifiers(query)
+        if not keyword_hits and lookup and lookup != query:
+            keyword_hits = store.keyword_search(
+                conn, org=org, acl=acl, query=lookup, filters=filters, limit=limit
+            )
         # Keyword hits contain every query term, so they weigh more: an exact ticket
         # number or name outranks text that is merely similar.
         fused = fuse_rrf(

@@ -89,14 +89,16 @@ class Evidence(_Frozen):
     For ``record_type="document"`` the quote is ``content[start:end]`` of that document.
     For ``record_type="deal"`` ``document_id`` is the deal's id and the quote states the
     deal's fields the rule read (stage, close date, amount); it has no offsets. For
-    ``record_type="account"`` it is the account's id and the quote states its fields.
+    ``record_type="account"`` it is the account's id and the quote states its fields;
+    for ``record_type="ticket"`` the ticket's id, and the quote states its status and
+    priority fields (not a span of its text).
     """
 
     document_id: str
     quote: str
     start: int | None = None
     end: int | None = None
-    record_type: Literal["document", "deal", "account"] = "document"
+    record_type: Literal["document", "deal", "account", "ticket"] = "document"
 
 
 class NextBestAction(_Frozen):
@@ -168,3 +170,6 @@ class Passage(_Frozen):
     #: Names the question resolved to that this record belongs to by reference (its
     #: account's name when the question names that account): context the text may omit.
     context: tuple[str, ...] = ()
+    #: The cosine of the question and this chunk under the embedding model, when vector
+    #: search found it: how close the whole passage is to what was asked.
+    similarity: float | None = None

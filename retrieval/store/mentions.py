@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from psycopg import Connection
 
-from retrieval.models import AccountRow
+from retrieval.acl import require_principals
+from retrieval.models import AccountRow, StoredDocument
 from retrieval.store.crm import caller_sees_account
 
-__all__ = ["accounts_named"]
+__all__ = ["accounts_named", "tickets_named"]
 
 # Name tokens too generic to identify an account on their own ("Acme Software": the
 # question "which software do they use?" names no account).
@@ -82,3 +84,39 @@ def accounts_named(
     ).fetchall()
     accounts = [AccountRow(*row) for row in rows]
     return [a for a in accounts if caller_sees_account(conn, org=org, acl=acl, account=a)]
+
+
+_DOCUMENT_COLUMNS = ", ".join(f.name for f in fields(StoredDocument))
+
+
+def tickets_named(
+    conn: Connection[Any], *, org: str, acl: frozenset[str], codes: Sequence[str], limit: int = 3
+) -> list[StoredDocument]:
+    """Tickets the caller may see whose id is one of ``codes`` or whose title names one
+    ("TCK-10234 SSO login fails"), by the document access predicate like every read.
+
+    Args:
+        codes: Ticket numbers as written in a question (case-insensitive).
+
+    Example:
+        >>> tickets_named(conn, org="acme", acl=acl, codes=["TCK-10234"])  # doctest: +SKIP
+        [StoredDocument(id='TCK-10234', kind='ticket', ...)]
+    """
+    wanted = sorted({c.lower() for c in codes if c})
+    if not wanted:
+        return []
+    patterns = [f"%{c.replace('%', '').replace('_', '')}%" for c in wanted]
+    rows = conn.execute(
+        f"SELECT {_DOCUMENT_COLUMNS} FROM documents"
+        " WHERE org = %(org)s AND kind = 'ticket' AND access && %(acl)s"
+        " AND (lower(id) = ANY(%(wanted)s) OR lower(title) LIKE ANY(%(patterns)s))"
+        " ORDER BY occurred_at DESC, id LIMIT %(limit)s",
+        {
+            "org": org,
+            "acl": require_principals(acl),
+            "wanted": wanted,
+            "patterns": patterns,
+            "limit": limit,
+        },
+    ).fetchall()
+    return [StoredDocument(*r) for r in rows]

@@ -1,22 +1,23 @@
-"""Offline answers: question understanding (:mod:`.question`) and span selection
-(:mod:`.select`). The public names of the former ``summarizers.answer`` module."""
+"""Offline answers: question understanding (:mod:`.question`), candidate features
+(:mod:`.features`), the learned scorer (:mod:`.scorer`) and span selection (:mod:`.select`)."""
 
 from summarizers.answer.question import answer_type, question_terms, required_terms
+from summarizers.answer.scorer import Scorer, default_scorer
 from summarizers.answer.select import (
-    ANSWER_THRESHOLD,
     NO_ANSWER,
     Similarity,
     answer_offline,
-    confidence,
+    score_candidates,
 )
 
 __all__ = [
-    "ANSWER_THRESHOLD",
     "NO_ANSWER",
+    "Scorer",
     "Similarity",
     "answer_offline",
     "answer_type",
-    "confidence",
+    "default_scorer",
     "question_terms",
     "required_terms",
+    "score_candidates",
 ]

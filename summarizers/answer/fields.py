@@ -16,7 +16,15 @@ from summarizers.answer.question import answer_type, question_terms
 from summarizers.models import Evidence
 from textkit.crm import AccountRow, DealRow
 
-__all__ = ["asks_fields", "field_facts"]
+# A ticket number as people write it: letters, a dash, digits ("TCK-10234", "INC-7").
+_TICKET_CODE = re.compile(r"\b[A-Za-z]{2,6}-\d{3,}\b")
+_TICKET_STATUS = re.compile(
+    r"\b(?:status|open|opened|closed|resolved|solved|pending|still|state|progress|fixed"
+    r"|priority|escalated)\b",
+    re.I,
+)
+
+__all__ = ["asks_fields", "asks_ticket_status", "field_facts", "ticket_codes", "ticket_facts"]
 
 _OWNER = re.compile(r"\bwho (?:owns|manages|covers|runs)\b|\b(?:account )?owner\b", re.I)
 _DEAL = re.compile(
@@ -97,3 +105,50 @@ def _relevant_deals(question: str, account: AccountRow, deals: Sequence[DealRow]
         return sorted(named, key=lambda d: d.close_date)
     open_deals = [d for d in deals if d.stage.lower() not in _CLOSED]
     return sorted(open_deals or list(deals), key=lambda d: d.close_date)
+
+
+def ticket_codes(question: str) -> list[str]:
+    """Ticket numbers written in ``question``.
+
+    Example:
+        >>> ticket_codes("Is ticket TCK-10234 still open?")
+        ['TCK-10234']
+    """
+    return list(dict.fromkeys(_TICKET_CODE.findall(question)))
+
+
+def asks_ticket_status(question: str) -> bool:
+    """Whether ``question`` asks a ticket's status or priority by its number.
+
+    Example:
+        >>> asks_ticket_status("Is ticket TCK-10234 still open?")
+        True
+    """
+    return bool(ticket_codes(question) and _TICKET_STATUS.search(question))
+
+
+def ticket_facts(tickets: Sequence[tuple[str, str, dict[str, object]]]) -> list[Evidence]:
+    """Each ticket's status and priority from its fields, cited by the ticket.
+
+    Args:
+        tickets: ``(id, title, fields)`` of tickets the caller may see.
+
+    Example:
+        >>> ticket_facts([("TCK-10234", "TCK-10234 SSO login fails",
+        ...                {"status": "open", "priority": "high"})])[0].quote
+        'TCK-10234 SSO login fails: status open, priority high.'
+    """
+    facts = []
+    for ticket_id, title, fields in tickets:
+        status, priority = fields.get("status"), fields.get("priority")
+        if not status:
+            continue
+        tail = f", priority {priority}" if priority else ""
+        facts.append(
+            Evidence(
+                document_id=ticket_id,
+                quote=f"{title}: status {status}{tail}.",
+                record_type="ticket",
+            )
+        )
+    return facts

@@ -80,10 +80,36 @@ _DATE = re.compile(
     r"|\bin \d+ (?:days?|weeks?|months?)\b",
     re.IGNORECASE,
 )
-_AMOUNT = re.compile(
-    r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:%|k\b|m\b|seats?\b|users?\b|licen[cs]es?\b|percent\b"
-    r"|dollars?\b|euros?\b)|\b\d[\d,.]*\b",
+_ABSOLUTE_DATE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}"
+    r"|\b\d{1,2}/\d{1,2}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
     re.IGNORECASE,
+)
+_MONEY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|m|dollars?|euros?|usd|eur)\b", re.IGNORECASE)
+_PERCENT = re.compile(r"\b\d[\d,.]*\s?(?:%|percent\b)", re.IGNORECASE)
+_COUNT = re.compile(
+    r"\b\d[\d,.]*\s?(?:seats?|users?|licen[cs]es?|people|employees|agents|reps|sites"
+    r"|locations|days|weeks|months|hours|minutes|tickets|accounts)\b"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty"
+    r"|fifty|hundred)\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    rf"{_MONEY.pattern}|{_PERCENT.pattern}|{_COUNT.pattern}|\b\d[\d,.]*\b", re.IGNORECASE
+)
+# Which kind of amount a question asks for, by its cue words.
+_WANTS_MONEY = re.compile(
+    r"\b(?:price|pricing|cost|costs|dollars?|budget|quote|pay|paid|worth|value|fee|fees|spend"
+    r"|ceiling|threshold|revenue|arr|acv|amount)\b",
+    re.IGNORECASE,
+)
+_WANTS_PERCENT = re.compile(
+    r"\b(?:percent|percentage|discount|share|cut|reduction|markdown|steep|far|drop|growth"
+    r"|increase|decrease|fallen|fell|rate)\b",
+    re.IGNORECASE,
+)
+_WANTS_COUNT = re.compile(
+    r"\bhow many\b|\b(?:seats|users|licen[cs]es|headcount|people|employees)\b", re.IGNORECASE
 )
 _REASON = re.compile(
     r"\b(?:because|due to|since|so that|as a result|reason|caused by|blocker|concern|"
@@ -91,28 +117,97 @@ _REASON = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-Z][a-z]+")
+# Capitalized words that are not names of people, companies or products.
+_NOT_NAMES = frozenset(
+    [
+        "i",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
 
+# Cue words of each answer type, general English rather than any corpus's phrasing: the
+# first rule that matches wins, so "why" and "when" come before the nouns.
 _TYPE_RULES = (
-    ("date", re.compile(r"\bwhen\b|\bwhat (?:date|day|time)\b|\bdeadline\b|\bby when\b")),
+    (
+        "reason",
+        re.compile(
+            r"^\s*why\b|\bhow come\b|\bwhat (?:is|was|are) (?:blocking|causing)\b"
+            r"|\bfor what reason\b|\bwhat (?:caused|causes|led to)\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"\bwhen\b|\b(?:what|which) (?:date|day|time|week|month|quarter)\b|\bdeadline\b"
+            r"|\bby when\b|\bhow soon\b|\buntil when\b|\btimeline\b|\bdate\b"
+        ),
+    ),
+    (
+        "code",
+        re.compile(
+            r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:invoice|bill|billing document|ticket|case|order"
+            r"|po|sku|part number|reference number|reference|id)s?\b"
+        ),
+    ),
     (
         "amount",
         re.compile(
-            r"\bhow (?:much|many|big|large|long)\b"
-            r"|\bwhat(?:'s| is| was| are) the (?:price|cost|amount|budget|value|size)\b"
+            r"\bhow (?:much|many|big|large|long|steep|high|low|deep|often|far)\b"
+            r"|\b(?:what|which)(?:'s| is| was| are| were| will be)?(?: the| their| our| its| a)?"
+            r" (?:[\w-]+ )?(?:price|prices|pricing|cost|costs|amount|budget|value|size|discount"
+            r"|percentage|percent|dollars?|fee|fees|rate|total|figure|ceiling|threshold|quote"
+            r"|spend|reduction|markdown|headcount|seats|number)\b"
+            r"|\b(?:share|percentage|number) of\b|\bworth\b|\bwhat will [\w' -]+ pay\b"
         ),
     ),
-    ("person", re.compile(r"^\s*who\b|\bwho (?:is|owns|was|did|will|asked|said)\b")),
-    ("name", re.compile(r"\bwhich (?:competitor|vendor|product|tool|plan|company|customer)s?\b")),
-    ("reason", re.compile(r"^\s*(?:why|how)\b|\bwhat (?:is|was) blocking\b")),
+    (
+        "person",
+        re.compile(
+            r"^\s*(?:who|whom|whose)\b|\bwho (?:is|owns|was|did|will|asked|said|at)\b"
+            r"|\b(?:which|what) (?:person|contact|colleague|rep|champion|stakeholder"
+            r"|executive|sponsor|manager|director|engineer|lawyer|buyer)\b"
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"\b(?:which|what)(?: other)? (?:[\w-]+ )?(?:competitor|rival|vendor|alternative"
+            r"|product|tool|plan|company|customer|application|app|system|integration|platform"
+            r"|module|add-on|addon|software|provider|partner|solution|capability|feature"
+            r"|functionality)(?:s|'s)?\b"
+        ),
+    ),
+    ("reason", re.compile(r"^\s*how\b|\bwhat (?:is|was) (?:the )?(?:reason|problem|issue)\b")),
 )
 
 
 def answer_type(question: str) -> str | None:
-    """What kind of fact answers ``question``: date, amount, person, name, reason or None.
+    """What kind of fact answers ``question``: date, amount, code, person, name, reason or
+    None.
 
     Example:
         >>> answer_type("When does the Harborview contract renew?"), answer_type("Who owns it?")
         ('date', 'person')
+        >>> answer_type("Which bill is Initech contesting?"), answer_type("Which rival is in?")
+        ('code', 'name')
     """
     q = question.lower()
     for kind, pattern in _TYPE_RULES:
@@ -121,19 +216,64 @@ def answer_type(question: str) -> str | None:
     return None
 
 
-def type_match(wants: str | None, text: str) -> float:
-    """1.0 when ``text`` holds the kind of fact ``wants`` names, 0.0 when a date or an
-    amount is wanted and absent, 0.5 when there is no type or it cannot be told."""
+_CODE = re.compile(
+    r"\b(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b"
+    r"|\b[A-Z]{2,}\d+\b"
+)
+
+
+def type_match(wants: str | None, text: str, question: str = "") -> float:
+    """1.0 when ``text`` holds the kind of fact ``wants`` names, 0.0 when a date, an amount
+    or a code is wanted and absent, 0.5 when there is no type or it cannot be told.
+
+    A value the question itself states does not count: the answer to "Which rival is
+    Initech comparing us with?" names some company other than Initech.
+    """
     if wants is None:
         return 0.5
+    asked = question.lower()
     if wants == "date":
-        return 1.0 if _DATE.search(text) else 0.0
+        # A relative date ("by Friday", "next week") answers "when" as well as a
+        # calendar one: reps write commitments that way.
+        return 1.0 if _new(_DATE, text, asked) else 0.0
     if wants == "amount":
-        return 1.0 if _AMOUNT.search(text) else 0.0
+        return _amount_match(text, asked)
+    if wants == "code":
+        return 1.0 if _new(_CODE, text, asked) else 0.0
     if wants in ("person", "name"):
         body = _without_speaker(text)
-        return 1.0 if any(m.start() > 0 for m in _NAME.finditer(body)) else 0.5
+        names = [
+            m
+            for m in _new_matches(_NAME, body, asked)
+            if m.start() > 0 and m.group(0).lower() not in _NOT_NAMES
+        ]
+        return 1.0 if names else 0.5
     return 1.0 if _REASON.search(text) else 0.5
+
+
+def _amount_match(text: str, asked: str) -> float:
+    """1.0 for the kind of amount asked (money, a percentage, a count), 0.5 for another
+    kind, 0.0 for none. A number inside a date is not an amount."""
+    plain = _ABSOLUTE_DATE.sub(" ", text)
+    kinds = [
+        (_WANTS_PERCENT, _PERCENT),
+        (_WANTS_MONEY, _MONEY),
+        (_WANTS_COUNT, _COUNT),
+    ]
+    wanted = [found for cue, found in kinds if cue.search(asked)]
+    if wanted:
+        if any(_new(found, plain, asked) for found in wanted):
+            return 1.0
+        return 0.5 if _new(_AMOUNT, plain, asked) else 0.0
+    return 1.0 if _new(_AMOUNT, plain, asked) else 0.0
+
+
+def _new_matches(pattern: re.Pattern[str], text: str, asked: str) -> list[re.Match[str]]:
+    return [m for m in pattern.finditer(text) if m.group(0).lower().strip() not in asked]
+
+
+def _new(pattern: re.Pattern[str], text: str, asked: str) -> bool:
+    return bool(_new_matches(pattern, text, asked))
 
 
 _SPEAKER = re.compile(r"^[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}:\s+")

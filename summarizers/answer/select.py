@@ -1,48 +1,36 @@
 """The offline answer engine: the best supporting span of the retrieved passages.
 
 Extractive and deterministic. Every sentence (or speaker turn) of the permitted passages
-is a candidate; greetings and thanks never are. A candidate is scored on four features:
+is a candidate; greetings, sign-offs and attribution lines never are. Names, codes and
+numbers in the question must belong to a candidate's record (its text, title, or the
+account the question named that it belongs to); otherwise the candidate is out, so a
+question about a customer nobody mentions is declined.
 
-* **lexical**: the IDF-weighted share of the question's content terms it covers, times
-  the share of them the retrieved text mentions at all. Terms of its record's title and
-  of the record's *context* (the account the question named, when the record belongs to
-  it) count at half weight;
-* **meaning**: the cosine of the question and the sentence under the embedding model,
-  when the caller injects ``similarity`` (the engine never loads a model itself);
-* **answer type**: a "when" question wants a date, "how much" an amount, "who" a person;
-* **names**: names, codes and numbers in the question must appear in the sentence's
-  record or its context, otherwise the candidate is out.
-
-The features combine into one confidence in [0, 1] (:func:`confidence`, a transparent
-weighted score). The engine answers with the best candidate when its confidence reaches
-:data:`ANSWER_THRESHOLD`, adding at most one more span from the *same* record; spans of
-different records are never stitched together. Otherwise it declines and lists the
-closest related records as "see also".
+Each remaining candidate is described by :data:`summarizers.answer.features.FEATURES`
+(how close its record is to the question, whether it belongs to the account asked
+about, how close the sentence is in meaning, its words, whether it holds the kind of
+fact asked for) and a learned logistic model (:mod:`summarizers.answer.scorer`) turns
+them into one probability: the answer's confidence. The engine answers with the best
+candidate when its confidence reaches the scorer's calibrated threshold, adding at most
+one more span from the *same* record; spans of different records are never stitched
+together. Otherwise it declines and lists the closest related records as "see also".
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from summarizers.answer.question import (
-    answer_type,
-    is_pleasantry,
-    lookup_targets,
-    question_terms,
-    required_terms,
-    type_match,
-)
+from summarizers.answer.features import Candidate, QuestionView, candidates, features, view
+from summarizers.answer.scorer import Scorer, default_scorer
 from summarizers.models import Answer, Citation, Passage, SeeAlso
 
 __all__ = [
-    "ANSWER_THRESHOLD",
     "NO_ANSWER",
+    "Scored",
     "Similarity",
     "answer_offline",
-    "confidence",
+    "score_candidates",
 ]
 
 ENGINE = "offline"
@@ -51,106 +39,56 @@ NO_ANSWER = "I can't answer that from the records you can see."
 #: ``similarity(question, texts)`` → the cosine of the question with each text.
 Similarity = Callable[[str, Sequence[str]], Sequence[float]]
 
-#: The confidence an answer needs, chosen with ``python -m eval.calibrate --suite synthetic
-#: --suite qmsum`` (dev, 2026-11-28, the engine of commit e289f3b). Refusal of unanswerable
-#: questions has a plateau, answered share falls ~1.5 points per 0.025 step:
-#:
-#:   threshold   synthetic (104 ans / 16 unans)   qmsum dev (86 ans / 3 unans)
-#:                answered  refusal              answered  refusal
-#:   0.375        0.827     0.938                0.767     0.667
-#:   0.450        0.750     0.938                0.721     1.000
-#:   0.500        0.702     0.938                0.674     1.000
-#:   0.650        0.375     1.000                0.442     1.000
-#:
-#: 0.5 sits just above the lowest threshold where qmsum reaches its refusal plateau (0.45)
-#: and inside synthetic's (0.375-0.625); the one synthetic refusal miss below 0.65 was an
-#: attribution line, since excluded as a candidate (not by raising the threshold). Checked
-#: across the two splits: the same value holds on both. Few unanswerable dev questions
-#: (19): re-run the sweep on the gold-span labels when they land.
-ANSWER_THRESHOLD = 0.5
-
-# Cosines of MiniLM-class models: unrelated sentences sit near 0.1, a sentence that
-# answers a paraphrased question near 0.5-0.7. Mapped linearly onto [0, 1].
-_SIM_FLOOR, _SIM_SPAN = 0.15, 0.45
-# A sentence sharing no content word with the question (a paraphrase) must be this close
-# in meaning (mapped cosine; 0.3 is a cosine of 0.285). At 0.5 (cosine 0.375) synthetic
-# dev paraphrases ("internal supporter" for "champion") lost their only candidates.
-_MEANING_WITHOUT_WORDS = 0.3
-# How many passages' sentences are embedded (the top ones); the rest score lexically.
-_EMBEDDED_PASSAGES = 6
-# At most this many sentences embedded per question (in passage order): the latency
-# budget of /v1/ask. bench.generation (2 cores, load ~1.7): ask p95 159/130 ms at 24,
-# 126/121 ms at 16; synthetic full unchanged (answer rate 0.539, refusal 1.0).
-_EMBEDDED_SENTENCES = 16
-
-# A sentence ends at . ! ? (then space) or at a line break.
-_SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|$)|[^\n]+", re.MULTILINE)
+# Sentences of this many of the best records are embedded (the rest are scored without
+# a cosine of their own); at most _EMBEDDED_SENTENCES per question, best records first:
+# the latency budget of /v1/ask (bench.generation).
+_EMBEDDED_RECORDS = 4
+_EMBEDDED_SENTENCES = 32
 
 
 @dataclass(frozen=True)
-class _Sentence:
-    passage_rank: int
-    document_id: str
-    title: str
-    start: int  # offset in the document's content
-    end: int
-    text: str
-    terms: frozenset[str]
-    context_terms: frozenset[str]  # the record's title and context: what it is about
-    record_terms: frozenset[str]  # every term of its passage, title and context
+class Scored:
+    """The candidates of one question, their feature rows and probabilities."""
+
+    question: QuestionView
+    candidates: tuple[Candidate, ...]
+    rows: tuple[tuple[float, ...], ...]
+    probabilities: tuple[float, ...]
 
 
-def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
-    out = []
-    for rank, p in enumerate(passages):
-        context_terms = frozenset(question_terms(" ".join((p.title, *p.context))))
-        record_terms = frozenset(question_terms(p.text)) | context_terms
-        for m in _SENTENCE.finditer(p.text):
-            raw = m.group(0)
-            stripped = raw.strip()
-            if len(stripped) < 12 or is_pleasantry(stripped):
-                continue
-            lead = len(raw) - len(raw.lstrip())
-            start = p.start + m.start() + lead
-            out.append(
-                _Sentence(
-                    passage_rank=rank,
-                    document_id=p.document_id,
-                    title=p.title,
-                    start=start,
-                    end=start + len(stripped),
-                    text=stripped,
-                    terms=frozenset(question_terms(stripped)),
-                    context_terms=context_terms,
-                    record_terms=record_terms,
-                )
-            )
-    return out
+def score_candidates(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    similarity: Similarity | None = None,
+    scorer: Scorer | None = None,
+) -> Scored:
+    """Every eligible candidate of ``passages`` with its features and probability.
 
-
-def confidence(*, lexical: float, meaning: float | None, type_fit: float) -> float:
-    """One confidence in [0, 1] from a candidate's features.
-
-    A transparent weighted score rather than a learned one: there were no answer labels
-    to fit weights on when it was written (gold spans came later). Meaning weighs most
-    because it sees paraphrase; lexical match keeps exact names and codes decisive;
-    a wanted date or amount that is absent halves the score.
-
-    Args:
-        lexical: IDF-weighted term coverage in [0, 1].
-        meaning: The cosine mapped onto [0, 1], or ``None`` without a model (then the
-            lexical score stands in for it).
-        type_fit: :func:`summarizers.answer.question.type_match`.
-
-    Example:
-        >>> round(confidence(lexical=1.0, meaning=1.0, type_fit=1.0), 2)
-        1.0
+    The training script (``eval.answer_model``) fits the scorer on exactly these rows.
     """
-    sem = lexical if meaning is None else meaning
-    score = 0.4 * lexical + 0.45 * sem + 0.15 * type_fit
-    if type_fit == 0.0:
-        score *= 0.5
-    return max(0.0, min(1.0, score))
+    scorer = scorer or default_scorer()
+    q = view(question, passages)
+    cands = [
+        c
+        for c in candidates(passages)
+        # Names, codes and numbers in the question must belong to the candidate's
+        # record: a question about "NASA" is not answered by some other customer's.
+        if all(t in c.record_terms for t in q.required)
+        # A lookup's evidence names what is looked up, or is in the record titled by it
+        # (a ticket's comments under "TCK-20561 SSO login fails").
+        and (
+            not q.targets
+            or not all(t in c.record_terms for t in q.targets)
+            or any(t in c.terms or t in c.context_terms for t in q.targets)
+        )
+    ]
+    if not q.terms or not cands:
+        return Scored(q, (), (), ())
+    meaning = _meaning(q.topic, cands, similarity)
+    rows = features(question, q, cands, meaning)
+    probs = tuple(scorer.probability(r) for r in rows)
+    return Scored(q, tuple(cands), tuple(tuple(r) for r in rows), probs)
 
 
 def answer_offline(
@@ -158,7 +96,8 @@ def answer_offline(
     passages: Sequence[Passage],
     *,
     similarity: Similarity | None = None,
-    threshold: float = ANSWER_THRESHOLD,
+    scorer: Scorer | None = None,
+    threshold: float | None = None,
     max_spans: int = 2,
 ) -> Answer:
     """Answer ``question`` with the best supporting span of ``passages``, or decline.
@@ -167,125 +106,75 @@ def answer_offline(
         question: The user's question.
         passages: Retrieved permitted chunks, best first (``text`` is
             ``content[start:end]`` of its document; ``context`` the names the question
-            resolved to that the record belongs to).
+            resolved to that the record belongs to; ``similarity`` the chunk's cosine).
         similarity: The embedding model's cosine of the question with each text; without
             it the engine scores lexically.
-        threshold: The confidence an answer needs.
+        scorer: The weights (the committed ones by default).
+        threshold: The confidence an answer needs (the scorer's calibrated one by default).
         max_spans: At most this many spans, all from the best span's record.
 
     Example:
         >>> answer_offline("what is the capital of France?", []).answered
         False
     """
-    terms = question_terms(question)
-    sentences = _sentences(passages)
-    if not terms or not sentences:
+    scorer = scorer or default_scorer()
+    threshold = scorer.threshold if threshold is None else threshold
+    scored = score_candidates(question, passages, similarity=similarity, scorer=scorer)
+    if not scored.candidates:
         return _declined(passages, 0.0)
-    required = required_terms(question)
-    targets = lookup_targets(question)
-    mentioned = set().union(*(s.record_terms for s in sentences))
-    # A lookup of a code or a quoted name ("Which customers asked about QL-68?") is on
-    # topic when the code is found, whatever the other words.
-    lookup = bool(targets) and all(t in mentioned for t in targets)
-    present = [t for t in terms if t in mentioned]
-    presence = 1.0 if lookup else len(present) / len(terms)
-    n = len(sentences)
-    idf = {
-        t: math.log(1 + n / (1 + sum(t in s.terms or t in s.context_terms for s in sentences)))
-        for t in present
-    }
-    total = sum(idf.values()) or 1.0
-
-    def lexical(s: _Sentence) -> float:
-        own = sum(idf[t] for t in present if t in s.terms)
-        context = sum(idf[t] for t in present if t in s.context_terms and t not in s.terms)
-        return presence * (own + 0.5 * context) / total
-
-    # Names, codes and numbers in the question must belong to the candidate's record: a
-    # question about "NASA" is not answered by a record about some other customer.
-    eligible = [
-        s
-        for s in sentences
-        if all(t in s.record_terms for t in required)
-        # A lookup's evidence names what is looked up, or is in the record titled by it
-        # (a ticket's comments under "TCK-20561 SSO login fails").
-        and (not lookup or any(t in s.terms or t in s.context_terms for t in targets))
-    ]
-    if not eligible:
-        return _declined(passages, 0.0)
-    meaning = _meaning(question, eligible, similarity)
-    # Names only locate a record; a sentence that shares nothing else with the question
-    # (no content term, no closeness of meaning) says nothing about what was asked.
-    topical = set(terms) - set(required)
-    eligible = [
-        s
-        for s in eligible
-        if lookup
-        or not topical
-        or s.terms & topical
-        or meaning.get(id(s), 0.0) >= _MEANING_WITHOUT_WORDS
-    ]
-    if not eligible:
-        return _declined(passages, 0.0)
-    wants = answer_type(question)
-    scored = sorted(
-        (
-            (
-                confidence(
-                    lexical=lexical(s),
-                    meaning=meaning.get(id(s)) if similarity else None,
-                    type_fit=type_match(wants, s.text),
-                )
-                + 0.01 / (1 + s.passage_rank),
-                s,
-            )
-            for s in eligible
+    order = sorted(
+        range(len(scored.candidates)),
+        key=lambda i: (
+            -scored.probabilities[i],
+            scored.candidates[i].passage_rank,
+            scored.candidates[i].start,
         ),
-        key=lambda pair: (-pair[0], pair[1].passage_rank, pair[1].start),
     )
-    best_score, best = scored[0]
-    best_score = min(1.0, best_score)
-    if best_score < threshold:
-        return _declined(passages, best_score)
+    best_i = order[0]
+    best, best_p = scored.candidates[best_i], scored.probabilities[best_i]
+    if best_p < threshold:
+        return _declined(passages, best_p)
     chosen = [best]
-    for score, s in scored[1:]:
+    for i in order[1:]:
         if len(chosen) == max_spans:
             break
+        c, p = scored.candidates[i], scored.probabilities[i]
         # A second span supports the same answer only from the same record, and only
         # when it is nearly as good on its own; quoted replies repeat sentences.
         if (
-            s.document_id == best.document_id
-            and score >= max(threshold, 0.85 * best_score)
-            and not any(_similar(s, c) for c in chosen)
+            c.document_id == best.document_id
+            and p >= max(threshold, 0.85 * best_p)
+            and not any(_similar(c, x) for x in chosen)
         ):
-            chosen.append(s)
-    chosen.sort(key=lambda s: s.start)
+            chosen.append(c)
+    chosen.sort(key=lambda c: c.start)
     return Answer(
-        answer=" ".join(s.text for s in chosen),
+        answer=" ".join(c.text for c in chosen),
         citations=[
-            Citation(document_id=s.document_id, start=s.start, end=s.end, quote=s.text)
-            for s in chosen
+            Citation(document_id=c.document_id, start=c.start, end=c.end, quote=c.text)
+            for c in chosen
         ],
         answered=True,
         engine=ENGINE,
-        confidence=round(best_score, 4),
+        confidence=round(best_p, 4),
     )
 
 
 def _meaning(
-    question: str, sentences: Sequence[_Sentence], similarity: Similarity | None
-) -> dict[int, float]:
-    """Each top-passage sentence's cosine with the question, mapped onto [0, 1]."""
+    question: str, cands: Sequence[Candidate], similarity: Similarity | None
+) -> list[float | None]:
+    """Each candidate's cosine with the question; ``None`` where it was not measured."""
     if similarity is None:
-        return {}
-    top = [s for s in sentences if s.passage_rank < _EMBEDDED_PASSAGES][:_EMBEDDED_SENTENCES]
-    if not top:
-        return {}
-    cosines = similarity(question, [s.text for s in top])
-    return {
-        id(s): max(0.0, min(1.0, (float(c) - _SIM_FLOOR) / _SIM_SPAN))
-        for s, c in zip(top, cosines, strict=True)
-    }
+        return [None] * len(cands)
+    top = [i for i, c in enumerate(cands) if c.record_rank < _EMBEDDED_RECORDS][
+        :_EMBEDDED_SENTENCES
+    ]
+    out: list[float | None] = [None] * len(cands)
+    if top:
+        cosines = similarity(question, [cands[i].text for i in top])
+        for i, v in zip(top, cosines, strict=True):
+            out[i] = float(v)
+    return out
 
 
 def _declined(passages: Sequence[Passage], best: float) -> Answer:
@@ -305,6 +194,6 @@ def _declined(passages: Sequence[Passage], best: float) -> Answer:
     )
 
 
-def _similar(a: _Sentence, b: _Sentence) -> bool:
+def _similar(a: Candidate, b: Candidate) -> bool:
     union = a.terms | b.terms
     return bool(union) and len(a.terms & b.terms) / len(union) > 0.8

@@ -195,6 +195,9 @@ class LLMEngine:
                 text=p.text,
                 occurred_at=p.occurred_at.date().isoformat(),
                 mapping=mapping,
+                # The account the question named that this record belongs to: the
+                # record is about it even when its text never says the name.
+                extra={"account": ", ".join(p.context)} if p.context else None,
             )
             for p in passages
         )
@@ -274,8 +277,15 @@ class LLMEngine:
                 citations.append(citation)
         if not texts:
             return self._not_answered(), tally
+        # The share of the model's claims that were verified against the cited records:
+        # an answer whose every sentence is grounded is as sure as this engine gets.
+        grounded = tally.kept / max(1, tally.kept + tally.dropped)
         answer = Answer(
-            answer=" ".join(texts), citations=citations, answered=True, engine=self.name
+            answer=" ".join(texts),
+            citations=citations,
+            answered=True,
+            engine=self.name,
+            confidence=round(grounded, 4),
         )
         return answer, tally
 

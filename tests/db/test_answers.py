@@ -179,3 +179,28 @@ def test_a_deal_question_is_answered_from_the_deal_fields_beside_the_documents(r
     assert ask(readme_crm, "u-7", "Who owns the Initech account?").facts[0].quote == (
         "Initech is owned by Dana Reyes."
     )
+
+
+def test_a_ticket_status_question_is_answered_from_the_ticket_fields(readme_crm) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(readme_crm, "u-7", "Is ticket TCK-10234 still open?")
+    assert answer.answered
+    assert [(f.record_type, f.document_id) for f in answer.facts] == [("ticket", "TCK-10234")]
+    assert "status open" in answer.answer and "priority high" in answer.answer
+
+
+def test_a_ticket_the_caller_may_not_see_gives_no_field_answer(harborview) -> None:  # type: ignore[no-untyped-def]
+    # No such ticket in this CRM: nothing is stated about it, and nothing is invented.
+    answer = ask(harborview, "u-1", "Is ticket TCK-10234 still open?")
+    assert answer.facts == []
+    assert not answer.answered
+
+
+def test_a_question_no_record_answers_is_declined_not_answered_with_a_nearby_fact(
+    harborview,
+) -> None:  # type: ignore[no-untyped-def]
+    # The revenue question: Harborview's records talk about renewals and rescheduling,
+    # never about revenue; the sentence closest in meaning is not an answer.
+    answer = ask(harborview, "u-1", "What was Harborview Software's revenue last year?")
+    assert not answer.answered
+    assert answer.citations == []
+    assert {s.document_id for s in answer.see_also} <= {"call-h1", "em-h2", "em-h3", "em-g1"}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from summarizers.answer import NO_ANSWER, answer_offline, question_terms
-from summarizers.models import Passage
+from summarizers.models import Answer, Passage
 
 AT = datetime(2026, 5, 4, tzinfo=UTC)
 
@@ -46,6 +46,33 @@ def passage(
 ALL = [passage("em-1"), passage("call-2"), passage("tk-3")]
 
 
+_MODEL: list[object] = []
+
+
+@pytest.fixture(autouse=True)
+def _model(embedder) -> None:  # type: ignore[no-untyped-def]
+    """The real embedding model: answers are chosen by meaning, as in the service."""
+    _MODEL[:] = [embedder]
+
+
+def _cosines(question: str, texts: Sequence[str]) -> list[float]:
+    import numpy as np
+
+    model = _MODEL[0]
+    q = np.asarray(model.embed_query(question))  # type: ignore[attr-defined]
+    docs = np.asarray(model.embed_documents(list(texts)))  # type: ignore[attr-defined]
+    return [float(v) for v in docs @ q] if len(texts) else []
+
+
+def ask(question: str, passages: Sequence[Passage], **kwargs: object) -> Answer:
+    """``answer_offline`` as ``/v1/ask`` calls it: each passage carries its chunk's cosine
+    with the question, and sentences are compared by meaning."""
+    sims = _cosines(question, [p.text for p in passages])
+    scored = [p.model_copy(update={"similarity": s}) for p, s in zip(passages, sims, strict=True)]
+    kwargs.setdefault("similarity", _cosines)
+    return answer_offline(question, scored, **kwargs)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("question", "expected_doc", "expected_words"),
     [
@@ -57,7 +84,7 @@ ALL = [passage("em-1"), passage("call-2"), passage("tk-3")]
 def test_answers_with_the_supporting_sentence_and_its_exact_span(
     question: str, expected_doc: str, expected_words: str
 ) -> None:
-    answer = answer_offline(question, ALL)
+    answer = ask(question, ALL)
     assert answer.answered and answer.engine == "offline"
     assert expected_words in answer.answer
     assert answer.citations[0].document_id == expected_doc
@@ -69,7 +96,7 @@ def test_answers_with_the_supporting_sentence_and_its_exact_span(
 def test_offsets_are_document_offsets_when_the_passage_is_a_later_chunk() -> None:
     start = DOCS["call-2"].index("Dana:")
     chunk = passage("call-2", start=start)
-    answer = answer_offline("When will the revised quote be sent?", [chunk])
+    answer = ask("When will the revised quote be sent?", [chunk])
     (citation,) = answer.citations
     assert citation.start >= start
     assert DOCS["call-2"][citation.start : citation.end] == citation.quote
@@ -84,18 +111,18 @@ def test_offsets_are_document_offsets_when_the_passage_is_a_later_chunk() -> Non
     ],
 )
 def test_declines_when_the_evidence_does_not_cover_the_question(question: str) -> None:
-    answer = answer_offline(question, ALL)
+    answer = ask(question, ALL)
     assert not answer.answered
     assert answer.answer == NO_ANSWER and answer.citations == []
 
 
 def test_declines_without_passages() -> None:
-    assert not answer_offline("When is the renewal?", []).answered
+    assert not ask("When is the renewal?", []).answered
 
 
 def test_a_single_shared_word_is_not_enough_evidence() -> None:
     # "team" appears, but "holiday" and "party" do not: coverage stays under the bar.
-    assert not answer_offline("When is the team holiday party?", ALL).answered
+    assert not ask("When is the team holiday party?", ALL).answered
 
 
 def test_repeated_sentences_from_quoted_replies_are_cited_once() -> None:
@@ -103,7 +130,7 @@ def test_repeated_sentences_from_quoted_replies_are_cited_once() -> None:
     DOCS["em-9"] = f"Following up.\n{text}"
     try:
         dup = passage("em-9")
-        answer = answer_offline("What does the infosec team need?", [passage("em-1"), dup])
+        answer = ask("What does the infosec team need?", [passage("em-1"), dup])
         assert answer.answer.count("SOC 2 report") == 1
     finally:
         del DOCS["em-9"]
@@ -111,7 +138,7 @@ def test_repeated_sentences_from_quoted_replies_are_cited_once() -> None:
 
 def test_is_deterministic() -> None:
     q = "What did Pat say about the price and the budget?"
-    assert answer_offline(q, ALL) == answer_offline(q, ALL)
+    assert ask(q, ALL) == ask(q, ALL)
 
 
 def test_question_terms_drop_stopwords_and_stem() -> None:
@@ -135,21 +162,19 @@ def test_required_terms_are_names_codes_and_numbers(question: str, required: lis
 
 def test_a_name_the_records_never_mention_means_no_answer() -> None:
     # "budget" and "price" match, but the question is about a customer nobody mentions.
-    assert not answer_offline("What did Globex say about the price and budget?", ALL).answered
-    assert answer_offline("What did Pat say about the price and budget?", ALL).answered
+    assert not ask("What did Globex say about the price and budget?", ALL).answered
+    assert ask("What did Pat say about the price and budget?", ALL).answered
 
 
 def test_when_questions_prefer_sentences_with_dates() -> None:
-    answer = answer_offline("When will Dana send the revised quote?", ALL)
+    answer = ask("When will Dana send the revised quote?", ALL)
     assert "by Friday" in answer.citations[0].quote
 
 
 def test_a_code_lookup_is_answered_with_sentences_naming_the_code() -> None:
     DOCS["tk-9"] = "Customer escalated TCK-20876 again. Unrelated: the weather was fine."
     try:
-        answer = answer_offline(
-            "Find everything about TCK-20876", [passage("tk-9"), passage("em-1")]
-        )
+        answer = ask("Find everything about TCK-20876", [passage("tk-9"), passage("em-1")])
         assert answer.answered
         assert all("TCK-20876" in c.quote for c in answer.citations)
     finally:
@@ -160,7 +185,7 @@ def test_a_company_name_alone_does_not_make_a_question_answerable() -> None:
     DOCS["em-8"] = "Reported by Fiona Fischer (Sales Operations Manager, Meridian Retail)."
     try:
         question = "Where do the paper negotiations stand with Meridian Retail's attorneys?"
-        assert not answer_offline(question, [passage("em-8")]).answered
+        assert not ask(question, [passage("em-8")]).answered
     finally:
         del DOCS["em-8"]
 
@@ -185,13 +210,13 @@ def test_sentences_of_two_records_are_never_stitched_into_one_answer() -> None:
         _record("em-a", "Can we reschedule the call to next week? Something came up."),
         _record("em-b", "We need to reschedule our call, my team is offsite on Tuesday."),
     ]
-    answer = answer_offline("When do they want to reschedule the call?", records)
+    answer = ask("When do they want to reschedule the call?", records)
     assert len({c.document_id for c in answer.citations}) <= 1
 
 
 def test_a_pleasantry_never_answers() -> None:
     records = [_record("call-1", "Sam: Thanks for making the time today, Maya.")]
-    answer = answer_offline("When does the Harborview Software contract renew?", records)
+    answer = ask("When does the Harborview Software contract renew?", records)
     assert not answer.answered
 
 
@@ -200,8 +225,8 @@ def test_a_record_of_the_named_account_counts_as_about_it() -> None:
     without = _record("em-1", text)
     with_context = _record("em-1", text, context=("Harborview Software",))
     question = "When does the Harborview Software agreement renew?"
-    assert not answer_offline(question, [without]).answered
-    answer = answer_offline(question, [with_context])
+    assert not ask(question, [without]).answered
+    answer = ask(question, [with_context])
     assert answer.answered and "March 31, 2027" in answer.answer
 
 
@@ -209,15 +234,11 @@ def test_similarity_finds_a_paraphrase_the_words_miss() -> None:
     text = "Heads up: the agreement runs out on March 31, 2027."
     records = [_record("em-1", text, context=("Harborview Software",))]
     question = "When does the Harborview contract expire?"
-
-    def similarity(q: str, texts: Sequence[str]) -> list[float]:
-        return [0.7 if "runs out" in t else 0.05 for t in texts]
-
-    assert answer_offline(question, records, similarity=similarity).answered
+    assert ask(question, records).answered
 
 
 def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> None:
-    answer = answer_offline("What is the capital of France?", ALL)
+    answer = ask("What is the capital of France?", ALL)
     assert not answer.answered and answer.confidence < 0.5
     assert [s.document_id for s in answer.see_also] == ["em-1", "call-2", "tk-3"]
 

@@ -386,6 +386,8 @@ def test_answer_cites_passages_with_document_offsets() -> None:
     assert first.end - first.start == len("asked for a discount")
     assert second.document_id == "d-team"
     assert (stats.kept_claims, stats.dropped_claims) == (2, 2)
+    # Confidence is the share of the model's claims verified against the records.
+    assert answer.confidence == 0.5
 
 
 @pytest.mark.parametrize(
@@ -404,6 +406,16 @@ def test_no_passages_means_no_model_call() -> None:
     recorder = PromptRecorder()
     answer, stats = engine(recorder=recorder).answer_from_passages("anything?", [])
     assert answer.answered is False and recorder.prompts == [] and stats.kept_claims == 0
+
+
+def test_the_account_a_record_belongs_to_is_in_the_prompt() -> None:
+    recorder = PromptRecorder()
+    passage = PASSAGES[0].model_copy(update={"context": ("Harborview Software",)})
+    engine(answer_reply(False), recorder=recorder).answer_from_passages(
+        "When does the Harborview contract renew?", [passage]
+    )
+    sent = "\n".join(str(m.content) for m in recorder.prompts[0])
+    assert 'account="Harborview Software"' in sent
 
 
 def test_question_is_masked_too() -> None:

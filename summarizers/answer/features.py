@@ -1,0 +1,222 @@
+"""Candidate spans of the retrieved passages and what is known about each.
+
+An answer is a sentence (or a speaker turn) of a retrieved record. The choice is made in
+two steps that different evidence serves:
+
+* **which record**: retrieval already ranked the records against the whole question
+  (the chunk's cosine and its rank), and the accounts the question named tell which
+  records are about what was asked, even when their text never names the account;
+* **which span of it**: the sentence's closeness in meaning to the question, measured
+  *relative to* the other candidates (MiniLM-class cosines of a question and a sentence
+  that answers it sit anywhere from 0.2 to 0.7; the best of a record stands out more
+  reliably than any absolute level), its words, and whether it holds the kind of fact
+  asked for (a date for "when", an amount for "how much", a new name for "which rival").
+
+:func:`features` turns each candidate into one row of :data:`FEATURES`, which
+:mod:`summarizers.answer.scorer` weighs into a probability of answering the question.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from summarizers.answer.question import (
+    answer_type,
+    is_pleasantry,
+    lookup_targets,
+    question_terms,
+    required_terms,
+    type_match,
+)
+from summarizers.models import Passage
+
+__all__ = ["FEATURES", "Candidate", "QuestionView", "candidates", "features", "view"]
+
+
+#: The features of a candidate, in the order of :func:`features`' rows.
+FEATURES = (
+    "chunk_similarity",  # cosine of the question and the candidate's chunk
+    "chunk_similarity_gap",  # that cosine minus the best chunk's
+    "record_rank",  # 1 / (1 + the record's rank among the distinct retrieved records)
+    "named_record",  # the question named an account and this record belongs to it
+    "other_record",  # the question named an account and this record belongs to another
+    "meaning",  # cosine of the question and the sentence
+    "meaning_gap",  # that cosine minus the best candidate's
+    "meaning_gap_in_record",  # that cosine minus the best of its own record
+    "lexical",  # IDF-weighted share of the question's topical terms the sentence has
+    "record_lexical",  # share of the topical terms its record mentions at all
+    "type_hit",  # a type was asked for and the sentence holds one (not the question's own)
+    "type_partial",  # it holds another kind of amount than the one asked (money for a %)
+    "type_miss",  # a date, amount or code was asked for and the sentence has none
+    "typed",  # the question asks for a type at all
+    "lookup_hit",  # a code or quoted name the question looks up is in the sentence
+    "is_question",  # the sentence is itself a question
+    "short",  # the sentence has fewer than 8 words
+    "names_account",  # the sentence itself names an account the question named
+)
+
+# A sentence ends at . ! ? (then space) or at a line break.
+_SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|$)|[^\n]+", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage; ``start``/``end`` index its document."""
+
+    passage_rank: int
+    record_rank: int  # rank of its document among the distinct retrieved documents
+    document_id: str
+    title: str
+    start: int
+    end: int
+    text: str
+    terms: frozenset[str]
+    context_terms: frozenset[str]  # the record's title and context: what it is about
+    record_terms: frozenset[str]  # every term of its passage, title and context
+    chunk_similarity: float | None
+    named: bool  # its record belongs to an account the question named
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """What the scorer needs of the question."""
+
+    terms: tuple[str, ...]
+    topical: tuple[str, ...]  # terms that are not names of what the question is about
+    required: tuple[str, ...]
+    targets: tuple[str, ...]
+    wants: str | None
+    #: The question without the names of the accounts it resolved to: what it asks
+    #: *about* them, which is what a sentence's meaning is compared with (a record of
+    #: the account need not name it, and one that does is not closer for that).
+    topic: str
+    named: frozenset[str]  # terms of the names of the accounts it resolved to
+
+
+def view(question: str, passages: Sequence[Passage]) -> QuestionView:
+    """The question's terms, with the words of the accounts it resolved to set apart."""
+    terms = tuple(question_terms(question))
+    named = {t for p in passages for c in p.context for t in question_terms(c)}
+    required = tuple(required_terms(question))
+    topical = tuple(t for t in terms if t not in named and t not in required)
+    return QuestionView(
+        terms=terms,
+        topical=topical or tuple(t for t in terms if t not in named),
+        required=required,
+        targets=tuple(lookup_targets(question)),
+        wants=answer_type(question),
+        topic=_without_names(question, named),
+        named=frozenset(named),
+    )
+
+
+_WORD = re.compile(r"[\w][\w&.'-]*")
+
+
+def _without_names(question: str, named: set[str]) -> str:
+    """``question`` with the words of ``named`` (term stems) left out."""
+    if not named:
+        return question
+    kept = [w for w in _WORD.findall(question) if not (set(question_terms(w)) & named)]
+    return " ".join(kept) if kept else question
+
+
+def candidates(passages: Sequence[Passage]) -> list[Candidate]:
+    """Every sentence of ``passages`` that could answer something (not a greeting, a
+    sign-off or an attribution line), once per document span."""
+    out: list[Candidate] = []
+    seen: set[tuple[str, int]] = set()
+    records: dict[str, int] = {}
+    for rank, p in enumerate(passages):
+        record_rank = records.setdefault(p.document_id, len(records))
+        context_terms = frozenset(question_terms(" ".join((p.title, *p.context))))
+        record_terms = frozenset(question_terms(p.text)) | context_terms
+        for m in _SENTENCE.finditer(p.text):
+            raw = m.group(0)
+            stripped = raw.strip()
+            if len(stripped) < 12 or is_pleasantry(stripped):
+                continue
+            lead = len(raw) - len(raw.lstrip())
+            start = p.start + m.start() + lead
+            if (p.document_id, start) in seen:  # overlapping chunks repeat sentences
+                continue
+            seen.add((p.document_id, start))
+            out.append(
+                Candidate(
+                    passage_rank=rank,
+                    record_rank=record_rank,
+                    document_id=p.document_id,
+                    title=p.title,
+                    start=start,
+                    end=start + len(stripped),
+                    text=stripped,
+                    terms=frozenset(question_terms(stripped)),
+                    context_terms=context_terms,
+                    record_terms=record_terms,
+                    chunk_similarity=p.similarity,
+                    named=bool(p.context),
+                )
+            )
+    return out
+
+
+def features(
+    question: str,
+    q: QuestionView,
+    cands: Sequence[Candidate],
+    meaning: Sequence[float | None],
+) -> list[list[float]]:
+    """One row of :data:`FEATURES` per candidate.
+
+    Args:
+        question: The question as asked (values it states are not answers).
+        q: :func:`view` of it.
+        cands: :func:`candidates` of the passages.
+        meaning: The cosine of the question with each candidate, ``None`` where it was
+            not measured (then the lexical score stands in).
+    """
+    n = len(cands)
+    topical = q.topical
+    idf = {
+        t: math.log(1 + n / (1 + sum(t in c.terms or t in c.context_terms for c in cands)))
+        for t in topical
+    }
+    total = sum(idf.values()) or 1.0
+    any_named = any(c.named for c in cands)
+    lexical = [sum(idf[t] for t in topical if t in c.terms) / total for c in cands]
+    sem = [lexical[i] if v is None else float(v) for i, v in enumerate(meaning)]
+    best = max(sem, default=0.0)
+    best_in: dict[str, float] = {}
+    for c, v in zip(cands, sem, strict=True):
+        best_in[c.document_id] = max(best_in.get(c.document_id, -1.0), v)
+    chunk = [c.chunk_similarity or 0.0 for c in cands]
+    best_chunk = max(chunk, default=0.0)
+    rows = []
+    for i, c in enumerate(cands):
+        fit = type_match(q.wants, c.text, question)
+        rows.append(
+            [
+                chunk[i],
+                chunk[i] - best_chunk,
+                1.0 / (1 + c.record_rank),
+                float(any_named and c.named),
+                float(any_named and not c.named),
+                sem[i],
+                sem[i] - best,
+                sem[i] - best_in[c.document_id],
+                lexical[i],
+                (sum(t in c.record_terms for t in topical) / len(topical)) if topical else 0.0,
+                float(q.wants is not None and fit == 1.0),
+                float(q.wants == "amount" and fit == 0.5),
+                float(q.wants in ("date", "amount", "code") and fit == 0.0),
+                float(q.wants is not None),
+                float(bool(q.targets) and any(t in c.terms for t in q.targets)),
+                float(c.text.rstrip().endswith("?")),
+                float(len(c.text.split()) < 8),
+                float(bool(q.named & c.terms)),
+            ]
+        )
+    return rows

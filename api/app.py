@@ -11,10 +11,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.cursors import CursorCodec
+from api.deps import reject_unknown_query
 from api.docs import install_offline_docs
 from api.errors import CatchUnexpected, document_error_responses, install_error_handlers
 from api.metrics import BodySizeLimit, Metrics, RequestMetrics
@@ -71,6 +72,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         lifespan=lifespan,
         docs_url=None,  # served from packaged assets by install_offline_docs (api/docs.py)
         redoc_url=None,
+        dependencies=[Depends(reject_unknown_query)],
     )
     install_offline_docs(app)
     app.state.settings = settings
@@ -79,8 +81,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     app.state.metrics = metrics
     install_error_handlers(app)
     routers = [
-        module.router
-        for module in (search, documents, ingest, generation, privacy, audit, health)
+        module.router for module in (search, documents, ingest, generation, privacy, audit, health)
     ]
     for router in routers:
         app.include_router(router)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.cursors import CursorCodec
@@ -73,3 +74,38 @@ CursorsDep = Annotated[CursorCodec, Depends(_cursors)]
 CallerDep = Annotated[Caller, Depends(_caller)]
 IngesterDep = Annotated[IngestCaller, Depends(_ingester)]
 MetricsReaderDep = Annotated[None, Depends(_metrics_reader)]
+
+
+def reject_unknown_query(request: Request) -> None:
+    """Refuse query parameters the route does not take (``?limt=5`` is a typo, not a
+    no-op), naming the first one; the routes' published schemas allow no others.
+
+    Raises:
+        RequestValidationError: An unknown parameter (422 ``invalid_request``).
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not getattr(route, "include_in_schema", False):
+        return
+    known = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": f"unknown query parameter {name!r}",
+                    "type": "extra_forbidden",
+                    "input": request.query_params.get(name),
+                }
+                for name in unknown
+            ]
+        )
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameter names a route's dependency tree reads."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names

@@ -11,6 +11,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -100,8 +101,18 @@ def _in_day_range(value: date | None) -> date | None:
     return value
 
 
+# Years MIN_DAY..MAX_DAY (1000-9998) as a pattern, so the published schema states the
+# range the validator enforces.
+_DAY_PATTERN = r"^(?:1\d{3}|[2-8]\d{3}|9[0-8]\d{2}|99[0-8]\d|999[0-8])-\d{2}-\d{2}$"
+
 #: A day within the range records may carry (``MIN_DAY`` to ``MAX_DAY``).
-AsOfDay = Annotated[date | None, AfterValidator(_in_day_range)]
+AsOfDay = Annotated[
+    date | None,
+    AfterValidator(_in_day_range),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "date", "pattern": _DAY_PATTERN}, {"type": "null"}]}
+    ),
+]
 
 
 def _iso_date_or_time(value: Any) -> date | datetime:

@@ -22,7 +22,6 @@ from pydantic import SecretStr
 from schemathesis import GenerationMode
 from schemathesis.checks import load_all_checks
 from schemathesis.specs.openapi.checks import (
-    negative_data_rejection,
     positive_data_acceptance,
 )
 
@@ -52,10 +51,6 @@ SKIPPED_CHECKS: dict[tuple[str, str], tuple[Any, str]] = {
     # The body schema says "array of objects"; which objects are records is the
     # per-record validation's business (a 422 with a report), not JSON Schema's.
     ("POST", "/v1/ingest"): (positive_data_acceptance, "records"),
-    # KNOWN, owned by helper ingest-robust: `top_k: true` is accepted as 1. Remove these
-    # two once top_k is a strict integer.
-    ("POST", "/v1/ask"): (negative_data_rejection, "top_k bool"),
-    ("POST", "/v1/ask/stream"): (negative_data_rejection, "top_k bool"),
 }
 
 _json_scalars = st.none() | st.booleans() | st.integers(-(2**31), 2**31) | st.text(max_size=20)

@@ -448,11 +448,18 @@ def demo(
     if settings.jwt_secret is None and settings.jwt_public_key_file is None:
         settings = settings.model_copy(update={"dev": True})
     with _open(settings) as cp:
-        org, who = demo_mod.run(cp, settings, regenerate=regenerate, seed=seed, echo=typer.echo)
+        shown = demo_mod.run(cp, settings, regenerate=regenerate, seed=seed, echo=typer.echo)
     if not serve_api:
         return
     tokens = TokenService.from_settings(settings, dev=settings.dev)
-    demo_mod.print_api_help(tokens, org, who, base_url=f"http://{host}:{port}", echo=typer.echo)
+    demo_mod.print_api_help(
+        tokens,
+        shown.org,
+        shown.who,
+        base_url=f"http://{host}:{port}",
+        question=shown.answered_question,
+        echo=typer.echo,
+    )
     _serve(settings, host=host, port=port, workers=1)
 
 

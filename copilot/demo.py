@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,22 @@ from copilot.auth import TokenService
 from copilot.service import Copilot
 from copilot.settings import Settings
 
-__all__ = ["pick_demo_users", "print_api_help", "run"]
+__all__ = ["DemoRun", "pick_demo_users", "print_api_help", "run"]
 
 Echo = Callable[[str], None]
 
 #: 2,000 emails, calls and tickets in two orgs: a few minutes to embed on a 2-core CPU.
 DEMO_DOCS_PER_ORG = 1000
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What ``copilot demo`` showed: the org, its users by role, and a question the rep's
+    records answered (``None`` if none was), for the printed ``curl`` lines."""
+
+    org: str
+    who: dict[str, str]
+    answered_question: str | None
 
 
 def _load_records(path: Path) -> list[dict[str, Any]]:
@@ -58,8 +69,8 @@ def run(
     regenerate: bool = False,
     seed: int = 7,
     echo: Echo = print,
-) -> tuple[str, dict[str, str]]:
-    """Generate (once), index and search the sample; returns ``(org, {role: user id})``."""
+) -> DemoRun:
+    """Generate (once), index and search the sample, and ask two questions."""
     sample_dir = settings.data_dir / "sample"
     jsonl = sample_dir / "crm.jsonl"
     if regenerate or not jsonl.exists():
@@ -96,13 +107,13 @@ def run(
             )
             for h in result.hits[:3]:
                 echo(f"    [{h.kind}] {h.document_id}  {h.title[:70]}")
-    _ask_examples(cp, org, who, _deal_question(records, org, who["rep"]), echo=echo)
+    answered = _ask_examples(cp, org, who, _deal_question(records, org, who["rep"]), echo=echo)
     echo("")
     echo("Try it yourself (from a checkout, `source .venv/bin/activate` puts copilot on PATH):")
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['rep']}")
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['admin']}")
     echo("  copilot db status")
-    return org, who
+    return DemoRun(org, who, answered)
 
 
 def _deal_question(records: list[dict[str, Any]], org: str, rep: str) -> str | None:
@@ -120,15 +131,18 @@ def _deal_question(records: list[dict[str, Any]], org: str, rep: str) -> str | N
 
 def _ask_examples(
     cp: Copilot, org: str, who: dict[str, str], question: str | None, *, echo: Echo
-) -> None:
-    """One question the records answer and one they cannot (no such account)."""
+) -> str | None:
+    """One question the records answer and one they cannot (no such account); returns
+    the first question that was answered."""
     questions = [(who["rep"], question)] if question else []
     questions.append((who["rep"], "When does the Zyphora Dynamics contract renew?"))
+    answered: str | None = None
     for uid, question in questions:
         answer = cp.assistant.ask(org=org, user_id=uid, question=question).answer
         echo("")
         echo(f"ask as {uid}: {question!r}")
         if answer.answered:
+            answered = answered or question
             cited = ", ".join(
                 dict.fromkeys(
                     [c.document_id for c in answer.citations]
@@ -140,12 +154,23 @@ def _ask_examples(
         else:
             related = ", ".join(s.document_id for s in answer.see_also) or "none"
             echo(f"  declined (confidence {answer.confidence:.2f}); see also: {related}")
+    return answered
 
 
 def print_api_help(
-    tokens: TokenService, org: str, who: dict[str, str], *, base_url: str, echo: Echo = print
+    tokens: TokenService,
+    org: str,
+    who: dict[str, str],
+    *,
+    base_url: str,
+    question: str | None = None,
+    echo: Echo = print,
 ) -> None:
-    """Tokens (valid 12 h) and a ready-to-paste ``curl`` line for each demo user."""
+    """Tokens (valid 12 h) and a ready-to-paste ``curl`` line for each demo user; the
+    rep's ``/v1/ask`` line asks ``question`` (one the demo saw answered)."""
+    # Single-quoted for the shell: a quote inside closes, escapes and reopens it.
+    ask = json.dumps({"question": question or "When does our biggest deal close?"})
+    ask = ask.replace("'", "'\\''")
     echo("")
     echo(f"Serving the API at {base_url} (OpenAPI docs at {base_url}/docs). Ctrl-C stops it.")
     for role, uid in who.items():
@@ -161,7 +186,7 @@ def print_api_help(
             echo(
                 f"curl -s {base_url}/v1/ask -H 'Authorization: Bearer {token}'"
                 " -H 'Content-Type: application/json'"
-                """ -d '{"question": "What did the customer say about the security review?"}'"""
+                f" -d '{ask}'"
             )
     echo("")
     echo("Also: POST /v1/calls/{id}/summary, GET /v1/accounts/{id}/next-best-actions.")

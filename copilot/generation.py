@@ -182,7 +182,25 @@ class SentenceSimilarity:
             while len(self._cache) > self.max_entries:
                 self._cache.popitem(last=False)
 
+    @property
+    def model_id(self) -> str:
+        """The embedding model the vectors come from (the answer scorer's learned metric
+        applies only to the model it was fitted on)."""
+        return self.embedder.model_id
+
+    def vectors(
+        self, question: str, texts: Sequence[str]
+    ) -> tuple[list[float], list[list[float]]]:
+        """The unit vectors of ``question`` and of each text (embedding only what the
+        cache misses, in one forward pass where the model allows)."""
+        qvec, vecs = self._arrays(question, texts)
+        return qvec.tolist(), [v.tolist() for v in vecs]
+
     def __call__(self, question: str, texts: Sequence[str]) -> list[float]:
+        qvec, vecs = self._arrays(question, texts)
+        return [float(np.dot(qvec, v)) for v in vecs]
+
+    def _arrays(self, question: str, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         qkey = self._key("q", question)
         qvec = self._get(qkey)
         keys = [self._key("d", t) for t in texts]
@@ -205,7 +223,7 @@ class SentenceSimilarity:
         if qvec is None:
             qvec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
             self._put(qkey, qvec)
-        return [float(np.dot(qvec, v)) for v in vecs]  # type: ignore[arg-type]
+        return qvec, vecs  # type: ignore[return-value]
 
 
 def _boost_accounts(hits: Sequence[ScoredChunk], accounts: set[str]) -> tuple[ScoredChunk, ...]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from summarizers.answer.question import (
     answer_type,
+    content_names,
     is_pleasantry,
     lookup_targets,
     question_terms,
@@ -56,6 +57,10 @@ FEATURES = (
     "is_question",  # the sentence is itself a question
     "short",  # the sentence has fewer than 8 words
     "names_account",  # the sentence itself names an account the question named
+    "repeated",  # log(1 + how many other records have a near-copy of the sentence)
+    "meaning_rank",  # 1 / (1 + the sentence's rank by meaning among all candidates)
+    "names",  # capitalised words past the first (a name, product or place), up to 3, / 3
+    "content",  # content words, up to 20, / 20: how much the sentence says
 )
 
 # A sentence ends at . ! ? (then space) or at a line break.
@@ -194,6 +199,8 @@ def features(
         best_in[c.document_id] = max(best_in.get(c.document_id, -1.0), v)
     chunk = [c.chunk_similarity or 0.0 for c in cands]
     best_chunk = max(chunk, default=0.0)
+    by_meaning = sorted(range(n), key=lambda i: -sem[i])
+    meaning_rank = {i: r for r, i in enumerate(by_meaning)}
     rows = []
     for i, c in enumerate(cands):
         fit = type_match(q.wants, c.text, question)
@@ -217,6 +224,23 @@ def features(
                 float(c.text.rstrip().endswith("?")),
                 float(len(c.text.split()) < 8),
                 float(bool(q.named & c.terms)),
+                math.log1p(_repeats(c, cands)),
+                1.0 / (1 + meaning_rank[i]),
+                min(content_names(c.text), 3) / 3,
+                min(len(c.terms), 20) / 20,
             ]
         )
     return rows
+
+
+def _repeats(c: Candidate, cands: Sequence[Candidate]) -> int:
+    """Candidates of *other* records sharing at least half of ``c``'s words with it: a
+    sentence every record has (a status line, a stock promise) says little about any."""
+    if not c.terms:
+        return 0
+    return sum(
+        1
+        for o in cands
+        if o.document_id != c.document_id
+        and len(c.terms & o.terms) >= 0.5 * len(c.terms | o.terms)
+    )

@@ -12,6 +12,7 @@ from textkit.tokens import QUERY_STOPWORDS, terms, words
 
 __all__ = [
     "answer_type",
+    "content_names",
     "is_pleasantry",
     "lookup_targets",
     "question_terms",
@@ -117,6 +118,7 @@ _REASON = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-Z][a-z]+")
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
 # Capitalized words that are not names of people, companies or products.
 _NOT_NAMES = frozenset(
     [
@@ -176,6 +178,7 @@ _TYPE_RULES = (
             r"|percentage|percent|dollars?|fee|fees|rate|total|figure|ceiling|threshold|quote"
             r"|spend|reduction|markdown|headcount|seats|number)\b"
             r"|\b(?:share|percentage|number) of\b|\bworth\b|\bwhat will [\w' -]+ pay\b"
+            r"|\bwhat (?:does|do|did|will|would) [\w' -]+ (?:cost|pay|charge)\b"
         ),
     ),
     (
@@ -184,6 +187,9 @@ _TYPE_RULES = (
             r"^\s*(?:who|whom|whose)\b|\bwho (?:is|owns|was|did|will|asked|said|at)\b"
             r"|\b(?:which|what) (?:person|contact|colleague|rep|champion|stakeholder"
             r"|executive|sponsor|manager|director|engineer|lawyer|buyer)\b"
+            r"|\bname of (?:[\w'-]+ ){0,4}(?:person|contact|counsel|director|manager|officer"
+            r"|lead|head|champion|sponsor|owner|rep|engineer|lawyer|buyer|executive|cfo|cto"
+            r"|ceo|cio)\b"
         ),
     ),
     (
@@ -241,11 +247,14 @@ def type_match(wants: str | None, text: str, question: str = "") -> float:
     if wants == "code":
         return 1.0 if _new(_CODE, text, asked) else 0.0
     if wants in ("person", "name"):
+        # A person is named by a first and a last name; a product or a company may be
+        # one word. The speaker label of a turn is who talks, not what is said.
+        pattern = _FULL_NAME if wants == "person" else _NAME
         body = _without_speaker(text)
         names = [
             m
-            for m in _new_matches(_NAME, body, asked)
-            if m.start() > 0 and m.group(0).lower() not in _NOT_NAMES
+            for m in _new_matches(pattern, body, asked)
+            if m.start() > 0 and m.group(0).split()[0].lower() not in _NOT_NAMES
         ]
         return 1.0 if names else 0.5
     return 1.0 if _REASON.search(text) else 0.5
@@ -295,6 +304,22 @@ _BOILERPLATE = re.compile(
 
 def _without_speaker(text: str) -> str:
     return _SPEAKER.sub("", text, count=1)
+
+
+def content_names(text: str) -> int:
+    """How many capitalised words ``text`` has past its first word (and past a leading
+    speaker label): names of people, companies, products and places, which make a
+    sentence specific.
+
+    Example:
+        >>> content_names("Ana: Initech asked for SSO through Okta by March.")
+        3
+    """
+    body = _without_speaker(text.lstrip("-*• "))
+    return sum(1 for m in _CAPITALISED.finditer(body) if m.start() > 0)
+
+
+_CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w&'-]*")
 
 
 def is_pleasantry(text: str) -> bool:

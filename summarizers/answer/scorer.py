@@ -22,23 +22,70 @@ from typing import Any
 from summarizers.answer.features import FEATURES
 from summarizers.errors import SummarizerError
 
-__all__ = ["WEIGHTS_FILE", "Scorer", "default_scorer"]
+__all__ = ["WEIGHTS_FILE", "Scorer", "default_scorer", "pair_scale"]
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
 
 
+def pair_scale(dim: int) -> float:
+    """The factor of a question/sentence product ``q_d * s_d``: with unit vectors each is
+    of order ``1 / dim``, and ``dim / 10`` brings them to the features' order of
+    magnitude, so one L2 strength suits both in the fit."""
+    return dim / 10.0
+
+
 @dataclass(frozen=True)
 class Scorer:
-    """``p = sigmoid(intercept + coef · features)``; answers at ``p >= threshold``."""
+    """Two small linear models over a candidate's features.
+
+    * **Which span** (the ranker): ``rank_coef · features + Σ_d metric_d · q_d · s_d ·
+      scale``, a conditional logit fitted to put a question's gold sentence first among
+      its candidates. ``metric`` is a learned weighting of the embedding dimensions for
+      "this sentence answers this question" (a diagonal bilinear form over the
+      question's and the sentence's unit vectors); it belongs to the embedding model it
+      was fitted on, ``metric_model``, and is left out with any other model.
+    * **Whether to answer** (the confidence): ``p = sigmoid(intercept + coef ·
+      features)`` of the ranker's pick, a logistic model; the engine answers at ``p >=
+      threshold``. It leaves the metric out on purpose: measured on QMSum, a metric
+      fitted on the sample CRM's sentences made the probability overconfident on text
+      unlike them, while the ranking it gives still helped.
+
+    Without ``rank_coef`` (older weight files) the confidence also ranks.
+    """
 
     coef: tuple[float, ...]
     intercept: float
     threshold: float
+    rank_coef: tuple[float, ...] = ()
+    metric: tuple[float, ...] = ()
+    metric_model: str | None = None
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def probability(self, row: Sequence[float]) -> float:
+        """The confidence that a candidate with features ``row`` answers the question."""
         z = self.intercept + sum(w * x for w, x in zip(self.coef, row, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def rank(self, row: Sequence[float], metric_term: float = 0.0) -> float:
+        """The ranker's score (higher first); ``metric_term`` is :meth:`metric_term` of
+        the candidate's vectors (0 when they were not measured)."""
+        if not self.rank_coef:
+            return self.probability(row)
+        return metric_term + sum(w * x for w, x in zip(self.rank_coef, row, strict=True))
+
+    def uses_metric(self, model_id: str, dim: int) -> bool:
+        """Whether the learned metric applies to vectors of ``model_id`` of ``dim``."""
+        return bool(self.metric) and self.metric_model == model_id and len(self.metric) == dim
+
+    def weighted_question(self, question_vector: Sequence[float]) -> list[float]:
+        """``metric ⊙ q · scale``: its dot product with a sentence's vector is the
+        sentence's metric term."""
+        scale = pair_scale(len(question_vector))
+        return [m * x * scale for m, x in zip(self.metric, question_vector, strict=True)]
+
+    def metric_term(self, pair: Sequence[float]) -> float:
+        """The metric term of a scaled product ``q ⊙ s · scale`` (training rows)."""
+        return sum(m * x for m, x in zip(self.metric, pair, strict=True)) if self.metric else 0.0
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Scorer:
@@ -48,11 +95,15 @@ class Scorer:
                 f"answer scorer weights are for features {names}, the engine has {FEATURES}:"
                 " re-run `python -m eval.answer_model`"
             )
+        own = ("coef", "intercept", "threshold", "rank_coef", "metric", "metric_model")
         return cls(
             coef=tuple(float(x) for x in raw["coef"]),
             intercept=float(raw["intercept"]),
             threshold=float(raw["threshold"]),
-            provenance={k: v for k, v in raw.items() if k not in ("coef", "intercept")},
+            rank_coef=tuple(float(x) for x in raw.get("rank_coef", ())),
+            metric=tuple(float(x) for x in raw.get("metric", ())),
+            metric_model=raw.get("metric_model"),
+            provenance={k: v for k, v in raw.items() if k not in own},
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +113,9 @@ class Scorer:
             "coef": [round(x, 6) for x in self.coef],
             "intercept": round(self.intercept, 6),
             "threshold": self.threshold,
+            "rank_coef": [round(x, 6) for x in self.rank_coef],
+            "metric_model": self.metric_model,
+            "metric": [round(x, 5) for x in self.metric],
         }
 
 

@@ -9,25 +9,31 @@ question about a customer nobody mentions is declined.
 Each remaining candidate is described by :data:`summarizers.answer.features.FEATURES`
 (how close its record is to the question, whether it belongs to the account asked
 about, how close the sentence is in meaning, its words, whether it holds the kind of
-fact asked for) and a learned logistic model (:mod:`summarizers.answer.scorer`) turns
-them into one probability: the answer's confidence. The engine answers with the best
-candidate when its confidence reaches the scorer's calibrated threshold, adding at most
-one more span from the *same* record; spans of different records are never stitched
-together. Otherwise it declines and lists the closest related records as "see also".
+fact asked for). Two learned linear models (:mod:`summarizers.answer.scorer`) use them:
+a ranker, which with a learned metric over the question's and the sentence's vectors
+picks the span, and a logistic confidence model, whose probability of that pick is the
+answer's confidence. The engine answers when the confidence reaches the scorer's
+calibrated threshold. A typed fact (a date, an amount, a name, a code) is answered by
+the sentence that states it, with at most one more span from the *same* record; any
+other question by a passage, the best sentence with its neighbours as one exact span.
+Spans of different records are never stitched together. Otherwise it declines and lists
+the closest related records as "see also".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from summarizers.answer.features import Candidate, QuestionView, candidates, features, view
-from summarizers.answer.scorer import Scorer, default_scorer
+from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
 from summarizers.models import Answer, Citation, Passage, SeeAlso
 
 __all__ = [
     "NO_ANSWER",
     "Scored",
+    "SentenceVectors",
     "Similarity",
     "answer_offline",
     "score_candidates",
@@ -39,11 +45,33 @@ NO_ANSWER = "I can't answer that from the records you can see."
 #: ``similarity(question, texts)`` → the cosine of the question with each text.
 Similarity = Callable[[str, Sequence[str]], Sequence[float]]
 
+
+@runtime_checkable
+class SentenceVectors(Protocol):
+    """A :data:`Similarity` that also hands out the unit vectors (the service's
+    sentence cache does): the scorer's learned metric needs them."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def vectors(
+        self, question: str, texts: Sequence[str]
+    ) -> tuple[Sequence[float], Sequence[Sequence[float]]]: ...
+
+    def __call__(self, question: str, texts: Sequence[str]) -> Sequence[float]: ...
+
 # Sentences of this many of the best records are embedded (the rest are scored without
 # a cosine of their own); at most _EMBEDDED_SENTENCES per question, best records first:
 # the latency budget of /v1/ask (bench.generation).
 _EMBEDDED_RECORDS = 4
 _EMBEDDED_SENTENCES = 32
+
+# Questions without a typed answer ("what did they say about…", "is X unhappy…") and
+# why/how questions are answered by a passage: the best sentence with its neighbours in
+# the record, one span of at most this many characters. A date, an amount, a name or a
+# code is answered by the sentence that states it.
+_PASSAGE_ANSWERS = (None, "reason")
+_WINDOW_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -54,6 +82,10 @@ class Scored:
     candidates: tuple[Candidate, ...]
     rows: tuple[tuple[float, ...], ...]
     probabilities: tuple[float, ...]
+    ranks: tuple[float, ...] = ()  # the ranker's scores (higher first)
+    #: Per candidate, ``q ⊙ s · scale`` of the question's and its vectors (zeros where
+    #: not measured); only with ``pairs=True``, for fitting the metric.
+    pairs: tuple[tuple[float, ...], ...] | None = None
 
 
 def score_candidates(
@@ -62,10 +94,12 @@ def score_candidates(
     *,
     similarity: Similarity | None = None,
     scorer: Scorer | None = None,
+    pairs: bool = False,
 ) -> Scored:
     """Every eligible candidate of ``passages`` with its features and probability.
 
-    The training script (``eval.answer_model``) fits the scorer on exactly these rows.
+    The training script (``eval.answer_model``) fits the scorer on exactly these rows
+    (and, with ``pairs``, the vector products its metric is fitted on).
     """
     scorer = scorer or default_scorer()
     q = view(question, passages)
@@ -84,11 +118,12 @@ def score_candidates(
         )
     ]
     if not q.terms or not cands:
-        return Scored(q, (), (), ())
-    meaning = _meaning(q.topic, cands, similarity)
-    rows = features(question, q, cands, meaning)
+        return Scored(q, (), (), (), (), () if pairs else None)
+    measured = _meaning(q.topic, cands, similarity, scorer, pairs)
+    rows = features(question, q, cands, measured.cosines)
     probs = tuple(scorer.probability(r) for r in rows)
-    return Scored(q, tuple(cands), tuple(tuple(r) for r in rows), probs)
+    ranks = tuple(scorer.rank(r, t) for r, t in zip(rows, measured.terms, strict=True))
+    return Scored(q, tuple(cands), tuple(tuple(r) for r in rows), probs, ranks, measured.pairs)
 
 
 def answer_offline(
@@ -111,7 +146,8 @@ def answer_offline(
             it the engine scores lexically.
         scorer: The weights (the committed ones by default).
         threshold: The confidence an answer needs (the scorer's calibrated one by default).
-        max_spans: At most this many spans, all from the best span's record.
+        max_spans: At most this many spans of a typed answer, all from the best span's
+            record (a passage answer is one span).
 
     Example:
         >>> answer_offline("what is the capital of France?", []).answered
@@ -122,10 +158,11 @@ def answer_offline(
     scored = score_candidates(question, passages, similarity=similarity, scorer=scorer)
     if not scored.candidates:
         return _declined(passages, 0.0)
+    # The ranker picks the span; the confidence of that pick decides whether to answer.
     order = sorted(
         range(len(scored.candidates)),
         key=lambda i: (
-            -scored.probabilities[i],
+            -scored.ranks[i],
             scored.candidates[i].passage_rank,
             scored.candidates[i].start,
         ),
@@ -134,6 +171,15 @@ def answer_offline(
     best, best_p = scored.candidates[best_i], scored.probabilities[best_i]
     if best_p < threshold:
         return _declined(passages, best_p)
+    if scored.question.wants in _PASSAGE_ANSWERS:
+        span = _window(best, scored.candidates, passages)
+        return Answer(
+            answer=span.quote,
+            citations=[span],
+            answered=True,
+            engine=ENGINE,
+            confidence=round(best_p, 4),
+        )
     chosen = [best]
     for i in order[1:]:
         if len(chosen) == max_spans:
@@ -160,21 +206,77 @@ def answer_offline(
     )
 
 
+def _window(
+    best: Candidate, cands: Sequence[Candidate], passages: Sequence[Passage]
+) -> Citation:
+    """``best`` with the sentence before and after it in its passage, as one exact span,
+    up to :data:`_WINDOW_CHARS` (the nearer context first: the sentence after, then the
+    one before)."""
+    passage = passages[best.passage_rank]
+    around = sorted(
+        (c for c in cands if c.passage_rank == best.passage_rank), key=lambda c: c.start
+    )
+    i = around.index(best)
+    start, end = best.start, best.end
+    for j in (i + 1, i - 1):
+        if 0 <= j < len(around):
+            s, e = min(start, around[j].start), max(end, around[j].end)
+            if e - s <= _WINDOW_CHARS:
+                start, end = s, e
+    quote = passage.text[start - passage.start : end - passage.start]
+    return Citation(document_id=best.document_id, start=start, end=end, quote=quote)
+
+
+@dataclass(frozen=True)
+class _Measured:
+    cosines: list[float | None]  # None where not measured
+    terms: list[float]  # the scorer's metric term (0 where not measured or not applied)
+    pairs: tuple[tuple[float, ...], ...] | None
+
+
 def _meaning(
-    question: str, cands: Sequence[Candidate], similarity: Similarity | None
-) -> list[float | None]:
-    """Each candidate's cosine with the question; ``None`` where it was not measured."""
-    if similarity is None:
-        return [None] * len(cands)
+    question: str,
+    cands: Sequence[Candidate],
+    similarity: Similarity | None,
+    scorer: Scorer,
+    pairs: bool,
+) -> _Measured:
+    """Each candidate's cosine with the question, and its learned-metric term."""
+    n = len(cands)
+    cosines: list[float | None] = [None] * n
+    terms = [0.0] * n
+    products: list[tuple[float, ...]] | None = [] if pairs else None
     top = [i for i, c in enumerate(cands) if c.record_rank < _EMBEDDED_RECORDS][
         :_EMBEDDED_SENTENCES
     ]
-    out: list[float | None] = [None] * len(cands)
-    if top:
-        cosines = similarity(question, [cands[i].text for i in top])
-        for i, v in zip(top, cosines, strict=True):
-            out[i] = float(v)
-    return out
+    texts = [cands[i].text for i in top]
+    if similarity is None or not top:
+        pass
+    elif isinstance(similarity, SentenceVectors):
+        qvec, vecs = similarity.vectors(question, texts)
+        weighted = (
+            scorer.weighted_question(qvec)
+            if scorer.uses_metric(similarity.model_id, len(qvec))
+            else None
+        )
+        for i, v in zip(top, vecs, strict=True):
+            cosines[i] = sum(a * b for a, b in zip(qvec, v, strict=True))
+            if weighted is not None:
+                terms[i] = sum(a * b for a, b in zip(weighted, v, strict=True))
+        if products is not None:
+            scale = pair_scale(len(qvec))
+            by_index = dict(zip(top, vecs, strict=True))
+            zero = (0.0,) * len(qvec)
+            products.extend(
+                tuple(a * b * scale for a, b in zip(qvec, by_index[i], strict=True))
+                if i in by_index
+                else zero
+                for i in range(n)
+            )
+    else:
+        for i, v in zip(top, similarity(question, texts), strict=True):
+            cosines[i] = float(v)
+    return _Measured(cosines, terms, tuple(products) if products else None)
 
 
 def _declined(passages: Sequence[Passage], best: float) -> Answer:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from copilot import demo, sample
+from copilot.auth import TokenService
 
 
 def test_demo_indexes_the_sample_and_searches_as_three_users(
@@ -14,7 +17,7 @@ def test_demo_indexes_the_sample_and_searches_as_three_users(
 ) -> None:
     monkeypatch.setattr(demo, "DEMO_DOCS_PER_ORG", 60)
     lines: list[str] = []
-    demo.run(copilot, settings, echo=lines.append)
+    shown = demo.run(copilot, settings, echo=lines.append)
     out = "\n".join(lines)
     assert "0 rejected" in out
     for role in ("rep", "manager", "admin"):
@@ -25,6 +28,16 @@ def test_demo_indexes_the_sample_and_searches_as_three_users(
     assert len(asked) == 2
     assert "answered (confidence" in asked[0] and "from deal " in asked[0]
     assert "Zyphora Dynamics" in asked[1] and "declined (confidence" in asked[1]
+    # The printed curl line asks the question the demo saw answered.
+    assert shown.answered_question and shown.answered_question in asked[0]
+    printed: list[str] = []
+    tokens = TokenService.from_settings(settings, dev=True)
+    demo.print_api_help(
+        tokens, shown.org, shown.who, base_url="http://h", question=shown.answered_question,
+        echo=printed.append,
+    )
+    (ask_line,) = [line for line in printed if "/v1/ask" in line]
+    assert json.dumps({"question": shown.answered_question}) in ask_line
 
     truth = sample.load_truth(settings.data_dir / "sample")
     records = [r for r in sample.generate(7, docs_per_org=60).records]

@@ -64,12 +64,31 @@ def _cosines(question: str, texts: Sequence[str]) -> list[float]:
     return [float(v) for v in docs @ q] if len(texts) else []
 
 
+class _Vectors:
+    """The service's sentence similarity in small: cosines and the unit vectors, so the
+    scorer's learned metric applies as it does in ``/v1/ask``."""
+
+    @property
+    def model_id(self) -> str:
+        return _MODEL[0].model_id  # type: ignore[attr-defined,no-any-return]
+
+    def vectors(
+        self, question: str, texts: Sequence[str]
+    ) -> tuple[list[float], list[list[float]]]:
+        model = _MODEL[0]
+        q = model.embed_query(question)  # type: ignore[attr-defined]
+        return list(q), [list(v) for v in model.embed_documents(list(texts))]  # type: ignore[attr-defined]
+
+    def __call__(self, question: str, texts: Sequence[str]) -> list[float]:
+        return _cosines(question, texts)
+
+
 def ask(question: str, passages: Sequence[Passage], **kwargs: object) -> Answer:
     """``answer_offline`` as ``/v1/ask`` calls it: each passage carries its chunk's cosine
     with the question, and sentences are compared by meaning."""
     sims = _cosines(question, [p.text for p in passages])
     scored = [p.model_copy(update={"similarity": s}) for p, s in zip(passages, sims, strict=True)]
-    kwargs.setdefault("similarity", _cosines)
+    kwargs.setdefault("similarity", _Vectors())
     return answer_offline(question, scored, **kwargs)  # type: ignore[arg-type]
 
 
@@ -237,6 +256,38 @@ def test_similarity_finds_a_paraphrase_the_words_miss() -> None:
     assert ask(question, records).answered
 
 
+def test_a_person_is_a_full_name_and_not_the_speaker_of_the_turn() -> None:
+    from summarizers.answer.question import type_match
+
+    question = "Who is the IT director at Initech?"
+    assert type_match("person", "Our IT director is Priya Shah as of May.", question) == 1.0
+    # The speaker label names who talks; "Forecasting" is a product, not a person.
+    assert type_match("person", "Oscar Li: Can you quote Forecasting too?", question) == 0.5
+
+
+def test_an_untyped_question_is_answered_by_a_passage_with_its_exact_span() -> None:
+    content = (
+        "Pat: Thanks for the time today.\n"
+        "Pat: Our finance team froze all new spending until the next fiscal year.\n"
+        "Pat: So the expansion has to wait until October at the earliest.\n"
+        "Dana: Understood, I'll follow up then."
+    )
+    DOCS["call-9"] = content
+    try:
+        # threshold 0: this is about the span's shape, not the confidence.
+        answer = ask(
+            "What did Pat say about their spending freeze?", [passage("call-9")], threshold=0.0
+        )
+    finally:
+        del DOCS["call-9"]
+    assert answer.answered
+    (citation,) = answer.citations
+    assert content[citation.start : citation.end] == citation.quote == answer.answer
+    assert "froze all new spending" in answer.answer
+    # The window is the best sentence with its neighbours, within one record.
+    assert len(answer.answer) <= 400 and answer.answer.count("\n") >= 1
+
+
 def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> None:
     answer = ask("What is the capital of France?", ALL)
     assert not answer.answered and answer.confidence < 0.5
@@ -252,6 +303,8 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         ("Which competitor came up on the call?", "name"),
         ("Why did they push the signature?", "reason"),
         ("What did Pat say about the price?", None),
+        ("What does renewing cost them next year?", "amount"),
+        ("What's the name of Initech's deputy general counsel?", "person"),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:

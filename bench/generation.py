@@ -113,9 +113,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _embedder(settings: Settings) -> Any:
-    from embeddings import SentenceTransformerEmbedder
+    """The model as the API loads it (``COPILOT_EMBEDDING_BACKEND``: ONNX queries by
+    default, ``torch`` for sentence-transformers only)."""
+    from embeddings import load_embedder
 
-    return SentenceTransformerEmbedder(settings.embedding_model)
+    return load_embedder(
+        settings.embedding_model,
+        runtime=settings.embedding_backend,
+        cache_dir=settings.model_cache_dir,
+        batch_size=settings.embedding_batch_size,
+    )
 
 
 if __name__ == "__main__":

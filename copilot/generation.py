@@ -162,7 +162,11 @@ class SentenceSimilarity:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         # sentence-transformers' embed_query is embed_documents of one text.
-        self._symmetric = type(embedder).embed_query is SentenceTransformerEmbedder.embed_query
+        self._symmetric = getattr(
+            embedder,
+            "symmetric_queries",
+            type(embedder).embed_query is SentenceTransformerEmbedder.embed_query,
+        )
 
     def _key(self, kind: str, text: str) -> str:
         raw = f"{self.embedder.model_id}\0{kind}\0{text}".encode()
@@ -188,9 +192,7 @@ class SentenceSimilarity:
         applies only to the model it was fitted on)."""
         return self.embedder.model_id
 
-    def vectors(
-        self, question: str, texts: Sequence[str]
-    ) -> tuple[list[float], list[list[float]]]:
+    def vectors(self, question: str, texts: Sequence[str]) -> tuple[list[float], list[list[float]]]:
         """The unit vectors of ``question`` and of each text (embedding only what the
         cache misses, in one forward pass where the model allows)."""
         qvec, vecs = self._arrays(question, texts)

@@ -58,6 +58,10 @@ class OnnxQueryEmbedder(SentenceTransformerEmbedder):
     """
 
     runtime = "onnx"
+    #: A query's vector is a document's vector of the same text (the same model on
+    #: another runtime, checked at start-up to agree): a caller may embed a question in
+    #: one batch with documents.
+    symmetric_queries = True
 
     def __init__(self, base: SentenceTransformerEmbedder, encoder: OnnxEncoder, agreement: float):
         # Adopt the loaded torch model instead of loading it twice.

@@ -178,7 +178,9 @@ CONFIDENCE_FEATURES = tuple(
 )
 
 
-def _bounds(names: Sequence[str], allowed: Sequence[str]) -> list[tuple[float | None, float | None]]:
+def _bounds(
+    names: Sequence[str], allowed: Sequence[str]
+) -> list[tuple[float | None, float | None]]:
     out: list[tuple[float | None, float | None]] = []
     for name in names:
         sign = SIGNS[name]

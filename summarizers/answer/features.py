@@ -241,6 +241,5 @@ def _repeats(c: Candidate, cands: Sequence[Candidate]) -> int:
     return sum(
         1
         for o in cands
-        if o.document_id != c.document_id
-        and len(c.terms & o.terms) >= 0.5 * len(c.terms | o.terms)
+        if o.document_id != c.document_id and len(c.terms & o.terms) >= 0.5 * len(c.terms | o.terms)
     )

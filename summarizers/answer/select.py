@@ -60,6 +60,7 @@ class SentenceVectors(Protocol):
 
     def __call__(self, question: str, texts: Sequence[str]) -> Sequence[float]: ...
 
+
 # Sentences of this many of the best records are embedded (the rest are scored without
 # a cosine of their own); at most _EMBEDDED_SENTENCES per question, best records first:
 # the latency budget of /v1/ask (bench.generation).
@@ -206,9 +207,7 @@ def answer_offline(
     )
 
 
-def _window(
-    best: Candidate, cands: Sequence[Candidate], passages: Sequence[Passage]
-) -> Citation:
+def _window(best: Candidate, cands: Sequence[Candidate], passages: Sequence[Passage]) -> Citation:
     """``best`` with the sentence before and after it in its passage, as one exact span,
     up to :data:`_WINDOW_CHARS` (the nearer context first: the sentence after, then the
     one before)."""
@@ -274,8 +273,8 @@ def _meaning(
                 for i in range(n)
             )
     else:
-        for i, v in zip(top, similarity(question, texts), strict=True):
-            cosines[i] = float(v)
+        for i, cosine in zip(top, similarity(question, texts), strict=True):
+            cosines[i] = float(cosine)
     return _Measured(cosines, terms, tuple(products) if products else None)
 
 

@@ -33,7 +33,11 @@ def test_demo_indexes_the_sample_and_searches_as_three_users(
     printed: list[str] = []
     tokens = TokenService.from_settings(settings, dev=True)
     demo.print_api_help(
-        tokens, shown.org, shown.who, base_url="http://h", question=shown.answered_question,
+        tokens,
+        shown.org,
+        shown.who,
+        base_url="http://h",
+        question=shown.answered_question,
         echo=printed.append,
     )
     (ask_line,) = [line for line in printed if "/v1/ask" in line]

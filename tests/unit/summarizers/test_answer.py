@@ -72,9 +72,7 @@ class _Vectors:
     def model_id(self) -> str:
         return _MODEL[0].model_id  # type: ignore[attr-defined,no-any-return]
 
-    def vectors(
-        self, question: str, texts: Sequence[str]
-    ) -> tuple[list[float], list[list[float]]]:
+    def vectors(self, question: str, texts: Sequence[str]) -> tuple[list[float], list[list[float]]]:
         model = _MODEL[0]
         q = model.embed_query(question)  # type: ignore[attr-defined]
         return list(q), [list(v) for v in model.embed_documents(list(texts))]  # type: ignore[attr-defined]

@@ -275,9 +275,8 @@ def synthetic_outcomes(examples: Sequence[Example], scorer: Scorer) -> list[Outc
             for i, r in enumerate(e.rows)
         ]
         best = max(range(len(ranks)), key=lambda i: ranks[i])
-        found.append(
-            Outcome(e.query.answerable, scorer.probability(e.rows[best]), bool(e.labels[best]))
-        )
+        confidence = max(scorer.probability(r) for r in e.rows)  # as answer_offline does
+        found.append(Outcome(e.query.answerable, confidence, bool(e.labels[best])))
     return found
 
 

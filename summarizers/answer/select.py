@@ -11,13 +11,14 @@ Each remaining candidate is described by :data:`summarizers.answer.features.FEAT
 about, how close the sentence is in meaning, its words, whether it holds the kind of
 fact asked for). Two learned linear models (:mod:`summarizers.answer.scorer`) use them:
 a ranker, which with a learned metric over the question's and the sentence's vectors
-picks the span, and a logistic confidence model, whose probability of that pick is the
-answer's confidence. The engine answers when the confidence reaches the scorer's
-calibrated threshold. A typed fact (a date, an amount, a name, a code) is answered by
-the sentence that states it, with at most one more span from the *same* record; any
-other question by a passage, the best sentence with its neighbours as one exact span.
-Spans of different records are never stitched together. Otherwise it declines and lists
-the closest related records as "see also".
+picks the span, and a logistic confidence model, whose probability of its own best
+candidate (how sure it is that the passages hold an answer) is the answer's confidence.
+The engine answers when the confidence reaches the scorer's calibrated threshold. A
+typed fact (a date, an amount, a name, a code) is answered by the sentence that states
+it, with at most one more span from the *same* record; any other question by a passage,
+the best sentence with its neighbours as one exact span. Spans of different records are
+never stitched together. Otherwise it declines and lists the closest related records as
+"see also".
 """
 
 from __future__ import annotations
@@ -168,8 +169,12 @@ def answer_offline(
             scored.candidates[i].start,
         ),
     )
-    best_i = order[0]
-    best, best_p = scored.candidates[best_i], scored.probabilities[best_i]
+    # The confidence is how sure the logistic model is that the passages hold an answer
+    # at all: its probability of its own best candidate. Which span shows it is the
+    # ranker's call, made with more evidence (measured on dev seed 4: at the same
+    # decline rate this answers more questions right than the pick's own probability).
+    best = scored.candidates[order[0]]
+    best_p = max(scored.probabilities)
     if best_p < threshold:
         return _declined(passages, best_p)
     if scored.question.wants in _PASSAGE_ANSWERS:

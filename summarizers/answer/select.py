@@ -23,6 +23,7 @@ never stitched together. Otherwise it declines and lists the closest related rec
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -39,6 +40,8 @@ __all__ = [
     "answer_offline",
     "score_candidates",
 ]
+
+log = logging.getLogger(__name__)
 
 ENGINE = "offline"
 NO_ANSWER = "I can't answer that from the records you can see."
@@ -231,6 +234,9 @@ def _window(best: Candidate, cands: Sequence[Candidate], passages: Sequence[Pass
     return Citation(document_id=best.document_id, start=start, end=end, quote=quote)
 
 
+_WARNED: set[str] = set()
+
+
 @dataclass(frozen=True)
 class _Measured:
     cosines: list[float | None]  # None where not measured
@@ -263,6 +269,14 @@ def _meaning(
             if scorer.uses_metric(similarity.model_id, len(qvec))
             else None
         )
+        if weighted is None and scorer.metric and similarity.model_id not in _WARNED:
+            _WARNED.add(similarity.model_id)
+            log.warning(
+                "answer ranking without its learned metric: fitted for %s, the model is %s"
+                " (refit with `python -m eval.answer_model`)",
+                scorer.metric_model,
+                similarity.model_id,
+            )
         for i, v in zip(top, vecs, strict=True):
             cosines[i] = sum(a * b for a, b in zip(qvec, v, strict=True))
             if weighted is not None:

@@ -341,3 +341,26 @@ def test_field_facts_answer_deal_and_owner_questions_citing_the_record() -> None
         ("account", "a-12", "Initech is owned by Dana Reyes.")
     ]
     assert not asks_fields("What did Initech say about the SOC 2 report?")
+
+
+def test_the_learned_metric_applies_only_to_the_model_it_was_fitted_for(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from summarizers.answer import default_scorer
+
+    scorer = default_scorer()
+    assert scorer.metric and scorer.metric_model == _MODEL[0].model_id  # type: ignore[attr-defined]
+    assert scorer.uses_metric(scorer.metric_model, len(scorer.metric))
+    assert not scorer.uses_metric("another-model", len(scorer.metric))
+
+    class Other(_Vectors):
+        @property
+        def model_id(self) -> str:
+            return "another-model"
+
+    question = "What does their infosec team need before signing?"
+    with caplog.at_level("WARNING", logger="summarizers.answer.select"):
+        answer = ask(question, ALL, similarity=Other())
+    # Still an answer, ranked without the metric, and the operator is told why.
+    assert answer.answered and "SOC 2 report" in answer.answer
+    assert "without its learned metric" in caplog.text

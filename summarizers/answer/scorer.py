@@ -46,9 +46,10 @@ class Scorer:
       was fitted on, ``metric_model``, and is left out with any other model.
     * **Whether to answer** (the confidence): ``p = sigmoid(intercept + coef ·
       features)``, a logistic model; its highest ``p`` among a question's candidates is
-      the answer's confidence, and the engine answers at ``p >= threshold``. It leaves the metric out on purpose: measured on QMSum, a metric
-      fitted on the sample CRM's sentences made the probability overconfident on text
-      unlike them, while the ranking it gives still helped.
+      the answer's confidence, and the engine answers at ``p >= threshold``. It leaves
+      the metric out on purpose: measured on QMSum, a metric fitted on the sample CRM's
+      sentences made the probability overconfident on text unlike them, while the
+      ranking it gives still helped.
 
     Without ``rank_coef`` (older weight files) the confidence also ranks.
     """

@@ -187,7 +187,7 @@ _TYPE_RULES = (
             r"^\s*(?:who|whom|whose)\b|\bwho (?:is|owns|was|did|will|asked|said|at)\b"
             r"|\b(?:which|what) (?:person|contact|colleague|rep|champion|stakeholder"
             r"|executive|sponsor|manager|director|engineer|lawyer|buyer)\b"
-            r"|\bname of (?:[\w'-]+ ){0,4}(?:person|contact|counsel|director|manager|officer"
+            r"|\bname of (?:[\w'-]+ ){0,6}(?:person|contact|counsel|director|manager|officer"
             r"|lead|head|champion|sponsor|owner|rep|engineer|lawyer|buyer|executive|cfo|cto"
             r"|ceo|cio)\b"
         ),

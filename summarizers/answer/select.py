@@ -28,7 +28,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from summarizers.answer.features import Candidate, QuestionView, candidates, features, view
+from summarizers.answer.features import (
+    FEATURES,
+    Candidate,
+    QuestionView,
+    candidates,
+    features,
+    view,
+)
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
 from summarizers.models import Answer, Citation, Passage, SeeAlso
 
@@ -76,6 +83,7 @@ _EMBEDDED_SENTENCES = 32
 # the record, one span of at most this many characters. A date, an amount, a name or a
 # code is answered by the sentence that states it.
 _PASSAGE_ANSWERS = (None, "reason")
+_TYPE_HIT = FEATURES.index("type_hit")
 _WINDOW_CHARS = 400
 
 
@@ -194,11 +202,13 @@ def answer_offline(
         if len(chosen) == max_spans:
             break
         c, p = scored.candidates[i], scored.probabilities[i]
-        # A second span supports the same answer only from the same record, and only
-        # when it is nearly as good on its own; quoted replies repeat sentences.
+        # A second span supports the same answer only from the same record, only when it
+        # is nearly as good on its own and holds the kind of fact asked for too (a date
+        # for "when"); quoted replies repeat sentences.
         if (
             c.document_id == best.document_id
             and p >= max(threshold, 0.85 * best_p)
+            and scored.rows[i][_TYPE_HIT] == 1.0
             and not any(_similar(c, x) for x in chosen)
         ):
             chosen.append(c)

@@ -249,6 +249,12 @@ class OnnxEncoder:
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # ONNX Runtime's worker threads otherwise keep spinning on the CPU after each run,
+        # waiting for the next one: the torch forward pass that follows a query (the
+        # answer engine's sentences) then shares the cores with them. bench.generation,
+        # 2 cores: ask p50 68 -> 40 ms (README, "ONNX query embedding").
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]

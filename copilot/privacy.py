@@ -177,8 +177,6 @@ class Privacy:
             removed_docs = store.delete_documents(conn, org=org, ids=[d[0] for d in docs])
             removed_contacts = store.delete_contacts(conn, org=org, ids=[c[0] for c in contacts])
             redacted = store.redact_audit_queries(conn, org=org, patterns=patterns)
-            if removed_docs:
-                store.refresh_principal_counts(conn, org=org)
             report = ErasureReport(org, tuple(removed_contacts), tuple(removed_docs), redacted)
             store.append_audit(
                 conn,
@@ -236,7 +234,6 @@ class Privacy:
             if dry_run:
                 return report
             for doc_org, ids in report.documents.items():
-                store.refresh_principal_counts(conn, org=doc_org)
                 store.append_audit(
                     conn,
                     entry=self.audit.entry(

@@ -289,9 +289,9 @@ class Copilot:
             NotFound: No such document in ``org``.
         """
         with self.db.connection() as conn:
+            # principal_counts follows in the same transaction (migration 0005's triggers).
             if not store.delete_document(conn, org=org, id=document_id):
                 raise NotFound(f"document {document_id!r} not found")
-            store.refresh_principal_counts(conn, org=org)
 
     def check_ready(self) -> dict[str, Any]:
         """What ``/readyz`` reports. Raises :class:`DatabaseUnavailable` if not ready."""

@@ -458,6 +458,3 @@ class Indexer:
                     )
                     report.chunks += len(rows)
                     report.embedded += len(rows)
-        with self.db.connection() as conn:
-            for org in {o for o, _ in docs}:
-                store.refresh_principal_counts(conn, org=org)

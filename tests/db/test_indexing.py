@@ -138,6 +138,10 @@ def test_counts_stay_consistent_through_updates_moves_and_deletes(copilot) -> No
     _assert_counts_consistent(copilot)
     indexer.ingest_dicts([{"type": "email", "org": ACME, "id": "bulk-005", "deleted": True}])
     _assert_counts_consistent(copilot)
+    # The service's delete (DELETE /v1/documents/{id}) recounts nothing itself: the
+    # triggers keep the counts in its transaction.
+    copilot.delete_document(org=ACME, document_id="bulk-006")
+    _assert_counts_consistent(copilot)
 
 
 def test_unchanged_records_are_not_embedded_again(copilot) -> None:  # type: ignore[no-untyped-def]

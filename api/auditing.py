@@ -110,7 +110,13 @@ def _write(audit: AuditLog, entries: list[AuditEntry], *, durable: bool = True) 
         )
 
 
-def _run(request: Request, background: BackgroundTasks, trail: AuditTrail) -> Iterator[AuditTrail]:
+def _run(
+    request: Request, background: BackgroundTasks, *, actor: str, org: str
+) -> Iterator[AuditTrail]:
+    """The request's trail for ``actor`` in ``org``, written when the route is done."""
+    trail = AuditTrail(
+        actor=actor, org=org, endpoint=_endpoint(request), request_id=request_id(request)
+    )
     settings: Settings = request.app.state.settings
     if not settings.audit_enabled:
         yield trail
@@ -135,25 +141,13 @@ def _run(request: Request, background: BackgroundTasks, trail: AuditTrail) -> It
 def _user_audit(
     request: Request, caller: CallerDep, background: BackgroundTasks
 ) -> Iterator[AuditTrail]:
-    trail = AuditTrail(
-        actor=f"user:{caller.user_id}",
-        org=caller.org,
-        endpoint=_endpoint(request),
-        request_id=request_id(request),
-    )
-    yield from _run(request, background, trail)
+    yield from _run(request, background, actor=f"user:{caller.user_id}", org=caller.org)
 
 
 def _ingest_audit(
     request: Request, ingester: IngesterDep, background: BackgroundTasks
 ) -> Iterator[AuditTrail]:
-    trail = AuditTrail(
-        actor=f"ingest:{ingester.subject}",
-        org=ingester.org,
-        endpoint=_endpoint(request),
-        request_id=request_id(request),
-    )
-    yield from _run(request, background, trail)
+    yield from _run(request, background, actor=f"ingest:{ingester.subject}", org=ingester.org)
 
 
 # scope="function": the entry is settled when the route returns, before the response,

@@ -92,20 +92,7 @@ def verify_chain(
             return bad(expected_seq, f"row {expected_seq} is missing (the next row is {r.seq})")
         if r.prev_hash != expected_prev:
             return bad(r.seq, "prev_hash does not match the previous row's hash")
-        recomputed = store.audit_entry_hash(
-            org=r.org,
-            seq=r.seq,
-            at=r.at,
-            actor=r.actor,
-            request_id=r.request_id,
-            endpoint=r.endpoint,
-            query_sha256=r.query_sha256,
-            record_ids=r.record_ids,
-            engine=r.engine,
-            status=r.status,
-            prev_hash=r.prev_hash,
-        )
-        if recomputed != r.hash:
+        if r.chained_hash() != r.hash:
             return bad(r.seq, "row was edited: its hash does not match its columns")
         if r.query_text is not None and query_digest(r.query_text) != r.query_sha256:
             return bad(r.seq, "query_text was edited: it does not match query_sha256")

@@ -77,6 +77,23 @@ class AuditRecord:
     prev_hash: str
     hash: str
 
+    def chained_hash(self, prev_hash: str | None = None) -> str:
+        """:func:`audit_entry_hash` of this row's columns after ``prev_hash`` (its own
+        ``prev_hash`` by default): what ``hash`` must be if nothing was changed."""
+        return audit_entry_hash(
+            org=self.org,
+            seq=self.seq,
+            at=self.at,
+            actor=self.actor,
+            request_id=self.request_id,
+            endpoint=self.endpoint,
+            query_sha256=self.query_sha256,
+            record_ids=self.record_ids,
+            engine=self.engine,
+            status=self.status,
+            prev_hash=self.prev_hash if prev_hash is None else prev_hash,
+        )
+
 
 @dataclass(frozen=True)
 class ChainHead:

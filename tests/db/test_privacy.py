@@ -218,19 +218,7 @@ def _rehash(cp: Any, org: str) -> None:
         conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
         prev = store.GENESIS_HASH
         for r in list(store.iter_audit(conn, org=org, limit=10_000)):
-            digest = store.audit_entry_hash(
-                org=r.org,
-                seq=r.seq,
-                at=r.at,
-                actor=r.actor,
-                request_id=r.request_id,
-                endpoint=r.endpoint,
-                query_sha256=r.query_sha256,
-                record_ids=r.record_ids,
-                engine=r.engine,
-                status=r.status,
-                prev_hash=prev,
-            )
+            digest = r.chained_hash(prev)
             conn.execute(
                 "UPDATE audit_log SET prev_hash = %s, hash = %s WHERE org = %s AND seq = %s",
                 (prev, digest, org, r.seq),

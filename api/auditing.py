@@ -111,7 +111,7 @@ def _write(audit: AuditLog, entries: list[AuditEntry], *, durable: bool = True) 
 
 
 def _run(
-    request: Request, background: BackgroundTasks, *, actor: str, org: str
+    request: Request, background: BackgroundTasks, *, actor: str, org: str | None
 ) -> Iterator[AuditTrail]:
     """The request's trail for ``actor`` in ``org``, written when the route is done."""
     trail = AuditTrail(

@@ -8,7 +8,10 @@ ACME = "acme"
 GLOBEX = "globex"
 
 
-def _user(org: str, uid: str, role: str, team: str | None, manager: str | None) -> dict[str, Any]:
+def user_record(
+    org: str, uid: str, role: str, team: str | None, manager: str | None
+) -> dict[str, Any]:
+    """A ``user`` record named after its id, with an ``<id>@<org>.example`` address."""
     return {
         "type": "user",
         "org": org,
@@ -46,15 +49,15 @@ def records() -> list[dict[str, Any]]:
         {"type": "team", "org": ACME, "id": "t-east", "name": "East"},
         {"type": "team", "org": ACME, "id": "t-west", "name": "West"},
         {"type": "team", "org": GLOBEX, "id": "g-t", "name": "Globex sales"},
-        _user(ACME, "admin", "admin", None, None),
-        _user(ACME, "vp", "manager", "t-east", None),
-        _user(ACME, "mgr-e", "manager", "t-east", "vp"),
-        _user(ACME, "rep-e1", "rep", "t-east", "mgr-e"),
-        _user(ACME, "rep-e2", "rep", "t-east", "mgr-e"),
-        _user(ACME, "mgr-w", "manager", "t-west", "vp"),
-        _user(ACME, "rep-w1", "rep", "t-west", "mgr-w"),
-        _user(GLOBEX, "g-admin", "admin", None, None),
-        _user(GLOBEX, "g-rep", "rep", "g-t", None),
+        user_record(ACME, "admin", "admin", None, None),
+        user_record(ACME, "vp", "manager", "t-east", None),
+        user_record(ACME, "mgr-e", "manager", "t-east", "vp"),
+        user_record(ACME, "rep-e1", "rep", "t-east", "mgr-e"),
+        user_record(ACME, "rep-e2", "rep", "t-east", "mgr-e"),
+        user_record(ACME, "mgr-w", "manager", "t-west", "vp"),
+        user_record(ACME, "rep-w1", "rep", "t-west", "mgr-w"),
+        user_record(GLOBEX, "g-admin", "admin", None, None),
+        user_record(GLOBEX, "g-rep", "rep", "g-t", None),
         {"type": "account", "org": ACME, "id": "a1", "name": "Initech", "owner_id": "rep-e1"},
         {"type": "account", "org": ACME, "id": "a2", "name": "Umbrella", "owner_id": "rep-w1"},
         {"type": "account", "org": GLOBEX, "id": "g-a1", "name": "Hooli", "owner_id": "g-rep"},

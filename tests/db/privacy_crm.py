@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-ACME = "acme"
-GLOBEX = "globex"
+from tests.db.crm_small import ACME, GLOBEX
+from tests.db.crm_small import user_record as _user
+
 PAT_EMAIL = "pat@initech.example"
 PAT_NAME = "Pat Buyer"
 #: Words only Pat wrote or said.
@@ -26,19 +27,6 @@ PAT_DOCUMENTS = {
 }
 OTHER_DOCUMENTS = {"em-sam", "call-sam", "tk-sam", "em-spat"}
 USERS = {"admin", "mgr", "rep-1", "rep-2"}
-
-
-def _user(org: str, uid: str, role: str, team: str | None, manager: str | None) -> dict[str, Any]:
-    return {
-        "type": "user",
-        "org": org,
-        "id": uid,
-        "name": uid.replace("-", " ").title(),
-        "email": f"{uid}@{org}.example",
-        "team_id": team,
-        "manager_id": manager,
-        "role": role,
-    }
 
 
 def _doc(kind: str, did: str, owner: str, visibility: str, **fields: Any) -> dict[str, Any]:

@@ -53,7 +53,7 @@ FEATURES = (
     "type_partial",  # it holds another kind of amount than the one asked (money for a %)
     "type_miss",  # a date, amount or code was asked for and the sentence has none
     "typed",  # the question asks for a type at all
-    "lookup_hit",  # a code or quoted name the question looks up is in the sentence
+    "lookup_hit",  # a code or name the question looks up is in the sentence or its title
     "is_question",  # the sentence is itself a question
     "short",  # the sentence has fewer than 8 words
     "names_account",  # the sentence itself names an account the question named
@@ -220,7 +220,9 @@ def features(
                 float(q.wants == "amount" and fit == 0.5),
                 float(q.wants in ("date", "amount", "code") and fit == 0.0),
                 float(q.wants is not None),
-                float(bool(q.targets) and any(t in c.terms for t in q.targets)),
+                # A lookup is answered by what names the target, and by the record titled
+                # by it (a ticket's comments under "[TCK-20561] SSO login fails").
+                float(any(t in c.terms or t in c.context_terms for t in q.targets)),
                 float(c.text.rstrip().endswith("?")),
                 float(len(c.text.split()) < 8),
                 float(bool(q.named & c.terms)),

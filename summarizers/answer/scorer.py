@@ -46,12 +46,23 @@ class Scorer:
       was fitted on, ``metric_model``, and is left out with any other model.
     * **Whether to answer** (the confidence): ``p = sigmoid(intercept + coef ·
       features)``, a logistic model; its highest ``p`` among a question's candidates is
-      the answer's confidence, and the engine answers at ``p >= threshold``. It leaves
+      how sure it is that the passages hold an answer at all. It leaves
       the metric out on purpose: measured on QMSum, a metric fitted on the sample CRM's
       sentences made the probability overconfident on text unlike them, while the
       ranking it gives still helped.
 
-    Without ``rank_coef`` (older weight files) the confidence also ranks.
+    * **The answer check**: ``sigmoid(check[0] · logit(p) + check[1] · cos + check[2])``
+      recalibrates that best ``p`` with ``cos``, the embedding model's cosine of the
+      question (without the account names it resolved) and the ranker's pick *with its
+      neighbours* (the passage an untyped answer shows). A sentence can match the
+      question's kind of fact while its surroundings are about something else; the
+      passage tells. Fitted on other sample seeds than both models above, after them.
+      This is the answer's confidence, and the engine answers at ``confidence >=
+      threshold``.
+
+    Without ``rank_coef`` (older weight files) the confidence also ranks; without
+    ``check``, or when no cosine was measured (the engine scored lexically), the
+    confidence is ``p``.
     """
 
     coef: tuple[float, ...]
@@ -60,11 +71,23 @@ class Scorer:
     rank_coef: tuple[float, ...] = ()
     metric: tuple[float, ...] = ()
     metric_model: str | None = None
+    check: tuple[float, ...] = ()  # (weight of logit p, weight of the cosine, intercept)
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def probability(self, row: Sequence[float]) -> float:
         """The confidence that a candidate with features ``row`` answers the question."""
         z = self.intercept + sum(w * x for w, x in zip(self.coef, row, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def confidence(self, probability: float, passage_similarity: float | None) -> float:
+        """The answer's confidence: the best candidate's ``probability``, checked against
+        ``passage_similarity`` (the question's cosine with the passage around the pick).
+        """
+        if len(self.check) != 3 or passage_similarity is None:
+            return probability
+        p = min(max(probability, 1e-4), 1.0 - 1e-4)
+        a, b, c = self.check
+        z = a * math.log(p / (1.0 - p)) + b * passage_similarity + c
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def rank(self, row: Sequence[float], metric_term: float = 0.0) -> float:
@@ -96,7 +119,7 @@ class Scorer:
                 f"answer scorer weights are for features {names}, the engine has {FEATURES}:"
                 " re-run `python -m eval.answer_model`"
             )
-        own = ("coef", "intercept", "threshold", "rank_coef", "metric", "metric_model")
+        own = ("coef", "intercept", "threshold", "rank_coef", "metric", "metric_model", "check")
         return cls(
             coef=tuple(float(x) for x in raw["coef"]),
             intercept=float(raw["intercept"]),
@@ -104,6 +127,7 @@ class Scorer:
             rank_coef=tuple(float(x) for x in raw.get("rank_coef", ())),
             metric=tuple(float(x) for x in raw.get("metric", ())),
             metric_model=raw.get("metric_model"),
+            check=tuple(float(x) for x in raw.get("check", ())),
             provenance={k: v for k, v in raw.items() if k not in own},
         )
 
@@ -116,6 +140,7 @@ class Scorer:
             "threshold": self.threshold,
             "rank_coef": [round(x, 6) for x in self.rank_coef],
             "metric_model": self.metric_model,
+            "check": [round(x, 6) for x in self.check],
             "metric": [round(x, 5) for x in self.metric],
         }
 

@@ -12,8 +12,10 @@ about, how close the sentence is in meaning, its words, whether it holds the kin
 fact asked for). Two learned linear models (:mod:`summarizers.answer.scorer`) use them:
 a ranker, which with a learned metric over the question's and the sentence's vectors
 picks the span, and a logistic confidence model, whose probability of its own best
-candidate (how sure it is that the passages hold an answer) is the answer's confidence.
-The engine answers when the confidence reaches the scorer's calibrated threshold. A
+candidate is how sure it is that the passages hold an answer. The scorer's check
+weighs that probability with the question's cosine with the passage around the pick:
+the answer's confidence (:func:`decide`). The engine answers when the confidence
+reaches the scorer's calibrated threshold. A
 typed fact (a date, an amount, a name, a code) is answered by the sentence that states
 it, with at most one more span from the *same* record; any other question by a passage,
 the best sentence with its neighbours as one exact span. Spans of different records are
@@ -41,10 +43,12 @@ from summarizers.models import Answer, Citation, Passage, SeeAlso
 
 __all__ = [
     "NO_ANSWER",
+    "Decision",
     "Scored",
     "SentenceVectors",
     "Similarity",
     "answer_offline",
+    "decide",
     "score_candidates",
 ]
 
@@ -139,6 +143,62 @@ def score_candidates(
     return Scored(q, tuple(cands), tuple(tuple(r) for r in rows), probs, ranks, measured.pairs)
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What the engine decided for one question, before any text is written."""
+
+    scored: Scored
+    order: tuple[int, ...]  # candidate indices, the ranker's best first
+    passage: Citation | None  # the best candidate with its neighbours, one exact span
+    probability: float  # the confidence model's highest probability of any candidate
+    passage_similarity: float | None  # the question's cosine with ``passage``
+    confidence: float  # the scorer's check of both: what the threshold applies to
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.scored.candidates[self.order[0]] if self.order else None
+
+
+def decide(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    similarity: Similarity | None = None,
+    scorer: Scorer | None = None,
+) -> Decision:
+    """Score the candidates, let the ranker pick, and measure the answer's confidence.
+
+    The confidence starts from how sure the logistic model is that the passages hold an
+    answer at all (its probability of its own best candidate; which span shows it is
+    the ranker's call, made with more evidence). The scorer's check then weighs in how
+    close the passage around the pick is to the question: a sentence may hold the kind
+    of fact asked for ("October" for "when does our contact leave?") while its passage
+    is about a project plan. ``eval.answer_model`` fits and calibrates on exactly this.
+    """
+    scorer = scorer or default_scorer()
+    scored = score_candidates(question, passages, similarity=similarity, scorer=scorer)
+    if not scored.candidates:
+        return Decision(scored, (), None, 0.0, None, 0.0)
+    order = tuple(
+        sorted(
+            range(len(scored.candidates)),
+            key=lambda i: (
+                -scored.ranks[i],
+                scored.candidates[i].passage_rank,
+                scored.candidates[i].start,
+            ),
+        )
+    )
+    probability = max(scored.probabilities)
+    passage = _window(scored.candidates[order[0]], scored.candidates, passages)
+    cosine = None
+    if similarity is not None and scorer.check:
+        cosine = float(similarity(scored.question.topic, [passage.quote])[0])
+    return Decision(
+        scored, order, passage, probability, cosine, scorer.confidence(probability, cosine)
+    )
+
+
 def answer_offline(
     question: str,
     passages: Sequence[Passage],
@@ -168,37 +228,21 @@ def answer_offline(
     """
     scorer = scorer or default_scorer()
     threshold = scorer.threshold if threshold is None else threshold
-    scored = score_candidates(question, passages, similarity=similarity, scorer=scorer)
-    if not scored.candidates:
-        return _declined(passages, 0.0)
-    # The ranker picks the span; the confidence of that pick decides whether to answer.
-    order = sorted(
-        range(len(scored.candidates)),
-        key=lambda i: (
-            -scored.ranks[i],
-            scored.candidates[i].passage_rank,
-            scored.candidates[i].start,
-        ),
-    )
-    # The confidence is how sure the logistic model is that the passages hold an answer
-    # at all: its probability of its own best candidate. Which span shows it is the
-    # ranker's call, made with more evidence (measured on dev seed 4: at the same
-    # decline rate this answers more questions right than the pick's own probability).
-    best = scored.candidates[order[0]]
-    best_p = max(scored.probabilities)
-    if best_p < threshold:
-        return _declined(passages, best_p)
+    decision = decide(question, passages, similarity=similarity, scorer=scorer)
+    best, scored, confidence = decision.best, decision.scored, decision.confidence
+    if best is None or decision.passage is None or confidence < threshold:
+        return _declined(passages, confidence)
     if scored.question.wants in _PASSAGE_ANSWERS:
-        span = _window(best, scored.candidates, passages)
         return Answer(
-            answer=span.quote,
-            citations=[span],
+            answer=decision.passage.quote,
+            citations=[decision.passage],
             answered=True,
             engine=ENGINE,
-            confidence=round(best_p, 4),
+            confidence=round(confidence, 4),
         )
     chosen = [best]
-    for i in order[1:]:
+    best_p = decision.probability
+    for i in decision.order[1:]:
         if len(chosen) == max_spans:
             break
         c, p = scored.candidates[i], scored.probabilities[i]
@@ -207,7 +251,7 @@ def answer_offline(
         # for "when"); quoted replies repeat sentences.
         if (
             c.document_id == best.document_id
-            and p >= max(threshold, 0.85 * best_p)
+            and p >= 0.85 * best_p
             and scored.rows[i][_TYPE_HIT] == 1.0
             and not any(_similar(c, x) for x in chosen)
         ):
@@ -221,7 +265,7 @@ def answer_offline(
         ],
         answered=True,
         engine=ENGINE,
-        confidence=round(best_p, 4),
+        confidence=round(confidence, 4),
     )
 
 

@@ -364,3 +364,63 @@ def test_the_learned_metric_applies_only_to_the_model_it_was_fitted_for(
     # Still an answer, ranked without the metric, and the operator is told why.
     assert answer.answered and "SOC 2 report" in answer.answer
     assert "without its learned metric" in caplog.text
+
+
+def test_the_answer_check_weighs_the_passage_cosine_into_the_confidence() -> None:
+    from summarizers.answer import Scorer, default_scorer
+
+    base = default_scorer()
+    unchecked = Scorer(coef=base.coef, intercept=base.intercept, threshold=0.5)
+    assert unchecked.confidence(0.3, 0.9) == 0.3  # no check: the probability as it is
+    identity = Scorer(coef=base.coef, intercept=0.0, threshold=0.5, check=(1.0, 0.0, 0.0))
+    assert identity.confidence(0.3, 0.9) == pytest.approx(0.3)
+    checked = Scorer(coef=base.coef, intercept=0.0, threshold=0.5, check=(1.2, 2.5, 1.0))
+    assert checked.confidence(0.3, None) == 0.3  # nothing measured: nothing to check
+    # A passage closer to the question makes the same probability more confident.
+    assert checked.confidence(0.3, 0.1) < checked.confidence(0.3, 0.5)
+    assert checked.confidence(0.2, 0.4) < checked.confidence(0.4, 0.4)
+    again = Scorer.from_dict(checked.to_dict())
+    assert again.check == checked.check and again.confidence(0.3, 0.4) == checked.confidence(0.3, 0.4)
+
+
+def test_a_lookup_is_answered_from_the_record_its_title_names() -> None:
+    # A ticket's comments never repeat its number; its title does.
+    text = "Our developers are seeing duplicate contacts created by the connector."
+    record = Passage(
+        document_id="tk-18075",
+        kind="ticket",
+        title="[TCK-18075] Duplicate contacts from the connector",
+        text=text,
+        start=0,
+        end=len(text),
+        score=0.5,
+        occurred_at=AT,
+    )
+    answer = ask("What is the status of TCK-18075?", [record])
+    assert answer.answered and answer.citations[0].document_id == "tk-18075"
+
+
+
+def test_the_passage_around_the_pick_decides_between_answering_and_declining() -> None:
+    from summarizers.answer import decide, default_scorer
+
+    class PassageCosine(_Vectors):
+        """Real sentence vectors; the passage's cosine with the question is set."""
+
+        def __init__(self, cosine: float) -> None:
+            self.cosine = cosine
+
+        def __call__(self, question: str, texts: Sequence[str]) -> list[float]:
+            return [self.cosine for _ in texts]
+
+    question = "When does our contact at Juniper Holdings finish up there?"
+    text = "Lena: We spoke on Tuesday. Lena: Everything wraps up on October 31 for me."
+    records = [_record("call-1", text, context=("Juniper Holdings",))]
+    scorer = default_scorer()
+    off, on = (decide(question, records, similarity=PassageCosine(c)) for c in (-0.1, 0.6))
+    assert off.probability == on.probability  # the same pick and the same p ...
+    assert off.passage_similarity == -0.1 and on.passage_similarity == 0.6
+    assert off.confidence < scorer.threshold <= on.confidence  # ... decided by its passage
+    assert not answer_offline(question, records, similarity=PassageCosine(-0.1)).answered
+    answer = answer_offline(question, records, similarity=PassageCosine(0.6))
+    assert answer.answered and "October 31" in answer.answer

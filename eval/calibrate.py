@@ -30,9 +30,8 @@ from copilot.logs import quiet_libraries
 from copilot.service import Copilot
 from copilot.settings import Settings
 from embeddings import SentenceTransformerEmbedder
-from eval import metrics as m
 from eval.datasets import LOADERS, default_datasets_dir
-from eval.scoring import cited_documents
+from eval.scoring import citation_precision
 from eval.suite import Query
 from summarizers.answer import Scorer, answer_offline
 
@@ -79,14 +78,8 @@ def _outcome(cp: Copilot, assistant: object, q: Query, scorer: Scorer | None) ->
     )
     correct = False
     if answer.citations:
-        docs = cited_documents(cp, q, answer.citations)
         right_record = any(c.document_id in q.relevant for c in answer.citations)
-        try:
-            precision = m.citation_precision(
-                answer.citations, documents=docs, answer_terms=q.answer_terms
-            )
-        except ValueError:
-            precision = m.citation_precision(answer.citations, documents=docs)
+        precision = citation_precision(cp, q, answer.citations)
         correct = q.answerable and right_record and bool(precision)
     return Outcome(q.answerable, answer.confidence, correct)
 

@@ -23,7 +23,7 @@ __all__ = [
     "answer_grades",
     "answer_metrics",
     "answer_row",
-    "cited_documents",
+    "citation_precision",
     "question_flags",
     "ranked_documents",
     "retrieval_metrics",
@@ -135,9 +135,7 @@ def answer_row(cp: Copilot, q: Query, answer: Answer) -> dict[str, Any]:
     row: dict[str, Any] = {
         "answered": answer.answered,
         "answer": answer.answer[:300],
-        "citation_precision": _citation_precision(
-            answer.citations, cited_documents(cp, q, answer.citations), q
-        ),
+        "citation_precision": citation_precision(cp, q, answer.citations),
     }
     if q.reference_answer and answer.answered:
         row["answer_term_overlap"] = m.answer_term_overlap(answer.answer, q.reference_answer)
@@ -166,24 +164,22 @@ def _summarized(name: str, values: Sequence[float]) -> dict[str, dict[str, Any]]
     return {name: m.summarize(name, list(values)).as_dict()} if values else {}
 
 
-def _citation_precision(
-    citations: Sequence[Any], documents: Mapping[str, str], q: Query
-) -> float | None:
-    try:
-        return m.citation_precision(citations, documents=documents, answer_terms=q.answer_terms)
-    except ValueError:  # answer terms without content words: judge spans only
-        return m.citation_precision(citations, documents=documents)
-
-
-def cited_documents(cp: Copilot, q: Query, citations: Sequence[Any]) -> dict[str, str]:
-    """Content of the cited documents the user may see (others stay out: they fail)."""
-    out: dict[str, str] = {}
+def citation_precision(cp: Copilot, q: Query, citations: Sequence[Any]) -> float | None:
+    """:func:`eval.metrics.citation_precision` of ``citations`` against the cited
+    documents ``q``'s user may see (others fail), their titles and ``q``'s answer terms."""
+    contents: dict[str, str] = {}
+    titles: dict[str, str] = {}
     for c in citations:
-        if c.document_id in out:
+        if c.document_id in contents:
             continue
         try:
             doc = cp.get_document(org=q.org, user_id=q.user_id, document_id=c.document_id)
         except NotFound:
             continue
-        out[doc.id] = doc.content
-    return out
+        contents[doc.id], titles[doc.id] = doc.content, doc.title
+    try:
+        return m.citation_precision(
+            citations, documents=contents, answer_terms=q.answer_terms, titles=titles
+        )
+    except ValueError:  # answer terms without content words: judge spans only
+        return m.citation_precision(citations, documents=contents)

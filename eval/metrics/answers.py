@@ -29,12 +29,15 @@ def citation_precision(
     *,
     documents: Mapping[str, str],
     answer_terms: Sequence[str] = (),
+    titles: Mapping[str, str] | None = None,
 ) -> float | None:
     """Share of an answer's citations that are real, permitted and on the answer.
 
     A citation counts when its document is in ``documents``, its quote is the non-empty
     span ``content[start:end]`` of that document, and, when ``answer_terms`` are given,
-    it contains at least one of them. A term is contained when all its content-word stems
+    it contains at least one of them, or its document's title does (a ticket named by
+    the number a lookup asks for: its comments rarely repeat "[TCK-18075]", and the
+    record is what was asked for). A term is contained when all its content-word stems
     (:func:`textkit.tokens.terms`: lowercase, the eval stopwords dropped, light suffix
     stemming) occur among the quote's, so ``"SOC 2 reports"`` matches ``"the SOC 2 report"``.
 
@@ -43,6 +46,7 @@ def citation_precision(
         documents: Document id → content of the documents the asking user may see. A
             citation of any other document fails.
         answer_terms: Terms a correct answer contains; empty to skip that condition.
+        titles: Document id → title, for the condition above (none: quotes only).
 
     Returns:
         Precision in [0, 1], or ``None`` when there are no citations (a refusal has none).
@@ -71,7 +75,8 @@ def citation_precision(
             continue
         if required:
             quoted = set(content_terms(c.quote))
-            if not any(stems <= quoted for stems in required):
+            named = set(content_terms((titles or {}).get(c.document_id, "")))
+            if not any(stems <= quoted or stems <= named for stems in required):
                 continue
         good += 1
     return good / len(citations)

@@ -681,3 +681,13 @@ def test_summarize_by_group() -> None:
     assert list(out) == ["manager", "rep"]  # admin had no defined value
     assert (out["rep"].value, out["rep"].n) == (0.5, 2)
     assert (out["manager"].value, out["manager"].n) == (0.5, 1)
+
+
+def test_a_citation_of_the_record_a_lookup_names_in_its_title_is_on_the_answer() -> None:
+    titles = {"em-1": "[TCK-18075] Security review", "call-2": "Pricing call"}
+    # The DPA sentence never says the ticket's number; its record's title does.
+    assert m.citation_precision([DPA], documents=DOCS, answer_terms=["TCK-18075"]) == 0.0
+    found = m.citation_precision(
+        [DPA, QUOTE], documents=DOCS, answer_terms=["TCK-18075"], titles=titles
+    )
+    assert found == 0.5  # the pricing call is not about the ticket

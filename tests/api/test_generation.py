@@ -226,7 +226,10 @@ def test_ask_reports_confidence_and_see_also(loaded: TestClient, as_user) -> Non
 def test_ask_never_answers_from_a_document_the_caller_cannot_see(
     loaded: TestClient, as_user
 ) -> None:  # type: ignore[no-untyped-def]
-    question = {"question": "Is the customer also evaluating Salesforce?"}
+    # Phrased so that the engine answers the owner (it declined "Is the customer also
+    # evaluating Salesforce?" just under the threshold): the other rep's answer is then
+    # the permission check, not a decline.
+    question = {"question": "Are they also evaluating Salesforce?"}
     owner = loaded.post("/v1/ask", json=question, headers=as_user("rep-e1")).json()
     other = loaded.post("/v1/ask", json=question, headers=as_user("rep-w1")).json()
     assert any(c["document_id"] == "call-private" for c in owner["citations"])

@@ -214,8 +214,13 @@ class SentenceSimilarity:
         fold = qvec is None and self._symmetric
         if fold:
             batch = [question, *batch]
-        if batch:
+        if len(batch) == 1 and self._symmetric:
+            # One text (the passage the answer check reads, a lone new sentence) takes
+            # the query path: ONNX Runtime in the API, a fraction of a torch pass.
+            fresh = np.asarray([self.embedder.embed_query(batch[0])], dtype=np.float32)
+        elif batch:
             fresh = np.asarray(self.embedder.embed_documents(batch), dtype=np.float32)
+        if batch:
             if fold:
                 qvec, fresh = fresh[0], fresh[1:]
                 self._put(qkey, qvec)

@@ -207,11 +207,13 @@ def test_a_company_name_alone_does_not_make_a_question_answerable() -> None:
         del DOCS["em-8"]
 
 
-def _record(doc_id: str, text: str, *, context: tuple[str, ...] = ()) -> Passage:
+def _record(
+    doc_id: str, text: str, *, context: tuple[str, ...] = (), title: str = "Update"
+) -> Passage:
     return Passage(
         document_id=doc_id,
         kind="email",
-        title="Update",
+        title=title,
         text=text,
         start=0,
         end=len(text),
@@ -380,25 +382,16 @@ def test_the_answer_check_weighs_the_passage_cosine_into_the_confidence() -> Non
     assert checked.confidence(0.3, 0.1) < checked.confidence(0.3, 0.5)
     assert checked.confidence(0.2, 0.4) < checked.confidence(0.4, 0.4)
     again = Scorer.from_dict(checked.to_dict())
-    assert again.check == checked.check and again.confidence(0.3, 0.4) == checked.confidence(0.3, 0.4)
+    assert again.check == checked.check
+    assert again.confidence(0.3, 0.4) == checked.confidence(0.3, 0.4)
 
 
 def test_a_lookup_is_answered_from_the_record_its_title_names() -> None:
     # A ticket's comments never repeat its number; its title does.
     text = "Our developers are seeing duplicate contacts created by the connector."
-    record = Passage(
-        document_id="tk-18075",
-        kind="ticket",
-        title="[TCK-18075] Duplicate contacts from the connector",
-        text=text,
-        start=0,
-        end=len(text),
-        score=0.5,
-        occurred_at=AT,
-    )
+    record = _record("tk-18075", text, title="[TCK-18075] Duplicate contacts from the connector")
     answer = ask("What is the status of TCK-18075?", [record])
     assert answer.answered and answer.citations[0].document_id == "tk-18075"
-
 
 
 def test_the_passage_around_the_pick_decides_between_answering_and_declining() -> None:

@@ -48,6 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from copilot.db import open_scratch_database
 from copilot.generation import SentenceSimilarity
@@ -214,10 +215,23 @@ def fit_confidence(examples: Sequence[Example], *, c: float) -> tuple[list[float
     weight kept to the sign :data:`SIGNS` gives it, only :data:`CONFIDENCE_FEATURES`
     weighed (L-BFGS-B, deterministic). Returns ``(coef, intercept)``."""
     import numpy as np
-    from scipy.optimize import minimize
 
     x = np.array([r for e in examples for r in e.rows], dtype=float)
     y = np.array([lab for e in examples for lab in e.labels], dtype=float)
+    k = x.shape[1]
+    bounds = _bounds(FEATURES, CONFIDENCE_FEATURES) + [(None, None)]  # + intercept
+    w = _logistic(x, y, c=c, bounds=bounds, start=np.zeros(k + 1))
+    return [float(v) for v in w[:k]], float(w[k])
+
+
+def _logistic(
+    x: Any, y: Any, *, c: float, bounds: list[tuple[float | None, float | None]], start: Any
+) -> Any:
+    """Weights (the intercept last) of an L2-regularised logistic regression of ``y`` on
+    the columns of ``x``, within ``bounds``, from ``start`` (L-BFGS-B, deterministic)."""
+    import numpy as np
+    from scipy.optimize import minimize
+
     k = x.shape[1]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -229,11 +243,10 @@ def fit_confidence(examples: Sequence[Example], *, c: float) -> tuple[list[float
         grad = np.concatenate([x.T @ (p - y) + w[:k] / c, [np.sum(p - y)]])
         return float(value), grad
 
-    bounds = _bounds(FEATURES, CONFIDENCE_FEATURES) + [(None, None)]  # + intercept
     result = minimize(
-        loss, np.zeros(k + 1), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 5000}
+        loss, start, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 5000}
     )
-    return [float(v) for v in result.x[:k]], float(result.x[k])
+    return result.x
 
 
 def fit_ranker(
@@ -311,31 +324,14 @@ def fit_check(found: Sequence[tuple[Outcome, float, float]], *, c: float) -> tup
         ``(weight of logit p, weight of the cosine, intercept)``, :attr:`Scorer.check`.
     """
     import numpy as np
-    from scipy.optimize import minimize
 
     kept = [(o, p, cos) for o, p, cos in found if p > 0.0]
     p = np.clip(np.array([p for _, p, _ in kept]), 1e-4, 1 - 1e-4)
     x = np.column_stack([np.log(p / (1 - p)), [cos for _, _, cos in kept]])
     y = np.array([float(o.answerable and o.correct) for o, _, _ in kept])
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        z = x @ w[:2] + w[2]
-        q = 1.0 / (1.0 + np.exp(-z))
-        eps = 1e-12
-        value = -np.sum(y * np.log(q + eps) + (1 - y) * np.log(1 - q + eps))
-        value += 0.5 / c * float(w[:2] @ w[:2])
-        grad = np.concatenate([x.T @ (q - y) + w[:2] / c, [np.sum(q - y)]])
-        return float(value), grad
-
-    result = minimize(
-        loss,
-        np.array([1.0, 0.0, 0.0]),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(0.0, None), (0.0, None), (None, None)],
-        options={"maxiter": 5000},
-    )
-    return tuple(float(v) for v in result.x)
+    bounds: list[tuple[float | None, float | None]] = [(0.0, None), (0.0, None), (None, None)]
+    w = _logistic(x, y, c=c, bounds=bounds, start=np.array([1.0, 0.0, 0.0]))
+    return tuple(float(v) for v in w)
 
 
 def choose_threshold(

@@ -10,15 +10,24 @@ import os
 import socket
 import sys
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from copilot.cli_common import (
+    AccountOption,
+    KindOption,
+    SinceOption,
+    UntilOption,
+    fail,
+    hit_json,
+    open_service,
+    search_filters,
+    working,
+)
 from copilot.cli_help import TidyHelpGroup
 from copilot.errors import CopilotError
 from copilot.logs import quiet_libraries, service_log_config
@@ -48,31 +57,6 @@ log = logging.getLogger("copilot")
 
 def _settings() -> Settings:
     return Settings()
-
-
-@contextmanager
-def _working(message: str) -> Iterator[None]:
-    """A spinner with ``message`` on stderr (nothing when stderr is not a terminal)."""
-    from rich.console import Console
-
-    with Console(stderr=True).status(message):
-        yield
-
-
-def _open(settings: Settings):  # type: ignore[no-untyped-def]
-    """The service, model loaded: only for commands that embed or generate."""
-    # Imported here, not at the top: torch and the model take 10+ s to load, and commands
-    # that do not embed (db status, token, --help, eval compare) must not pay for them.
-    with _working("starting the database and loading the embedding model ..."):
-        quiet_libraries()
-        from copilot.service import Copilot
-
-        return Copilot.open(settings)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
 
 
 @app.callback()
@@ -119,10 +103,10 @@ def index(
     the input's orgs that the input lacks are listed; --prune --apply deletes them.
     """
     if visibility not in ("private", "team", "org"):
-        _fail(f"--visibility must be private, team or org, got {visibility!r}", 2)
+        fail(f"--visibility must be private, team or org, got {visibility!r}", 2)
     if apply and not prune:
-        _fail("--apply goes with --prune", 2)
-    with _open(_settings()) as cp:
+        fail("--apply goes with --prune", 2)
+    with open_service(_settings()) as cp:
         try:
             report = cp.indexer(progress=progress).ingest_paths(
                 paths,
@@ -134,7 +118,7 @@ def index(
                 keep_outcomes=False,
             )
         except (CopilotError, RetrievalError) as err:
-            _fail(str(err), 2)
+            fail(str(err), 2)
     if json_out:
         typer.echo(
             json.dumps(
@@ -188,21 +172,11 @@ def reindex(
 
     The only way to switch models: ingestion refuses to mix vectors of two models.
     """
-    with _open(_settings()) as cp:
+    with open_service(_settings()) as cp:
         report = cp.indexer(progress=progress).reindex()
     typer.echo(
         f"re-embedded {report.embedded} chunks with {cp.embedder.model_id} in {report.seconds:.1f}s"
     )
-
-
-def _parse_date(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        _fail(f"{name} must be an ISO date like 2026-03-01, got {value!r}", 2)
-    return None
 
 
 @app.command()
@@ -210,42 +184,26 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for, in plain words or exact codes.")],
     org: Annotated[str, typer.Option(help="The caller's org (tenant).")],
     user: Annotated[str, typer.Option(help="The caller's user id; results obey their access.")],
-    kind: Annotated[
-        list[str] | None, typer.Option(help="Only these kinds: email, call, ticket.")
-    ] = None,
-    account: Annotated[str | None, typer.Option(help="Only this account id.")] = None,
-    since: Annotated[
-        str | None, typer.Option(help="Only records on or after this ISO date.")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Only records on or before this ISO date.")
-    ] = None,
+    kind: KindOption = None,
+    account: AccountOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     top_k: Annotated[int, typer.Option(min=1, max=100, help="How many results.")] = 10,
     json_out: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
     """Search as one user: only what that user may see comes back."""
-    from retrieval.models import SearchFilters
-
-    try:
-        filters = SearchFilters(
-            kinds=tuple(kind or ()),
-            account_id=account,
-            date_from=_parse_date(since, "--since"),
-            date_to=_parse_date(until, "--until"),
-        )
-    except ValueError as err:
-        _fail(str(err), 2)
-    with _open(_settings()) as cp:
+    filters = search_filters(kind, account, since, until)
+    with open_service(_settings()) as cp:
         try:
             result = cp.search(org=org, user_id=user, query=query, top_k=top_k, filters=filters)
         except CopilotError as err:
-            _fail(str(err), 2)
+            fail(str(err), 2)
     if json_out:
         typer.echo(
             json.dumps(
                 {
                     "strategy": result.strategy,
-                    "results": [_hit_json(h) for h in result.hits],
+                    "results": [hit_json(h) for h in result.hits],
                 },
                 indent=2,
                 default=str,
@@ -255,19 +213,6 @@ def search(
     typer.echo(f"{len(result.hits)} results for {user!r} ({result.strategy} plan)")
     for i, h in enumerate(result.hits, start=1):
         _print_hit(i, h)
-
-
-def _hit_json(h: ScoredChunk) -> dict[str, Any]:
-    return {
-        "document_id": h.document_id,
-        "kind": h.kind,
-        "title": h.title,
-        "score": round(h.score, 5),
-        "occurred_at": h.occurred_at.isoformat(),
-        "account_id": h.account_id,
-        "chunk": {"start": h.char_start, "end": h.char_end},
-        "text": h.text,
-    }
 
 
 def _print_hit(i: int, h: ScoredChunk) -> None:
@@ -288,17 +233,17 @@ def summarize(
     Uses the LLM engine when COPILOT_LLM is set (falling back to the offline engine on
     failure), else the offline engine. Every item cites the span it came from.
     """
-    with _open(_settings()) as cp:
+    with open_service(_settings()) as cp:
         try:
             summary = cp.assistant.summarize_call(org=org, user_id=user, document_id=call)
         except CopilotError as err:
-            _fail(str(err), 2)
+            fail(str(err), 2)
     if json_out:
         typer.echo(summary.model_dump_json(indent=2))
         return
     typer.echo(f"{call} ({summary.engine} engine)")
     typer.echo(f"\n{summary.summary.text}")
-    sections = [
+    sections: list[tuple[str, Sequence[Any]]] = [
         ("Key points", summary.key_points),
         ("Action items", summary.action_items),
         ("Next steps", summary.next_steps),
@@ -354,7 +299,7 @@ def db_status(
 
 def _embedded_only(settings: Settings, command: str) -> None:
     if settings.database_url:
-        _fail(
+        fail(
             f"COPILOT_DATABASE_URL is set, so the database is external: `copilot db {command}` "
             "only manages the embedded server (unset it to use that one)",
             2,
@@ -376,7 +321,7 @@ def db_start() -> None:
     if running is not None:
         typer.echo(f"already running: embedded PostgreSQL in {pgdata} (pid {running})")
         return
-    with _working(f"starting the embedded PostgreSQL in {pgdata} ..."):
+    with working(f"starting the embedded PostgreSQL in {pgdata} ..."):
         embedded.start(settings)
     typer.echo(f"started: embedded PostgreSQL in {pgdata} (pid {embedded.server_pid(settings)})")
 
@@ -395,7 +340,7 @@ def db_stop() -> None:
     try:
         pid = embedded.stop(settings)
     except CopilotError as err:
-        _fail(str(err))
+        fail(str(err))
     if pid is None:
         typer.echo(f"not running: embedded PostgreSQL in {pgdata}")
     else:
@@ -407,7 +352,7 @@ def _ensure_port_free(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except OSError as err:
-        _fail(f"--host {host!r}: {err}", 2)
+        fail(f"--host {host!r}: {err}", 2)
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
         # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT does not count as taken.
@@ -415,7 +360,7 @@ def _ensure_port_free(host: str, port: int) -> None:
         try:
             probe.bind(address)
         except OSError as err:
-            _fail(
+            fail(
                 f"cannot serve on {host}:{port} ({err.strerror or err}); another server may be "
                 f"using it. Pick a free port with --port, e.g. --port {port + 1}",
                 2,
@@ -447,7 +392,7 @@ def demo(
     settings = _settings()
     if settings.jwt_secret is None and settings.jwt_public_key_file is None:
         settings = settings.model_copy(update={"dev": True})
-    with _open(settings) as cp:
+    with open_service(settings) as cp:
         shown = demo_mod.run(cp, settings, regenerate=regenerate, seed=seed, echo=typer.echo)
     if not serve_api:
         return
@@ -471,7 +416,7 @@ def _serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
     try:  # refuse to start on a placeholder secret before binding a port
         TokenService.from_settings(settings, dev=settings.dev)
     except CopilotError as err:
-        _fail(str(err), 2)
+        fail(str(err), 2)
     if settings.dev:
         os.environ["COPILOT_DEV"] = "1"
     # By import string: copilot never imports api (dependency flow), and workers > 1
@@ -528,18 +473,18 @@ def token(
     try:
         ttl_s = parse_ttl(ttl)
     except ValueError as err:
-        _fail(str(err), 2)
+        fail(str(err), 2)
     key = None
     if private_key is not None:
         try:
             key = private_key.read_text(encoding="utf-8")
         except OSError as err:
-            _fail(f"--private-key {str(private_key)!r}: {err}", 2)
+            fail(f"--private-key {str(private_key)!r}: {err}", 2)
     try:
         tokens = TokenService.from_settings(settings, dev=settings.dev, private_key=key)
         typer.echo(tokens.mint(org=org, subject=user, ttl_s=ttl_s, scopes=tuple(scope or ())))
     except (CopilotError, ValueError) as err:
-        _fail(str(err), 2)
+        fail(str(err), 2)
 
 
 #: Entry-point group through which packages built on copilot add sub-command groups.

@@ -8,12 +8,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from copilot import cli_answers
 from copilot.cli import app
 from tests.db import crm_small
 
 
 @pytest.fixture()
 def run(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    # `ask` comes in through the entry points, as main() attaches it.
+    if "ask" not in {c.name for c in app.registered_commands}:
+        app.command("ask")(cli_answers.ask)
     monkeypatch.setenv("COPILOT_DATABASE_URL", db_url)
     monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "data"))
     runner = CliRunner()
@@ -149,3 +153,52 @@ def test_summarize_prints_a_cited_summary_of_a_visible_call(run, tmp_path: Path)
     assert summary["action_items"][0]["due"] == "2026-05-08"
     hidden = run("summarize", "--call", "call-1", "--org", "acme", "--user", "rep-w1")
     assert hidden.exit_code == 2 and "not found" in hidden.output
+
+
+def test_ask_answers_as_one_user_and_cites_only_what_they_may_see(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "crm.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in crm_small.records()))
+    assert run("index", str(path), "--no-progress").exit_code == 0
+
+    owner = run("ask", "Who owns the Initech account?", "--org", "acme", "--user", "rep-e1")
+    assert owner.exit_code == 0, owner.output
+    assert "Initech is owned by" in owner.output and "[account] a1" in owner.output
+
+    as_json = run(
+        "ask", "Who owns the Initech account?", "--org", "acme", "--user", "rep-e1", "--json"
+    )
+    body = json.loads(as_json.output)
+    assert body["answered"] and body["facts"][0]["document_id"] == "a1"
+    for hit in body["retrieved"]:
+        assert hit["document_id"] in crm_small.EXPECTED[("acme", "rep-e1")]
+
+    # Another team's rep may not see the account: no answer, and nothing of it named.
+    other = run("ask", "Who owns the Initech account?", "--org", "acme", "--user", "rep-w1")
+    assert other.exit_code == 0, other.output
+    assert other.output.startswith("No answer") and "a1" not in other.output
+    blind = json.loads(
+        run(
+            "ask", "Who owns the Initech account?", "--org", "acme", "--user", "rep-w1", "--json"
+        ).output
+    )
+    cited = {c["document_id"] for c in blind["citations"]} | {
+        s["document_id"] for s in blind["see_also"]
+    }
+    assert cited <= crm_small.EXPECTED[("acme", "rep-w1")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["   "], "the question is empty"),
+        (["pricing", "--since", "last week"], "--since must be an ISO date"),
+        (["pricing", "--user", "ghost"], "user 'ghost' does not exist in org 'acme'"),
+    ],
+)
+def test_ask_rejects_bad_arguments_clearly(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    flags = ["--org", "acme", "--user", "admin"]
+    if "--user" in args:
+        flags = ["--org", "acme"]
+    result = run("ask", *args, *flags)
+    assert result.exit_code == 2
+    assert message in result.output

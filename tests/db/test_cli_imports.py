@@ -24,6 +24,7 @@ def _report(path: Path) -> Path:
         ["--help"],
         ["db", "--help"],
         ["index", "--help"],
+        ["ask", "--help"],
         ["token", "--org", "acme", "--user", "acme-u-9", "--dev"],
         ["db", "status"],
         ["db", "status", "--json"],

@@ -27,7 +27,11 @@ def test_new_groups_merge_into_metadata_that_predates_them(
     monkeypatch.setattr(
         cli.metadata, "entry_points", lambda *, group: [ep for ep in stale if ep.group == group]
     )
-    assert cli.command_groups() == {"eval": "eval.cli:app", **NEW}
+    assert cli.command_groups() == {
+        "eval": "eval.cli:app",
+        "ask": "copilot.cli_answers:ask",
+        **NEW,
+    }
 
 
 def test_a_function_target_becomes_one_command_and_a_typer_a_group(

@@ -32,6 +32,7 @@ _DEAL = re.compile(
     re.I,
 )
 _STAGE = re.compile(r"\bwhat stage\b|\bwhich stage\b|\bdeal stage\b", re.I)
+_RENEWAL = re.compile(r"\b(?:renewals?|renews?|renewing|contract|contracts|term)\b", re.I)
 _CLOSED = ("closed_won", "closed_lost", "closed-won", "closed-lost", "won", "lost")
 
 
@@ -98,13 +99,23 @@ def field_facts(
 
 def _relevant_deals(question: str, account: AccountRow, deals: Sequence[DealRow]) -> list[DealRow]:
     """Deals the question names by a word of their name (beyond the account's), else the
-    open ones, soonest close first."""
+    open ones, soonest close first.
+
+    A closed deal answers only when named: its close date is history, not when "the
+    renewal" is. A question about the renewal or the contract is answered only by a deal
+    named for it: a new-business deal's close date says nothing about when a contract
+    ends.
+    """
     asked = set(question_terms(question)) - set(question_terms(account.name))
     named = [d for d in deals if asked & (set(question_terms(d.name)) - {"deal"})]
+    if not named and _RENEWAL.search(question):
+        named = [d for d in deals if _RENEWAL.search(d.name)]
+        if not named:
+            return []
     if named:
         return sorted(named, key=lambda d: d.close_date)
-    open_deals = [d for d in deals if d.stage.lower() not in _CLOSED]
-    return sorted(open_deals or list(deals), key=lambda d: d.close_date)
+    open_deals = [d for d in deals if d.stage.lower().replace(" ", "_") not in _CLOSED]
+    return sorted(open_deals, key=lambda d: d.close_date)
 
 
 def ticket_codes(question: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from summarizers.competitors import find_competitors
 from textkit.tokens import QUERY_STOPWORDS, terms, words
 
 __all__ = [
@@ -111,6 +112,13 @@ _WANTS_PERCENT = re.compile(
 )
 _WANTS_COUNT = re.compile(
     r"\bhow many\b|\b(?:seats|users|licen[cs]es|headcount|people|employees)\b", re.IGNORECASE
+)
+# A name question about the competition: its answer is a competitor, which the
+# competitor list or competitive phrasing vouches for (summarizers.competitors), not any
+# capitalised word ("Kofi Delacroix, our new head of procurement").
+_WANTS_COMPETITOR = re.compile(
+    r"\b(?:competitors?|competition|competing|rivals?|alternatives?|up against"
+    r"|(?:other|another) (?:vendor|provider|supplier|solution|tool|platform|option)s?)\b"
 )
 _REASON = re.compile(
     r"\b(?:because|due to|since|so that|as a result|reason|caused by|blocker|concern|"
@@ -246,6 +254,10 @@ def type_match(wants: str | None, text: str, question: str = "") -> float:
         return _amount_match(text, asked)
     if wants == "code":
         return 1.0 if _new(_CODE, text, asked) else 0.0
+    if wants == "name" and _WANTS_COMPETITOR.search(asked):
+        body = _without_speaker(text)
+        rivals = [m for m in find_competitors(body) if m.name.lower() not in asked]
+        return 1.0 if rivals else 0.5
     if wants in ("person", "name"):
         # A person is named by a first and a last name; a product or a company may be
         # one word. The speaker label of a turn is who talks, not what is said.

@@ -338,11 +338,49 @@ def test_field_facts_answer_deal_and_owner_questions_citing_the_record() -> None
     assert facts("How big is the Initech deal?") == [
         ("deal", "dl-3", "Initech expansion (negotiation): $48,000, closing 2026-12-15.")
     ]
-    assert facts("When does the Initech renewal close?")[0][1] == "dl-3"
+    # An expansion deal's close date is not when the renewal is.
+    assert facts("When does the Initech renewal close?") == []
+    assert facts("When does the Initech deal close?")[0][1] == "dl-3"
     assert facts("Who owns the Initech account?") == [
         ("account", "a-12", "Initech is owned by Dana Reyes.")
     ]
     assert not asks_fields("What did Initech say about the SOC 2 report?")
+
+
+def test_field_facts_pick_the_deal_the_question_is_about() -> None:
+    from datetime import date
+
+    from summarizers.answer.fields import field_facts
+    from textkit.crm import AccountRow, DealRow
+
+    account = AccountRow(id="a-1", name="Zenith Apparel", owner_id="u-1")
+
+    def deal(id: str, name: str, stage: str, close: date) -> DealRow:
+        return DealRow(
+            id=id,
+            account_id="a-1",
+            owner_id="u-1",
+            name=name,
+            stage=stage,
+            amount=1000,
+            close_date=close,
+        )
+
+    lost = deal("d-lost", "Zenith Apparel - Workflow add-on", "Closed Lost", date(2026, 7, 14))
+    new = deal("d-new", "Zenith Apparel - New Business", "Proposal", date(2027, 1, 30))
+    renewal = deal("d-ren", "Zenith Apparel - Renewal", "Negotiation", date(2027, 3, 1))
+
+    def cited(question: str, deals: list[DealRow]) -> list[str]:
+        got = field_facts(question, account=account, owner_name=None, deals=deals)
+        return [f.document_id for f in got]
+
+    # A closed deal is history: not the answer to when a deal closes, unless named.
+    assert cited("When does the Zenith Apparel deal close?", [lost, new]) == ["d-new"]
+    assert cited("How big was the Zenith Apparel add-on deal?", [lost, new]) == ["d-lost"]
+    # The renewal or the contract: only a renewal deal says when; none, no field answer.
+    assert cited("When is the Zenith Apparel renewal?", [lost, new]) == []
+    assert cited("When does the Zenith Apparel contract end?", [lost, new]) == []
+    assert cited("When does the Zenith Apparel contract end?", [lost, new, renewal]) == ["d-ren"]
 
 
 def test_the_learned_metric_applies_only_to_the_model_it_was_fitted_for(

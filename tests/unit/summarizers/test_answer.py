@@ -265,6 +265,40 @@ def test_a_person_is_a_full_name_and_not_the_speaker_of_the_turn() -> None:
     assert type_match("person", "Oscar Li: Can you quote Forecasting too?", question) == 0.5
 
 
+def test_a_competitor_question_is_answered_by_a_competitor_not_any_name() -> None:
+    from summarizers.answer.question import type_match
+
+    question = "What competitors come up in our Harborview deals?"
+    # A person named in the sentence is not a competitor (the demo answered this once).
+    assert (
+        type_match("name", "Kofi Delacroix, our head of procurement, joins next.", question) == 0.5
+    )
+    assert type_match("name", "We're also evaluating HubSpot for this.", question) == 1.0
+    # Not on the list, but competitive phrasing vouches for it.
+    assert type_match("name", "Leadership wants a bake-off with Zorblatt first.", question) == 1.0
+    # Other name questions still take any name.
+    assert (
+        type_match("name", "They want to add Forecasting next.", "Which product do they want?")
+        == 1.0
+    )
+
+    records = [
+        _record(
+            "em-a",
+            "Kofi Delacroix, our new head of procurement, will join the next conversation.",
+            context=("Harborview Software",),
+        ),
+        _record(
+            "em-b",
+            "Harborview told us they are also evaluating HubSpot before they sign.",
+            context=("Harborview Software",),
+        ),
+    ]
+    # Which sentence the engine picks (threshold 0: whether it answers is calibration's call).
+    answer = ask("Which competitor is Harborview Software evaluating?", records, threshold=0.0)
+    assert {c.document_id for c in answer.citations} == {"em-b"}
+
+
 def test_an_untyped_question_is_answered_by_a_passage_with_its_exact_span() -> None:
     content = (
         "Pat: Thanks for the time today.\n"

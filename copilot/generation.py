@@ -35,9 +35,12 @@ from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import SearchResult
 from summarizers.answer.fields import (
+    asks_contacts,
     asks_fields,
     asks_ticket_status,
+    contact_facts,
     field_facts,
+    person_facts,
     ticket_codes,
     ticket_facts,
 )
@@ -142,6 +145,12 @@ def passages(
 FIELD_CONFIDENCE = 0.95
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'-]*")
+
+
+def _words(question: str) -> list[str]:
+    """The question's words, lowercased, possessives dropped: "Harborview's" names
+    Harborview, "Maya Bennett's title" names Maya Bennett."""
+    return [w.lower().removesuffix("'s").rstrip("'") for w in _WORD.findall(question)]
 
 
 class SentenceSimilarity:
@@ -416,19 +425,32 @@ class Assistant:
 
     def _with_fields(self, answer: Answer, *, org: str, user_id: str, question: str) -> Answer:
         """``answer`` with the CRM fields that answer ``question`` (deal close date,
-        amount, stage; account owner; a ticket's status) stated first, each cited by its
-        record. A document answer stays beside them, so a field and a document that
-        disagree both show."""
+        amount, stage; account owner; a ticket's status; who a contact is, or who the
+        contacts at an account are) stated first, each cited by its record. A document
+        answer stays beside them, so a field and a document that disagree both show."""
         wants_fields, wants_ticket = asks_fields(question), asks_ticket_status(question)
-        if not (wants_fields or wants_ticket):
+        wants_people = asks_contacts(question)
+        if not (wants_fields or wants_ticket or wants_people):
             return answer
         facts: list[Evidence] = []
+        words = _words(question)
         with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
             if wants_ticket:
                 tickets = store.tickets_named(conn, org=org, acl=acl, codes=ticket_codes(question))
                 facts += ticket_facts([(t.id, t.title, t.fields) for t in tickets])
-            words = [w.lower() for w in _WORD.findall(question)] if wants_fields else []
-            for account in store.accounts_named(conn, org=org, acl=acl, words=words)[:2]:
+            named_people = []
+            if wants_people:
+                named_people = store.contacts_named(conn, org=org, acl=acl, words=words)
+                facts += person_facts(question, named_people)
+            accounts = []
+            if wants_fields or (wants_people and not named_people):
+                accounts = store.accounts_named(conn, org=org, acl=acl, words=words)[:2]
+            for account in accounts:
+                if wants_people and not named_people:
+                    contacts = store.account_contacts(conn, org=org, account_id=account.id)
+                    facts += contact_facts(question, account=account, contacts=contacts)
+                if not wants_fields:
+                    continue
                 deals = store.account_deals(conn, org=org, account_id=account.id)
                 owner = store.users_by_id(conn, org=org, ids=[account.owner_id]).get(
                     account.owner_id
@@ -472,7 +494,7 @@ class Assistant:
 
     def named_accounts(self, *, org: str, user_id: str, question: str) -> dict[str, str]:
         """The accounts ``question`` names that the caller may see: id → name."""
-        words = [w.lower() for w in _WORD.findall(question)]
+        words = _words(question)
         with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
             found = store.accounts_named(conn, org=org, acl=acl, words=words)
         return {a.id: a.name for a in found}

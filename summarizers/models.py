@@ -91,14 +91,15 @@ class Evidence(_Frozen):
     deal's fields the rule read (stage, close date, amount); it has no offsets. For
     ``record_type="account"`` it is the account's id and the quote states its fields;
     for ``record_type="ticket"`` the ticket's id, and the quote states its status and
-    priority fields (not a span of its text).
+    priority fields (not a span of its text); for ``record_type="contact"`` the contact's
+    id, and the quote states their name, title, account and email.
     """
 
     document_id: str
     quote: str
     start: int | None = None
     end: int | None = None
-    record_type: Literal["document", "deal", "account", "ticket"] = "document"
+    record_type: Literal["document", "deal", "account", "ticket", "contact"] = "document"
 
 
 class NextBestAction(_Frozen):

@@ -9,10 +9,10 @@ from typing import Any
 from psycopg import Connection
 
 from retrieval.acl import require_principals
-from retrieval.models import AccountRow, StoredDocument
+from retrieval.models import AccountRow, ContactRow, StoredDocument
 from retrieval.store.crm import caller_sees_account
 
-__all__ = ["accounts_named", "tickets_named"]
+__all__ = ["accounts_named", "contacts_named", "tickets_named"]
 
 # Name tokens too generic to identify an account on their own ("Acme Software": the
 # question "which software do they use?" names no account).
@@ -84,6 +84,31 @@ def accounts_named(
     ).fetchall()
     accounts = [AccountRow(*row) for row in rows]
     return [a for a in accounts if caller_sees_account(conn, org=org, acl=acl, account=a)]
+
+
+def contacts_named(
+    conn: Connection[Any], *, org: str, acl: frozenset[str], words: Sequence[str], limit: int = 5
+) -> list[tuple[ContactRow, AccountRow]]:
+    """Contacts whose full name ``words`` spell ("uma zhang"), each with its account, for
+    accounts the caller may see only: a contact is visible exactly when its account is
+    (:func:`retrieval.acl.account_visible`).
+
+    Args:
+        words: The question's words, lowercased.
+    """
+    phrases = _phrases(words)
+    if not phrases:
+        return []
+    rows = conn.execute(
+        "SELECT c.id, c.account_id, c.name, c.email, c.title, c.attributes,"
+        " a.id, a.name, a.owner_id, a.industry, a.attributes"
+        " FROM contacts c JOIN accounts a ON a.org = c.org AND a.id = c.account_id"
+        " WHERE c.org = %(org)s AND lower(c.name) = ANY(%(phrases)s)"
+        " ORDER BY c.id LIMIT %(limit)s",
+        {"org": org, "phrases": phrases, "limit": limit},
+    ).fetchall()
+    found = [(ContactRow(*r[:6]), AccountRow(*r[6:])) for r in rows]
+    return [(c, a) for c, a in found if caller_sees_account(conn, org=org, acl=acl, account=a)]
 
 
 _DOCUMENT_COLUMNS = ", ".join(f.name for f in fields(StoredDocument))

@@ -1,4 +1,5 @@
-"""Answers from CRM fields: a deal's close date, amount and stage, an account's owner.
+"""Answers from CRM fields: a deal's close date, amount and stage, an account's owner, a
+ticket's status, who a contact is and who the contacts at an account are.
 
 Pure: the caller resolves the account the question names (one the asker may see) and
 hands in its deals and its owner's name. Each fact is cited by its record
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 
 from summarizers.answer.question import answer_type, question_terms
 from summarizers.models import Evidence
-from textkit.crm import AccountRow, DealRow
+from textkit.crm import AccountRow, ContactRow, DealRow
 
 # A ticket number as people write it: letters, a dash, digits ("TCK-10234", "INC-7").
 _TICKET_CODE = re.compile(r"\b[A-Za-z]{2,6}-\d{3,}\b")
@@ -24,7 +25,16 @@ _TICKET_STATUS = re.compile(
     re.I,
 )
 
-__all__ = ["asks_fields", "asks_ticket_status", "field_facts", "ticket_codes", "ticket_facts"]
+__all__ = [
+    "asks_contacts",
+    "asks_fields",
+    "asks_ticket_status",
+    "contact_facts",
+    "field_facts",
+    "person_facts",
+    "ticket_codes",
+    "ticket_facts",
+]
 
 _OWNER = re.compile(r"\bwho (?:owns|manages|covers|runs)\b|\b(?:account )?owner\b", re.I)
 _DEAL = re.compile(
@@ -163,3 +173,94 @@ def ticket_facts(tickets: Sequence[tuple[str, str, dict[str, object]]]) -> list[
             )
         )
     return facts
+
+
+# What a question about who someone is may ask besides their name (term stems): "What is
+# Uma Zhang's title?", "How do I reach Uma Zhang?".
+_ABOUT_PERSON = frozenset(
+    question_terms("title role job position email mail address phone reach contact detail work")
+)
+# What a question about the people at an account may ask besides its name: "Who is our
+# contact at Harborview?", "Who do we know at Harborview?", "Who is the champion there?".
+_PEOPLE_AT = frozenset(
+    question_terms("contact contacts main primary point people person know talk speak reach")
+)
+_CHAMPION = frozenset(question_terms("champion"))
+
+
+def asks_contacts(question: str) -> bool:
+    """Whether ``question`` may ask who someone is or who the contacts at an account are
+    (cheap, so the caller looks contacts up only then).
+
+    Example:
+        >>> asks_contacts("Who is Uma Zhang?"), asks_contacts("When does the deal close?")
+        (True, False)
+    """
+    terms = set(question_terms(question))
+    return answer_type(question) == "person" or bool(terms & _ABOUT_PERSON)
+
+
+def person_facts(question: str, named: Sequence[tuple[ContactRow, AccountRow]]) -> list[Evidence]:
+    """Who the contacts ``question`` names are, when that is all it asks ("Who is Uma
+    Zhang?", "What is Uma Zhang's title?"), each cited by the contact's record.
+
+    A question that names a contact to ask something else ("What did Uma Zhang say
+    about pricing?") gets none: documents answer it.
+
+    Example:
+        >>> acct = AccountRow(id="a-1", name="Harborview Software", owner_id="u-1")
+        >>> uma = ContactRow("c-9", "a-1", "Uma Zhang", "uma@harborview.example", "Analyst")
+        >>> [f.quote for f in person_facts("Who is Uma Zhang?", [(uma, acct)])]
+        ['Uma Zhang: Analyst at Harborview Software (uma@harborview.example).']
+        >>> person_facts("What did Uma Zhang say about pricing?", [(uma, acct)])
+        []
+    """
+    asked = set(question_terms(question))
+    facts = []
+    for contact, account in named:
+        rest = asked - set(question_terms(contact.name)) - set(question_terms(account.name))
+        if rest <= _ABOUT_PERSON:
+            facts.append(_contact_fact(contact, account))
+    return facts
+
+
+def contact_facts(
+    question: str, *, account: AccountRow, contacts: Sequence[ContactRow], limit: int = 5
+) -> list[Evidence]:
+    """The contacts at ``account``, when ``question`` asks who they are ("Who is our
+    contact at Harborview?"); only those marked as champion when it asks for the
+    champion. Each is cited by its record.
+
+    A question for one role ("Who is the IT director at Harborview?") gets none: a title
+    is not always the role a question means, and the documents answer it.
+
+    Example:
+        >>> acct = AccountRow(id="a-1", name="Harborview Software", owner_id="u-1")
+        >>> maya = ContactRow("c-8", "a-1", "Maya Bennett", "maya@harborview.example",
+        ...                   "Head of Support", {"champion": True})
+        >>> uma = ContactRow("c-9", "a-1", "Uma Zhang", "uma@harborview.example", "Analyst")
+        >>> [f.document_id for f in contact_facts(
+        ...     "Who is our contact at Harborview?", account=acct, contacts=[maya, uma])]
+        ['c-8', 'c-9']
+        >>> [f.document_id for f in contact_facts(
+        ...     "Who is the champion at Harborview?", account=acct, contacts=[maya, uma])]
+        ['c-8']
+    """
+    if answer_type(question) != "person" or _OWNER.search(question):
+        return []
+    rest = set(question_terms(question)) - set(question_terms(account.name))
+    if rest & _CHAMPION and rest - _CHAMPION <= _PEOPLE_AT:
+        chosen = [c for c in contacts if c.attributes.get("champion")]
+    elif rest <= _PEOPLE_AT:
+        chosen = list(contacts)
+    else:
+        return []
+    return [_contact_fact(c, account) for c in chosen[:limit]]
+
+
+def _contact_fact(contact: ContactRow, account: AccountRow) -> Evidence:
+    role = f"{contact.title} at {account.name}" if contact.title else f"at {account.name}"
+    email = f" ({contact.email})" if contact.email else ""
+    return Evidence(
+        document_id=contact.id, quote=f"{contact.name}: {role}{email}.", record_type="contact"
+    )

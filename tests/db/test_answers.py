@@ -204,3 +204,52 @@ def test_a_question_no_record_answers_is_declined_not_answered_with_a_nearby_fac
     assert not answer.answered
     assert answer.citations == []
     assert {s.document_id for s in answer.see_also} <= {"call-h1", "em-h2", "em-h3", "em-g1"}
+
+
+@pytest.fixture()
+def harborview_people(copilot):  # type: ignore[no-untyped-def]
+    records = [
+        *harborview_records(),
+        {"type": "team", "org": ORG, "id": "t-2", "name": "West"},
+        {
+            "type": "user",
+            "org": ORG,
+            "id": "u-2",
+            "name": "Noor West",
+            "email": "noor@acme.example",
+            "team_id": "t-2",
+            "role": "rep",
+        },
+        {
+            "type": "contact",
+            "org": ORG,
+            "id": "c-sam",
+            "account_id": "a-h",
+            "name": "Sam Ortiz",
+            "email": "sam@harbor.example",
+            "title": "VP of Operations",
+        },
+    ]
+    report = copilot.indexer(progress=False).ingest_dicts(records)
+    assert report.errors == []
+    return copilot
+
+
+def test_who_a_contact_is_is_answered_from_the_contact_record(harborview_people) -> None:  # type: ignore[no-untyped-def]
+    for question in ("Who is Sam Ortiz?", "What is Sam Ortiz's title?"):
+        answer = ask(harborview_people, "u-1", question)
+        assert answer.answered
+        assert [(f.record_type, f.document_id) for f in answer.facts] == [("contact", "c-sam")]
+        assert "Sam Ortiz: VP of Operations at Harborview Software" in answer.answer
+    people = ask(harborview_people, "u-1", "Who is our contact at Harborview?")
+    assert [f.document_id for f in people.facts] == ["c-sam"]
+    # Naming a contact to ask something else: the documents answer, not the record.
+    assert ask(harborview_people, "u-1", "What did Sam Ortiz say about adoption?").facts == []
+
+
+def test_a_contact_of_an_account_the_caller_may_not_see_is_never_stated(harborview_people) -> None:  # type: ignore[no-untyped-def]
+    # u-2 is on another team: Harborview's records and its contacts are not theirs.
+    for question in ("Who is Sam Ortiz?", "Who is our contact at Harborview?"):
+        answer = ask(harborview_people, "u-2", question)
+        assert answer.facts == [] and not answer.answered
+        assert "sam@harbor.example" not in answer.answer and "VP of Operations" not in answer.answer

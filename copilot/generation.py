@@ -228,7 +228,10 @@ class SentenceSimilarity:
             # the query path: ONNX Runtime in the API, a fraction of a torch pass.
             fresh = np.asarray([self.embedder.embed_query(batch[0])], dtype=np.float32)
         elif batch:
-            fresh = np.asarray(self.embedder.embed_documents(batch), dtype=np.float32)
+            # The embedders of ``embeddings`` run short texts on their fastest runtime
+            # (ONNX in the API); any other embedder embeds them as documents.
+            embed = getattr(self.embedder, "embed_sentences", self.embedder.embed_documents)
+            fresh = np.asarray(embed(batch), dtype=np.float32)
         if batch:
             if fold:
                 qvec, fresh = fresh[0], fresh[1:]

@@ -134,3 +134,9 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Short texts compared with a query while it is being answered (an answer's
+        candidate sentences): their document vectors, on the runtime fastest for small
+        batches of short texts (torch here; ONNX Runtime in the ONNX embedders)."""
+        return self.embed_documents(texts)

@@ -72,6 +72,20 @@ def test_documents_stay_on_torch(onnx_embedder, embedder) -> None:  # type: igno
     assert onnx_embedder.embed_documents([]).shape == (0, embedder.dim)
 
 
+def test_answer_sentences_run_on_onnx_with_the_document_vectors(  # type: ignore[no-untyped-def]
+    onnx_embedder, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["The agreement runs out on March 31.", "Thanks!", "We need the SOC 2 report."]
+    want = embedder.embed_documents(texts)
+    # Without torch's model the ONNX session alone embeds them.
+    monkeypatch.setattr(onnx_embedder, "_model", None)
+    got = onnx_embedder.embed_sentences(texts)
+    assert got.dtype == np.float32 and np.allclose(got, want, atol=1e-5)
+    assert onnx_embedder.embed_sentences([]).shape == (0, embedder.dim)
+    with pytest.raises(AttributeError):
+        onnx_embedder.embed_documents(texts)  # documents do need torch
+
+
 def test_a_second_start_reuses_the_verified_export(onnx_embedder, cache: Path) -> None:  # type: ignore[no-untyped-def]
     path = onnx_embedder.encoder.path
     assert path.parent == cache and path.is_file()

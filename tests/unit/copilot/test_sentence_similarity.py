@@ -39,3 +39,21 @@ def test_a_lone_text_takes_the_query_path_with_the_same_vector(embedder) -> None
     assert lone == pytest.approx(float(np.dot(q, p)), abs=1e-5)
     seen = len(calls)
     assert sim(question, sentences) == first and len(calls) == seen  # from the cache
+
+
+def test_a_batch_of_sentences_takes_the_embedders_sentence_path(embedder) -> None:  # type: ignore[no-untyped-def]
+    batches: list[list[str]] = []
+
+    class Recording(type(embedder)):  # type: ignore[misc]
+        def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+            batches.append(list(texts))  # ONNX Runtime in the API
+            return super().embed_sentences(texts)
+
+    recording = Recording.__new__(Recording)
+    recording.__dict__.update(embedder.__dict__)
+    question = "When does the contract renew?"
+    sentences = ["The agreement runs out on March 31.", "Thanks for the call."]
+    got = SentenceSimilarity(recording)(question, sentences)
+    assert batches == [[question, *sentences]]
+    q, *s = embedder.embed_documents([question, *sentences])
+    assert got == pytest.approx([float(np.dot(q, v)) for v in s], abs=1e-5)

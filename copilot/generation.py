@@ -38,6 +38,7 @@ from summarizers.answer.fields import (
     asks_contacts,
     asks_fields,
     asks_ticket_status,
+    colleague_facts,
     contact_facts,
     field_facts,
     person_facts,
@@ -441,15 +442,18 @@ class Assistant:
             if wants_ticket:
                 tickets = store.tickets_named(conn, org=org, acl=acl, codes=ticket_codes(question))
                 facts += ticket_facts([(t.id, t.title, t.fields) for t in tickets])
-            named_people = []
+            names_someone = False  # a contact or a colleague, by full name
             if wants_people:
-                named_people = store.contacts_named(conn, org=org, acl=acl, words=words)
-                facts += person_facts(question, named_people)
+                named_contacts = store.contacts_named(conn, org=org, acl=acl, words=words)
+                colleagues = store.colleagues_named(conn, org=org, words=words)
+                facts += person_facts(question, named_contacts)
+                facts += colleague_facts(question, colleagues)
+                names_someone = bool(named_contacts or colleagues)
             accounts = []
-            if wants_fields or (wants_people and not named_people):
+            if wants_fields or (wants_people and not names_someone):
                 accounts = store.accounts_named(conn, org=org, acl=acl, words=words)[:2]
             for account in accounts:
-                if wants_people and not named_people:
+                if wants_people and not names_someone:
                     contacts = store.account_contacts(conn, org=org, account_id=account.id)
                     facts += contact_facts(question, account=account, contacts=contacts)
                 if not wants_fields:

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from retrieval.acl import DocumentAccess
-from textkit.crm import AccountRow, ContactRow, DealRow
+from textkit.crm import AccountRow, ColleagueRow, ContactRow, DealRow
 from textkit.kinds import DOCUMENT_KINDS
 
 __all__ = [
     "AccountRow",
     "ChunkRow",
+    "ColleagueRow",
     "ContactRow",
     "DealRow",
     "DocumentAccess",

@@ -92,14 +92,15 @@ class Evidence(_Frozen):
     ``record_type="account"`` it is the account's id and the quote states its fields;
     for ``record_type="ticket"`` the ticket's id, and the quote states its status and
     priority fields (not a span of its text); for ``record_type="contact"`` the contact's
-    id, and the quote states their name, title, account and email.
+    id, and the quote states their name, title, account and email; for
+    ``record_type="user"`` a CRM user's id (someone on our side), the same of them.
     """
 
     document_id: str
     quote: str
     start: int | None = None
     end: int | None = None
-    record_type: Literal["document", "deal", "account", "ticket", "contact"] = "document"
+    record_type: Literal["document", "deal", "account", "ticket", "contact", "user"] = "document"
 
 
 class NextBestAction(_Frozen):

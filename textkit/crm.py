@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-__all__ = ["AccountRow", "ContactRow", "DealRow"]
+__all__ = ["AccountRow", "ColleagueRow", "ContactRow", "DealRow"]
 
 
 @dataclass(frozen=True)
@@ -64,3 +64,16 @@ class ContactRow:
     email: str
     title: str | None = None
     attributes: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ColleagueRow:
+    """A CRM user as a colleague sees them: who they are on our side, not their access.
+    ``title`` is the CRM's job title when it sent one; ``team`` the team's name."""
+
+    id: str
+    name: str
+    email: str
+    role: str
+    title: str | None = None
+    team: str | None = None

@@ -81,7 +81,12 @@ from retrieval.store.documents import (
     upsert_document,
     upsert_documents,
 )
-from retrieval.store.mentions import accounts_named, contacts_named, tickets_named
+from retrieval.store.mentions import (
+    accounts_named,
+    colleagues_named,
+    contacts_named,
+    tickets_named,
+)
 from retrieval.store.migrations import apply_migrations, pending_migrations, recreate_database
 from retrieval.store.principals import (
     SERVICE_ROLE,
@@ -140,6 +145,7 @@ __all__ = [
     "UserRow",
     "account_contacts",
     "accounts_named",
+    "colleagues_named",
     "contacts_named",
     "tickets_named",
     "account_deals",

@@ -9,10 +9,10 @@ from typing import Any
 from psycopg import Connection
 
 from retrieval.acl import require_principals
-from retrieval.models import AccountRow, ContactRow, StoredDocument
+from retrieval.models import AccountRow, ColleagueRow, ContactRow, StoredDocument
 from retrieval.store.crm import caller_sees_account
 
-__all__ = ["accounts_named", "contacts_named", "tickets_named"]
+__all__ = ["accounts_named", "colleagues_named", "contacts_named", "tickets_named"]
 
 # Name tokens too generic to identify an account on their own ("Acme Software": the
 # question "which software do they use?" names no account).
@@ -109,6 +109,28 @@ def contacts_named(
     ).fetchall()
     found = [(ContactRow(*r[:6]), AccountRow(*r[6:])) for r in rows]
     return [(c, a) for c, a in found if caller_sees_account(conn, org=org, acl=acl, account=a)]
+
+
+def colleagues_named(
+    conn: Connection[Any], *, org: str, words: Sequence[str], limit: int = 5
+) -> list[ColleagueRow]:
+    """Users of ``org`` whose full name ``words`` spell: the people on our side, whom
+    anyone in the org may look up (as an account's owner is named to whoever sees it).
+
+    Args:
+        words: The question's words, lowercased.
+    """
+    phrases = _phrases(words)
+    if not phrases:
+        return []
+    rows = conn.execute(
+        "SELECT u.id, u.name, u.email, u.role, u.attributes->>'title', t.name"
+        " FROM users u LEFT JOIN teams t ON t.org = u.org AND t.id = u.team_id"
+        " WHERE u.org = %(org)s AND lower(u.name) = ANY(%(phrases)s)"
+        " ORDER BY u.id LIMIT %(limit)s",
+        {"org": org, "phrases": phrases, "limit": limit},
+    ).fetchall()
+    return [ColleagueRow(*r) for r in rows]
 
 
 _DOCUMENT_COLUMNS = ", ".join(f.name for f in fields(StoredDocument))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from summarizers.answer.question import answer_type, question_terms
 from summarizers.models import Evidence
-from textkit.crm import AccountRow, ContactRow, DealRow
+from textkit.crm import AccountRow, ColleagueRow, ContactRow, DealRow
 
 # A ticket number as people write it: letters, a dash, digits ("TCK-10234", "INC-7").
 _TICKET_CODE = re.compile(r"\b[A-Za-z]{2,6}-\d{3,}\b")
@@ -29,6 +29,7 @@ __all__ = [
     "asks_contacts",
     "asks_fields",
     "asks_ticket_status",
+    "colleague_facts",
     "contact_facts",
     "field_facts",
     "person_facts",
@@ -215,13 +216,46 @@ def person_facts(question: str, named: Sequence[tuple[ContactRow, AccountRow]]) 
         >>> person_facts("What did Uma Zhang say about pricing?", [(uma, acct)])
         []
     """
-    asked = set(question_terms(question))
+    return [
+        _contact_fact(contact, account)
+        for contact, account in named
+        if _only_about(question, contact.name, account.name)
+    ]
+
+
+def colleague_facts(question: str, named: Sequence[ColleagueRow]) -> list[Evidence]:
+    """Who the colleagues (CRM users) ``question`` names are, when that is all it asks
+    ("Who is Theo Goldberg?"), each cited by the user's record.
+
+    Example:
+        >>> theo = ColleagueRow("u-6", "Theo Goldberg", "theo@acme.example", "manager",
+        ...                     "VP of Sales", "East")
+        >>> [f.quote for f in colleague_facts("Who is Theo Goldberg?", [theo])]
+        ['Theo Goldberg: VP of Sales on our side (manager, team East; theo@acme.example).']
+    """
     facts = []
-    for contact, account in named:
-        rest = asked - set(question_terms(contact.name)) - set(question_terms(account.name))
-        if rest <= _ABOUT_PERSON:
-            facts.append(_contact_fact(contact, account))
+    for user in named:
+        if not _only_about(question, user.name):
+            continue
+        title = f"{user.title} on our side" if user.title else "on our side"
+        team = f", team {user.team}" if user.team else ""
+        facts.append(
+            Evidence(
+                document_id=user.id,
+                quote=f"{user.name}: {title} ({user.role}{team}; {user.email}).",
+                record_type="user",
+            )
+        )
     return facts
+
+
+def _only_about(question: str, *names: str) -> bool:
+    """Whether ``question`` asks nothing but who the person named ``names[0]`` is (the
+    other names, such as their account's, may appear too)."""
+    rest = set(question_terms(question))
+    for name in names:
+        rest -= set(question_terms(name))
+    return rest <= _ABOUT_PERSON
 
 
 def contact_facts(

@@ -221,6 +221,14 @@ def harborview_people(copilot):  # type: ignore[no-untyped-def]
             "role": "rep",
         },
         {
+            "type": "user",
+            "org": "globex",
+            "id": "g-1",
+            "name": "Gil Other",
+            "email": "gil@globex.example",
+            "role": "rep",
+        },
+        {
             "type": "contact",
             "org": ORG,
             "id": "c-sam",
@@ -253,3 +261,14 @@ def test_a_contact_of_an_account_the_caller_may_not_see_is_never_stated(harborvi
         answer = ask(harborview_people, "u-2", question)
         assert answer.facts == [] and not answer.answered
         assert "sam@harbor.example" not in answer.answer and "VP of Operations" not in answer.answer
+
+
+def test_who_a_colleague_is_is_answered_from_their_user_record_in_the_org_only(
+    harborview_people,
+) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(harborview_people, "u-1", "Who is Noor West?")
+    assert [(f.record_type, f.document_id) for f in answer.facts] == [("user", "u-2")]
+    assert "Noor West: on our side (rep, team West; noor@acme.example)." in answer.answer
+    # Another tenant's user is never found, whatever the question spells.
+    other = ask(harborview_people, "u-1", "Who is Gil Other?")
+    assert other.facts == [] and "gil@globex.example" not in other.answer

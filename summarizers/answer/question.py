@@ -120,6 +120,13 @@ _WANTS_COMPETITOR = re.compile(
     r"\b(?:competitors?|competition|competing|rivals?|alternatives?|up against"
     r"|(?:other|another) (?:vendor|provider|supplier|solution|tool|platform|option)s?)\b"
 )
+_WHO = re.compile(r"^\s*who\b|\bwho (?:else|are|is)\b")
+# A name question about what a product lacks or should do: its answer is a capability
+# ("field-level permissions"), rarely a capitalised name, so a name in the sentence does
+# not tell ("Wes Adeyemi, our VP of Finance, will join").
+_WANTS_CAPABILITY = re.compile(
+    r"\b(?:capabilit(?:y|ies)|features?|functionality|enhancements?|functions?)\b"
+)
 _REASON = re.compile(
     r"\b(?:because|due to|since|so that|as a result|reason|caused by|blocker|concern|"
     r"worried|need|requires?|unless)\b",
@@ -197,7 +204,8 @@ _TYPE_RULES = (
             r"|executive|sponsor|manager|director|engineer|lawyer|buyer)\b"
             r"|\bname of (?:[\w'-]+ ){0,6}(?:person|contact|counsel|director|manager|officer"
             r"|lead|head|champion|sponsor|owner|rep|engineer|lawyer|buyer|executive|cfo|cto"
-            r"|ceo|cio)\b"
+            r"|ceo|cio|coo|cmo|cro|ciso|vp|svp|evp|president|chief|founder|analyst"
+            r"|administrator|architect|coordinator|specialist)\b"
         ),
     ),
     (
@@ -224,6 +232,8 @@ def answer_type(question: str) -> str | None:
         ('code', 'name')
     """
     q = question.lower()
+    if _WANTS_COMPETITOR.search(q) and _WHO.search(q):
+        return "name"  # "Who are we up against?": a competitor, not a person
     for kind, pattern in _TYPE_RULES:
         if pattern.search(q):
             return kind
@@ -254,6 +264,8 @@ def type_match(wants: str | None, text: str, question: str = "") -> float:
         return _amount_match(text, asked)
     if wants == "code":
         return 1.0 if _new(_CODE, text, asked) else 0.0
+    if wants == "name" and _WANTS_CAPABILITY.search(asked):
+        return 0.5
     if wants == "name" and _WANTS_COMPETITOR.search(asked):
         body = _without_speaker(text)
         rivals = [m for m in find_competitors(body) if m.name.lower() not in asked]

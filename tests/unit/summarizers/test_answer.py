@@ -299,6 +299,14 @@ def test_a_competitor_question_is_answered_by_a_competitor_not_any_name() -> Non
     assert {c.document_id for c in answer.citations} == {"em-b"}
 
 
+def test_a_person_named_in_a_sentence_is_not_the_capability_a_question_asks_for() -> None:
+    from summarizers.answer.question import type_match
+
+    question = "Which capability has Harborview been lobbying for?"
+    assert type_match("name", "Wes Adeyemi, our VP of Finance, will join.", question) == 0.5
+    assert type_match("name", "It would help if we had an audit log export.", question) == 0.5
+
+
 def test_an_untyped_question_is_answered_by_a_passage_with_its_exact_span() -> None:
     content = (
         "Pat: Thanks for the time today.\n"
@@ -339,6 +347,11 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         ("What did Pat say about the price?", None),
         ("What does renewing cost them next year?", "amount"),
         ("What's the name of Initech's deputy general counsel?", "person"),
+        ("What's the name of Initech's VP of Finance?", "person"),
+        ("What's the name of Initech's incoming COO?", "person"),
+        # "Who" asking for the competition wants a competitor, not a person.
+        ("Who are we up against for Initech's business?", "name"),
+        ("Who is the IT director at Initech?", "person"),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:

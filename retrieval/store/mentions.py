@@ -96,17 +96,17 @@ def contacts_named(
     Args:
         words: The question's words, lowercased.
     """
-    phrases = _phrases(words)
-    if not phrases:
-        return []
-    rows = conn.execute(
+    rows = _full_name_rows(
+        conn,
         "SELECT c.id, c.account_id, c.name, c.email, c.title, c.attributes,"
         " a.id, a.name, a.owner_id, a.industry, a.attributes"
         " FROM contacts c JOIN accounts a ON a.org = c.org AND a.id = c.account_id"
         " WHERE c.org = %(org)s AND lower(c.name) = ANY(%(phrases)s)"
         " ORDER BY c.id LIMIT %(limit)s",
-        {"org": org, "phrases": phrases, "limit": limit},
-    ).fetchall()
+        org=org,
+        words=words,
+        limit=limit,
+    )
     found = [(ContactRow(*r[:6]), AccountRow(*r[6:])) for r in rows]
     return [(c, a) for c, a in found if caller_sees_account(conn, org=org, acl=acl, account=a)]
 
@@ -120,17 +120,29 @@ def colleagues_named(
     Args:
         words: The question's words, lowercased.
     """
-    phrases = _phrases(words)
-    if not phrases:
-        return []
-    rows = conn.execute(
+    rows = _full_name_rows(
+        conn,
         "SELECT u.id, u.name, u.email, u.role, u.attributes->>'title', t.name"
         " FROM users u LEFT JOIN teams t ON t.org = u.org AND t.id = u.team_id"
         " WHERE u.org = %(org)s AND lower(u.name) = ANY(%(phrases)s)"
         " ORDER BY u.id LIMIT %(limit)s",
-        {"org": org, "phrases": phrases, "limit": limit},
-    ).fetchall()
+        org=org,
+        words=words,
+        limit=limit,
+    )
     return [ColleagueRow(*r) for r in rows]
+
+
+def _full_name_rows(
+    conn: Connection[Any], sql: str, *, org: str, words: Sequence[str], limit: int
+) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (parameters ``org``, ``phrases``, ``limit``) for the full names
+    ``words`` may spell; none when they spell no two-word run."""
+    phrases = _phrases(words)
+    if not phrases:
+        return []
+    params = {"org": org, "phrases": phrases, "limit": limit}
+    return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
 
 _DOCUMENT_COLUMNS = ", ".join(f.name for f in fields(StoredDocument))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -28,28 +27,25 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from psycopg import Connection
 
+from copilot.crm_answers import (
+    account_list,
+    asks_crm_fields,
+    crm_facts,
+    question_words,
+    with_facts,
+)
 from copilot.errors import NotFound
 from copilot.settings import Settings
 from embeddings import Embedder, SentenceTransformerEmbedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import SearchResult
-from summarizers.answer.fields import (
-    asks_contacts,
-    asks_fields,
-    asks_ticket_status,
-    colleague_facts,
-    contact_facts,
-    field_facts,
-    person_facts,
-    ticket_codes,
-    ticket_facts,
-)
+from summarizers.answer.listing import account_mentions, list_targets
+from summarizers.answer.select import ENGINE
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
 from summarizers.models import (
     Answer,
     CallSummary,
-    Evidence,
     NextBestAction,
     Passage,
     SourceDocument,
@@ -140,18 +136,6 @@ def passages(
         )
         for h in hits
     ]
-
-
-#: The confidence of an answer stated from CRM fields (deal, account): exact records.
-FIELD_CONFIDENCE = 0.95
-
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'-]*")
-
-
-def _words(question: str) -> list[str]:
-    """The question's words, lowercased, possessives dropped: "Harborview's" names
-    Harborview, "Maya Bennett's title" names Maya Bennett."""
-    return [w.lower().removesuffix("'s").rstrip("'") for w in _WORD.findall(question)]
 
 
 class SentenceSimilarity:
@@ -416,6 +400,11 @@ class Assistant:
         than ``top_k`` for that boost; the engine is handed exactly the hits returned
         in ``retrieved``.
         """
+        targets = list_targets(question)
+        if targets:
+            listed = self._account_list(org=org, user_id=user_id, targets=targets, filters=filters)
+            if listed is not None:
+                return listed
         hits, evidence = self.evidence(
             org=org, user_id=user_id, question=question, filters=filters, top_k=top_k
         )
@@ -427,60 +416,30 @@ class Assistant:
             self._with_fields(answer, org=org, user_id=user_id, question=question), hits
         )
 
-    def _with_fields(self, answer: Answer, *, org: str, user_id: str, question: str) -> Answer:
-        """``answer`` with the CRM fields that answer ``question`` (deal close date,
-        amount, stage; account owner; a ticket's status; who a contact is, or who the
-        contacts at an account are) stated first, each cited by its record. A document
-        answer stays beside them, so a field and a document that disagree both show."""
-        wants_fields, wants_ticket = asks_fields(question), asks_ticket_status(question)
-        wants_people = asks_contacts(question)
-        if not (wants_fields or wants_ticket or wants_people):
-            return answer
-        facts: list[Evidence] = []
-        words = _words(question)
-        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
-            if wants_ticket:
-                tickets = store.tickets_named(conn, org=org, acl=acl, codes=ticket_codes(question))
-                facts += ticket_facts([(t.id, t.title, t.fields) for t in tickets])
-            names_someone = False  # a contact or a colleague, by full name
-            if wants_people:
-                named_contacts = store.contacts_named(conn, org=org, acl=acl, words=words)
-                colleagues = store.colleagues_named(conn, org=org, words=words)
-                facts += person_facts(question, named_contacts)
-                facts += colleague_facts(question, colleagues)
-                names_someone = bool(named_contacts or colleagues)
-            accounts = []
-            if wants_fields or (wants_people and not names_someone):
-                accounts = store.accounts_named(conn, org=org, acl=acl, words=words)[:2]
-            for account in accounts:
-                if wants_people and not names_someone:
-                    contacts = store.account_contacts(conn, org=org, account_id=account.id)
-                    facts += contact_facts(question, account=account, contacts=contacts)
-                if not wants_fields:
-                    continue
-                deals = store.account_deals(conn, org=org, account_id=account.id)
-                owner = store.users_by_id(conn, org=org, ids=[account.owner_id]).get(
-                    account.owner_id
-                )
-                facts += field_facts(
-                    question,
-                    account=account,
-                    owner_name=owner.name if owner else None,
-                    deals=deals,
-                )
-        if not facts:
-            return answer
-        text = " ".join(f.quote for f in facts)
-        return answer.model_copy(
-            update={
-                "answer": f"{text} {answer.answer}" if answer.answered else text,
-                "answered": True,
-                # A field is the CRM's own record, not an inference from text.
-                "confidence": max(answer.confidence, FIELD_CONFIDENCE),
-                "see_also": [],
-                "facts": facts,
-            }
+    def _account_list(
+        self, *, org: str, user_id: str, targets: list[str], filters: SearchFilters | None
+    ) -> AskResult | None:
+        """A list question ("Which customers mentioned Salesforce?"): the accounts whose
+        records the caller may see name a target, each cited by the sentence that does.
+        None when no record does (the question is then answered as any other)."""
+        result = self.copilot.search(
+            org=org, user_id=user_id, query=" ".join(targets), top_k=30, filters=filters
         )
+        mentions = account_mentions(targets, passages(result.hits))
+        if not mentions:
+            return None
+        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+            answer = account_list(conn, org=org, acl=acl, mentions=mentions, engine=ENGINE)
+        return AskResult(answer, tuple(result.hits)) if answer else None
+
+    def _with_fields(self, answer: Answer, *, org: str, user_id: str, question: str) -> Answer:
+        """``answer`` with the CRM fields that answer ``question`` stated first, each cited
+        by its record (:func:`copilot.crm_answers.crm_facts`)."""
+        if not asks_crm_fields(question):
+            return answer
+        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+            facts = crm_facts(conn, org=org, acl=acl, question=question)
+        return with_facts(answer, facts)
 
     def evidence(
         self,
@@ -501,7 +460,7 @@ class Assistant:
 
     def named_accounts(self, *, org: str, user_id: str, question: str) -> dict[str, str]:
         """The accounts ``question`` names that the caller may see: id → name."""
-        words = _words(question)
+        words = question_words(question)
         with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
             found = store.accounts_named(conn, org=org, acl=acl, words=words)
         return {a.id: a.name for a in found}

@@ -24,6 +24,7 @@ from psycopg import Connection
 from embeddings import Embedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters
+from textkit.tokens import QUOTED_PHRASE
 
 __all__ = ["Retriever", "SearchResult", "fuse_rrf", "group_by_document"]
 
@@ -38,7 +39,6 @@ class SearchResult:
 
 
 _CODE = re.compile(r"[\w-]*\d[\w-]*")
-_QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
 
 
 def identifiers(query: str) -> str:
@@ -50,7 +50,7 @@ def identifiers(query: str) -> str:
         >>> identifiers("renewal paperwork")
         ''
     """
-    found = [*_QUOTED.findall(query), *_CODE.findall(_QUOTED.sub(" ", query))]
+    found = [*QUOTED_PHRASE.findall(query), *_CODE.findall(QUOTED_PHRASE.sub(" ", query))]
     return " ".join(dict.fromkeys(f.strip() for f in found if f.strip()))
 
 

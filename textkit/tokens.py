@@ -25,6 +25,7 @@ __all__ = [
     "EVAL_STOPWORDS",
     "MEETING_REPORT_STOPWORDS",
     "QUERY_STOPWORDS",
+    "QUOTED_PHRASE",
     "STOPWORDS",
     "content_tokens",
     "stem",
@@ -50,6 +51,10 @@ def wordlist(text: str) -> list[str]:
 _WORD = re.compile(r"(?=[\w-]*\d)[^\W_]+(?:-[^\W_]+)+|[^\W_]+(?:['\u2019][^\W_]+)*")
 # tokenize_compounds' word: ASCII letters, inner hyphens and straight apostrophes kept.
 _COMPOUND_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
+
+#: A phrase in straight or curly double quotes (2-80 characters): what a search or a
+#: question wants matched as written.
+QUOTED_PHRASE = re.compile(r"[\"\u201c]([^\"\u201d]{2,80})[\"\u201d]")
 
 #: What summaries and actions compute salience and similarity on: English function
 #: words, contractions and the fillers of conversation ("um", "like", "know", "lot").

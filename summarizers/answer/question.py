@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from summarizers.competitors import find_competitors
-from textkit.tokens import QUERY_STOPWORDS, terms, words
+from textkit.tokens import QUERY_STOPWORDS, QUOTED_PHRASE, terms, words
 
 __all__ = [
     "answer_type",
@@ -53,9 +53,6 @@ def required_terms(question: str) -> list[str]:
     return out
 
 
-_QUOTED = re.compile(r"[\"“]([^\"”]{2,80})[\"”]")
-
-
 def lookup_targets(question: str) -> list[str]:
     """Stems of codes (words with digits) and quoted phrases: what a lookup looks for.
 
@@ -64,7 +61,7 @@ def lookup_targets(question: str) -> list[str]:
         ['lena', 'ferraro', 'tck-10234']
     """
     out: list[str] = []
-    for phrase in _QUOTED.findall(question):
+    for phrase in QUOTED_PHRASE.findall(question):
         out += [t for t in question_terms(phrase) if t not in out]
     for start, end in words(question):
         if any(ch.isdigit() for ch in question[start:end]):

@@ -272,3 +272,51 @@ def test_who_a_colleague_is_is_answered_from_their_user_record_in_the_org_only(
     # Another tenant's user is never found, whatever the question spells.
     other = ask(harborview_people, "u-1", "Who is Gil Other?")
     assert other.facts == [] and "gil@globex.example" not in other.answer
+
+
+def test_a_list_question_names_only_accounts_the_caller_may_see(copilot) -> None:  # type: ignore[no-untyped-def]
+    def email(id: str, account: str, owner: str, body: str) -> dict[str, Any]:
+        return {
+            "type": "email",
+            "org": ORG,
+            "id": id,
+            "account_id": account,
+            "owner_id": owner,
+            "visibility": "team",
+            "occurred_at": "2026-10-06T09:00:00Z",
+            "subject": "Update",
+            "from": "buyer@example.com",
+            "to": ["rep@acme.example"],
+            "direction": "inbound",
+            "body": body,
+        }
+
+    records = [
+        *harborview_records(),
+        {"type": "team", "org": ORG, "id": "t-2", "name": "West"},
+        {
+            "type": "user",
+            "org": ORG,
+            "id": "u-2",
+            "name": "Noor West",
+            "email": "noor@acme.example",
+            "team_id": "t-2",
+            "role": "rep",
+        },
+        {"type": "account", "org": ORG, "id": "a-w", "name": "Westwind", "owner_id": "u-2"},
+        email("em-h9", "a-h", "u-1", "Leadership wants a side-by-side with Zendesk first."),
+        email("em-g9", "a-g", "u-1", "We are also evaluating Zendesk, their demo was strong."),
+        email("em-w9", "a-w", "u-2", "Zendesk offered a free pilot to Westwind."),
+    ]
+    assert copilot.indexer(progress=False).ingest_dicts(records).errors == []
+
+    answer = ask(copilot, "u-1", "Which customers mentioned Zendesk?")
+    assert answer.answered
+    assert {c.document_id for c in answer.citations} == {"em-h9", "em-g9"}
+    assert "Harborview Software: Leadership wants a side-by-side with Zendesk" in answer.answer
+    assert "Westwind" not in answer.answer
+    other = ask(copilot, "u-2", "Which customers mentioned Zendesk?")
+    assert [c.document_id for c in other.citations] == ["em-w9"]
+    assert "Harborview" not in other.answer and "Globex" not in other.answer
+    # Nothing names it: the question is answered (here: declined) as any other.
+    assert not ask(copilot, "u-1", "Which customers mentioned Freshdesk?").answered

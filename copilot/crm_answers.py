@@ -1,0 +1,146 @@
+"""Answers from CRM records, not from a sentence of one document.
+
+Two kinds, both stating only what the caller may see, each item cited by its record:
+
+* **fields** of the deals, accounts, tickets, contacts and colleagues a question names
+  ("When does the Harborview deal close?", "Who is Uma Zhang?"), stated first and shown
+  beside any answer from documents, so a field and a document that disagree both show;
+* **lists** of the accounts whose records mention something ("Which customers mentioned
+  Salesforce?"): each account's first sentence that names it, cited by its exact span.
+
+Callers hand in a transaction already bound to the caller (``conn``, ``acl``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import Connection
+
+from retrieval import store
+from summarizers.answer.fields import (
+    asks_contacts,
+    asks_fields,
+    asks_ticket_status,
+    colleague_facts,
+    contact_facts,
+    field_facts,
+    person_facts,
+    ticket_codes,
+    ticket_facts,
+)
+from summarizers.answer.listing import AccountMention
+from summarizers.models import Answer, Evidence
+
+__all__ = [
+    "FIELD_CONFIDENCE",
+    "account_list",
+    "asks_crm_fields",
+    "crm_facts",
+    "question_words",
+    "with_facts",
+]
+
+#: The confidence of an answer stated from CRM records (fields, or sentences that name
+#: what a list question looks for): exact records, not an inference from text.
+FIELD_CONFIDENCE = 0.95
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'-]*")
+
+
+def question_words(question: str) -> list[str]:
+    """The question's words, lowercased, possessives dropped: "Harborview's" names
+    Harborview, "Maya Bennett's title" names Maya Bennett.
+
+    Example:
+        >>> question_words("What is Maya Bennett's title?")
+        ['what', 'is', 'maya', 'bennett', 'title']
+    """
+    return [w.lower().removesuffix("'s").rstrip("'") for w in _WORD.findall(question)]
+
+
+def asks_crm_fields(question: str) -> bool:
+    """Whether any CRM field may answer ``question`` (cheap: no database read)."""
+    return asks_fields(question) or asks_ticket_status(question) or asks_contacts(question)
+
+
+def crm_facts(
+    conn: Connection[Any], *, org: str, acl: frozenset[str], question: str
+) -> list[Evidence]:
+    """The CRM fields that answer ``question``: deal close date, amount and stage, an
+    account's owner, a ticket's status, who a contact or a colleague is, or who the
+    contacts at an account are. Only records the caller may see."""
+    wants_fields, wants_people = asks_fields(question), asks_contacts(question)
+    words = question_words(question)
+    facts: list[Evidence] = []
+    if asks_ticket_status(question):
+        tickets = store.tickets_named(conn, org=org, acl=acl, codes=ticket_codes(question))
+        facts += ticket_facts([(t.id, t.title, t.fields) for t in tickets])
+    names_someone = False  # a contact or a colleague, by full name
+    if wants_people:
+        named_contacts = store.contacts_named(conn, org=org, acl=acl, words=words)
+        colleagues = store.colleagues_named(conn, org=org, words=words)
+        facts += person_facts(question, named_contacts)
+        facts += colleague_facts(question, colleagues)
+        names_someone = bool(named_contacts or colleagues)
+    people_at = wants_people and not names_someone
+    if not (wants_fields or people_at):
+        return facts
+    for account in store.accounts_named(conn, org=org, acl=acl, words=words)[:2]:
+        if people_at:
+            contacts = store.account_contacts(conn, org=org, account_id=account.id)
+            facts += contact_facts(question, account=account, contacts=contacts)
+        if not wants_fields:
+            continue
+        deals = store.account_deals(conn, org=org, account_id=account.id)
+        owner = store.users_by_id(conn, org=org, ids=[account.owner_id]).get(account.owner_id)
+        facts += field_facts(
+            question, account=account, owner_name=owner.name if owner else None, deals=deals
+        )
+    return facts
+
+
+def with_facts(answer: Answer, facts: Sequence[Evidence]) -> Answer:
+    """``answer`` with ``facts`` stated first; a document answer stays beside them."""
+    if not facts:
+        return answer
+    text = " ".join(f.quote for f in facts)
+    return answer.model_copy(
+        update={
+            "answer": f"{text} {answer.answer}" if answer.answered else text,
+            "answered": True,
+            "confidence": max(answer.confidence, FIELD_CONFIDENCE),
+            "see_also": [],
+            "facts": list(facts),
+        }
+    )
+
+
+def account_list(
+    conn: Connection[Any],
+    *,
+    org: str,
+    acl: frozenset[str],
+    mentions: Sequence[AccountMention],
+    engine: str,
+) -> Answer | None:
+    """The accounts of ``mentions`` the caller may see, one line each with the sentence
+    that names the target, cited by its span; None when there are none."""
+    lines, citations = [], []
+    for mention in mentions:
+        account = store.visible_account(conn, org=org, acl=acl, account_id=mention.account_id)
+        if account is None:
+            continue
+        lines.append(f"- {account.name}: {mention.citation.quote}")
+        citations.append(mention.citation)
+    if not citations:
+        return None
+    return Answer(
+        answer="\n".join(lines),
+        citations=citations,
+        answered=True,
+        engine=engine,
+        confidence=FIELD_CONFIDENCE,
+    )

@@ -1,0 +1,105 @@
+"""Answers that list accounts: "Which customers mentioned Salesforce?".
+
+One sentence answers a question about one thing; a rep also asks across accounts. Such a
+question names what was said (a product, a competitor, a code, a quoted phrase) and asks
+which accounts said it. Each account's first sentence that contains the name, as a whole
+word, is its item, cited by its exact span. An item is a mention, not an inference, so a
+list question is answered only when it asks for mentions ("mentioned", "brought up",
+"talked about"), never for a judgement ("are evaluating", "are unhappy with") or for
+who did what ("asked about": a mention may be our own rep's).
+
+Pure: the caller retrieves the passages (the asker's own search) and names the accounts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from summarizers.answer.features import candidates
+from summarizers.models import Citation, Passage
+from textkit.tokens import QUOTED_PHRASE
+
+__all__ = ["AccountMention", "account_mentions", "list_targets"]
+
+_LIST_QUESTION = re.compile(
+    r"^\s*(?:which|what)\s+(?:of\s+(?:my|our)\s+)?"
+    r"(?:customers|accounts|clients|companies|prospects|deals)\b",
+    re.IGNORECASE,
+)
+# Verbs of mentioning only: "asked about", "complained about" or "requested" claim who
+# said it and how, which a sentence that merely names the thing does not show.
+_MENTION = re.compile(
+    r"\b(?:mention(?:ed|s|ing)?|brought up|bring(?:s|ing)? up|talk(?:ed|s|ing)? about"
+    r"|discuss(?:ed|es|ing)?|referenc(?:e|ed|es|ing)|cit(?:e|ed|es|ing)|named?"
+    r"|said (?:anything )?about|say(?:s)? (?:anything )?about)\b",
+    re.IGNORECASE,
+)
+# A name as a rep writes it: capitalised words (with "HubSpot", "monday.com"-style
+# inner capitals and dots), or an acronym, or a code with digits.
+_NAME = re.compile(r"\b[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*|\b[A-Za-z]+-?\d[\w-]*")
+
+
+def list_targets(question: str) -> list[str]:
+    """What a list question asks mentions of: quoted phrases, codes and names written
+    with a capital past its first word. Empty when it is not a list question about
+    mentions.
+
+    Example:
+        >>> list_targets("Which customers mentioned Salesforce?")
+        ['Salesforce']
+        >>> list_targets('What accounts mentioned "audit log export" or SSO?')
+        ['audit log export', 'SSO']
+        >>> list_targets("Which customers are unhappy with Salesforce?")
+        []
+    """
+    if not (_LIST_QUESTION.search(question) and _MENTION.search(question)):
+        return []
+    out = [p.strip() for p in QUOTED_PHRASE.findall(question)]
+    unquoted = QUOTED_PHRASE.sub(" ", question)
+    first = re.match(r"\s*\S+", unquoted)
+    skip = first.end() if first else 0
+    for m in _NAME.finditer(unquoted, skip):
+        name = m.group(0).rstrip(".")
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+@dataclass(frozen=True)
+class AccountMention:
+    """One account's item: where its records mention a target."""
+
+    account_id: str
+    citation: Citation
+
+
+def account_mentions(
+    targets: Sequence[str], passages: Sequence[Passage], *, limit: int = 10
+) -> list[AccountMention]:
+    """Per account, in retrieval order, the first sentence of ``passages`` that holds a
+    target as a whole word (case-insensitive). Records of no account are left out.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> text = "We're also evaluating Salesforce. Thanks!"
+        >>> p = Passage(document_id="em-1", kind="email", title="Re: pilot", text=text,
+        ...             start=0, end=len(text), score=1.0, occurred_at=datetime.now(UTC),
+        ...             account_id="a-7")
+        >>> [(m.account_id, m.citation.quote) for m in account_mentions(["Salesforce"], [p])]
+        [('a-7', "We're also evaluating Salesforce.")]
+    """
+    patterns = [re.compile(rf"(?<!\w){re.escape(t)}(?!\w)", re.IGNORECASE) for t in targets]
+    account_of: Mapping[str, str | None] = {p.document_id: p.account_id for p in passages}
+    found: dict[str, AccountMention] = {}
+    for c in candidates(passages):
+        account = account_of.get(c.document_id)
+        if account is None or account in found:
+            continue
+        if any(p.search(c.text) for p in patterns):
+            citation = Citation(document_id=c.document_id, start=c.start, end=c.end, quote=c.text)
+            found[account] = AccountMention(account, citation)
+            if len(found) == limit:
+                break
+    return list(found.values())

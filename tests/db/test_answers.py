@@ -206,10 +206,9 @@ def test_a_question_no_record_answers_is_declined_not_answered_with_a_nearby_fac
     assert {s.document_id for s in answer.see_also} <= {"call-h1", "em-h2", "em-h3", "em-g1"}
 
 
-@pytest.fixture()
-def harborview_people(copilot):  # type: ignore[no-untyped-def]
-    records = [
-        *harborview_records(),
+def west_team() -> list[dict[str, Any]]:
+    """Another team, with a rep (u-2) who sees none of team East's records."""
+    return [
         {"type": "team", "org": ORG, "id": "t-2", "name": "West"},
         {
             "type": "user",
@@ -220,6 +219,14 @@ def harborview_people(copilot):  # type: ignore[no-untyped-def]
             "team_id": "t-2",
             "role": "rep",
         },
+    ]
+
+
+@pytest.fixture()
+def harborview_people(copilot):  # type: ignore[no-untyped-def]
+    records = [
+        *harborview_records(),
+        *west_team(),
         {
             "type": "user",
             "org": "globex",
@@ -293,16 +300,7 @@ def test_a_list_question_names_only_accounts_the_caller_may_see(copilot) -> None
 
     records = [
         *harborview_records(),
-        {"type": "team", "org": ORG, "id": "t-2", "name": "West"},
-        {
-            "type": "user",
-            "org": ORG,
-            "id": "u-2",
-            "name": "Noor West",
-            "email": "noor@acme.example",
-            "team_id": "t-2",
-            "role": "rep",
-        },
+        *west_team(),
         {"type": "account", "org": ORG, "id": "a-w", "name": "Westwind", "owner_id": "u-2"},
         email("em-h9", "a-h", "u-1", "Leadership wants a side-by-side with Zendesk first."),
         email("em-g9", "a-g", "u-1", "We are also evaluating Zendesk, their demo was strong."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,8 @@ def run(
     echo("Try it yourself (from a checkout, `source .venv/bin/activate` puts copilot on PATH):")
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['rep']}")
     echo(f"  copilot search 'renewal risk' --org {org} --user {who['admin']}")
+    if answered:
+        echo(f"  copilot ask {shlex.quote(answered)} --org {org} --user {who['rep']}")
     echo("  copilot db status")
     return DemoRun(org, who, answered)
 

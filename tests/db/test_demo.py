@@ -30,6 +30,9 @@ def test_demo_indexes_the_sample_and_searches_as_three_users(
     assert "Zyphora Dynamics" in asked[1] and "declined (confidence" in asked[1]
     # The printed curl line asks the question the demo saw answered.
     assert shown.answered_question and shown.answered_question in asked[0]
+    # So does the command line it suggests, as the rep.
+    rep = shown.who["rep"]
+    assert f"copilot ask '{shown.answered_question}' --org {shown.org} --user {rep}" in out
     printed: list[str] = []
     tokens = TokenService.from_settings(settings, dev=True)
     demo.print_api_help(

@@ -14,7 +14,7 @@ Callers hand in a transaction already bound to the caller (``conn``, ``acl``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from psycopg import Connection
@@ -38,8 +38,10 @@ __all__ = [
     "FIELD_CONFIDENCE",
     "account_list",
     "asks_crm_fields",
+    "asks_for_accounts",
     "crm_facts",
     "question_words",
+    "with_accounts",
     "with_facts",
 ]
 
@@ -48,6 +50,11 @@ __all__ = [
 FIELD_CONFIDENCE = 0.95
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'-]*")
+_ASKS_ACCOUNTS = re.compile(
+    r"^\s*(?:which|what)\s+(?:of\s+(?:my|our)\s+)?"
+    r"(?:customers?|accounts?|clients?|compan(?:y|ies)|prospects?)\b",
+    re.IGNORECASE,
+)
 
 
 def question_words(question: str) -> list[str]:
@@ -144,3 +151,41 @@ def account_list(
         engine=engine,
         confidence=FIELD_CONFIDENCE,
     )
+
+
+def asks_for_accounts(question: str) -> bool:
+    """Whether ``question`` asks which account(s): "Which customers are evaluating X?".
+
+    Example:
+        >>> asks_for_accounts("Which customers are evaluating HubSpot?")
+        True
+        >>> asks_for_accounts("Which competitor came up?")
+        False
+    """
+    return bool(_ASKS_ACCOUNTS.search(question))
+
+
+def with_accounts(
+    conn: Connection[Any],
+    *,
+    org: str,
+    acl: frozenset[str],
+    answer: Answer,
+    account_of: Mapping[str, str | None],
+) -> Answer:
+    """A document answer to "which customer…?" with the accounts of its cited records
+    first (those the caller may see): the sentence itself rarely names its account."""
+    if not answer.answered:
+        return answer
+    names: list[str] = []
+    for citation in answer.citations:
+        account_id = account_of.get(citation.document_id)
+        if account_id is None:
+            continue
+        account = store.visible_account(conn, org=org, acl=acl, account_id=account_id)
+        if account is not None and account.name not in names:
+            names.append(account.name)
+    missing = [n for n in names if n.lower() not in answer.answer.lower()]
+    if not missing:
+        return answer
+    return answer.model_copy(update={"answer": f"{', '.join(missing)}: {answer.answer}"})

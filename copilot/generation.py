@@ -30,8 +30,10 @@ from psycopg import Connection
 from copilot.crm_answers import (
     account_list,
     asks_crm_fields,
+    asks_for_accounts,
     crm_facts,
     question_words,
+    with_accounts,
     with_facts,
 )
 from copilot.errors import NotFound
@@ -412,6 +414,10 @@ class Assistant:
         # engine declines without a call.
         engine = self.engine if hits else self.offline
         answer = engine.answer(question, evidence)
+        if asks_for_accounts(question) and answer.answered:
+            with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+                account_of = {h.document_id: h.account_id for h in hits}
+                answer = with_accounts(conn, org=org, acl=acl, answer=answer, account_of=account_of)
         return AskResult(
             self._with_fields(answer, org=org, user_id=user_id, question=question), hits
         )

@@ -318,3 +318,13 @@ def test_a_list_question_names_only_accounts_the_caller_may_see(copilot) -> None
     assert "Harborview" not in other.answer and "Globex" not in other.answer
     # Nothing names it: the question is answered (here: declined) as any other.
     assert not ask(copilot, "u-1", "Which customers mentioned Freshdesk?").answered
+
+
+def test_which_customer_is_answered_with_the_account_of_the_cited_record(harborview) -> None:  # type: ignore[no-untyped-def]
+    # em-h2 never names Harborview: the answer says whose record it is.
+    answer = ask(harborview, "u-1", "Which customers have an agreement that runs out in March?")
+    assert answer.answered and [c.document_id for c in answer.citations] == ["em-h2"]
+    assert answer.answer.startswith("Harborview Software: ")
+    # A question that is not "which customer" keeps the engine's text as it is.
+    plain = ask(harborview, "u-1", "When does the agreement with Harborview run out?")
+    assert plain.answered and not plain.answer.startswith("Harborview Software: ")

@@ -115,7 +115,8 @@ _WANTS_COUNT = re.compile(
 # capitalised word ("Kofi Delacroix, our new head of procurement").
 _WANTS_COMPETITOR = re.compile(
     r"\b(?:competitors?|competition|competing|rivals?|alternatives?|up against"
-    r"|(?:other|another) (?:vendor|provider|supplier|solution|tool|platform|option)s?)\b"
+    r"|(?:other|another) (?:vendor|provider|supplier|solution|tool|platform|option)s?"
+    r"|(?:besides|other than|instead of|rather than) us)\b"
 )
 _WHO = re.compile(r"^\s*who\b|\bwho (?:else|are|is)\b")
 # A name question about what a product lacks or should do: its answer is a capability

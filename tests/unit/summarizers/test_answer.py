@@ -351,6 +351,7 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         ("What's the name of Initech's incoming COO?", "person"),
         # "Who" asking for the competition wants a competitor, not a person.
         ("Who are we up against for Initech's business?", "name"),
+        ("Who else is Initech considering besides us?", "name"),
         ("Who is the IT director at Initech?", "person"),
     ],
 )

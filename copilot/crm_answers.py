@@ -23,6 +23,7 @@ from retrieval import store
 from summarizers.answer.fields import (
     asks_contacts,
     asks_fields,
+    asks_people_at,
     asks_ticket_status,
     colleague_facts,
     contact_facts,
@@ -92,7 +93,8 @@ def crm_facts(
         facts += person_facts(question, named_contacts)
         facts += colleague_facts(question, colleagues)
         names_someone = bool(named_contacts or colleagues)
-    people_at = wants_people and not names_someone
+    # Reading an account's contacts only for a question about its people.
+    people_at = not names_someone and asks_people_at(question)
     if not (wants_fields or people_at):
         return facts
     for account in store.accounts_named(conn, org=org, acl=acl, words=words)[:2]:

@@ -28,6 +28,7 @@ _TICKET_STATUS = re.compile(
 __all__ = [
     "asks_contacts",
     "asks_fields",
+    "asks_people_at",
     "asks_ticket_status",
     "colleague_facts",
     "contact_facts",
@@ -201,6 +202,19 @@ def asks_contacts(question: str) -> bool:
     return answer_type(question) == "person" or bool(terms & _ABOUT_PERSON)
 
 
+def asks_people_at(question: str) -> bool:
+    """Whether ``question`` may ask who the people at an account are: a "who" question
+    that is not about the account's owner (cheap, so the caller reads contacts only then).
+
+    Example:
+        >>> asks_people_at("Who is our contact at Harborview?")
+        True
+        >>> asks_people_at("What did the email say?"), asks_people_at("Who owns Harborview?")
+        (False, False)
+    """
+    return answer_type(question) == "person" and not _OWNER.search(question)
+
+
 def person_facts(question: str, named: Sequence[tuple[ContactRow, AccountRow]]) -> list[Evidence]:
     """Who the contacts ``question`` names are, when that is all it asks ("Who is Uma
     Zhang?", "What is Uma Zhang's title?"), each cited by the contact's record.
@@ -280,7 +294,7 @@ def contact_facts(
         ...     "Who is the champion at Harborview?", account=acct, contacts=[maya, uma])]
         ['c-8']
     """
-    if answer_type(question) != "person" or _OWNER.search(question):
+    if not asks_people_at(question):
         return []
     rest = set(question_terms(question)) - set(question_terms(account.name))
     if rest & _CHAMPION and rest - _CHAMPION <= _PEOPLE_AT:

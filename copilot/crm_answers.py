@@ -31,6 +31,7 @@ from summarizers.answer.fields import (
     person_facts,
     ticket_codes,
     ticket_facts,
+    tickets_meant,
 )
 from summarizers.answer.listing import AccountMention
 from summarizers.models import Answer, Evidence
@@ -75,17 +76,33 @@ def asks_crm_fields(question: str) -> bool:
 
 
 def crm_facts(
-    conn: Connection[Any], *, org: str, acl: frozenset[str], question: str
+    conn: Connection[Any],
+    *,
+    org: str,
+    acl: frozenset[str],
+    question: str,
+    tickets: Sequence[tuple[str, str]] = (),
+    names: Sequence[str] = (),
 ) -> list[Evidence]:
     """The CRM fields that answer ``question``: deal close date, amount and stage, an
     account's owner, a ticket's status, who a contact or a colleague is, or who the
-    contacts at an account are. Only records the caller may see."""
+    contacts at an account are. Only records the caller may see.
+
+    Args:
+        tickets: ``(id, title)`` of the tickets retrieved for the question (of the
+            accounts ``names`` it names), best first: which a status question without a
+            ticket number may mean (:func:`summarizers.answer.fields.tickets_meant`).
+    """
     wants_fields, wants_people = asks_fields(question), asks_contacts(question)
     words = question_words(question)
     facts: list[Evidence] = []
     if asks_ticket_status(question):
-        tickets = store.tickets_named(conn, org=org, acl=acl, codes=ticket_codes(question))
-        facts += ticket_facts([(t.id, t.title, t.fields) for t in tickets])
+        codes = ticket_codes(question)
+        meant = [] if codes else tickets_meant(question, tickets, names=names)
+        found = store.tickets_named(conn, org=org, acl=acl, codes=codes or meant)
+        if meant:  # ids, not numbers a title may contain: exactly those tickets
+            found = [t for t in found if t.id in meant]
+        facts += ticket_facts([(t.id, t.title, t.fields) for t in found])
     names_someone = False  # a contact or a colleague, by full name
     if wants_people:
         named_contacts = store.contacts_named(conn, org=org, acl=acl, words=words)

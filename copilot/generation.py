@@ -418,9 +418,17 @@ class Assistant:
             with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
                 account_of = {h.document_id: h.account_id for h in hits}
                 answer = with_accounts(conn, org=org, acl=acl, answer=answer, account_of=account_of)
-        return AskResult(
-            self._with_fields(answer, org=org, user_id=user_id, question=question), hits
+        # The tickets it retrieved, of the accounts it names: "the Expensify ticket".
+        tickets = [
+            (p.document_id, p.title)
+            for p in evidence
+            if p.kind == "ticket" and (p.context or not any(e.context for e in evidence))
+        ]
+        names = sorted({n for p in evidence for n in p.context})
+        answer = self._with_fields(
+            answer, org=org, user_id=user_id, question=question, tickets=tickets, names=names
         )
+        return AskResult(answer, hits)
 
     def _account_list(
         self, *, org: str, user_id: str, targets: list[str], filters: SearchFilters | None
@@ -438,13 +446,26 @@ class Assistant:
             answer = account_list(conn, org=org, acl=acl, mentions=mentions, engine=ENGINE)
         return AskResult(answer, tuple(result.hits)) if answer else None
 
-    def _with_fields(self, answer: Answer, *, org: str, user_id: str, question: str) -> Answer:
+    def _with_fields(
+        self,
+        answer: Answer,
+        *,
+        org: str,
+        user_id: str,
+        question: str,
+        tickets: Sequence[tuple[str, str]] = (),
+        names: Sequence[str] = (),
+    ) -> Answer:
         """``answer`` with the CRM fields that answer ``question`` stated first, each cited
-        by its record (:func:`copilot.crm_answers.crm_facts`)."""
+        by its record (:func:`copilot.crm_answers.crm_facts`); ``tickets`` (id, title)
+        are the retrieved tickets a status question without a number may mean, of the
+        accounts ``names``."""
         if not asks_crm_fields(question):
             return answer
         with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
-            facts = crm_facts(conn, org=org, acl=acl, question=question)
+            facts = crm_facts(
+                conn, org=org, acl=acl, question=question, tickets=tickets, names=names
+            )
         return with_facts(answer, facts)
 
     def evidence(

@@ -105,7 +105,10 @@ def view(question: str, passages: Sequence[Passage]) -> QuestionView:
     """The question's terms, with the words of the accounts it resolved to set apart."""
     terms = tuple(question_terms(question))
     named = {t for p in passages for c in p.context for t in question_terms(c)}
-    required = tuple(required_terms(question))
+    # An account the question resolved to is required as a written name would be,
+    # however it was typed: "when does brightwater's contract expire?" is not answered
+    # by another customer's contract.
+    required = tuple(dict.fromkeys([*required_terms(question), *(t for t in terms if t in named)]))
     topical = tuple(t for t in terms if t not in named and t not in required)
     return QuestionView(
         terms=terms,

@@ -21,7 +21,7 @@ from textkit.crm import AccountRow, ColleagueRow, ContactRow, DealRow
 _TICKET_CODE = re.compile(r"\b[A-Za-z]{2,6}-\d{3,}\b")
 _TICKET_STATUS = re.compile(
     r"\b(?:status|open|opened|closed|resolved|solved|pending|still|state|progress|fixed"
-    r"|priority|escalated)\b",
+    r"|priority|escalated|stand|stands|standing)\b",
     re.I,
 )
 
@@ -36,6 +36,7 @@ __all__ = [
     "person_facts",
     "ticket_codes",
     "ticket_facts",
+    "tickets_meant",
 ]
 
 _OWNER = re.compile(r"\bwho (?:owns|manages|covers|runs)\b|\b(?:account )?owner\b", re.I)
@@ -45,6 +46,14 @@ _DEAL = re.compile(
 )
 _STAGE = re.compile(r"\bwhat stage\b|\bwhich stage\b|\bdeal stage\b", re.I)
 _RENEWAL = re.compile(r"\b(?:renewals?|renews?|renewing|contract|contracts|term)\b", re.I)
+_TICKET_WORD = re.compile(r"\b(?:tickets?|cases?|support requests?)\b", re.I)
+# What a ticket status question says besides which ticket it means (term stems).
+_TICKET_TERMS = frozenset(
+    question_terms(
+        "ticket tickets case cases support request status state open opened closed resolved"
+        " solved pending still progress fixed priority escalated where stand stands"
+    )
+)
 _CLOSED = ("closed_won", "closed_lost", "closed-won", "closed-lost", "won", "lost")
 
 
@@ -141,13 +150,55 @@ def ticket_codes(question: str) -> list[str]:
 
 
 def asks_ticket_status(question: str) -> bool:
-    """Whether ``question`` asks a ticket's status or priority by its number.
+    """Whether ``question`` asks a ticket's status or priority: by its number, or as
+    "the … ticket" (:func:`tickets_meant` then tells which of the retrieved ones).
 
     Example:
         >>> asks_ticket_status("Is ticket TCK-10234 still open?")
         True
+        >>> asks_ticket_status("What's the status of the Brightwater Expensify ticket?")
+        True
+        >>> asks_ticket_status("What's the status of the renewal?")
+        False
     """
-    return bool(ticket_codes(question) and _TICKET_STATUS.search(question))
+    return bool(
+        (ticket_codes(question) or _TICKET_WORD.search(question))
+        and _TICKET_STATUS.search(question)
+    )
+
+
+def tickets_meant(
+    question: str,
+    tickets: Sequence[tuple[str, str]],
+    *,
+    names: Sequence[str] = (),
+    limit: int = 2,
+) -> list[str]:
+    """Which of ``tickets`` a status question without a number means: those whose title
+    shares the most words with what the question says of it ("the Expensify ticket"),
+    best retrieved first; the best retrieved one when the question says nothing of it
+    ("Is Brightwater's ticket still open?"). Empty when the question names something
+    no title has.
+
+    Args:
+        tickets: ``(id, title)`` of the tickets retrieved for the question, of the
+            accounts it names (if any), best first.
+        names: The names of those accounts: words that say whose ticket, not which.
+
+    Example:
+        >>> seen = [("NW-7", "NW-7 Report export slow"), ("NW-4", "NW-4 Expensify duplicates")]
+        >>> tickets_meant("What's the status of the Expensify ticket?", seen)
+        ['NW-4']
+        >>> tickets_meant("What's the status of the SAML ticket?", seen)
+        []
+    """
+    whose = {t for name in names for t in question_terms(name)}
+    said = [t for t in question_terms(question) if t not in _TICKET_TERMS and t not in whose]
+    scored = [(sum(t in set(question_terms(title)) for t in said), tid) for tid, title in tickets]
+    best = max((n for n, _ in scored), default=0)
+    if said and best == 0:
+        return []
+    return [tid for n, tid in scored if n == best][:limit]
 
 
 def ticket_facts(tickets: Sequence[tuple[str, str, dict[str, object]]]) -> list[Evidence]:

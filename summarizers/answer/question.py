@@ -116,7 +116,8 @@ _WANTS_COUNT = re.compile(
 _WANTS_COMPETITOR = re.compile(
     r"\b(?:competitors?|competition|competing|rivals?|alternatives?|up against"
     r"|(?:other|another) (?:vendor|provider|supplier|solution|tool|platform|option)s?"
-    r"|(?:besides|other than|instead of|rather than) us)\b"
+    r"|(?:besides|other than|instead of|rather than) us"
+    r"|compar(?:e|es|ed|ing) us|(?:weigh|weighs|weighed|weighing) us|shortlist(?:ed)?)\b"
 )
 _WHO = re.compile(r"^\s*who\b|\bwho (?:else|are|is)\b")
 # A name question about what a product lacks or should do: its answer is a capability
@@ -197,7 +198,8 @@ _TYPE_RULES = (
     (
         "person",
         re.compile(
-            r"^\s*(?:who|whom|whose)\b|\bwho (?:is|owns|was|did|will|asked|said|at)\b"
+            r"(?:^|[-\u2013\u2014,:;]\s)\s*(?:who|whom|whose)\b"
+            r"|\bwho (?:is|owns|was|did|will|asked|said|at)\b"
             r"|\b(?:which|what) (?:person|contact|colleague|rep|champion|stakeholder"
             r"|executive|sponsor|manager|director|engineer|lawyer|buyer)\b"
             r"|\bname of (?:[\w'-]+ ){0,6}(?:person|contact|counsel|director|manager|officer"

@@ -38,6 +38,7 @@ from summarizers.answer.features import (
     features,
     view,
 )
+from summarizers.answer.question import type_match
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
 from summarizers.models import Answer, Citation, Passage, SeeAlso
 
@@ -136,7 +137,7 @@ def score_candidates(
     ]
     if not q.terms or not cands:
         return Scored(q, (), (), (), (), () if pairs else None)
-    measured = _meaning(q.topic, cands, similarity, scorer, pairs)
+    measured = _meaning(q.topic, cands, _to_embed(question, q, cands), similarity, scorer, pairs)
     rows = features(question, q, cands, measured.cosines)
     probs = tuple(scorer.probability(r) for r in rows)
     ranks = tuple(scorer.rank(r, t) for r, t in zip(rows, measured.terms, strict=True))
@@ -298,21 +299,40 @@ class _Measured:
     pairs: tuple[tuple[float, ...], ...] | None
 
 
+def _to_embed(question: str, q: QuestionView, cands: Sequence[Candidate]) -> list[int]:
+    """Which candidates get a cosine: sentences of the best records, at most
+    :data:`_EMBEDDED_SENTENCES`. When there are more, those that hold the kind of fact
+    asked for or a word of the question go first, then each record's next sentence in
+    turn, so one long transcript cannot use up the budget before the record that
+    answers is reached."""
+    eligible = [i for i, c in enumerate(cands) if c.record_rank < _EMBEDDED_RECORDS]
+    if len(eligible) <= _EMBEDDED_SENTENCES:
+        return eligible
+    seen: dict[str, int] = {}
+    order: dict[int, tuple[float, int, int]] = {}
+    for i in eligible:
+        c = cands[i]
+        nth = seen[c.document_id] = seen.get(c.document_id, -1) + 1
+        typed = type_match(q.wants, c.text, question) if q.wants else 0.0
+        said = sum(t in c.terms for t in q.topical)
+        order[i] = (-(typed + said), nth, c.record_rank)
+    return sorted(sorted(eligible, key=order.__getitem__)[:_EMBEDDED_SENTENCES])
+
+
 def _meaning(
     question: str,
     cands: Sequence[Candidate],
+    top: Sequence[int],
     similarity: Similarity | None,
     scorer: Scorer,
     pairs: bool,
 ) -> _Measured:
-    """Each candidate's cosine with the question, and its learned-metric term."""
+    """Each candidate's cosine with the question (those of ``top``), and its
+    learned-metric term."""
     n = len(cands)
     cosines: list[float | None] = [None] * n
     terms = [0.0] * n
     products: list[tuple[float, ...]] | None = [] if pairs else None
-    top = [i for i, c in enumerate(cands) if c.record_rank < _EMBEDDED_RECORDS][
-        :_EMBEDDED_SENTENCES
-    ]
     texts = [cands[i].text for i in top]
     if similarity is None or not top:
         pass

@@ -188,6 +188,18 @@ def test_a_ticket_status_question_is_answered_from_the_ticket_fields(readme_crm)
     assert "status open" in answer.answer and "priority high" in answer.answer
 
 
+def test_a_ticket_status_question_without_its_number_is_answered_from_the_ticket_meant(
+    readme_crm,
+) -> None:  # type: ignore[no-untyped-def]
+    # "The Initech SSO ticket": the retrieved ticket of Initech whose title says SSO.
+    answer = ask(readme_crm, "u-7", "What's the status of the initech SSO ticket?")
+    assert [(f.record_type, f.document_id) for f in answer.facts] == [("ticket", "TCK-10234")]
+    assert "status open" in answer.answer
+    # A ticket no title names is not stood in for by another one.
+    other = ask(readme_crm, "u-7", "What's the status of the Initech invoicing ticket?")
+    assert [f for f in other.facts if f.record_type == "ticket"] == []
+
+
 def test_a_ticket_the_caller_may_not_see_gives_no_field_answer(harborview) -> None:  # type: ignore[no-untyped-def]
     # No such ticket in this CRM: nothing is stated about it, and nothing is invented.
     answer = ask(harborview, "u-1", "Is ticket TCK-10234 still open?")

@@ -249,6 +249,45 @@ def test_a_record_of_the_named_account_counts_as_about_it() -> None:
     assert answer.answered and "March 31, 2027" in answer.answer
 
 
+def test_a_lowercase_account_name_scopes_the_answer_as_a_capitalised_one_does() -> None:
+    # Typed in lower case, "globex" is not a written name, but it resolved to the account:
+    # another customer's contract date is no answer to when Globex's contract ends.
+    records = [
+        _record("em-h", "Our current agreement runs out on March 31, 2027.", context=()),
+        _record("em-g", "Can we move Thursday's call to next week?", context=("Globex",)),
+    ]
+    answer = ask("when does globex's contract run out?", records)
+    assert "em-h" not in {c.document_id for c in answer.citations}
+    assert not answer.answered
+
+
+def test_a_long_record_does_not_use_up_the_sentences_compared_by_meaning() -> None:
+    # The first record is a long call of small talk; the answer is in the second. Each
+    # record gets its turn, and a sentence holding the kind of fact asked for goes first.
+    chatter = "\n".join(f"Sam: Small talk number {n} about the weekend." for n in range(40))
+    records = [
+        _record("call-1", chatter, context=("Harborview Software",)),
+        _record(
+            "em-2",
+            "Our current agreement runs out on March 31, 2027.",
+            context=("Harborview Software",),
+        ),
+    ]
+    measured: list[str] = []
+
+    class Recording(_Vectors):
+        def vectors(
+            self, question: str, texts: Sequence[str]
+        ) -> tuple[list[float], list[list[float]]]:
+            measured.extend(texts)
+            return super().vectors(question, texts)
+
+    answer = ask("When does Harborview's contract expire?", records, similarity=Recording())
+    assert "Our current agreement runs out on March 31, 2027." in measured
+    assert len(measured) <= 32
+    assert answer.answered and "March 31, 2027" in answer.answer
+
+
 def test_similarity_finds_a_paraphrase_the_words_miss() -> None:
     text = "Heads up: the agreement runs out on March 31, 2027."
     records = [_record("em-1", text, context=("Harborview Software",))]
@@ -353,6 +392,9 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         ("Who are we up against for Initech's business?", "name"),
         ("Who else is Initech considering besides us?", "name"),
         ("Who is the IT director at Initech?", "person"),
+        ("Who is Initech comparing us against?", "name"),
+        # "who" opening a later clause asks for a person as much as a first one.
+        ("Our contact at Initech is leaving - who picks up the relationship?", "person"),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:

@@ -52,6 +52,7 @@ from summarizers.models import (
     Passage,
     SourceDocument,
 )
+from textkit.documents import spoken_sides
 
 if TYPE_CHECKING:
     from summarizers.actions import Playbook
@@ -117,11 +118,16 @@ def source_document(doc: StoredDocument, *, owner_name: str | None = None) -> So
 
 
 def passages(
-    hits: Sequence[ScoredChunk], *, accounts: Mapping[str, str] | None = None
+    hits: Sequence[ScoredChunk],
+    *,
+    accounts: Mapping[str, str] | None = None,
+    voices: Mapping[str, tuple[str | None, str | None, tuple[str, ...]]] | None = None,
 ) -> list[Passage]:
     """The engine's view of ``hits``. ``accounts`` (id → name) are the accounts the
-    question named: a hit of one of them carries its name as context."""
+    question named: a hit of one of them carries its name as context. ``voices``
+    (:func:`retrieval.store.document_voices`) tell whose words each hit's spans are."""
     accounts = accounts or {}
+    voices = voices or {}
     return [
         Passage(
             document_id=h.document_id,
@@ -135,9 +141,26 @@ def passages(
             account_id=h.account_id,
             context=(accounts[h.account_id],) if h.account_id and h.account_id in accounts else (),
             similarity=h.vector_similarity,
+            sides=_sides(h, voices.get(h.document_id)),
         )
         for h in hits
     ]
+
+
+def _sides(
+    hit: ScoredChunk, voice: tuple[str | None, str | None, tuple[str, ...]] | None
+) -> tuple[tuple[int, int, str], ...]:
+    if voice is None:
+        return ()
+    direction, owner, participants = voice
+    return spoken_sides(
+        hit.text,
+        kind=hit.kind,
+        offset=hit.char_start,
+        direction=direction,
+        owner=owner,
+        participants=participants,
+    )
 
 
 class SentenceSimilarity:
@@ -483,7 +506,10 @@ class Assistant:
             org=org, user_id=user_id, query=question, top_k=2 * top_k, filters=filters
         )
         hits = _boost_accounts(result.hits, set(accounts))[:top_k]
-        return hits, passages(hits, accounts=accounts)
+        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+            ids = list(dict.fromkeys(h.document_id for h in hits))
+            voices = store.document_voices(conn, org=org, acl=acl, ids=ids)
+        return hits, passages(hits, accounts=accounts, voices=voices)
 
     def named_accounts(self, *, org: str, user_id: str, question: str) -> dict[str, str]:
         """The accounts ``question`` names that the caller may see: id → name."""

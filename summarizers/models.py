@@ -175,3 +175,6 @@ class Passage(_Frozen):
     #: The cosine of the question and this chunk under the embedding model, when vector
     #: search found it: how close the whole passage is to what was asked.
     similarity: float | None = None
+    #: Whose words its spans are, ``(start, end, "ours" | "theirs")`` in document
+    #: offsets (:func:`textkit.documents.spoken_sides`); empty when nobody's is known.
+    sides: tuple[tuple[int, int, str], ...] = ()

@@ -16,6 +16,7 @@ __all__ = [
     "delete_document",
     "document_state",
     "document_text",
+    "document_voices",
     "documents_owned_by",
     "documents_without_chunks",
     "get_document",
@@ -210,3 +211,23 @@ def has_visible_document(
         (org, require_principals(acl), account_id),
     ).fetchone()
     return bool(row and row[0])
+
+
+def document_voices(
+    conn: Connection[Any], *, org: str, acl: frozenset[str], ids: Sequence[str]
+) -> dict[str, tuple[str | None, str | None, tuple[str, ...]]]:
+    """Who speaks in each document of ``ids`` the caller may see: ``(direction, owner
+    name, participants)``, for :func:`textkit.documents.spoken_sides`. Documents the
+    caller may not see are left out, as missing ones are."""
+    if not ids:
+        return {}
+    rows = conn.execute(
+        "SELECT d.id, d.fields->>'direction', u.name,"
+        " CASE WHEN jsonb_typeof(d.fields->'participants') = 'array'"
+        "  THEN ARRAY(SELECT jsonb_array_elements_text(d.fields->'participants'))"
+        "  ELSE ARRAY[]::text[] END"
+        " FROM documents d LEFT JOIN users u ON u.org = d.org AND u.id = d.owner_id"
+        " WHERE d.org = %s AND d.id = ANY(%s) AND d.access && %s",
+        (org, list(ids), require_principals(acl)),
+    ).fetchall()
+    return {r[0]: (r[1], r[2], tuple(r[3] or ())) for r in rows}

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from summarizers.answer.question import (
     answer_type,
+    asked_side,
     content_names,
     is_pleasantry,
     lookup_targets,
@@ -83,6 +84,7 @@ class Candidate:
     record_terms: frozenset[str]  # every term of its passage, title and context
     chunk_similarity: float | None
     named: bool  # its record belongs to an account the question named
+    side: str | None = None  # whose words it is, "ours" or "theirs", when known
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class QuestionView:
     required: tuple[str, ...]
     targets: tuple[str, ...]
     wants: str | None
+    side: str | None  # whose move it asks about (question.asked_side), if an offer or an ask
     #: The question without the names of the accounts it resolved to: what it asks
     #: *about* them, which is what a sentence's meaning is compared with (a record of
     #: the account need not name it, and one that does is not closer for that).
@@ -116,6 +119,7 @@ def view(question: str, passages: Sequence[Passage]) -> QuestionView:
         required=required,
         targets=tuple(lookup_targets(question)),
         wants=answer_type(question),
+        side=asked_side(question),
         topic=_without_names(question, named),
         named=frozenset(named),
     )
@@ -166,6 +170,7 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
                     record_terms=record_terms,
                     chunk_similarity=p.similarity,
                     named=bool(p.context),
+                    side=next((side for s, e, side in p.sides if s <= start < e), None),
                 )
             )
     return out

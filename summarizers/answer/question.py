@@ -13,6 +13,7 @@ from textkit.tokens import QUERY_STOPWORDS, QUOTED_PHRASE, terms, words
 
 __all__ = [
     "answer_type",
+    "asked_side",
     "content_names",
     "is_pleasantry",
     "lookup_targets",
@@ -221,6 +222,46 @@ _TYPE_RULES = (
 )
 
 
+# Whose move a question asks about, when it asks about an offer or an ask: "What
+# discount did we put on the table?" is answered by our words, "How big a discount was
+# Initech pushing us for?" by theirs (textkit.documents.sides tells whose words).
+_OUR_MOVE = re.compile(
+    r"\b(?:did|do|does|will|would|can|could|should|have|has|had|are|were|was|is)\s+(?:we|i)"
+    r"\s+(?:\w+\s+)?(?:offer|quot|propos|put|give|gave|agree|commit|promis|sign|approv"
+    r"|extend|pitch|table|float|counter|land)\w*"
+    r"|\b(?:we|i)\s+(?:offered|quoted|proposed|put|gave|agreed|committed|promised|signed"
+    r"|approved|extended|pitched|floated|countered|landed)\b"
+    r"|\bour (?:offer|quote|proposal|counter(?:offer)?|counter-offer)\b"
+)
+_THEIR_MOVE = re.compile(
+    r"\b(?:ask|push|press|angl|lobby|request|demand|hop)(?:e|es|s|ed|ing)?\s+(?:us\s+)?(?:for|to)\b"
+    r"|\btrying to get (?:us )?(?:to|down)\b"
+    r"|\btheir (?:ask|request|counter(?:offer)?|counter-offer|demand|target)\b"
+)
+_WE = re.compile(r"\b(?:we|i|our|ours)\b")
+
+
+def asked_side(question: str) -> str | None:
+    """``"ours"`` when ``question`` asks about an offer or a promise of ours, ``"theirs"``
+    when about an ask or a request of the customer's, None otherwise (most questions:
+    a fact is a fact whoever states it).
+
+    Example:
+        >>> asked_side("What discount did we put on the table?")
+        'ours'
+        >>> asked_side("How big a discount was Initech pushing us for?")
+        'theirs'
+        >>> asked_side("What is Initech's budget?") is None
+        True
+    """
+    q = question.lower()
+    if _OUR_MOVE.search(q):
+        return "ours"
+    if _THEIR_MOVE.search(q) and not _WE.search(q):
+        return "theirs"
+    return None
+
+
 def answer_type(question: str) -> str | None:
     """What kind of fact answers ``question``: date, amount, code, person, name, reason or
     None.
@@ -320,8 +361,10 @@ _PLEASANTRY = re.compile(
 
 # Attribution and header lines state who wrote or reported something, not a fact.
 _BOILERPLATE = re.compile(
-    r"^(?:-{2,}|reported by|sent from|from|to|cc|subject|date|on .{0,60} wrote)\b[: ]"
-    r"|^-{2,}",
+    # A header word counts with its colon only: "To get this across the line we'd need
+    # 20% off" is a sentence, "To: pat@initech.example" a header.
+    r"^(?:reported by|sent from)\b|^(?:from|to|cc|bcc|subject|date|sent)\s*:"
+    r"|^on .{0,60} wrote\b|^-{2,}",
     re.IGNORECASE,
 )
 
@@ -355,6 +398,8 @@ def is_pleasantry(text: str) -> bool:
         (True, False)
         >>> is_pleasantry("Reported by Fiona Fischer (Sales Operations Manager, Meridian Retail).")
         True
+        >>> is_pleasantry("Sent from my iPhone"), is_pleasantry("To get there we need 20% off.")
+        (True, False)
     """
     body = _without_speaker(text)
     if _BOILERPLATE.match(body):

@@ -135,6 +135,7 @@ def score_candidates(
             or any(t in c.terms or t in c.context_terms for t in q.targets)
         )
     ]
+    cands = _on_the_side_asked(question, q, cands)
     if not q.terms or not cands:
         return Scored(q, (), (), (), (), () if pairs else None)
     measured = _meaning(q.topic, cands, _to_embed(question, q, cands), similarity, scorer, pairs)
@@ -297,6 +298,23 @@ class _Measured:
     cosines: list[float | None]  # None where not measured
     terms: list[float]  # the scorer's metric term (0 where not measured or not applied)
     pairs: tuple[tuple[float, ...], ...] | None
+
+
+def _on_the_side_asked(question: str, q: QuestionView, cands: list[Candidate]) -> list[Candidate]:
+    """For a question about an offer of ours or an ask of theirs, the other side's
+    sentences are left out, when the side asked about has one of the kind of fact asked
+    for: "Can you do 20% off?" does not say what we offered. Sentences of no known side
+    stay; with nothing of the side asked about, all stay."""
+    if q.side is None:
+        return cands
+    fits = [
+        c
+        for c in cands
+        if c.side == q.side and (q.wants is None or type_match(q.wants, c.text, question) == 1.0)
+    ]
+    if not fits:
+        return cands
+    return [c for c in cands if c.side in (None, q.side)]
 
 
 def _to_embed(question: str, q: QuestionView, cands: Sequence[Candidate]) -> list[int]:

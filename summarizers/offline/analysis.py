@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from summarizers.models import Citation
-from textkit.documents import authored_ranges
+from textkit.documents import authored_ranges, our_speaker_labels
 from textkit.sentences import Sentence, segment, segment_within
 from textkit.tokens import content_tokens, tokenize, wordlist
 
@@ -124,7 +124,7 @@ class _Call:
         else:
             sentences = segment(content)
         labels = list(dict.fromkeys(s.speaker for s in sentences if s.speaker))
-        call.our_speakers = _our_speakers(labels, owner, call.participants)
+        call.our_speakers = our_speaker_labels(labels, owner, call.participants)
         call.names = frozenset(
             word.lower() for name in (*labels, *call.participants) for word in name.split()
         )
@@ -181,20 +181,3 @@ class _Call:
     def customer_units(self) -> list[_Unit]:
         """Sentences not spoken by our side: all of them when no side is known."""
         return [u for u in self.units if not u.ours]
-
-
-def _our_speakers(
-    labels: Sequence[str], ours: str | None, participants: Sequence[str]
-) -> frozenset[str]:
-    """Speaker labels of our side: those naming the owner ``ours``."""
-    if not ours or not ours.split():
-        return frozenset()
-    full = ours.strip().lower()
-    first = full.split()[0]
-    matched = [lb for lb in labels if lb.lower() == full]
-    if not matched:
-        # A first-name label matches the owner only when no other participant shares it.
-        sharing = [p for p in participants if p.split() and p.split()[0].lower() == first]
-        if len(sharing) <= 1:
-            matched = [lb for lb in labels if lb.lower().split()[0] == first]
-    return frozenset(matched)

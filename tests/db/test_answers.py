@@ -340,3 +340,26 @@ def test_which_customer_is_answered_with_the_account_of_the_cited_record(harborv
     # A question that is not "which customer" keeps the engine's text as it is.
     plain = ask(harborview, "u-1", "When does the agreement with Harborview run out?")
     assert plain.answered and not plain.answer.startswith("Harborview Software: ")
+
+
+def test_passages_say_whose_words_their_spans_are_for_the_caller_only(harborview) -> None:  # type: ignore[no-untyped-def]
+    from retrieval import store
+
+    _, evidence = harborview.assistant.evidence(
+        org=ORG, user_id="u-1", question="How is the rollout going for your analysts?"
+    )
+    by_doc = {p.document_id: p for p in evidence}
+    call = by_doc["call-h1"]
+    said = {
+        call.text[s - call.start : e - call.start].split(":")[0]: side for s, e, side in call.sides
+    }
+    # Maya Chen owns the call: her turns are ours, the customer's theirs.
+    assert said == {"Sam Ortiz": "theirs", "Maya Chen": "ours"}
+    for p in evidence:
+        if p.document_id in ("em-h2", "em-h3", "em-g1"):  # inbound mail
+            assert {side for *_, side in p.sides} == {"theirs"}
+    # Who speaks is read under the caller's access, like every read.
+    with harborview.as_caller(org=ORG, user_id="u-1") as (conn, acl):
+        assert set(store.document_voices(conn, org=ORG, acl=acl, ids=["call-h1"])) == {"call-h1"}
+        nobody = frozenset({"user:someone-else"})
+        assert store.document_voices(conn, org=ORG, acl=nobody, ids=["call-h1", "em-h2"]) == {}

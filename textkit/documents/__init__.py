@@ -4,7 +4,8 @@
   (speaker turns, note headings, metadata);
 * :mod:`~textkit.documents.tickets`: a ticket's canonical text and its comments;
 * :mod:`~textkit.documents.emails`: where an email's own (authored) text is, without
-  quoted replies, forwarded messages, signatures and sign-offs.
+  quoted replies, forwarded messages, signatures and sign-offs;
+* :mod:`~textkit.documents.sides`: whose words a span is, ours or the customer's.
 """
 
 from textkit.documents.calls import (
@@ -16,18 +17,22 @@ from textkit.documents.calls import (
     render_call_transcript,
 )
 from textkit.documents.emails import authored_end, authored_ranges
+from textkit.documents.sides import Side, our_speaker_labels, spoken_sides
 from textkit.documents.tickets import comment_starts, render_ticket, ticket_body_end
 
 __all__ = [
     "METADATA_LABELS",
     "SECTION_LABELS",
+    "Side",
     "authored_end",
     "authored_ranges",
     "comment_starts",
     "is_speaker_label",
     "label_line",
     "label_line_starts",
+    "our_speaker_labels",
     "render_call_transcript",
     "render_ticket",
+    "spoken_sides",
     "ticket_body_end",
 ]

@@ -288,6 +288,36 @@ def test_a_long_record_does_not_use_up_the_sentences_compared_by_meaning() -> No
     assert answer.answered and "March 31, 2027" in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "said", "not_said"),
+    [
+        ("What discount did we put on the table for Harborview?", "12%", "20%"),
+        ("How big a discount is Harborview pushing us for?", "20%", "12%"),
+    ],
+)
+def test_an_offer_of_ours_is_not_answered_with_their_ask_nor_the_reverse(
+    question: str, said: str, not_said: str
+) -> None:
+    from summarizers.answer import decide
+
+    theirs = "The number doesn't work for us. To get this across the line we'd need 20% off list."
+    ours = "I went back to our deal desk: on a two-year commitment we can do 12% off list."
+    records = [
+        _record("em-in", theirs, context=("Harborview Software",)).model_copy(
+            update={"sides": ((0, len(theirs), "theirs"),)}
+        ),
+        _record("em-out", ours, context=("Harborview Software",)).model_copy(
+            update={"sides": ((0, len(ours), "ours"),)}
+        ),
+    ]
+    scored = [
+        p.model_copy(update={"similarity": c})
+        for p, c in zip(records, _cosines(question, [p.text for p in records]), strict=True)
+    ]
+    best = decide(question, scored, similarity=_Vectors()).best
+    assert best is not None and said in best.text and not_said not in best.text
+
+
 def test_similarity_finds_a_paraphrase_the_words_miss() -> None:
     text = "Heads up: the agreement runs out on March 31, 2027."
     records = [_record("em-1", text, context=("Harborview Software",))]

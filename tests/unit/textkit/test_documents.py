@@ -265,3 +265,51 @@ def test_authored_end_is_where_the_quote_or_sign_off_begins() -> None:
 def test_all_quote_has_no_authored_text() -> None:
     text = "On Mon, Jan 6, 2025 at 10:14 AM Bo <bo@x.com> wrote:\n> Only a quote.\n"
     assert authored_ranges(text) == [] and authored_end(text) == 0
+
+
+# ---- whose words: textkit.documents.spoken_sides
+
+
+def _sides_of(text: str, **kwargs: object) -> list[tuple[str, str]]:
+    from textkit.documents import spoken_sides
+
+    return [(text[s:e], side) for s, e, side in spoken_sides(text, **kwargs)]  # type: ignore[arg-type]
+
+
+def test_an_emails_own_text_is_its_authors_side_and_a_quoted_reply_nobodys() -> None:
+    text = "We'd need 20% off list.\n\n> We can do 12% off list.\n\nBest,\nHelena"
+    assert _sides_of(text, kind="email", direction="inbound") == [
+        ("We'd need 20% off list.", "theirs")
+    ]
+    assert _sides_of("I can offer 12% off.", kind="email", direction="outbound") == [
+        ("I can offer 12% off.", "ours")
+    ]
+    assert _sides_of(text, kind="email") == []  # no direction: nobody's
+
+
+def test_a_calls_turns_are_ours_when_the_owner_speaks_and_theirs_otherwise() -> None:
+    text = "Pat: Can you do 20% off?\nDana: I can offer 12%.\nThat holds to Friday.\nPat: OK."
+    got = _sides_of(text, kind="call", owner="Dana Reyes", participants=("Dana Reyes", "Pat Buyer"))
+    assert got == [
+        ("Pat: Can you do 20% off?", "theirs"),
+        ("Dana: I can offer 12%.\nThat holds to Friday.", "ours"),  # a turn's next line too
+        ("Pat: OK.", "theirs"),
+    ]
+    # Offsets are the document's when the text is a chunk of it.
+    from textkit.documents import spoken_sides
+
+    assert spoken_sides("Dana: Hi there.", kind="call", offset=100, owner="Dana") == (
+        (100, 115, "ours"),
+    )
+
+
+def test_a_call_whose_owner_is_not_heard_has_no_sides() -> None:
+    text = "Pat: Can you do 20% off?\nLee: Let me check."
+    assert _sides_of(text, kind="call", owner="Dana Reyes") == []
+    assert _sides_of(text, kind="call") == []
+    # A first name two participants share tells nobody apart.
+    shared = "Dana: Hello.\nPat: Hi."
+    assert (
+        _sides_of(shared, kind="call", owner="Dana Reyes", participants=("Dana Reyes", "Dana Li"))
+        == []
+    )

@@ -51,6 +51,21 @@ def _phrases(words: Sequence[str], longest: int = 4) -> list[str]:
     ]
 
 
+def _initials(words: Sequence[str]) -> set[str]:
+    """The letters of words written as initials joined by "&" ("l&v" -> "lv")."""
+    out = set()
+    for w in words:
+        letters = w.replace("&", "")
+        if (
+            "&" in w
+            and 2 <= len(letters) <= 4
+            and letters.isalpha()
+            and len(letters) == len([p for p in w.split("&") if p])
+        ):
+            out.add(letters)
+    return out
+
+
 def accounts_named(
     conn: Connection[Any], *, org: str, acl: frozenset[str], words: Sequence[str]
 ) -> list[AccountRow]:
@@ -58,7 +73,8 @@ def accounts_named(
 
     A name is mentioned when its first token (not a generic word such as "The", at
     least 3 characters) is among ``words``, so the informal "Harborview" resolves to
-    "Harborview Software", or when ``words`` spell the whole name. Visibility is
+    "Harborview Software", when ``words`` spell the whole name, or when a word is its
+    leading initials joined by "&" ("L&V" for "Lumen & Vale Hospitality"). Visibility is
     :func:`retrieval.acl.account_visible`: an account the caller may not see is never
     returned, whatever the question says.
 
@@ -71,16 +87,31 @@ def accounts_named(
         [AccountRow(id='a-7', name='Harborview Software', ...)]
     """
     wanted = sorted({w for w in words if len(w) >= 3 and w not in _GENERIC})
-    if not wanted:
+    initials = sorted(_initials(words))
+    if not (wanted or initials):
         return []
     # The first token identifies ("Harborview" of "Harborview Software"); a later one
     # is often an industry word ("Orchard Robotics": "robotics" names no account).
+    # Initials joined by "&" ("L&V") are the leading words' first letters ("Lumen & Vale
+    # Hospitality"); only then is every name's initials computed.
+    by_initials = (
+        " OR (SELECT string_agg(left(w, 1), '' ORDER BY n) FROM"
+        "  regexp_split_to_table(lower(a.name), '[^[:alnum:]]+') WITH ORDINALITY AS t(w, n)"
+        "  WHERE w <> '') LIKE ANY(%(initials)s)"
+        if initials
+        else ""
+    )
     rows = conn.execute(
         "SELECT id, name, owner_id, industry, attributes FROM accounts a WHERE org = %(org)s"
         " AND ((regexp_split_to_array(lower(a.name), '[^[:alnum:]]+'))[1] = ANY(%(wanted)s)"
-        "  OR lower(a.name) = ANY(%(phrases)s))"
+        "  OR lower(a.name) = ANY(%(phrases)s)" + by_initials + ")"
         " ORDER BY id LIMIT 20",
-        {"org": org, "wanted": wanted, "phrases": _phrases(words)},
+        {
+            "org": org,
+            "wanted": wanted,
+            "phrases": _phrases(words),
+            "initials": [f"{i}%" for i in initials],
+        },
     ).fetchall()
     accounts = [AccountRow(*row) for row in rows]
     return [a for a in accounts if caller_sees_account(conn, org=org, acl=acl, account=a)]

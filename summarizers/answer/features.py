@@ -107,11 +107,27 @@ class QuestionView:
 def view(question: str, passages: Sequence[Passage]) -> QuestionView:
     """The question's terms, with the words of the accounts it resolved to set apart."""
     terms = tuple(question_terms(question))
-    named = {t for p in passages for c in p.context for t in question_terms(c)}
+    names = {c for p in passages for c in p.context}
+    named = {t for c in names for t in question_terms(c)}
+    # "L&V" resolved "Lumen & Vale Hospitality" (retrieval.store.accounts_named): it is
+    # that name, so the name's first word is what a record must be about.
+    aliases = {
+        t: first
+        for word in _WORD.findall(question)
+        for first in [_initials_of(word, names)]
+        if first
+        for t in question_terms(word)
+    }
+    named |= set(aliases)
     # An account the question resolved to is required as a written name would be,
     # however it was typed: "when does brightwater's contract expire?" is not answered
     # by another customer's contract.
-    required = tuple(dict.fromkeys([*required_terms(question), *(t for t in terms if t in named)]))
+    required = tuple(
+        dict.fromkeys(
+            aliases.get(t, t)
+            for t in [*required_terms(question), *(t for t in terms if t in named)]
+        )
+    )
     topical = tuple(t for t in terms if t not in named and t not in required)
     return QuestionView(
         terms=terms,
@@ -126,6 +142,20 @@ def view(question: str, passages: Sequence[Passage]) -> QuestionView:
 
 
 _WORD = re.compile(r"[\w][\w&.'-]*")
+
+
+def _initials_of(word: str, names: set[str]) -> str | None:
+    """The first word (a term) of the name in ``names`` whose leading initials ``word``
+    spells with "&" ("L&V" of "Lumen & Vale Hospitality"), if any."""
+    letters = word.replace("&", "").lower()
+    if "&" not in word or not letters.isalpha() or not 2 <= len(letters) <= 4:
+        return None
+    for name in sorted(names):
+        words = [w for w in re.split(r"[^0-9A-Za-z]+", name.lower()) if w]
+        if "".join(w[0] for w in words).startswith(letters):
+            firsts = question_terms(words[0])
+            return firsts[0] if firsts else None
+    return None
 
 
 def _without_names(question: str, named: set[str]) -> str:

@@ -54,6 +54,10 @@ _TICKET_TERMS = frozenset(
         " solved pending still progress fixed priority escalated where stand stands"
     )
 )
+_COUNT_ASKED = re.compile(
+    r"\bhow many\b|\bnumber of\b|\b(?:seats?|users?|licen[cs]es?|headcount|people|employees)\b",
+    re.I,
+)
 _CLOSED = ("closed_won", "closed_lost", "closed-won", "closed-lost", "won", "lost")
 
 
@@ -68,9 +72,17 @@ def asks_fields(question: str) -> bool:
     wants = answer_type(question)
     return bool(
         (wants == "person" and _OWNER.search(question))
-        or (wants in ("date", "amount") and _DEAL.search(question))
+        or _asks_deal(question, wants)
         or _STAGE.search(question)
     )
+
+
+def _asks_deal(question: str, wants: str | None) -> bool:
+    """A deal's close date or amount may answer it: a date or a money question about a
+    deal. A count ("How many seats is Initech renewing?") is no deal's amount."""
+    if not _DEAL.search(question):
+        return False
+    return wants == "date" or (wants == "amount" and not _COUNT_ASKED.search(question))
 
 
 def field_facts(
@@ -102,8 +114,7 @@ def field_facts(
                 record_type="account",
             )
         )
-    asks_deal = _DEAL.search(question) and wants in ("date", "amount")
-    if (asks_deal or _STAGE.search(question)) and deals:
+    if (_asks_deal(question, wants) or _STAGE.search(question)) and deals:
         for deal in _relevant_deals(question, account, deals)[:max_deals]:
             facts.append(
                 Evidence(

@@ -363,3 +363,14 @@ def test_passages_say_whose_words_their_spans_are_for_the_caller_only(harborview
         assert set(store.document_voices(conn, org=ORG, acl=acl, ids=["call-h1"])) == {"call-h1"}
         nobody = frozenset({"user:someone-else"})
         assert store.document_voices(conn, org=ORG, acl=nobody, ids=["call-h1", "em-h2"]) == {}
+
+
+def test_an_account_is_resolved_by_its_first_word_in_any_case_or_by_initials(harborview) -> None:  # type: ignore[no-untyped-def]
+    def named(question: str) -> dict[str, str]:
+        return harborview.assistant.named_accounts(org=ORG, user_id="u-1", question=question)
+
+    assert named("when does harborview's contract run out?") == {"a-h": "Harborview Software"}
+    # Initials joined by "&" are the name's leading words; bare capitals are not.
+    assert named("What did H&S procurement ask for?") == {"a-h": "Harborview Software"}
+    assert named("What did HS procurement ask for?") == {}
+    assert named("What did G&X procurement ask for?") == {}

@@ -261,6 +261,19 @@ def test_a_lowercase_account_name_scopes_the_answer_as_a_capitalised_one_does() 
     assert not answer.answered
 
 
+def test_initials_that_resolved_an_account_stand_for_its_name() -> None:
+    from summarizers.answer.features import view
+
+    records = [
+        _record("em-1", "Our main request is quarterly invoicing.", context=("Lumen & Vale",))
+    ]
+    q = view("What did L&V procurement ask for on billing?", records)
+    assert "lumen" in q.required and "l" not in q.required and "v" not in q.required
+    assert "L&V" not in q.topic
+    answer = ask("What did L&V procurement ask for on billing?", records)
+    assert {c.document_id for c in answer.citations} <= {"em-1"}
+
+
 def test_a_long_record_does_not_use_up_the_sentences_compared_by_meaning() -> None:
     # The first record is a long call of small talk; the answer is in the second. Each
     # record gets its turn, and a sentence holding the kind of fact asked for goes first.
@@ -465,6 +478,14 @@ def test_field_facts_answer_deal_and_owner_questions_citing_the_record() -> None
         ("account", "a-12", "Initech is owned by Dana Reyes.")
     ]
     assert not asks_fields("What did Initech say about the SOC 2 report?")
+    # A count is no deal's amount: the seats are in the records, not in the deal's fields.
+    assert not asks_fields("How many seats is Initech planning to renew at?")
+    assert (
+        field_facts(
+            "How many seats is Initech's deal for?", account=account, owner_name=None, deals=[deal]
+        )
+        == []
+    )
 
 
 def test_field_facts_pick_the_deal_the_question_is_about() -> None:

@@ -136,6 +136,18 @@ def score_candidates(
         )
     ]
     cands = _on_the_side_asked(question, q, cands)
+    if q.wants == "person":
+        # A sentence that asks ("Who else needs to sign?") names nobody, unless it names
+        # someone new or the one looked up ("Should we include Lena Ferraro?"):
+        # otherwise it echoes the question.
+        looked_up = set(q.required) | set(q.targets)
+        cands = [
+            c
+            for c in cands
+            if not c.text.rstrip().endswith("?")
+            or looked_up & c.terms
+            or type_match(q.wants, c.text, question) == 1.0
+        ]
     if not q.terms or not cands:
         return Scored(q, (), (), (), (), () if pairs else None)
     measured = _meaning(q.topic, cands, _to_embed(question, q, cands), similarity, scorer, pairs)

@@ -261,6 +261,19 @@ def test_a_lowercase_account_name_scopes_the_answer_as_a_capitalised_one_does() 
     assert not answer.answered
 
 
+def test_a_who_question_is_not_answered_by_a_sentence_asking_it_again() -> None:
+    text = (
+        "Declan: Who else needs to be involved to get the order form signed?\n"
+        "Martin: Anything over $150,000 needs Rosalind Achebe's signature, she's our CFO."
+    )
+    records = [_record("call-1", text, context=("Pellham Cold Chain",))]
+    answer = ask("Who actually signs the order form on the Pellham side?", records)
+    assert "Who else needs" not in answer.answer
+    # A question that names the one looked up still answers who they are.
+    lookup = [_record("em-1", "Would it make sense to include Lena Ferraro on the next call?")]
+    assert "Lena Ferraro" in ask('Who is "Lena Ferraro"?', lookup).answer
+
+
 def test_initials_that_resolved_an_account_stand_for_its_name() -> None:
     from summarizers.answer.features import view
 

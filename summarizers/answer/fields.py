@@ -46,12 +46,15 @@ _DEAL = re.compile(
 )
 _STAGE = re.compile(r"\bwhat stage\b|\bwhich stage\b|\bdeal stage\b", re.I)
 _RENEWAL = re.compile(r"\b(?:renewals?|renews?|renewing|contract|contracts|term)\b", re.I)
-_TICKET_WORD = re.compile(r"\b(?:tickets?|cases?|support requests?)\b", re.I)
+_TICKET_WORD = re.compile(
+    r"\b(?:tickets?|cases?|support requests?|bugs?|issues?|incidents?|problems?)\b", re.I
+)
 # What a ticket status question says besides which ticket it means (term stems).
 _TICKET_TERMS = frozenset(
     question_terms(
         "ticket tickets case cases support request status state open opened closed resolved"
         " solved pending still progress fixed priority escalated where stand stands"
+        " bug bugs issue issues incident incidents problem problems get got yet out"
     )
 )
 _COUNT_ASKED = re.compile(
@@ -171,6 +174,8 @@ def asks_ticket_status(question: str) -> bool:
         True
         >>> asks_ticket_status("What's the status of the renewal?")
         False
+        >>> asks_ticket_status("Is the screen reader bug Tillbrook found fixed?")
+        True
     """
     return bool(
         (ticket_codes(question) or _TICKET_WORD.search(question))
@@ -244,6 +249,11 @@ def ticket_facts(tickets: Sequence[tuple[str, str, dict[str, object]]]) -> list[
 _ABOUT_PERSON = frozenset(
     question_terms("title role job position email mail address phone reach contact detail work")
 )
+# Words a rep adds that do not change what is asked: "What's her title again?",
+# "Remind me of Uma Zhang's email", "What exactly is his role now?".
+_ASIDES = frozenset(
+    question_terms("again remind me exactly currently current now actually quick just real")
+)
 # What a question about the people at an account may ask besides its name: "Who is our
 # contact at Harborview?", "Who do we know at Harborview?", "Who is the champion there?".
 _PEOPLE_AT = frozenset(
@@ -289,6 +299,8 @@ def person_facts(question: str, named: Sequence[tuple[ContactRow, AccountRow]]) 
         >>> uma = ContactRow("c-9", "a-1", "Uma Zhang", "uma@harborview.example", "Analyst")
         >>> [f.quote for f in person_facts("Who is Uma Zhang?", [(uma, acct)])]
         ['Uma Zhang: Analyst at Harborview Software (uma@harborview.example).']
+        >>> [f.document_id for f in person_facts("what's Uma Zhang's title again?", [(uma, acct)])]
+        ['c-9']
         >>> person_facts("What did Uma Zhang say about pricing?", [(uma, acct)])
         []
     """
@@ -328,7 +340,7 @@ def colleague_facts(question: str, named: Sequence[ColleagueRow]) -> list[Eviden
 def _only_about(question: str, *names: str) -> bool:
     """Whether ``question`` asks nothing but who the person named ``names[0]`` is (the
     other names, such as their account's, may appear too)."""
-    rest = set(question_terms(question))
+    rest = set(question_terms(question)) - _ASIDES
     for name in names:
         rest -= set(question_terms(name))
     return rest <= _ABOUT_PERSON

@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from summarizers.answer.question import (
     answer_type,
@@ -85,6 +86,7 @@ class Candidate:
     chunk_similarity: float | None
     named: bool  # its record belongs to an account the question named
     side: str | None = None  # whose words it is, "ours" or "theirs", when known
+    occurred_at: datetime | None = None  # when its record was written
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,7 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
                     chunk_similarity=p.similarity,
                     named=bool(p.context),
                     side=next((side for s, e, side in p.sides if s <= start < e), None),
+                    occurred_at=p.occurred_at,
                 )
             )
     return out

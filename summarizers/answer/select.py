@@ -40,6 +40,7 @@ from summarizers.answer.features import (
 )
 from summarizers.answer.question import type_match
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
+from summarizers.answer.updates import latest_first
 from summarizers.models import Answer, Citation, Passage, SeeAlso
 
 __all__ = [
@@ -203,6 +204,7 @@ def decide(
             ),
         )
     )
+    order = latest_first(question, scored.question, scored.candidates, order, similarity)
     probability = max(scored.probabilities)
     passage = _window(scored.candidates[order[0]], scored.candidates, passages)
     cosine = None

@@ -274,6 +274,31 @@ def test_a_who_question_is_not_answered_by_a_sentence_asking_it_again() -> None:
     assert "Lena Ferraro" in ask('Who is "Lena Ferraro"?', lookup).answer
 
 
+def test_a_later_record_that_moves_a_date_gives_the_answer() -> None:
+    from datetime import timedelta
+
+    plan = "Confirming we're on for the Reno pilot kickoff on Monday, March 16."
+    moved = "Our cutover slipped two weeks. Can we push the pilot kickoff to Monday, March 30?"
+    other = "Separately, our board meets on April 9 to approve the budget."
+    context = ("Ferncastle Logistics",)
+    first = _record("em-1", plan, context=context)
+    later = first.occurred_at + timedelta(days=9)
+
+    def at(p: Passage, when: datetime) -> Passage:
+        return p.model_copy(update={"occurred_at": when})
+
+    question = "when's the reno pilot actually starting now?"
+    answer = ask(question, [first, at(_record("em-2", moved, context=context), later)])
+    assert "March 30" in answer.answer and "March 16" not in answer.answer
+    # Written earlier, the same words are not the latest: the plan stands.
+    older = first.occurred_at - timedelta(days=9)
+    answer = ask(question, [first, at(_record("em-2", moved, context=context), older)])
+    assert "March 30" not in answer.answer
+    # A later date about something else changes nothing.
+    answer = ask(question, [first, at(_record("em-3", other, context=context), later)])
+    assert "April 9" not in answer.answer
+
+
 def test_initials_that_resolved_an_account_stand_for_its_name() -> None:
     from summarizers.answer.features import view
 

@@ -1,0 +1,78 @@
+"""A fact a later record says has changed: the later statement answers.
+
+CRM dates move. A kickoff "on Monday, March 16" in one email is "pushed to Monday,
+March 30" in the customer's reply; a start date "moved" a week. A question about the
+date wants the latest word, while the first statement may match the question better
+(it states the plan, the update states the change).
+
+For a date question, the ranker's pick gives way to a sentence of a *later* record
+when that sentence
+
+* holds a date,
+* says that something changed ("pushed to", "moved", "slipped", "now starting"),
+* is about the same thing as the pick: the embedding model's cosine of the two
+  sentences is at least :data:`SAME_THING` (a paraphrase, not just the same kind of
+  fact: two unrelated dates are far below it), and
+* is among the ranker's best few (:data:`CONSIDERED`) and from a record of the same
+  accounts the question is about.
+
+Pure: the caller hands in the candidates, the ranker's order and the similarity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from summarizers.answer.features import Candidate, QuestionView
+from summarizers.answer.question import type_match
+
+__all__ = ["CONSIDERED", "SAME_THING", "latest_first"]
+
+#: How many of the ranker's best candidates may stand for a later statement.
+CONSIDERED = 5
+#: The cosine at which two sentences are about the same thing (all-MiniLM-L6-v2: an
+#: update of a plan and the plan are near 0.55, unrelated dates of one account near 0.35).
+SAME_THING = 0.5
+
+_CHANGE = re.compile(
+    r"\b(?:moved?|moving|push(?:ed|es|ing)?|pull(?:ed|ing)? (?:in|forward)|slipp(?:ed|ing)"
+    r"|slid|slips?|resched\w*|postpon\w*|delay(?:ed|ing)?|now|changed?|updated?"
+    r"|revised|shift(?:ed|ing)?|bump(?:ed|ing)?|no longer)\b",
+    re.IGNORECASE,
+)
+
+
+def latest_first(
+    question: str,
+    q: QuestionView,
+    cands: Sequence[Candidate],
+    order: Sequence[int],
+    similarity: Callable[[str, Sequence[str]], Sequence[float]] | None,
+) -> tuple[int, ...]:
+    """``order`` with a later record's statement of a change put first, when one
+    qualifies (see the module); otherwise ``order`` unchanged."""
+    if not order or q.wants != "date" or similarity is None:
+        return tuple(order)
+    best = cands[order[0]]
+    if best.occurred_at is None:
+        return tuple(order)
+    later = [
+        i
+        for i in order[1:CONSIDERED]
+        if (c := cands[i]).document_id != best.document_id
+        and c.occurred_at is not None
+        and c.occurred_at > best.occurred_at
+        and c.named == best.named
+        and _CHANGE.search(c.text)
+        and type_match(q.wants, c.text, question) == 1.0
+    ]
+    if not later:
+        return tuple(order)
+    cosines = similarity(best.text, [cands[i].text for i in later])
+    same = [i for i, cos in zip(later, cosines, strict=True) if cos >= SAME_THING]
+    if not same:
+        return tuple(order)
+    floor = best.occurred_at
+    newest = max(same, key=lambda i: cands[i].occurred_at or floor)
+    return (newest, *(i for i in order if i != newest))

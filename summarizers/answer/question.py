@@ -191,6 +191,7 @@ _TYPE_RULES = (
             r"|\b(?:what|which)(?:'s| is| was| are| were| will be)?(?: the| their| our| its| a)?"
             r" (?:[\w-]+ )?(?:price|prices|pricing|cost|costs|amount|budget|value|size|discount"
             r"|percentage|percent|dollars?|fee|fees|rate|total|figure|ceiling|threshold|quote"
+            r"|limit|cap|quota"
             r"|spend|reduction|markdown|headcount|seats|number)\b"
             r"|\b(?:share|percentage|number) of\b|\bworth\b|\bwhat will [\w' -]+ pay\b"
             r"|\bwhat (?:does|do|did|will|would) [\w' -]+ (?:cost|pay|charge)\b"
@@ -218,7 +219,12 @@ _TYPE_RULES = (
             r"|functionality)(?:s|'s)?\b"
         ),
     ),
-    ("reason", re.compile(r"^\s*how\b|\bwhat (?:is|was) (?:the )?(?:reason|problem|issue)\b")),
+    (
+        "reason",
+        re.compile(
+            r"^\s*how\b|\bwhat(?:'s| is| was) (?:the )?(?:[\w-]+ )?(?:reason|problem|issue)\b"
+        ),
+    ),
 )
 
 

@@ -476,6 +476,8 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         ("Who is Initech comparing us against?", "name"),
         # "who" opening a later clause asks for a person as much as a first one.
         ("Our contact at Initech is leaving - who picks up the relationship?", "person"),
+        ("What limit did they ask us to bump them to?", "amount"),
+        ("What's the main reason we might lose Initech at renewal?", "reason"),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:

@@ -15,6 +15,7 @@ MODULES = [
     "textkit.documents.calls",
     "textkit.documents.emails",
     "textkit.documents.tickets",
+    "textkit.documents.sides",
 ]
 
 

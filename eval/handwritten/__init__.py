@@ -1,0 +1,38 @@
+"""Three small CRMs written by hand, and the questions a rep would ask of them.
+
+Each was written by someone who never saw the answer engine, told only the record format
+of the README and what kind of company to invent: ``northwind`` (finance software),
+``tidewater`` (fleet telematics) and ``larkfield`` (corporate training). About 30
+documents each, in the styles a CRM export holds: email threads with quoted replies and
+signatures, call transcripts with small talk, tickets with comments, and facts that
+never name the account they belong to. Each has about 30 questions, paraphrased away from
+the records, some typed in lower case or with informal names ("L&V", "fern castle"), with
+about 8 that nothing the asker may see answers (facts nobody wrote down, companies that do
+not exist, records of another team).
+
+They are the realistic counterpart of the seeded sample CRM: where the sample's
+questions come from templates the answer models were fitted on, these come from nobody's
+templates. ``python -m eval.handwritten`` asks every question through the service as its
+user and grades the answer:
+
+* **correct**: answered, every ``answer_contains`` string is in the answer or its stated
+  CRM facts (case-insensitive, commas ignored), and the expected record is cited;
+* **wrong**: answered, but not correct. The grading is strict: a right value from another
+  record, or in other words ("eighteen-fifty" for 1,850, "2026-06-30" for June 30),
+  counts as wrong, so read the misses (``--verbose``) before reading the rate;
+* **declined**: for an answerable question, a miss; for an unanswerable one, right.
+
+History: the engine was changed after reading the misses of ``northwind`` and then of
+``tidewater``; ``larkfield`` was asked once before any change it prompted (2026-11-28:
+8 of 23 correct, 9 wrong, 9 of 9 declined at 4c3c68f and at the first changes alike).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["CRMS", "HANDWRITTEN_DIR"]
+
+HANDWRITTEN_DIR = Path(__file__).resolve().parent
+#: The hand-written CRMs, by org: each directory holds ``crm.jsonl`` and ``questions.json``.
+CRMS = ("northwind", "tidewater", "larkfield")

@@ -341,11 +341,24 @@ def _amount_match(text: str, asked: str) -> float:
         (_WANTS_COUNT, _COUNT),
     ]
     wanted = [found for cue, found in kinds if cue.search(asked)]
+    counted = _COUNTED.search(asked)
+    if counted and _counts(counted.group(1)).search(plain):
+        return 1.0  # "How many reefers?": "120 reefers", "120 of the reefers"
     if wanted:
         if any(_new(found, plain, asked) for found in wanted):
             return 1.0
         return 0.5 if _new(_AMOUNT, plain, asked) else 0.0
     return 1.0 if _new(_AMOUNT, plain, asked) else 0.0
+
+
+# What "how many" counts: "How many reefers does Gwen want?" counts reefers.
+_COUNTED = re.compile(r"\bhow many ([a-z][a-z-]{2,})\b")
+
+
+def _counts(noun: str) -> re.Pattern[str]:
+    """A number counting ``noun`` (its stem, any ending), up to two words apart."""
+    stem = re.escape(noun[: max(3, len(noun) - 2)])
+    return re.compile(rf"\b\d[\d,.]*\s+(?:[\w-]+\s+){{0,2}}{stem}\w*", re.IGNORECASE)
 
 
 def _new_matches(pattern: re.Pattern[str], text: str, asked: str) -> list[re.Match[str]]:

@@ -636,3 +636,13 @@ def test_the_passage_around_the_pick_decides_between_answering_and_declining() -
     assert not answer_offline(question, records, similarity=PassageCosine(-0.1)).answered
     answer = answer_offline(question, records, similarity=PassageCosine(0.6))
     assert answer.answered and "October 31" in answer.answer
+
+
+def test_how_many_counts_what_it_names() -> None:
+    from summarizers.answer.question import type_match
+
+    question = "How many reefers does Gwen want the two-zone probes on for phase 2?"
+    assert type_match("amount", "She wants them on 120 of the reefers.", question) == 1.0
+    # The question's own number is no answer, nor a number of something else.
+    assert type_match("amount", "Our insurer asks for a SOC 2 report.", question) == 0.0
+    assert type_match("amount", "We run 140 trucks.", question) < 1.0

@@ -28,6 +28,7 @@ from summarizers.answer.fields import (
     colleague_facts,
     contact_facts,
     field_facts,
+    may_ask_ticket_status,
     person_facts,
     ticket_codes,
     ticket_facts,
@@ -72,7 +73,12 @@ def question_words(question: str) -> list[str]:
 
 def asks_crm_fields(question: str) -> bool:
     """Whether any CRM field may answer ``question`` (cheap: no database read)."""
-    return asks_fields(question) or asks_ticket_status(question) or asks_contacts(question)
+    return (
+        asks_fields(question)
+        or asks_ticket_status(question)
+        or may_ask_ticket_status(question)
+        or asks_contacts(question)
+    )
 
 
 def crm_facts(
@@ -96,9 +102,10 @@ def crm_facts(
     wants_fields, wants_people = asks_fields(question), asks_contacts(question)
     words = question_words(question)
     facts: list[Evidence] = []
-    if asks_ticket_status(question):
+    if asks_ticket_status(question) or may_ask_ticket_status(question):
         codes = ticket_codes(question)
-        meant = [] if codes else tickets_meant(question, tickets, names=names)
+        shared = 1 if asks_ticket_status(question) else 2  # without "ticket": a strong match
+        meant = [] if codes else tickets_meant(question, tickets, names=names, shared=shared)
         found = store.tickets_named(conn, org=org, acl=acl, codes=codes or meant)
         if meant:  # ids, not numbers a title may contain: exactly those tickets
             found = [t for t in found if t.id in meant]

@@ -37,6 +37,7 @@ __all__ = [
     "ticket_codes",
     "ticket_facts",
     "tickets_meant",
+    "may_ask_ticket_status",
 ]
 
 _OWNER = re.compile(r"\bwho (?:owns|manages|covers|runs)\b|\b(?:account )?owner\b", re.I)
@@ -46,6 +47,7 @@ _DEAL = re.compile(
 )
 _STAGE = re.compile(r"\bwhat stage\b|\bwhich stage\b|\bdeal stage\b", re.I)
 _RENEWAL = re.compile(r"\b(?:renewals?|renews?|renewing|contract|contracts|term)\b", re.I)
+_YES_NO = re.compile(r"\s*(?:is|are|has|have|did|was|were)\b", re.I)
 _TICKET_WORD = re.compile(
     r"\b(?:tickets?|cases?|support requests?|bugs?|issues?|incidents?|problems?)\b", re.I
 )
@@ -183,12 +185,28 @@ def asks_ticket_status(question: str) -> bool:
     )
 
 
+def may_ask_ticket_status(question: str) -> bool:
+    """Whether ``question`` may ask a ticket's status without saying "ticket": a yes/no
+    question about something being fixed, closed or open ("Is the Okta login loop
+    closed out yet?"). Only a retrieved ticket whose title shares at least two of its
+    words answers it (:func:`tickets_meant` with ``shared=2``).
+
+    Example:
+        >>> may_ask_ticket_status("is the okta login loop for morrow bay closed out yet?")
+        True
+        >>> may_ask_ticket_status("When does the deal close?")
+        False
+    """
+    return bool(_YES_NO.match(question) and _TICKET_STATUS.search(question))
+
+
 def tickets_meant(
     question: str,
     tickets: Sequence[tuple[str, str]],
     *,
     names: Sequence[str] = (),
     limit: int = 2,
+    shared: int = 1,
 ) -> list[str]:
     """Which of ``tickets`` a status question without a number means: those whose title
     shares the most words with what the question says of it ("the Expensify ticket"),
@@ -200,6 +218,7 @@ def tickets_meant(
         tickets: ``(id, title)`` of the tickets retrieved for the question, of the
             accounts it names (if any), best first.
         names: The names of those accounts: words that say whose ticket, not which.
+        shared: How many words a title must share with the question at least.
 
     Example:
         >>> seen = [("NW-7", "NW-7 Report export slow"), ("NW-4", "NW-4 Expensify duplicates")]
@@ -212,7 +231,7 @@ def tickets_meant(
     said = [t for t in question_terms(question) if t not in _TICKET_TERMS and t not in whose]
     scored = [(sum(t in set(question_terms(title)) for t in said), tid) for tid, title in tickets]
     best = max((n for n, _ in scored), default=0)
-    if said and best == 0:
+    if (said or shared > 1) and best < shared:
         return []
     return [tid for n, tid in scored if n == best][:limit]
 

@@ -195,6 +195,10 @@ def test_a_ticket_status_question_without_its_number_is_answered_from_the_ticket
     answer = ask(readme_crm, "u-7", "What's the status of the initech SSO ticket?")
     assert [(f.record_type, f.document_id) for f in answer.facts] == [("ticket", "TCK-10234")]
     assert "status open" in answer.answer
+    # Without the word "ticket", a yes/no status question is answered when a retrieved
+    # ticket's title shares two of its words.
+    yes_no = ask(readme_crm, "u-7", "Is the initech SSO login failure resolved yet?")
+    assert [(f.record_type, f.document_id) for f in yes_no.facts] == [("ticket", "TCK-10234")]
     # A ticket no title names is not stood in for by another one.
     other = ask(readme_crm, "u-7", "What's the status of the Initech invoicing ticket?")
     assert [f for f in other.facts if f.record_type == "ticket"] == []

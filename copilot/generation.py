@@ -14,20 +14,19 @@ service itself), so the two modules do not form an import cycle.
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import logging
-import threading
-from collections import OrderedDict
+import re
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
 from psycopg import Connection
 
 from copilot.crm_answers import (
+    FIELD_CONFIDENCE,
     account_list,
     asks_crm_fields,
     asks_for_accounts,
@@ -38,11 +37,13 @@ from copilot.crm_answers import (
 )
 from copilot.errors import NotFound
 from copilot.settings import Settings
-from embeddings import Embedder, SentenceTransformerEmbedder
+from copilot.similarity import SentenceSimilarity
+from embeddings import Embedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import SearchResult
 from summarizers.answer.listing import account_mentions, list_targets
+from summarizers.answer.rivals import asks_competitor, rival_mentions
 from summarizers.answer.select import ENGINE
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
 from summarizers.models import (
@@ -58,12 +59,20 @@ if TYPE_CHECKING:
     from summarizers.actions import Playbook
     from summarizers.llm import LLMEngine
 
-__all__ = ["OFFLINE_ENGINE", "AskResult", "Assistant", "CallerService"]
+__all__ = [
+    "OFFLINE_ENGINE",
+    "AskResult",
+    "Assistant",
+    "CallerService",
+    "SentenceSimilarity",
+]
 
 log = logging.getLogger(__name__)
 
 #: Cache key of the offline engine; bump (in ``OfflineEngine``) when its output changes.
 OFFLINE_ENGINE = OfflineEngine.cache_key
+# A word in capitals may be an account's initials ("MBCU" for "Morrow Bay Credit Union").
+_ACRONYM = re.compile(r"\b[A-Z]{3,5}\b")
 
 
 class CallerService(Protocol):
@@ -161,98 +170,6 @@ def _sides(
         owner=owner,
         participants=participants,
     )
-
-
-class SentenceSimilarity:
-    """The embedding model's cosine of a question with sentences, cached per sentence.
-
-    The answer engine calls it with the sentences of the top retrieved chunks; a chunk's
-    sentences are embedded once per content (the key is a hash of the text and the
-    model), then served from an in-process LRU. Thread-safe.
-
-    Args:
-        embedder: The service's (already loaded) model.
-        max_entries: LRU size in sentences (384 floats each: 20,000 is ~30 MB).
-    """
-
-    def __init__(self, embedder: Embedder, *, max_entries: int = 20_000) -> None:
-        self.embedder = embedder
-        self.max_entries = max_entries
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-        # sentence-transformers' embed_query is embed_documents of one text.
-        self._symmetric = getattr(
-            embedder,
-            "symmetric_queries",
-            type(embedder).embed_query is SentenceTransformerEmbedder.embed_query,
-        )
-
-    def _key(self, kind: str, text: str) -> str:
-        raw = f"{self.embedder.model_id}\0{kind}\0{text}".encode()
-        return hashlib.blake2b(raw, digest_size=16).hexdigest()
-
-    def _get(self, key: str) -> np.ndarray | None:
-        with self._lock:
-            vec = self._cache.get(key)
-            if vec is not None:
-                self._cache.move_to_end(key)
-            return vec
-
-    def _put(self, key: str, vec: np.ndarray) -> None:
-        with self._lock:
-            self._cache[key] = vec
-            self._cache.move_to_end(key)
-            while len(self._cache) > self.max_entries:
-                self._cache.popitem(last=False)
-
-    @property
-    def model_id(self) -> str:
-        """The embedding model the vectors come from (the answer scorer's learned metric
-        applies only to the model it was fitted on)."""
-        return self.embedder.model_id
-
-    def vectors(self, question: str, texts: Sequence[str]) -> tuple[list[float], list[list[float]]]:
-        """The unit vectors of ``question`` and of each text (embedding only what the
-        cache misses, in one forward pass where the model allows)."""
-        qvec, vecs = self._arrays(question, texts)
-        return qvec.tolist(), [v.tolist() for v in vecs]
-
-    def __call__(self, question: str, texts: Sequence[str]) -> list[float]:
-        qvec, vecs = self._arrays(question, texts)
-        return [float(np.dot(qvec, v)) for v in vecs]
-
-    def _arrays(self, question: str, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        qkey = self._key("q", question)
-        qvec = self._get(qkey)
-        keys = [self._key("d", t) for t in texts]
-        vecs: list[np.ndarray | None] = [self._get(k) for k in keys]
-        missing = sorted({i for i, v in enumerate(vecs) if v is None})
-        batch = [texts[i] for i in missing]
-        # One forward pass per ask: a model that embeds queries as documents (ours)
-        # gets the question in the sentences' batch instead of a call of its own.
-        fold = qvec is None and self._symmetric
-        if fold:
-            batch = [question, *batch]
-        if len(batch) == 1 and self._symmetric:
-            # One text (the passage the answer check reads, a lone new sentence) takes
-            # the query path: ONNX Runtime in the API, a fraction of a torch pass.
-            fresh = np.asarray([self.embedder.embed_query(batch[0])], dtype=np.float32)
-        elif batch:
-            # The embedders of ``embeddings`` run short texts on their fastest runtime
-            # (ONNX in the API); any other embedder embeds them as documents.
-            embed = getattr(self.embedder, "embed_sentences", self.embedder.embed_documents)
-            fresh = np.asarray(embed(batch), dtype=np.float32)
-        if batch:
-            if fold:
-                qvec, fresh = fresh[0], fresh[1:]
-                self._put(qkey, qvec)
-            for i, vec in zip(missing, fresh, strict=True):
-                vecs[i] = vec
-                self._put(keys[i], vec)
-        if qvec is None:
-            qvec = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
-            self._put(qkey, qvec)
-        return qvec, vecs  # type: ignore[return-value]
 
 
 def _boost_accounts(hits: Sequence[ScoredChunk], accounts: set[str]) -> tuple[ScoredChunk, ...]:
@@ -430,6 +347,10 @@ class Assistant:
             listed = self._account_list(org=org, user_id=user_id, targets=targets, filters=filters)
             if listed is not None:
                 return listed
+        if asks_competitor(question):
+            rivals = self._rivals(org=org, user_id=user_id, question=question, filters=filters)
+            if rivals is not None:
+                return rivals
         hits, evidence = self.evidence(
             org=org, user_id=user_id, question=question, filters=filters, top_k=top_k
         )
@@ -468,6 +389,41 @@ class Assistant:
         with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
             answer = account_list(conn, org=org, acl=acl, mentions=mentions, engine=ENGINE)
         return AskResult(answer, tuple(result.hits)) if answer else None
+
+    def _rivals(
+        self, *, org: str, user_id: str, question: str, filters: SearchFilters | None
+    ) -> AskResult | None:
+        """A competitor question about accounts it names ("Who is Copperleaf comparing us
+        against?"): the competitors their records the caller may see name, each with the
+        sentence that does (:func:`summarizers.answer.rivals.rival_mentions`). None when
+        it names no account or no record names a competitor (answered as any other)."""
+        accounts = self.named_accounts(org=org, user_id=user_id, question=question)
+        base = filters or SearchFilters()
+        hits: list[ScoredChunk] = []
+        for account_id in list(accounts)[:2]:
+            if base.account_id not in (None, account_id):
+                continue
+            scoped = dataclasses.replace(base, account_id=account_id)
+            hits += self.copilot.search(
+                org=org, user_id=user_id, query=question, top_k=24, filters=scoped
+            ).hits
+        if not hits:
+            return None
+        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+            ids = list(dict.fromkeys(h.document_id for h in hits))
+            voices = store.document_voices(conn, org=org, acl=acl, ids=ids)
+        found = passages(hits, accounts=accounts, voices=voices)
+        mentions = rival_mentions(question, found, names=self.competitors)
+        if not mentions:
+            return None
+        answer = Answer(
+            answer="\n".join(f"- {m.name}: {m.citation.quote}" for m in mentions),
+            citations=[m.citation for m in mentions],
+            answered=True,
+            engine=ENGINE,
+            confidence=FIELD_CONFIDENCE,
+        )
+        return AskResult(answer, tuple(hits))
 
     def _with_fields(
         self,
@@ -514,8 +470,9 @@ class Assistant:
     def named_accounts(self, *, org: str, user_id: str, question: str) -> dict[str, str]:
         """The accounts ``question`` names that the caller may see: id → name."""
         words = question_words(question)
+        acronyms = _ACRONYM.findall(question)
         with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
-            found = store.accounts_named(conn, org=org, acl=acl, words=words)
+            found = store.accounts_named(conn, org=org, acl=acl, words=words, acronyms=acronyms)
         return {a.id: a.name for a in found}
 
     # ---- next-best actions

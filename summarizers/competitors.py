@@ -211,7 +211,8 @@ _CONTEXT_BEFORE = re.compile(
     r"|mov(?:e|ed|ing)\s+(?:off(?:\s+of)?|away\s+from)|migrat(?:e|ed|ing)\s+(?:to|from|off)"
     r"|replac(?:e|ed|ing)\s+(?:you|us|it)\s+with|went\s+with|signed\s+with|leaving\s+(?:us\s+)?for"
     r"|renew(?:ing|ed)?\s+with|versus|vs\.?|compared\s+(?:to|with)|side-by-side\s+with"
-    r"|bake-off\s+(?:with|against|between\s+(?:us|you)\s+and)|incumbent(?:\s+is|,)?)\s+)" + _NAME
+    r"|bake-off\s+(?:with|against|between\s+(?:us|you)\s+and)|incumbent(?:\s+is|,)?"
+    r"|(?:have|has|had|having|getting|got|scheduled|booked)\s+a\s+demo\s+(?:with|from))\s+)" + _NAME
 )
 _CONTEXT_AFTER = re.compile(
     _NAME + r"(?i:\s+(?:quoted\s+us|(?:is|are|was|were|has\s+been|have\s+been)\s+"

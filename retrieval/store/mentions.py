@@ -67,19 +67,27 @@ def _initials(words: Sequence[str]) -> set[str]:
 
 
 def accounts_named(
-    conn: Connection[Any], *, org: str, acl: frozenset[str], words: Sequence[str]
+    conn: Connection[Any],
+    *,
+    org: str,
+    acl: frozenset[str],
+    words: Sequence[str],
+    acronyms: Sequence[str] = (),
 ) -> list[AccountRow]:
     """Accounts of ``org`` the caller may see whose name ``words`` mention.
 
     A name is mentioned when its first token (not a generic word such as "The", at
     least 3 characters) is among ``words``, so the informal "Harborview" resolves to
-    "Harborview Software", when ``words`` spell the whole name, or when a word is its
-    leading initials joined by "&" ("L&V" for "Lumen & Vale Hospitality"). Visibility is
+    "Harborview Software", when ``words`` spell the whole name, when a word is its
+    leading initials joined by "&" ("L&V" for "Lumen & Vale Hospitality"), or when an
+    acronym is all of its initials. Visibility is
     :func:`retrieval.acl.account_visible`: an account the caller may not see is never
     returned, whatever the question says.
 
     Args:
         words: The question's words, lowercased.
+        acronyms: Words the question writes in capitals ("MBCU"): an account whose
+            words' initials they spell, all of them ("Morrow Bay Credit Union").
 
     Example:
         >>> words = ["harborview", "renew"]
@@ -87,8 +95,11 @@ def accounts_named(
         [AccountRow(id='a-7', name='Harborview Software', ...)]
     """
     wanted = sorted({w for w in words if len(w) >= 3 and w not in _GENERIC})
-    initials = sorted(_initials(words))
-    if not (wanted or initials):
+    patterns = sorted(
+        {f"{i}%" for i in _initials(words)}
+        | {a.lower() for a in acronyms if a.isalpha() and 3 <= len(a) <= 5}
+    )
+    if not (wanted or patterns):
         return []
     # The first token identifies ("Harborview" of "Harborview Software"); a later one
     # is often an industry word ("Orchard Robotics": "robotics" names no account).
@@ -98,7 +109,7 @@ def accounts_named(
         " OR (SELECT string_agg(left(w, 1), '' ORDER BY n) FROM"
         "  regexp_split_to_table(lower(a.name), '[^[:alnum:]]+') WITH ORDINALITY AS t(w, n)"
         "  WHERE w <> '') LIKE ANY(%(initials)s)"
-        if initials
+        if patterns
         else ""
     )
     rows = conn.execute(
@@ -110,7 +121,7 @@ def accounts_named(
             "org": org,
             "wanted": wanted,
             "phrases": _phrases(words),
-            "initials": [f"{i}%" for i in initials],
+            "initials": patterns,
         },
     ).fetchall()
     accounts = [AccountRow(*row) for row in rows]

@@ -148,13 +148,17 @@ _WORD = re.compile(r"[\w][\w&.'-]*")
 
 def _initials_of(word: str, names: set[str]) -> str | None:
     """The first word (a term) of the name in ``names`` whose leading initials ``word``
-    spells with "&" ("L&V" of "Lumen & Vale Hospitality"), if any."""
+    spells with "&" ("L&V" of "Lumen & Vale Hospitality"), or all of whose initials it
+    spells in capitals ("MBCU" of "Morrow Bay Credit Union"), if any."""
+    word = word.removesuffix("'s").removesuffix("\u2019s")
     letters = word.replace("&", "").lower()
-    if "&" not in word or not letters.isalpha() or not 2 <= len(letters) <= 4:
+    acronym = word.isupper() and word.isalpha() and 3 <= len(word) <= 5
+    if not (acronym or ("&" in word and letters.isalpha() and 2 <= len(letters) <= 4)):
         return None
     for name in sorted(names):
         words = [w for w in re.split(r"[^0-9A-Za-z]+", name.lower()) if w]
-        if "".join(w[0] for w in words).startswith(letters):
+        initials = "".join(w[0] for w in words)
+        if initials == letters or (not acronym and initials.startswith(letters)):
             firsts = question_terms(words[0])
             return firsts[0] if firsts else None
     return None

@@ -20,6 +20,7 @@ __all__ = [
     "question_terms",
     "required_terms",
     "type_match",
+    "wants_competitor",
 ]
 
 
@@ -115,7 +116,9 @@ _WANTS_COUNT = re.compile(
 # competitor list or competitive phrasing vouches for (summarizers.competitors), not any
 # capitalised word ("Kofi Delacroix, our new head of procurement").
 _WANTS_COMPETITOR = re.compile(
-    r"\b(?:competitors?|competition|competing|rivals?|alternatives?|up against"
+    r"\b(?:competitors?|competition|competing|rivals?|alternatives?|up against|incumbent"
+    r"|current (?:[\w-]+ )?(?:vendor|provider|supplier|solution|system|tool|platform)"
+    r"|(?:demo|demos|trial|pilot|quote|proposal) from"
     r"|(?:other|another) (?:vendor|provider|supplier|solution|tool|platform|option)s?"
     r"|(?:besides|other than|instead of|rather than) us"
     r"|compar(?:e|es|ed|ing) us|(?:weigh|weighs|weighed|weighing) us|shortlist(?:ed)?)\b"
@@ -245,6 +248,7 @@ _THEIR_MOVE = re.compile(
     r"|\btheir (?:ask|request|counter(?:offer)?|counter-offer|demand|target)\b"
 )
 _WE = re.compile(r"\b(?:we|i|our|ours)\b")
+_TWO_QUESTIONS = re.compile(r"\b(?:and|vs\.?|versus)\s+(?:what|how|which|when|who|whether)\b")
 
 
 def asked_side(question: str) -> str | None:
@@ -259,13 +263,28 @@ def asked_side(question: str) -> str | None:
         'theirs'
         >>> asked_side("What is Initech's budget?") is None
         True
+        >>> asked_side("What would they pay, and what concession did we put forward?") is None
+        True
     """
     q = question.lower()
+    if _TWO_QUESTIONS.search(q):
+        return None  # "what did we offer and what did they ask for?": both sides
     if _OUR_MOVE.search(q):
         return "ours"
     if _THEIR_MOVE.search(q) and not _WE.search(q):
         return "theirs"
     return None
+
+
+def wants_competitor(question: str) -> bool:
+    """Whether ``question`` asks about the competition (a competitor, the incumbent, the
+    other vendor in the running).
+
+    Example:
+        >>> wants_competitor("Who's their current telematics vendor at Pellham?")
+        True
+    """
+    return bool(_WANTS_COMPETITOR.search(question.lower()))
 
 
 def answer_type(question: str) -> str | None:

@@ -378,3 +378,38 @@ def test_an_account_is_resolved_by_its_first_word_in_any_case_or_by_initials(har
     assert named("What did H&S procurement ask for?") == {"a-h": "Harborview Software"}
     assert named("What did HS procurement ask for?") == {}
     assert named("What did G&X procurement ask for?") == {}
+    # A word in capitals is an account's initials when it spells all of them.
+    account = {"type": "account", "org": ORG, "id": "a-m", "owner_id": "u-1"}
+    report = harborview.indexer(progress=False).ingest_dicts(
+        [{**account, "name": "Morrow Bay Credit Union"}]
+    )
+    assert report.errors == []
+    assert named("mbcu renewal - what did MBCU ask for?") == {"a-m": "Morrow Bay Credit Union"}
+    assert named("What did MBC ask for?") == {}
+
+
+def test_a_competitor_question_lists_the_competitors_the_accounts_records_name(harborview) -> None:  # type: ignore[no-untyped-def]
+    call = {
+        "type": "call",
+        "org": ORG,
+        "id": "call-h9",
+        "account_id": "a-h",
+        "owner_id": "u-1",
+        "visibility": "team",
+        "occurred_at": "2026-10-08T15:00:00Z",
+        "title": "Evaluation check-in",
+        "participants": ["Maya Chen", "Sam Ortiz"],
+        "transcript": (
+            "Maya Chen: Teams that moved off HubSpot usually cite our reporting.\n"
+            "Sam Ortiz: We're running a bake-off against Sage Intacct next month."
+        ),
+    }
+    assert harborview.indexer(progress=False).ingest_dicts([call]).errors == []
+    answer = ask(harborview, "u-1", "Who is harborview comparing us against?")
+    assert answer.answered
+    assert answer.answer.startswith("- Sage Intacct: Sam Ortiz: We're running a bake-off")
+    # Our rep's pitch names HubSpot, but says nothing of what they evaluate.
+    assert "HubSpot" not in answer.answer
+    assert {c.document_id for c in answer.citations} == {"call-h9"}
+    # An account whose records name no competitor falls through to the engine.
+    assert not ask(harborview, "u-1", "Which competitor is Globex looking at?").answered

@@ -308,6 +308,10 @@ def test_initials_that_resolved_an_account_stand_for_its_name() -> None:
     q = view("What did L&V procurement ask for on billing?", records)
     assert "lumen" in q.required and "l" not in q.required and "v" not in q.required
     assert "L&V" not in q.topic
+    acronym = [
+        _record("em-2", "Our board caps the increase at 3%.", context=("Morrow Bay Credit Union",))
+    ]
+    assert "morrow" in view("What increase will MBCU's board allow?", acronym).required
     answer = ask("What did L&V procurement ask for on billing?", records)
     assert {c.document_id for c in answer.citations} <= {"em-1"}
 

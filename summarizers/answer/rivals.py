@@ -1,0 +1,102 @@
+"""Answers naming the competition: "Who is Copperleaf comparing us against?".
+
+A competitor question about an account is answered by the competitors its records name:
+each competitor once, with the first sentence that names it, cited by its exact span.
+A competitor is what :func:`summarizers.competitors.find_competitors` finds (the call
+summaries' recogniser: the configured list, and competitive phrasing such as "a bake-off
+against Sage Intacct" or "we're getting a demo from Absorb"), in records of the accounts
+the question named, and in our own words (``Candidate.side == "ours"``) only when they
+report what the customer does ("they have a demo with Absorb"): a rep's pitch "Teams
+that moved off HubSpot usually cite our reporting" says nothing about what the customer
+is evaluating. A name the question itself says is not an answer.
+
+Pure: the caller retrieves the passages (the asker's own search) with the accounts the
+question named as their context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from summarizers.answer.features import candidates
+from summarizers.answer.question import answer_type, wants_competitor
+from summarizers.competitors import DEFAULT_COMPETITORS, find_competitors
+from summarizers.models import Citation, Passage
+
+__all__ = ["RivalMention", "asks_competitor", "rival_mentions"]
+
+# "Which competitor is MBCU getting a demo from and when": a competitor first, whatever
+# else it asks.
+_WHICH_RIVAL = re.compile(
+    r"\s*(?:which|what) (?:other )?(?:competitors?|rivals?|vendors?|alternatives?)\b", re.I
+)
+# Our words count when they report the customer's doing ("they have a demo with
+# Absorb"), not when they pitch ("Teams that moved off HubSpot cite our reporting").
+_REPORTS_THEM = re.compile(r"\b(?:they|they're|they've|their|theirs)\b", re.I)
+_SPEAKER = re.compile(r"^([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}):\s+")
+
+
+@dataclass(frozen=True)
+class RivalMention:
+    """A competitor and the sentence that names it."""
+
+    name: str
+    citation: Citation
+
+
+def asks_competitor(question: str) -> bool:
+    """Whether ``question`` asks which competitor (a name, or "who" of the competition).
+
+    Example:
+        >>> asks_competitor("Who is Copperleaf comparing us against?")
+        True
+        >>> asks_competitor("Which competitor is MBCU getting a demo from and when")
+        True
+        >>> asks_competitor("Who owns the Copperleaf account?")
+        False
+    """
+    if not wants_competitor(question):
+        return False
+    return answer_type(question) == "name" or bool(_WHICH_RIVAL.match(question))
+
+
+def rival_mentions(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    names: Sequence[str] = DEFAULT_COMPETITORS,
+    limit: int = 3,
+) -> list[RivalMention]:
+    """Per competitor, the first sentence of the named accounts' ``passages`` that names
+    it, not in our own words, at most ``limit`` competitors in retrieval order.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> text = "Kwame: We're running a bake-off against Sage Intacct next week."
+        >>> p = Passage(document_id="call-3", kind="call", title="Discovery", text=text,
+        ...             start=0, end=len(text), score=1.0, occurred_at=datetime.now(UTC),
+        ...             context=("Copperleaf Logistics",))
+        >>> [(m.name, m.citation.quote) for m in rival_mentions("Who is Copperleaf "
+        ...  "comparing us against?", [p])]
+        [('Sage Intacct', "Kwame: We're running a bake-off against Sage Intacct next week.")]
+    """
+    asked = question.lower()
+    own = {w.lower() for p in passages for c in p.context for w in c.split()}
+    found: dict[str, RivalMention] = {}
+    for c in candidates(passages):
+        if not c.named or (c.side == "ours" and not _REPORTS_THEM.search(c.text)):
+            continue
+        label = _SPEAKER.match(c.text)
+        body_start = label.end() if label else 0
+        exclude = {*own, *(label.group(1).split() if label else ())}
+        for m in find_competitors(c.text, names, start=body_start, exclude=exclude):
+            key = m.name.lower()
+            if key in found or key in asked or key in own:
+                continue
+            citation = Citation(document_id=c.document_id, start=c.start, end=c.end, quote=c.text)
+            found[key] = RivalMention(m.name, citation)
+            if len(found) == limit:
+                return list(found.values())
+    return list(found.values())

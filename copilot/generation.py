@@ -42,7 +42,7 @@ from embeddings import Embedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import SearchResult
-from summarizers.answer.listing import account_mentions, list_targets
+from summarizers.answer.listing import account_mentions, evaluation_targets, list_targets
 from summarizers.answer.rivals import asks_competitor, rival_mentions
 from summarizers.answer.select import ENGINE
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
@@ -342,9 +342,14 @@ class Assistant:
         than ``top_k`` for that boost; the engine is handed exactly the hits returned
         in ``retrieved``.
         """
-        targets = list_targets(question)
+        targets, competitive = list_targets(question), False
+        if not targets:
+            targets = evaluation_targets(question)
+            competitive = bool(targets)
         if targets:
-            listed = self._account_list(org=org, user_id=user_id, targets=targets, filters=filters)
+            listed = self._account_list(
+                org=org, user_id=user_id, targets=targets, filters=filters, competitive=competitive
+            )
             if listed is not None:
                 return listed
         if asks_competitor(question):
@@ -375,15 +380,29 @@ class Assistant:
         return AskResult(answer, hits)
 
     def _account_list(
-        self, *, org: str, user_id: str, targets: list[str], filters: SearchFilters | None
+        self,
+        *,
+        org: str,
+        user_id: str,
+        targets: list[str],
+        filters: SearchFilters | None,
+        competitive: bool = False,
     ) -> AskResult | None:
         """A list question ("Which customers mentioned Salesforce?"): the accounts whose
-        records the caller may see name a target, each cited by the sentence that does.
-        None when no record does (the question is then answered as any other)."""
+        records the caller may see name a target, each cited by the sentence that does;
+        with ``competitive`` ("Which customers are evaluating HubSpot?") only where
+        competitive phrasing vouches for it, not in our pitch. None when no record does
+        (the question is then answered as any other)."""
         result = self.copilot.search(
             org=org, user_id=user_id, query=" ".join(targets), top_k=30, filters=filters
         )
-        mentions = account_mentions(targets, passages(result.hits))
+        voices = {}
+        if competitive:
+            with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+                ids = list(dict.fromkeys(h.document_id for h in result.hits))
+                voices = store.document_voices(conn, org=org, acl=acl, ids=ids)
+        found = passages(result.hits, voices=voices)
+        mentions = account_mentions(targets, found, competitive=competitive)
         if not mentions:
             return None
         with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):

@@ -17,11 +17,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from summarizers.answer.features import candidates
+from summarizers.answer.features import Candidate, candidates
+from summarizers.answer.rivals import reports_the_customer
+from summarizers.competitors import find_competitors
 from summarizers.models import Citation, Passage
 from textkit.tokens import QUOTED_PHRASE
 
-__all__ = ["AccountMention", "account_mentions", "list_targets"]
+__all__ = ["AccountMention", "account_mentions", "evaluation_targets", "list_targets"]
 
 _LIST_QUESTION = re.compile(
     r"^\s*(?:which|what)\s+(?:of\s+(?:my|our)\s+)?"
@@ -41,6 +43,31 @@ _MENTION = re.compile(
 _NAME = re.compile(r"\b[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*|\b[A-Za-z]+-?\d[\w-]*")
 
 
+# Verbs of a competitive evaluation: "Which customers are evaluating HubSpot?" is
+# answered by records where competitive phrasing vouches for it, not by any mention.
+_EVALUATING = re.compile(
+    r"\b(?:evaluating|considering|trialing|trialling|piloting|demoing|looking at"
+    r"|compar(?:e|es|ed|ing) us|talking to|in talks with|shortlisted|switching to|moving to"
+    r"|weighing)\b",
+    re.IGNORECASE,
+)
+
+
+def evaluation_targets(question: str) -> list[str]:
+    """What a list question asks who is *evaluating*: "Which customers are evaluating
+    HubSpot?". Empty when it is not such a question.
+
+    Example:
+        >>> evaluation_targets("Which customers are evaluating HubSpot?")
+        ['HubSpot']
+        >>> evaluation_targets("Which customers mentioned HubSpot?")
+        []
+    """
+    if _MENTION.search(question) or not _EVALUATING.search(question):
+        return []
+    return _names(question)
+
+
 def list_targets(question: str) -> list[str]:
     """What a list question asks mentions of: quoted phrases, codes and names written
     with a capital past its first word. Empty when it is not a list question about
@@ -54,7 +81,15 @@ def list_targets(question: str) -> list[str]:
         >>> list_targets("Which customers are unhappy with Salesforce?")
         []
     """
-    if not (_LIST_QUESTION.search(question) and _MENTION.search(question)):
+    if not _MENTION.search(question):
+        return []
+    return _names(question)
+
+
+def _names(question: str) -> list[str]:
+    """The quoted phrases, codes and capitalised names of a list question (none when it
+    is not one)."""
+    if not _LIST_QUESTION.search(question):
         return []
     out = [p.strip() for p in QUOTED_PHRASE.findall(question)]
     unquoted = QUOTED_PHRASE.sub(" ", question)
@@ -67,6 +102,16 @@ def list_targets(question: str) -> list[str]:
     return out
 
 
+def _evaluates(c: Candidate, targets: Sequence[str]) -> bool:
+    """Whether competitive phrasing in ``c`` vouches for a target ("we're also evaluating
+    HubSpot", "a side-by-side of you versus HubSpot"), in the customer's words or ours
+    reporting theirs (:mod:`summarizers.answer.rivals`)."""
+    if not reports_the_customer(c):
+        return False
+    wanted = {t.lower() for t in targets}
+    return any(m.name.lower() in wanted for m in find_competitors(c.text, ()))
+
+
 @dataclass(frozen=True)
 class AccountMention:
     """One account's item: where its records mention a target."""
@@ -76,10 +121,16 @@ class AccountMention:
 
 
 def account_mentions(
-    targets: Sequence[str], passages: Sequence[Passage], *, limit: int = 10
+    targets: Sequence[str],
+    passages: Sequence[Passage],
+    *,
+    limit: int = 10,
+    competitive: bool = False,
 ) -> list[AccountMention]:
     """Per account, in retrieval order, the first sentence of ``passages`` that holds a
-    target as a whole word (case-insensitive). Records of no account are left out.
+    target as a whole word (case-insensitive); with ``competitive``, the first where
+    competitive phrasing vouches for it, not in our own pitch. Records of no account are
+    left out.
 
     Example:
         >>> from datetime import UTC, datetime
@@ -97,9 +148,11 @@ def account_mentions(
         account = account_of.get(c.document_id)
         if account is None or account in found:
             continue
-        if any(p.search(c.text) for p in patterns):
-            citation = Citation(document_id=c.document_id, start=c.start, end=c.end, quote=c.text)
-            found[account] = AccountMention(account, citation)
-            if len(found) == limit:
-                break
+        says = _evaluates(c, targets) if competitive else any(p.search(c.text) for p in patterns)
+        if not says:
+            continue
+        citation = Citation(document_id=c.document_id, start=c.start, end=c.end, quote=c.text)
+        found[account] = AccountMention(account, citation)
+        if len(found) == limit:
+            break
     return list(found.values())

@@ -20,12 +20,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizers.answer.features import candidates
+from summarizers.answer.features import Candidate, candidates
 from summarizers.answer.question import answer_type, wants_competitor
 from summarizers.competitors import DEFAULT_COMPETITORS, find_competitors
 from summarizers.models import Citation, Passage
 
-__all__ = ["RivalMention", "asks_competitor", "rival_mentions"]
+__all__ = ["RivalMention", "asks_competitor", "reports_the_customer", "rival_mentions"]
 
 # "Which competitor is MBCU getting a demo from and when": a competitor first, whatever
 # else it asks.
@@ -44,6 +44,12 @@ class RivalMention:
 
     name: str
     citation: Citation
+
+
+def reports_the_customer(c: Candidate) -> bool:
+    """Whether ``c`` may say what the customer does: their words, words of no known side,
+    or ours reporting theirs ("they have a demo with Absorb"), never our pitch."""
+    return c.side != "ours" or bool(_REPORTS_THEM.search(c.text))
 
 
 def asks_competitor(question: str) -> bool:
@@ -86,7 +92,7 @@ def rival_mentions(
     own = {w.lower() for p in passages for c in p.context for w in c.split()}
     found: dict[str, RivalMention] = {}
     for c in candidates(passages):
-        if not c.named or (c.side == "ours" and not _REPORTS_THEM.search(c.text)):
+        if not c.named or not reports_the_customer(c):
             continue
         label = _SPEAKER.match(c.text)
         body_start = label.end() if label else 0

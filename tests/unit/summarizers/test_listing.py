@@ -63,3 +63,26 @@ def test_each_account_is_listed_once_with_its_first_mention_as_an_exact_span() -
     assert first[citation.start : citation.end] == citation.quote
     assert citation.quote == "We're also evaluating Salesforce this quarter."
     assert len(account_mentions(["Salesforce"], passages, limit=1)) == 1
+
+
+def test_who_is_evaluating_a_competitor_is_listed_from_competitive_phrasing_only() -> None:
+    from summarizers.answer.listing import evaluation_targets
+
+    assert evaluation_targets("Which customers are evaluating HubSpot?") == ["HubSpot"]
+    assert evaluation_targets("Which customers mentioned HubSpot?") == []
+    ours = "Teams that moved off HubSpot usually cite our reporting."
+    found = [
+        _passage("em-1", "We're also evaluating HubSpot, and their demo was strong.", "a-1"),
+        # Our pitch names HubSpot with competitive phrasing, but says nothing of them.
+        _passage("em-2", ours, "a-2").model_copy(update={"sides": ((0, len(ours), "ours"),)}),
+        # A mention without competitive phrasing is no evaluation.
+        _passage("em-3", "The HubSpot sync has been failing since Monday.", "a-3"),
+        _passage("em-4", "Leadership asked for a side-by-side of you versus HubSpot.", "a-4"),
+    ]
+    listed = account_mentions(["HubSpot"], found, competitive=True)
+    assert [(m.account_id, m.citation.document_id) for m in listed] == [
+        ("a-1", "em-1"),
+        ("a-4", "em-4"),
+    ]
+    # As mentions, every account that names it.
+    assert len(account_mentions(["HubSpot"], found)) == 4

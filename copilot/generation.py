@@ -352,12 +352,20 @@ class Assistant:
             )
             if listed is not None:
                 return listed
-        if asks_competitor(question):
-            rivals = self._rivals(org=org, user_id=user_id, question=question, filters=filters)
+        accounts = self.named_accounts(org=org, user_id=user_id, question=question)
+        if asks_competitor(question) and accounts:
+            rivals = self._rivals(
+                org=org, user_id=user_id, question=question, filters=filters, accounts=accounts
+            )
             if rivals is not None:
                 return rivals
         hits, evidence = self.evidence(
-            org=org, user_id=user_id, question=question, filters=filters, top_k=top_k
+            org=org,
+            user_id=user_id,
+            question=question,
+            filters=filters,
+            top_k=top_k,
+            accounts=accounts,
         )
         # With nothing retrieved there is nothing for a model to read: the offline
         # engine declines without a call.
@@ -410,13 +418,19 @@ class Assistant:
         return AskResult(answer, tuple(result.hits)) if answer else None
 
     def _rivals(
-        self, *, org: str, user_id: str, question: str, filters: SearchFilters | None
+        self,
+        *,
+        org: str,
+        user_id: str,
+        question: str,
+        filters: SearchFilters | None,
+        accounts: Mapping[str, str],
     ) -> AskResult | None:
         """A competitor question about accounts it names ("Who is Copperleaf comparing us
         against?"): the competitors their records the caller may see name, each with the
         sentence that does (:func:`summarizers.answer.rivals.rival_mentions`). None when
-        it names no account or no record names a competitor (answered as any other)."""
-        accounts = self.named_accounts(org=org, user_id=user_id, question=question)
+        no record of ``accounts`` (those it names) names a competitor (answered as any
+        other)."""
         base = filters or SearchFilters()
         hits: list[ScoredChunk] = []
         for account_id in list(accounts)[:2]:
@@ -474,9 +488,12 @@ class Assistant:
         question: str,
         filters: SearchFilters | None = None,
         top_k: int = 8,
+        accounts: Mapping[str, str] | None = None,
     ) -> tuple[tuple[ScoredChunk, ...], list[Passage]]:
-        """The hits an answer is written from, and the passages an engine gets for them."""
-        accounts = self.named_accounts(org=org, user_id=user_id, question=question)
+        """The hits an answer is written from, and the passages an engine gets for them.
+        ``accounts`` are :meth:`named_accounts` of the question when already resolved."""
+        if accounts is None:
+            accounts = self.named_accounts(org=org, user_id=user_id, question=question)
         result = self.copilot.search(
             org=org, user_id=user_id, query=question, top_k=2 * top_k, filters=filters
         )

@@ -3,19 +3,17 @@ grading's examples (``python -m eval.handwritten`` runs them through the service
 
 from __future__ import annotations
 
-import doctest
 import json
 
 import pytest
 
-import eval.handwritten.__main__ as runner
 from eval.datasets.common import read_jsonl
 from eval.handwritten import CRMS, HANDWRITTEN_DIR
+from tests.docstrings import assert_examples_hold
 
 
 def test_the_grading_examples_hold() -> None:
-    result = doctest.testmod(runner)
-    assert result.failed == 0 and result.attempted > 0
+    assert_examples_hold("eval.handwritten.__main__")
 
 
 @pytest.mark.parametrize("crm", CRMS)

@@ -88,7 +88,7 @@ def crm_facts(
     acl: frozenset[str],
     question: str,
     tickets: Sequence[tuple[str, str]] = (),
-    names: Sequence[str] = (),
+    accounts: Mapping[str, str] | None = None,
 ) -> list[Evidence]:
     """The CRM fields that answer ``question``: deal close date, amount and stage, an
     account's owner, a ticket's status, who a contact or a colleague is, or who the
@@ -96,9 +96,17 @@ def crm_facts(
 
     Args:
         tickets: ``(id, title)`` of the tickets retrieved for the question (of the
-            accounts ``names`` it names), best first: which a status question without a
-            ticket number may mean (:func:`summarizers.answer.fields.tickets_meant`).
+            accounts it names), best first: which a status question without a ticket
+            number may mean (:func:`summarizers.answer.fields.tickets_meant`).
+        accounts: The accounts the question names (id → name), as the caller resolved
+            them (``Assistant.named_accounts``); resolved here from its words if None.
     """
+    if accounts is None:
+        found_accounts = store.accounts_named(
+            conn, org=org, acl=acl, words=question_words(question)
+        )
+        accounts = {a.id: a.name for a in found_accounts}
+    names = list(accounts.values())
     wants_fields, wants_people = asks_fields(question), asks_contacts(question)
     words = question_words(question)
     facts: list[Evidence] = []
@@ -121,7 +129,10 @@ def crm_facts(
     people_at = not names_someone and asks_people_at(question)
     if not (wants_fields or people_at):
         return facts
-    for account in store.accounts_named(conn, org=org, acl=acl, words=words)[:2]:
+    for account_id in list(accounts)[:2]:
+        account = store.visible_account(conn, org=org, acl=acl, account_id=account_id)
+        if account is None:
+            continue
         if people_at:
             contacts = store.account_contacts(conn, org=org, account_id=account.id)
             facts += contact_facts(question, account=account, contacts=contacts)

@@ -43,6 +43,7 @@ from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import SearchResult
 from summarizers.answer.listing import account_mentions, evaluation_targets, list_targets
+from summarizers.answer.question import asked_side
 from summarizers.answer.rivals import asks_competitor, rival_mentions
 from summarizers.answer.select import ENGINE
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
@@ -377,13 +378,17 @@ class Assistant:
                 answer = with_accounts(conn, org=org, acl=acl, answer=answer, account_of=account_of)
         # The tickets it retrieved, of the accounts it names: "the Expensify ticket".
         tickets = [
-            (p.document_id, p.title)
-            for p in evidence
-            if p.kind == "ticket" and (p.context or not any(e.context for e in evidence))
+            (h.document_id, h.title)
+            for h in hits
+            if h.kind == "ticket" and (not accounts or h.account_id in accounts)
         ]
-        names = sorted({n for p in evidence for n in p.context})
         answer = self._with_fields(
-            answer, org=org, user_id=user_id, question=question, tickets=tickets, names=names
+            answer,
+            org=org,
+            user_id=user_id,
+            question=question,
+            tickets=tickets,
+            accounts=accounts,
         )
         return AskResult(answer, hits)
 
@@ -404,12 +409,7 @@ class Assistant:
         result = self.copilot.search(
             org=org, user_id=user_id, query=" ".join(targets), top_k=30, filters=filters
         )
-        voices = {}
-        if competitive:
-            with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
-                ids = list(dict.fromkeys(h.document_id for h in result.hits))
-                voices = store.document_voices(conn, org=org, acl=acl, ids=ids)
-        found = passages(result.hits, voices=voices)
+        found = self._passages(org=org, user_id=user_id, hits=result.hits, sides=competitive)
         mentions = account_mentions(targets, found, competitive=competitive)
         if not mentions:
             return None
@@ -442,10 +442,7 @@ class Assistant:
             ).hits
         if not hits:
             return None
-        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
-            ids = list(dict.fromkeys(h.document_id for h in hits))
-            voices = store.document_voices(conn, org=org, acl=acl, ids=ids)
-        found = passages(hits, accounts=accounts, voices=voices)
+        found = self._passages(org=org, user_id=user_id, hits=hits, accounts=accounts)
         mentions = rival_mentions(question, found, names=self.competitors)
         if not mentions:
             return None
@@ -466,17 +463,17 @@ class Assistant:
         user_id: str,
         question: str,
         tickets: Sequence[tuple[str, str]] = (),
-        names: Sequence[str] = (),
+        accounts: Mapping[str, str] | None = None,
     ) -> Answer:
         """``answer`` with the CRM fields that answer ``question`` stated first, each cited
         by its record (:func:`copilot.crm_answers.crm_facts`); ``tickets`` (id, title)
         are the retrieved tickets a status question without a number may mean, of the
-        accounts ``names``."""
+        ``accounts`` it names."""
         if not asks_crm_fields(question):
             return answer
         with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
             facts = crm_facts(
-                conn, org=org, acl=acl, question=question, tickets=tickets, names=names
+                conn, org=org, acl=acl, question=question, tickets=tickets, accounts=accounts
             )
         return with_facts(answer, facts)
 
@@ -489,19 +486,45 @@ class Assistant:
         filters: SearchFilters | None = None,
         top_k: int = 8,
         accounts: Mapping[str, str] | None = None,
+        sides: bool | None = None,
     ) -> tuple[tuple[ScoredChunk, ...], list[Passage]]:
         """The hits an answer is written from, and the passages an engine gets for them.
-        ``accounts`` are :meth:`named_accounts` of the question when already resolved."""
+
+        ``accounts`` are :meth:`named_accounts` of the question when already resolved.
+        Whose words the passages' spans are (``Passage.sides``) is read only when
+        ``sides``; by default when the question asks about one side's move
+        (:func:`summarizers.answer.question.asked_side`), the only use the engine has
+        for it, so other questions cost no extra query.
+        """
         if accounts is None:
             accounts = self.named_accounts(org=org, user_id=user_id, question=question)
+        if sides is None:
+            sides = asked_side(question) is not None
         result = self.copilot.search(
             org=org, user_id=user_id, query=question, top_k=2 * top_k, filters=filters
         )
         hits = _boost_accounts(result.hits, set(accounts))[:top_k]
-        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
-            ids = list(dict.fromkeys(h.document_id for h in hits))
-            voices = store.document_voices(conn, org=org, acl=acl, ids=ids)
-        return hits, passages(hits, accounts=accounts, voices=voices)
+        return hits, self._passages(
+            org=org, user_id=user_id, hits=hits, accounts=accounts, sides=sides
+        )
+
+    def _passages(
+        self,
+        *,
+        org: str,
+        user_id: str,
+        hits: Sequence[ScoredChunk],
+        accounts: Mapping[str, str] | None = None,
+        sides: bool = True,
+    ) -> list[Passage]:
+        """:func:`passages` of ``hits``, with whose words their spans are when ``sides``
+        (read under the caller's access, like every read)."""
+        voices = {}
+        if sides and hits:
+            with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+                ids = list(dict.fromkeys(h.document_id for h in hits))
+                voices = store.document_voices(conn, org=org, acl=acl, ids=ids)
+        return passages(hits, accounts=accounts, voices=voices)
 
     def named_accounts(self, *, org: str, user_id: str, question: str) -> dict[str, str]:
         """The accounts ``question`` names that the caller may see: id → name."""

@@ -22,6 +22,10 @@ user and grades the answer:
   counts as wrong, so read the misses (``--verbose``) before reading the rate;
 * **declined**: for an answerable question, a miss; for an unanswerable one, right.
 
+An unanswerable question asked by the other team's rep about a fact only the first
+team's records hold lists that fact under ``hidden``: ``tests/db/test_handwritten.py``
+requires that no answer says it, whatever the grade.
+
 History: the engine was changed after reading the misses of ``northwind`` and then of
 ``tidewater``; ``larkfield`` was asked once before any change it prompted (2026-11-28:
 8 of 23 correct, 9 wrong, 9 of 9 declined at 4c3c68f and at the first changes alike).

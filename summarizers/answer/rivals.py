@@ -24,6 +24,7 @@ from summarizers.answer.features import Candidate, candidates
 from summarizers.answer.question import answer_type, wants_competitor
 from summarizers.competitors import DEFAULT_COMPETITORS, find_competitors
 from summarizers.models import Citation, Passage
+from textkit.documents import is_speaker_label, label_line
 
 __all__ = ["RivalMention", "asks_competitor", "reports_the_customer", "rival_mentions"]
 
@@ -35,7 +36,6 @@ _WHICH_RIVAL = re.compile(
 # Our words count when they report the customer's doing ("they have a demo with
 # Absorb"), not when they pitch ("Teams that moved off HubSpot cite our reporting").
 _REPORTS_THEM = re.compile(r"\b(?:they|they're|they've|their|theirs)\b", re.I)
-_SPEAKER = re.compile(r"^([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}):\s+")
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,10 @@ def rival_mentions(
     for c in candidates(passages):
         if not c.named or not reports_the_customer(c):
             continue
-        label = _SPEAKER.match(c.text)
-        body_start = label.end() if label else 0
-        exclude = {*own, *(label.group(1).split() if label else ())}
-        for m in find_competitors(c.text, names, start=body_start, exclude=exclude):
+        turn = label_line(c.text)
+        speaker, body = turn if turn and is_speaker_label(turn[0]) else ("", 0)
+        exclude = {*own, *speaker.split()}
+        for m in find_competitors(c.text, names, start=body, exclude=exclude):
             key = m.name.lower()
             if key in found or key in asked or key in own:
                 continue

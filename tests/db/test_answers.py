@@ -350,7 +350,7 @@ def test_passages_say_whose_words_their_spans_are_for_the_caller_only(harborview
     from retrieval import store
 
     _, evidence = harborview.assistant.evidence(
-        org=ORG, user_id="u-1", question="How is the rollout going for your analysts?"
+        org=ORG, user_id="u-1", question="How is the rollout going for your analysts?", sides=True
     )
     by_doc = {p.document_id: p for p in evidence}
     call = by_doc["call-h1"]
@@ -362,6 +362,16 @@ def test_passages_say_whose_words_their_spans_are_for_the_caller_only(harborview
     for p in evidence:
         if p.document_id in ("em-h2", "em-h3", "em-g1"):  # inbound mail
             assert {side for *_, side in p.sides} == {"theirs"}
+    # By default only a question about one side's move reads who speaks: the engine
+    # has no other use for it.
+    _, plain = harborview.assistant.evidence(
+        org=ORG, user_id="u-1", question="How is the rollout going for your analysts?"
+    )
+    assert plain and all(p.sides == () for p in plain)
+    _, asked = harborview.assistant.evidence(
+        org=ORG, user_id="u-1", question="What did we offer Harborview for the rollout?"
+    )
+    assert any(p.sides for p in asked)
     # Who speaks is read under the caller's access, like every read.
     with harborview.as_caller(org=ORG, user_id="u-1") as (conn, acl):
         assert set(store.document_voices(conn, org=ORG, acl=acl, ids=["call-h1"])) == {"call-h1"}

@@ -27,9 +27,8 @@ def test_answers_on_a_handwritten_crm_cite_only_what_the_asker_may_see(
         with copilot.as_caller(org=crm, user_id=item["user"]) as (conn, acl):
             for c in answer.citations:
                 assert store.get_document(conn, org=crm, acl=acl, id=c.document_id), (item, c)
-        if not item["answerable"] and item["user"] in {"nw-u-4", "tw-u-4", "lf-u-4"}:
-            # Asked by the other team's rep about facts only the first team's records
-            # hold: nothing of them may come back.
-            assert not answer.answered or not any(
-                s.lower() in answer.answer.lower() for s in item.get("answer_contains", [])
-            ), item
+        # Asked by the other team's rep about facts only the first team's records hold
+        # (``hidden``): nothing of them may come back, answered or not.
+        said = " ".join([answer.answer, *(f.quote for f in answer.facts)]).lower()
+        assert not any(fact.lower() in said for fact in item.get("hidden", [])), item
+    assert sum("hidden" in item for item in questions) == 2

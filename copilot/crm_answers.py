@@ -41,7 +41,6 @@ __all__ = [
     "FIELD_CONFIDENCE",
     "account_list",
     "asks_crm_fields",
-    "asks_for_accounts",
     "crm_facts",
     "question_words",
     "with_accounts",
@@ -53,11 +52,6 @@ __all__ = [
 FIELD_CONFIDENCE = 0.95
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'-]*")
-_ASKS_ACCOUNTS = re.compile(
-    r"^\s*(?:which|what)\s+(?:of\s+(?:my|our)\s+)?"
-    r"(?:customers?|accounts?|clients?|compan(?:y|ies)|prospects?)\b",
-    re.IGNORECASE,
-)
 
 
 def question_words(question: str) -> list[str]:
@@ -110,9 +104,10 @@ def crm_facts(
     wants_fields, wants_people = asks_fields(question), asks_contacts(question)
     words = question_words(question)
     facts: list[Evidence] = []
-    if asks_ticket_status(question) or may_ask_ticket_status(question):
+    by_name = asks_ticket_status(question)
+    if by_name or may_ask_ticket_status(question):
         codes = ticket_codes(question)
-        shared = 1 if asks_ticket_status(question) else 2  # without "ticket": a strong match
+        shared = 1 if by_name else 2  # without "ticket" or a number: a strong match
         meant = [] if codes else tickets_meant(question, tickets, names=names, shared=shared)
         found = store.tickets_named(conn, org=org, acl=acl, codes=codes or meant)
         if meant:  # ids, not numbers a title may contain: exactly those tickets
@@ -188,18 +183,6 @@ def account_list(
         engine=engine,
         confidence=FIELD_CONFIDENCE,
     )
-
-
-def asks_for_accounts(question: str) -> bool:
-    """Whether ``question`` asks which account(s): "Which customers are evaluating X?".
-
-    Example:
-        >>> asks_for_accounts("Which customers are evaluating HubSpot?")
-        True
-        >>> asks_for_accounts("Which competitor came up?")
-        False
-    """
-    return bool(_ASKS_ACCOUNTS.search(question))
 
 
 def with_accounts(

@@ -29,7 +29,6 @@ from copilot.crm_answers import (
     FIELD_CONFIDENCE,
     account_list,
     asks_crm_fields,
-    asks_for_accounts,
     crm_facts,
     question_words,
     with_accounts,
@@ -42,7 +41,12 @@ from embeddings import Embedder
 from retrieval import store
 from retrieval.models import ScoredChunk, SearchFilters, StoredDocument
 from retrieval.search import SearchResult
-from summarizers.answer.listing import account_mentions, evaluation_targets, list_targets
+from summarizers.answer.listing import (
+    account_mentions,
+    asks_for_accounts,
+    evaluation_targets,
+    list_targets,
+)
 from summarizers.answer.question import asked_side
 from summarizers.answer.rivals import asks_competitor, rival_mentions
 from summarizers.answer.select import ENGINE

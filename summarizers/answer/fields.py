@@ -229,7 +229,8 @@ def tickets_meant(
     """
     whose = {t for name in names for t in question_terms(name)}
     said = [t for t in question_terms(question) if t not in _TICKET_TERMS and t not in whose]
-    scored = [(sum(t in set(question_terms(title)) for t in said), tid) for tid, title in tickets]
+    titles = [(tid, set(question_terms(title))) for tid, title in tickets]
+    scored = [(sum(t in terms for t in said), tid) for tid, terms in titles]
     best = max((n for n, _ in scored), default=0)
     if (said or shared > 1) and best < shared:
         return []

@@ -23,13 +23,37 @@ from summarizers.competitors import find_competitors
 from summarizers.models import Citation, Passage
 from textkit.tokens import QUOTED_PHRASE
 
-__all__ = ["AccountMention", "account_mentions", "evaluation_targets", "list_targets"]
+__all__ = [
+    "AccountMention",
+    "account_mentions",
+    "asks_for_accounts",
+    "evaluation_targets",
+    "list_targets",
+]
 
+# "Which customers …?", "What accounts …?": a question whose answer is accounts. Its
+# plural asks for a list; singular or plural, an answer names each account it cites.
+_WHICH = r"^\s*(?:which|what)\s+(?:of\s+(?:my|our)\s+)?"
 _LIST_QUESTION = re.compile(
-    r"^\s*(?:which|what)\s+(?:of\s+(?:my|our)\s+)?"
-    r"(?:customers|accounts|clients|companies|prospects|deals)\b",
-    re.IGNORECASE,
+    _WHICH + r"(?:customers|accounts|clients|companies|prospects|deals)\b", re.IGNORECASE
 )
+_ASKS_ACCOUNTS = re.compile(
+    _WHICH + r"(?:customers?|accounts?|clients?|compan(?:y|ies)|prospects?)\b", re.IGNORECASE
+)
+
+
+def asks_for_accounts(question: str) -> bool:
+    """Whether ``question`` asks which account(s): "Which customers are evaluating X?".
+
+    Example:
+        >>> asks_for_accounts("Which customers are evaluating HubSpot?")
+        True
+        >>> asks_for_accounts("Which competitor came up?")
+        False
+    """
+    return bool(_ASKS_ACCOUNTS.search(question))
+
+
 # Verbs of mentioning only: "asked about", "complained about" or "requested" claim who
 # said it and how, which a sentence that merely names the thing does not show.
 _MENTION = re.compile(

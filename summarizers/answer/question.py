@@ -7,6 +7,7 @@ scores sentences with it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from summarizers.competitors import find_competitors
 from textkit.tokens import QUERY_STOPWORDS, QUOTED_PHRASE, terms, words
@@ -374,6 +375,7 @@ def _amount_match(text: str, asked: str) -> float:
 _COUNTED = re.compile(r"\bhow many ([a-z][a-z-]{2,})\b")
 
 
+@lru_cache(maxsize=256)
 def _counts(noun: str) -> re.Pattern[str]:
     """A number counting ``noun`` (its stem, any ending), up to two words apart."""
     stem = re.escape(noun[: max(3, len(noun) - 2)])

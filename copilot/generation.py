@@ -35,6 +35,7 @@ from copilot.crm_answers import (
     with_facts,
 )
 from copilot.errors import NotFound
+from copilot.evidence import boost_accounts, passages
 from copilot.settings import Settings
 from copilot.similarity import SentenceSimilarity
 from embeddings import Embedder
@@ -58,7 +59,6 @@ from summarizers.models import (
     Passage,
     SourceDocument,
 )
-from textkit.documents import spoken_sides
 
 if TYPE_CHECKING:
     from summarizers.actions import Playbook
@@ -129,60 +129,6 @@ def source_document(doc: StoredDocument, *, owner_name: str | None = None) -> So
         participants=tuple(str(p) for p in participants),
         fields=dict(doc.fields),
     )
-
-
-def passages(
-    hits: Sequence[ScoredChunk],
-    *,
-    accounts: Mapping[str, str] | None = None,
-    voices: Mapping[str, tuple[str | None, str | None, tuple[str, ...]]] | None = None,
-) -> list[Passage]:
-    """The engine's view of ``hits``. ``accounts`` (id → name) are the accounts the
-    question named: a hit of one of them carries its name as context. ``voices``
-    (:func:`retrieval.store.document_voices`) tell whose words each hit's spans are."""
-    accounts = accounts or {}
-    voices = voices or {}
-    return [
-        Passage(
-            document_id=h.document_id,
-            kind=h.kind,
-            title=h.title,
-            text=h.text,
-            start=h.char_start,
-            end=h.char_end,
-            score=h.score,
-            occurred_at=h.occurred_at,
-            account_id=h.account_id,
-            context=(accounts[h.account_id],) if h.account_id and h.account_id in accounts else (),
-            similarity=h.vector_similarity,
-            sides=_sides(h, voices.get(h.document_id)),
-        )
-        for h in hits
-    ]
-
-
-def _sides(
-    hit: ScoredChunk, voice: tuple[str | None, str | None, tuple[str, ...]] | None
-) -> tuple[tuple[int, int, str], ...]:
-    if voice is None:
-        return ()
-    direction, owner, participants = voice
-    return spoken_sides(
-        hit.text,
-        kind=hit.kind,
-        offset=hit.char_start,
-        direction=direction,
-        owner=owner,
-        participants=participants,
-    )
-
-
-def _boost_accounts(hits: Sequence[ScoredChunk], accounts: set[str]) -> tuple[ScoredChunk, ...]:
-    """``hits`` with those of ``accounts`` first, each group in its retrieval order."""
-    if not accounts:
-        return tuple(hits)
-    named = [h for h in hits if h.account_id in accounts]
-    return tuple(named + [h for h in hits if h.account_id not in accounts])
 
 
 class Assistant:
@@ -507,7 +453,7 @@ class Assistant:
         result = self.copilot.search(
             org=org, user_id=user_id, query=question, top_k=2 * top_k, filters=filters
         )
-        hits = _boost_accounts(result.hits, set(accounts))[:top_k]
+        hits = boost_accounts(result.hits, set(accounts))[:top_k]
         return hits, self._passages(
             org=org, user_id=user_id, hits=hits, accounts=accounts, sides=sides
         )

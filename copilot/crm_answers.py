@@ -112,7 +112,7 @@ def crm_facts(
         found = store.tickets_named(conn, org=org, acl=acl, codes=codes or meant)
         if meant:  # ids, not numbers a title may contain: exactly those tickets
             found = [t for t in found if t.id in meant]
-        facts += ticket_facts([(t.id, t.title, t.fields) for t in found])
+        facts += ticket_facts([(t.id, t.title, t.fields, t.content) for t in found])
     names_someone = False  # a contact or a colleague, by full name
     if wants_people:
         named_contacts = store.contacts_named(conn, org=org, acl=acl, words=words)

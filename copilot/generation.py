@@ -48,7 +48,7 @@ from summarizers.answer.listing import (
     evaluation_targets,
     list_targets,
 )
-from summarizers.answer.question import asked_side
+from summarizers.answer.question import asked_side, names_beyond
 from summarizers.answer.rivals import asks_competitor, rival_mentions
 from summarizers.answer.select import ENGINE
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
@@ -359,7 +359,9 @@ class Assistant:
         result = self.copilot.search(
             org=org, user_id=user_id, query=" ".join(targets), top_k=30, filters=filters
         )
-        found = self._passages(org=org, user_id=user_id, hits=result.hits, sides=competitive)
+        found = self._passages(
+            org=org, user_id=user_id, hits=result.hits, sides=competitive, people=False
+        )
         mentions = account_mentions(targets, found, competitive=competitive)
         if not mentions:
             return None
@@ -450,12 +452,15 @@ class Assistant:
             accounts = self.named_accounts(org=org, user_id=user_id, question=question)
         if sides is None:
             sides = asked_side(question) is not None
+        # Who each record is with is read when the question names someone besides the
+        # accounts: a record is about its contact though its text may not say the name.
+        people = sides or names_beyond(question, accounts.values())
         result = self.copilot.search(
             org=org, user_id=user_id, query=question, top_k=2 * top_k, filters=filters
         )
         hits = boost_accounts(result.hits, set(accounts))[:top_k]
         return hits, self._passages(
-            org=org, user_id=user_id, hits=hits, accounts=accounts, sides=sides
+            org=org, user_id=user_id, hits=hits, accounts=accounts, sides=sides, people=people
         )
 
     def _passages(
@@ -466,15 +471,17 @@ class Assistant:
         hits: Sequence[ScoredChunk],
         accounts: Mapping[str, str] | None = None,
         sides: bool = True,
+        people: bool = True,
     ) -> list[Passage]:
         """:func:`passages` of ``hits``, with whose words their spans are when ``sides``
-        (read under the caller's access, like every read)."""
+        and who their records are with when ``people`` (read under the caller's access,
+        like every read)."""
         voices = {}
-        if sides and hits:
+        if (sides or people) and hits:
             with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
                 ids = list(dict.fromkeys(h.document_id for h in hits))
                 voices = store.document_voices(conn, org=org, acl=acl, ids=ids)
-        return passages(hits, accounts=accounts, voices=voices)
+        return passages(hits, accounts=accounts, voices=voices, sides=sides)
 
     def named_accounts(self, *, org: str, user_id: str, question: str) -> dict[str, str]:
         """The accounts ``question`` names that the caller may see: id → name."""

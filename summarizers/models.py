@@ -178,3 +178,7 @@ class Passage(_Frozen):
     #: Whose words its spans are, ``(start, end, "ours" | "theirs")`` in document
     #: offsets (:func:`textkit.documents.spoken_sides`); empty when nobody's is known.
     sides: tuple[tuple[int, int, str], ...] = ()
+    #: The people the record is with (its contact, a call's participants, its owner):
+    #: like ``context``, who it is about though its text may not name them (an email
+    #: whose sender signed off above the part that is kept).
+    people: tuple[str, ...] = ()

@@ -69,6 +69,7 @@ from retrieval.store.crm import (
     visible_account,
 )
 from retrieval.store.documents import (
+    DocumentVoices,
     account_documents,
     delete_document,
     document_state,
@@ -160,6 +161,7 @@ __all__ = [
     "document_state",
     "document_text",
     "document_voices",
+    "DocumentVoices",
     "documents_owned_by",
     "documents_without_chunks",
     "embedding_dimension",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from psycopg import Connection
 
@@ -12,6 +12,7 @@ from retrieval.errors import RetrievalError
 from retrieval.models import DocumentRow, StoredDocument
 
 __all__ = [
+    "DocumentVoices",
     "account_documents",
     "delete_document",
     "document_state",
@@ -213,21 +214,34 @@ def has_visible_document(
     return bool(row and row[0])
 
 
+class DocumentVoices(NamedTuple):
+    """Who a document is with: its direction (mail), its owner's name, a call's
+    participants and the name of the contact it is filed under."""
+
+    direction: str | None
+    owner: str | None
+    participants: tuple[str, ...]
+    contact: str | None
+
+
 def document_voices(
     conn: Connection[Any], *, org: str, acl: frozenset[str], ids: Sequence[str]
-) -> dict[str, tuple[str | None, str | None, tuple[str, ...]]]:
-    """Who speaks in each document of ``ids`` the caller may see: ``(direction, owner
-    name, participants)``, for :func:`textkit.documents.spoken_sides`. Documents the
-    caller may not see are left out, as missing ones are."""
+) -> dict[str, DocumentVoices]:
+    """Who speaks in each document of ``ids`` the caller may see, and who it is with
+    (:class:`DocumentVoices`), for :func:`textkit.documents.spoken_sides` and for the
+    people a record is about though its text may not name them. Documents the caller
+    may not see are left out, as missing ones are."""
     if not ids:
         return {}
     rows = conn.execute(
         "SELECT d.id, d.fields->>'direction', u.name,"
         " CASE WHEN jsonb_typeof(d.fields->'participants') = 'array'"
         "  THEN ARRAY(SELECT jsonb_array_elements_text(d.fields->'participants'))"
-        "  ELSE ARRAY[]::text[] END"
+        "  ELSE ARRAY[]::text[] END,"
+        " c.name"
         " FROM documents d LEFT JOIN users u ON u.org = d.org AND u.id = d.owner_id"
+        " LEFT JOIN contacts c ON c.org = d.org AND c.id = d.contact_id"
         " WHERE d.org = %s AND d.id = ANY(%s) AND d.access && %s",
         (org, list(ids), require_principals(acl)),
     ).fetchall()
-    return {r[0]: (r[1], r[2], tuple(r[3] or ())) for r in rows}
+    return {r[0]: DocumentVoices(r[1], r[2], tuple(r[3] or ()), r[4]) for r in rows}

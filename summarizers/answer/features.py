@@ -181,7 +181,10 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     for rank, p in enumerate(passages):
         record_rank = records.setdefault(p.document_id, len(records))
         context_terms = frozenset(question_terms(" ".join((p.title, *p.context))))
-        record_terms = frozenset(question_terms(p.text)) | context_terms
+        # The people the record is with belong to it as its account does: "Gwen" is in
+        # the email Gwen sent, though the part of it kept ends above her name.
+        people_terms = frozenset(question_terms(" ".join(p.people)))
+        record_terms = frozenset(question_terms(p.text)) | context_terms | people_terms
         for m in _SENTENCE.finditer(p.text):
             raw = m.group(0)
             stripped = raw.strip()

@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from summarizers.answer.question import answer_type, question_terms
 from summarizers.models import Evidence
 from textkit.crm import AccountRow, ColleagueRow, ContactRow, DealRow
+from textkit.documents import last_comment
 
 # A ticket number as people write it: letters, a dash, digits ("TCK-10234", "INC-7").
 _TICKET_CODE = re.compile(r"\b[A-Za-z]{2,6}-\d{3,}\b")
 _TICKET_STATUS = re.compile(
     r"\b(?:status|open|opened|closed|resolved|solved|pending|still|state|progress|fixed"
-    r"|priority|escalated|stand|stands|standing)\b",
+    r"|priority|escalated|stand|stands|standing|sorted|handled|addressed|cleared|working"
+    r"|again)\b",
     re.I,
 )
 
@@ -57,6 +59,7 @@ _TICKET_TERMS = frozenset(
         "ticket tickets case cases support request status state open opened closed resolved"
         " solved pending still progress fixed priority escalated where stand stands"
         " bug bugs issue issues incident incidents problem problems get got yet out"
+        " sorted handled addressed cleared working again"
     )
 )
 _COUNT_ASKED = re.compile(
@@ -237,19 +240,33 @@ def tickets_meant(
     return [tid for n, tid in scored if n == best][:limit]
 
 
-def ticket_facts(tickets: Sequence[tuple[str, str, dict[str, object]]]) -> list[Evidence]:
-    """Each ticket's status and priority from its fields, cited by the ticket.
+#: The longest latest comment quoted whole; a longer one is quoted to its last sentence
+#: end within this many characters.
+_UPDATE_CHARS = 400
+
+
+def ticket_facts(
+    tickets: Sequence[tuple[str, str, dict[str, object]] | tuple[str, str, dict[str, object], str]],
+) -> list[Evidence]:
+    """Each ticket's status and priority from its fields, cited by the ticket, and,
+    when its text is given, its latest comment (cited by its span): "is it fixed?" asks
+    what happened last as much as the status ("Repeater shipped today; pending until the
+    customer confirms it's mounted").
 
     Args:
-        tickets: ``(id, title, fields)`` of tickets the caller may see.
+        tickets: ``(id, title, fields)`` or ``(id, title, fields, text)`` of tickets the
+            caller may see (``text`` the ticket's canonical text, comments included).
 
     Example:
         >>> ticket_facts([("TCK-10234", "TCK-10234 SSO login fails",
         ...                {"status": "open", "priority": "high"})])[0].quote
         'TCK-10234 SSO login fails: status open, priority high.'
+        >>> text = "SSO fails.\\n\\n--- comment by u1 at 2025-01-06\\nCert renewed; fixed."
+        >>> [f.quote for f in ticket_facts([("T-1", "T-1 SSO", {"status": "solved"}, text)])]
+        ['T-1 SSO: status solved.', 'Cert renewed; fixed.']
     """
     facts = []
-    for ticket_id, title, fields in tickets:
+    for ticket_id, title, fields, *text in tickets:
         status, priority = fields.get("status"), fields.get("priority")
         if not status:
             continue
@@ -261,7 +278,24 @@ def ticket_facts(tickets: Sequence[tuple[str, str, dict[str, object]]]) -> list[
                 record_type="ticket",
             )
         )
+        span = _latest_update(text[0]) if text else None
+        if span is not None:
+            start, end = span
+            facts.append(
+                Evidence(document_id=ticket_id, quote=text[0][start:end], start=start, end=end)
+            )
     return facts
+
+
+def _latest_update(text: str) -> tuple[int, int] | None:
+    span = last_comment(text)
+    if span is None:
+        return None
+    start, end = span
+    if end - start > _UPDATE_CHARS:
+        cut = max(text.rfind(". ", start, start + _UPDATE_CHARS), -1)
+        end = cut + 1 if cut > start else start + _UPDATE_CHARS
+    return start, end
 
 
 # What a question about who someone is may ask besides their name (term stems): "What is

@@ -7,6 +7,7 @@ scores sentences with it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from summarizers.competitors import find_competitors
@@ -18,6 +19,7 @@ __all__ = [
     "content_names",
     "is_pleasantry",
     "lookup_targets",
+    "names_beyond",
     "question_terms",
     "required_terms",
     "type_match",
@@ -37,23 +39,51 @@ def question_terms(text: str) -> list[str]:
     return terms(text, stopwords=QUERY_STOPWORDS)
 
 
+#: Capitalised words that name a role, not someone or something: "the new ops VP" is
+#: answered by "she's now starting April 27" in a record that never writes "VP".
+_ROLE_TITLES = frozenset(
+    {"vp", "svp", "evp", "avp", "ceo", "cfo", "cto", "cio", "coo", "cmo", "cro", "ciso", "gm"}
+    | {"hr", "it"}  # a department
+)
+
+
 def required_terms(question: str) -> list[str]:
-    """Stems of names, codes and numbers in ``question`` (its first word aside).
+    """Stems of names, codes and numbers in ``question`` (its first word aside), but
+    role titles ("CFO", "VP"), which say who is meant without naming them.
 
     Example:
         >>> required_terms("Who is our contact at NASA for TCK-10234?")
         ['nasa', 'tck-10234']
+        >>> required_terms("When does the new VP at Orrin Valley start?")
+        ['orrin', 'valley']
     """
     out: list[str] = []
     for n, (start, end) in enumerate(words(question)):
         word = question[start:end]
-        named = n > 0 and word[0].isupper()
+        named = n > 0 and word[0].isupper() and word.lower() not in _ROLE_TITLES
         if not (named or any(ch.isdigit() for ch in word)):
             continue
         for term in question_terms(word):
             if term not in out:
                 out.append(term)
     return out
+
+
+def names_beyond(question: str, names: Iterable[str]) -> bool:
+    """Whether ``question`` names someone or something (a capitalised word after its
+    first) besides ``names``: a person, say, whom a record may be with though its
+    text never names them.
+
+    Example:
+        >>> names_beyond("What did Gwen say about Pellham's rollout?", ["Pellham Cold Chain"])
+        True
+        >>> names_beyond("When does Pellham renew in 2027?", ["Pellham Cold Chain"])
+        False
+    """
+    known = {t for name in names for t in question_terms(name)}
+    return any(
+        t not in known and not any(ch.isdigit() for ch in t) for t in required_terms(question)
+    )
 
 
 def lookup_targets(question: str) -> list[str]:

@@ -18,7 +18,12 @@ from textkit.documents.calls import (
 )
 from textkit.documents.emails import authored_end, authored_ranges
 from textkit.documents.sides import Side, our_speaker_labels, spoken_sides
-from textkit.documents.tickets import comment_starts, render_ticket, ticket_body_end
+from textkit.documents.tickets import (
+    comment_starts,
+    last_comment,
+    render_ticket,
+    ticket_body_end,
+)
 
 __all__ = [
     "METADATA_LABELS",
@@ -29,6 +34,7 @@ __all__ = [
     "comment_starts",
     "is_speaker_label",
     "label_line",
+    "last_comment",
     "label_line_starts",
     "our_speaker_labels",
     "render_call_transcript",

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-__all__ = ["comment_starts", "render_ticket", "ticket_body_end"]
+__all__ = ["comment_starts", "last_comment", "render_ticket", "ticket_body_end"]
 
 
 def render_ticket(body: str, comments: Sequence[tuple[str, datetime, str]]) -> str:
@@ -59,3 +59,26 @@ def ticket_body_end(text: str) -> int:
     if m is None:
         return len(text)
     return m.start() - 2 if m.start() else 0  # render_ticket puts "\n\n" before a header
+
+
+def last_comment(text: str) -> tuple[int, int] | None:
+    """Where the text of a ticket's latest comment is (its header line left out), or
+    None for a ticket without comments: what happened last, which a status question
+    asks as much as the status field.
+
+    Example:
+        >>> text = "Body.\\n\\n--- comment by u1 at 2025-01-06\\nFixed.\\n"
+        >>> start, end = last_comment(text)
+        >>> text[start:end]
+        'Fixed.'
+    """
+    starts = comment_starts(text)
+    if not starts:
+        return None
+    header_end = text.find("\n", starts[-1])
+    if header_end < 0:
+        return None
+    start, end = header_end + 1, len(text.rstrip())
+    while start < end and text[start].isspace():
+        start += 1
+    return (start, end) if start < end else None

@@ -6,7 +6,7 @@ question of ``questions.json`` as its user, exactly as ``/v1/ask`` does, and pri
 line per question and the totals (see :mod:`eval.handwritten` for the grading).
 
 Usage:
-    python -m eval.handwritten                  # all three CRMs
+    python -m eval.handwritten                  # all five CRMs
     python -m eval.handwritten --crm larkfield --verbose
     python -m eval.handwritten --json > handwritten.json
 """

@@ -31,4 +31,4 @@ def test_answers_on_a_handwritten_crm_cite_only_what_the_asker_may_see(
         # (``hidden``): nothing of them may come back, answered or not.
         said = " ".join([answer.answer, *(f.quote for f in answer.facts)]).lower()
         assert not any(fact.lower() in said for fact in item.get("hidden", [])), item
-    assert sum("hidden" in item for item in questions) == 2
+    assert sum("hidden" in item for item in questions) >= 2

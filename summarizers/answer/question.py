@@ -163,7 +163,7 @@ _WANTS_CAPABILITY = re.compile(
 )
 _REASON = re.compile(
     r"\b(?:because|due to|since|so that|as a result|reason|caused by|blocker|concern|"
-    r"worried|need|requires?|unless)\b",
+    r"worried|need|requires?|unless|root cause|explains|turned out|traced (?:it )?to)\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-Z][a-z]+")
@@ -256,7 +256,8 @@ _TYPE_RULES = (
     (
         "reason",
         re.compile(
-            r"^\s*how\b|\bwhat(?:'s| is| was) (?:the )?(?:[\w-]+ )?(?:reason|problem|issue)\b"
+            r"^\s*how\b"
+            r"|\bwhat(?:['\u2019]?s| is| was) (?:the )?(?:[\w-]+ )?(?:reason|problem|issue|cause)\b"
         ),
     ),
 )

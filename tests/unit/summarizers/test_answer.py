@@ -482,6 +482,9 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         ("Our contact at Initech is leaving - who picks up the relationship?", "person"),
         ("What limit did they ask us to bump them to?", "amount"),
         ("What's the main reason we might lose Initech at renewal?", "reason"),
+        # Typed without the apostrophe, or asking for the cause.
+        ("whats the reason the battery died so fast on the blower sensor", "reason"),
+        ("What's the root cause of the outage?", "reason"),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:

@@ -79,8 +79,10 @@ def accounts_named(
     A name is mentioned when its first token (not a generic word such as "The", at
     least 3 characters) is among ``words``, so the informal "Harborview" resolves to
     "Harborview Software", when ``words`` spell the whole name, when a word is its
-    leading initials joined by "&" ("L&V" for "Lumen & Vale Hospitality"), or when an
-    acronym is all of its initials. Visibility is
+    leading initials joined by "&" ("L&V" for "Lumen & Vale Hospitality"), when an
+    acronym is all of its initials, or when two words joined spell its first token
+    ("fern castle"). When none matches, a longer word that misspells a first token
+    ("brackenrdige") is matched by trigram similarity (pg_trgm). Visibility is
     :func:`retrieval.acl.account_visible`: an account the caller may not see is never
     returned, whatever the question says.
 
@@ -94,7 +96,9 @@ def accounts_named(
         >>> accounts_named(conn, org="acme", acl=acl, words=words)  # doctest: +SKIP
         [AccountRow(id='a-7', name='Harborview Software', ...)]
     """
-    wanted = sorted({w for w in words if len(w) >= 3 and w not in _GENERIC})
+    # A name typed in two words is its first token too ("fern castle": "Ferncastle").
+    joined = {a + b for a, b in zip(words, words[1:], strict=False) if a.isalpha() and b.isalpha()}
+    wanted = sorted({w for w in [*words, *joined] if len(w) >= 3 and w not in _GENERIC})
     patterns = sorted(
         {f"{i}%" for i in _initials(words)}
         | {a.lower() for a in acronyms if a.isalpha() and 3 <= len(a) <= 5}
@@ -125,7 +129,48 @@ def accounts_named(
         },
     ).fetchall()
     accounts = [AccountRow(*row) for row in rows]
+    if not accounts:
+        accounts = _accounts_spelled_like(conn, org=org, words=words)
     return [a for a in accounts if caller_sees_account(conn, org=org, acl=acl, account=a)]
+
+
+#: Trigram similarity (pg_trgm) a misspelt word needs with an account's first word:
+#: one transposed or dropped letter in a name of 10+ letters ("harborveiw" 0.47 of
+#: "harborview", "brackenrdige" 0.53, "copperlef" 0.62) passes, a different word of
+#: similar letters ("harbour" 0.36 of "harborview", "northern" 0.36 of "northgate",
+#: "contract" 0.31 of "contoso") does not.
+_SPELLED_LIKE = 0.45
+#: Only words this long are read as misspelt names: shorter ones differ by a letter
+#: from too many ordinary words.
+_SPELLED_MIN = 7
+
+
+def _accounts_spelled_like(
+    conn: Connection[Any], *, org: str, words: Sequence[str], limit: int = 2
+) -> list[AccountRow]:
+    """Accounts whose first word a longer word of the question misspells, most alike
+    first: the fallback of :func:`accounts_named` when no name matched exactly."""
+    typed = sorted(
+        {w for w in words if len(w) >= _SPELLED_MIN and w.isalpha() and w not in _GENERIC}
+    )
+    if not typed:
+        return []
+    rows = conn.execute(
+        "SELECT id, name, owner_id, industry, attributes FROM ("
+        " SELECT a.*, (SELECT max(similarity(first, w)) FROM unnest(%(typed)s::text[]) w) AS s"
+        " FROM (SELECT *, (regexp_split_to_array(lower(name), '[^[:alnum:]]+'))[1] AS first"
+        "  FROM accounts WHERE org = %(org)s) a"
+        " WHERE length(a.first) >= %(min)s - 1) m"
+        " WHERE s >= %(at_least)s ORDER BY s DESC, id LIMIT %(limit)s",
+        {
+            "org": org,
+            "typed": typed,
+            "min": _SPELLED_MIN,
+            "at_least": _SPELLED_LIKE,
+            "limit": limit,
+        },
+    ).fetchall()
+    return [AccountRow(*row) for row in rows]
 
 
 def contacts_named(

@@ -119,11 +119,16 @@ _ABSOLUTE_DATE = re.compile(
 )
 _MONEY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|m|dollars?|euros?|usd|eur)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"\b\d[\d,.]*\s?(?:%|percent\b)", re.IGNORECASE)
+# A number as said on a call: "eighty-four", "a hundred and ten", "eighteen-fifty".
+_SPELLED = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|hundred|thousand|million|dozen)"
+)
 _COUNT = re.compile(
     r"\b\d[\d,.]*\s?(?:seats?|users?|licen[cs]es?|people|employees|agents|reps|sites"
     r"|locations|days|weeks|months|hours|minutes|tickets|accounts)\b"
-    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty"
-    r"|fifty|hundred)\b",
+    rf"|\b{_SPELLED}\b",
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(
@@ -163,7 +168,7 @@ _WANTS_CAPABILITY = re.compile(
 )
 _REASON = re.compile(
     r"\b(?:because|due to|since|so that|as a result|reason|caused by|blocker|concern|"
-    r"worried|need|requires?|unless|root cause|explains|turned out|traced (?:it )?to)\b",
+    r"worried|need|requires?|unless|turned out|traced (?:it )?to)\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-Z][a-z]+")
@@ -408,9 +413,13 @@ _COUNTED = re.compile(r"\bhow many ([a-z][a-z-]{2,})\b")
 
 @lru_cache(maxsize=256)
 def _counts(noun: str) -> re.Pattern[str]:
-    """A number counting ``noun`` (its stem, any ending), up to two words apart."""
+    """A number counting ``noun`` (its stem, any ending), up to two words apart, in
+    digits or words ("84 providers", "eighty-four providers")."""
     stem = re.escape(noun[: max(3, len(noun) - 2)])
-    return re.compile(rf"\b\d[\d,.]*\s+(?:[\w-]+\s+){{0,2}}{stem}\w*", re.IGNORECASE)
+    return re.compile(
+        rf"\b(?:\d[\d,.]*|{_SPELLED}(?:-{_SPELLED})?)\s+(?:[\w-]+\s+){{0,2}}{stem}\w*",
+        re.IGNORECASE,
+    )
 
 
 def _new_matches(pattern: re.Pattern[str], text: str, asked: str) -> list[re.Match[str]]:

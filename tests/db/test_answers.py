@@ -411,6 +411,37 @@ def test_an_account_is_resolved_by_its_first_word_in_any_case_or_by_initials(har
     assert named("What did MBC ask for?") == {}
 
 
+def test_an_account_is_resolved_when_typed_in_two_words_or_misspelt(harborview) -> None:  # type: ignore[no-untyped-def]
+    def named(question: str, user_id: str = "u-1") -> dict[str, str]:
+        return harborview.assistant.named_accounts(org=ORG, user_id=user_id, question=question)
+
+    harborview_software = {"a-h": "Harborview Software"}
+    assert named("when does harbor view's contract run out?") == harborview_software
+    # A longer word one transposed or dropped letter away from a first word (pg_trgm).
+    assert named("when does harborveiw's contract run out?") == harborview_software
+    assert named("any news from harborvew?") == harborview_software
+    # Not a word of similar letters, not a short one, and not when a name matched.
+    assert named("any news from harbourside?") == {}
+    assert named("what did globe say?") == {}
+    assert named("did harborveiw and globex both sign?") == {"a-g": "Globex"}
+    # Never an account the caller may not see, however it is spelt.
+    other = [
+        {"type": "team", "org": ORG, "id": "t-2", "name": "West"},
+        {
+            "type": "user",
+            "org": ORG,
+            "id": "u-2",
+            "name": "Lee Park",
+            "email": "lee@acme.example",
+            "team_id": "t-2",
+            "role": "rep",
+        },
+    ]
+    assert harborview.indexer(progress=False).ingest_dicts(other).errors == []
+    assert named("when does harborview's contract run out?", user_id="u-2") == {}
+    assert named("when does harborveiw's contract run out?", user_id="u-2") == {}
+
+
 def test_a_competitor_question_lists_the_competitors_the_accounts_records_name(harborview) -> None:  # type: ignore[no-untyped-def]
     call = {
         "type": "call",

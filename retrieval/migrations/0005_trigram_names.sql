@@ -1,0 +1,6 @@
+-- Typo-tolerant account names: "brackenrdige" finds "Brackenridge Foundry".
+-- pg_trgm ships with PostgreSQL's contrib (the embedded server has it) and is a trusted
+-- extension, so the database's owner may create it. retrieval/store/mentions.py
+-- (accounts_named) compares a question's longer words with the first word of each
+-- account name by trigram similarity when no name matched exactly.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;

@@ -219,7 +219,8 @@ _TYPE_RULES = (
     (
         "code",
         re.compile(
-            r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:invoice|bill|billing document|ticket|case|order"
+            r"\b(?:which|what)(?:'s| is| was| are)? (?:[\w-]+ ){0,2}"
+            r"(?:invoice|bill|billing document|ticket|case|order"
             r"|po|sku|part number|reference number|reference|id)s?\b"
         ),
     ),
@@ -228,7 +229,7 @@ _TYPE_RULES = (
         re.compile(
             r"\bhow (?:much|many|big|large|long|steep|high|low|deep|often|far)\b"
             r"|\b(?:what|which)(?:'s| is| was| are| were| will be)?(?: the| their| our| its| a)?"
-            r" (?:[\w-]+ )?(?:price|prices|pricing|cost|costs|amount|budget|value|size|discount"
+            r" (?:[\w-]+ ){0,3}(?:price|prices|pricing|cost|costs|amount|budget|value|size|discount"
             r"|percentage|percent|dollars?|fee|fees|rate|total|figure|ceiling|threshold|quote"
             r"|limit|cap|quota"
             r"|spend|reduction|markdown|headcount|seats|number)\b"
@@ -324,6 +325,15 @@ def wants_competitor(question: str) -> bool:
     return bool(_WANTS_COMPETITOR.search(question.lower()))
 
 
+# A question word's contraction typed without its apostrophe ("whats the lowest price").
+_BARE_CONTRACTION = re.compile(r"\b(what|when|where|who|how|why|that)s\b")
+
+
+def _spelled_out(question: str) -> str:
+    """``question`` (lower-cased) with "whats" read as "what's", "whens" as "when's"."""
+    return _BARE_CONTRACTION.sub(r"\1's", question.replace("\u2019", "'"))
+
+
 def answer_type(question: str) -> str | None:
     """What kind of fact answers ``question``: date, amount, code, person, name, reason or
     None.
@@ -334,7 +344,7 @@ def answer_type(question: str) -> str | None:
         >>> answer_type("Which bill is Initech contesting?"), answer_type("Which rival is in?")
         ('code', 'name')
     """
-    q = question.lower()
+    q = _spelled_out(question.lower())
     if _WANTS_COMPETITOR.search(q) and _WHO.search(q):
         return "name"  # "Who are we up against?": a competitor, not a person
     for kind, pattern in _TYPE_RULES:

@@ -485,6 +485,12 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         # Typed without the apostrophe, or asking for the cause.
         ("whats the reason the battery died so fast on the blower sensor", "reason"),
         ("What's the root cause of the outage?", "reason"),
+        # A contraction typed without its apostrophe is read as one.
+        ("whats the lowest per provider price i'm allowed to offer them?", "amount"),
+        ("whens the pilot starting", "date"),
+        # A PO or invoice number is a code, not an amount.
+        ("whats the PO number on the ferncastle deal", "code"),
+        ("What's the invoice number they disputed?", "code"),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:

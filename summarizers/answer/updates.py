@@ -16,6 +16,12 @@ when that sentence
 * is among the ranker's best few (:data:`CONSIDERED`) and from a record of the same
   accounts the question is about.
 
+A question that asks how something came out ("How did idle time actually come out?",
+"What did we end up at?") wants the latest word on an amount as much as on a date: the
+target set on the kickoff call ("has to come down by at least 15 percent") gives way to
+the result reported on a later one ("came down 18 percent"). The later sentence then
+needs no word of change, only the rest.
+
 Pure: the caller hands in the candidates, the ranker's order and the similarity.
 """
 
@@ -42,6 +48,13 @@ _CHANGE = re.compile(
     re.IGNORECASE,
 )
 
+# A question asking for the outcome, not the plan.
+_OUTCOME = re.compile(
+    r"\b(?:actually|end(?:ed)? up|c(?:a|o)me out|turn(?:ed)? out|in the end|final(?:ly)?"
+    r"|land(?:ed)? (?:at|on)|settle(?:d)? (?:at|on))\b",
+    re.IGNORECASE,
+)
+
 
 def latest_first(
     question: str,
@@ -52,9 +65,17 @@ def latest_first(
 ) -> tuple[int, ...]:
     """``order`` with a later record's statement of a change put first, when one
     qualifies (see the module); otherwise ``order`` unchanged."""
-    if not order or q.wants != "date" or similarity is None:
+    outcome = bool(_OUTCOME.search(question))
+    if not order or similarity is None:
         return tuple(order)
     best = cands[order[0]]
+    # The kind of fact that may have changed: a date, or for an outcome an amount (the
+    # pick's, when the question's type does not say: "How did idle time come out?").
+    kind = q.wants if q.wants in ("date", "amount") else None
+    if outcome and kind is None and type_match("amount", best.text, question) == 1.0:
+        kind = "amount"
+    if kind is None or (kind == "amount" and not outcome):
+        return tuple(order)
     if best.occurred_at is None:
         return tuple(order)
     later = [
@@ -64,8 +85,8 @@ def latest_first(
         and c.occurred_at is not None
         and c.occurred_at > best.occurred_at
         and c.named == best.named
-        and _CHANGE.search(c.text)
-        and type_match(q.wants, c.text, question) == 1.0
+        and (outcome or _CHANGE.search(c.text))
+        and type_match(kind, c.text, question) == 1.0
     ]
     if not later:
         return tuple(order)

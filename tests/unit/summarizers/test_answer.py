@@ -299,6 +299,23 @@ def test_a_later_record_that_moves_a_date_gives_the_answer() -> None:
     assert "April 9" not in answer.answer
 
 
+def test_how_something_came_out_is_answered_by_the_later_result_not_the_target() -> None:
+    from datetime import timedelta
+
+    target = "Sofia: Idle time has to come down by at least 15 percent on the pilot trucks."
+    result = "Sofia: Idle time on the 25 pilot trucks came down 18 percent in the pilot."
+    context = ("Orrin Valley Aggregates",)
+    kickoff = _record("call-1", target, context=context)
+    readout = _record("call-2", result, context=context).model_copy(
+        update={"occurred_at": kickoff.occurred_at + timedelta(days=60)}
+    )
+    answer = ask("How did idle time actually come out in the Orrin pilot?", [kickoff, readout])
+    assert "18 percent" in answer.answer and "15 percent" not in answer.answer
+    # Asked for the target, the target answers: no word of the outcome, no change.
+    answer = ask("How far does idle time have to come down at Orrin?", [kickoff, readout])
+    assert "15 percent" in answer.answer
+
+
 def test_initials_that_resolved_an_account_stand_for_its_name() -> None:
     from summarizers.answer.features import view
 

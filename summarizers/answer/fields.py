@@ -306,7 +306,10 @@ _ABOUT_PERSON = frozenset(
 # Words a rep adds that do not change what is asked: "What's her title again?",
 # "Remind me of Uma Zhang's email", "What exactly is his role now?".
 _ASIDES = frozenset(
-    question_terms("again remind me exactly currently current now actually quick just real")
+    question_terms(
+        "again remind me exactly currently current now actually quick just real"
+        " his her their over there"
+    )
 )
 # What a question about the people at an account may ask besides its name: "Who is our
 # contact at Harborview?", "Who do we know at Harborview?", "Who is the champion there?".
@@ -354,6 +357,9 @@ def person_facts(question: str, named: Sequence[tuple[ContactRow, AccountRow]]) 
         >>> [f.quote for f in person_facts("Who is Uma Zhang?", [(uma, acct)])]
         ['Uma Zhang: Analyst at Harborview Software (uma@harborview.example).']
         >>> [f.document_id for f in person_facts("what's Uma Zhang's title again?", [(uma, acct)])]
+        ['c-9']
+        >>> [f.document_id for f in person_facts("Uma Zhang -- what's her role over there?",
+        ...                                      [(uma, acct)])]
         ['c-9']
         >>> person_facts("What did Uma Zhang say about pricing?", [(uma, acct)])
         []

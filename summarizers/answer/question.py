@@ -157,7 +157,9 @@ _WANTS_COMPETITOR = re.compile(
     r"|(?:demo|demos|trial|pilot|quote|proposal) from"
     r"|(?:other|another) (?:vendor|provider|supplier|solution|tool|platform|option)s?"
     r"|(?:besides|other than|instead of|rather than) us"
-    r"|compar(?:e|es|ed|ing) us|(?:weigh|weighs|weighed|weighing) us|shortlist(?:ed)?)\b"
+    r"|compar(?:e|es|ed|ing) us|(?:weigh|weighs|weighed|weighing) us|shortlist(?:ed)?"
+    r"|(?:evaluat\w*|look(?:ed|ing)? at|talk(?:ed|ing)? to|consider\w*|trial\w*)"
+    r" (?:anyone|anybody|someone|somebody) else)\b"
 )
 _WHO = re.compile(r"^\s*who\b|\bwho (?:else|are|is)\b")
 # A name question about what a product lacks or should do: its answer is a capability

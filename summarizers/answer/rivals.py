@@ -31,7 +31,9 @@ __all__ = ["RivalMention", "asks_competitor", "reports_the_customer", "rival_men
 # "Which competitor is MBCU getting a demo from and when": a competitor first, whatever
 # else it asks.
 _WHICH_RIVAL = re.compile(
-    r"\s*(?:which|what) (?:other )?(?:competitors?|rivals?|vendors?|alternatives?)\b", re.I
+    r"\s*(?:which|what) (?:other )?(?:competitors?|rivals?|vendors?|alternatives?)\b"
+    r"|.*\b(?:anyone|anybody|someone|somebody) else\b",
+    re.I,
 )
 # Our words count when they report the customer's doing ("they have a demo with
 # Absorb"), not when they pitch ("Teams that moved off HubSpot cite our reporting").
@@ -59,6 +61,8 @@ def asks_competitor(question: str) -> bool:
         >>> asks_competitor("Who is Copperleaf comparing us against?")
         True
         >>> asks_competitor("Which competitor is MBCU getting a demo from and when")
+        True
+        >>> asks_competitor("did brightwater ever evaluate anyone else before talking to us?")
         True
         >>> asks_competitor("Who owns the Copperleaf account?")
         False

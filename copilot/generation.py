@@ -48,9 +48,9 @@ from summarizers.answer.listing import (
     evaluation_targets,
     list_targets,
 )
-from summarizers.answer.question import asked_side, names_beyond
+from summarizers.answer.question import asked_side, named_after_preposition, names_beyond
 from summarizers.answer.rivals import asks_competitor, rival_mentions
-from summarizers.answer.select import ENGINE
+from summarizers.answer.select import ENGINE, declined
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
 from summarizers.models import (
     Answer,
@@ -304,6 +304,7 @@ class Assistant:
             if listed is not None:
                 return listed
         accounts = self.named_accounts(org=org, user_id=user_id, question=question)
+        unwritten = [] if accounts else self._unwritten_names(org, user_id, question)
         if asks_competitor(question) and accounts:
             rivals = self._rivals(
                 org=org, user_id=user_id, question=question, filters=filters, accounts=accounts
@@ -322,6 +323,12 @@ class Assistant:
         # engine declines without a call.
         engine = self.engine if hits else self.offline
         answer = engine.answer(question, evidence)
+        if unwritten and answer.answered:
+            # "any update from granite fork?": a name no record the caller may see writes
+            # is a customer they may not see or that does not exist; either way the
+            # records they see are about someone else, and the answer says so alike.
+            log.info("declined: %s is in no record the caller may see", unwritten)
+            answer = declined(evidence, 0.0)
         if asks_for_accounts(question) and answer.answered:
             with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
                 account_of = {h.document_id: h.account_id for h in hits}
@@ -482,6 +489,15 @@ class Assistant:
                 ids = list(dict.fromkeys(h.document_id for h in hits))
                 voices = store.document_voices(conn, org=org, acl=acl, ids=ids)
         return passages(hits, accounts=accounts, voices=voices, sides=sides)
+
+    def _unwritten_names(self, org: str, user_id: str, question: str) -> list[str]:
+        """Words where the question names its customer ("with brackenridge") that no
+        record the caller may see contains (``store.unwritten_words``)."""
+        named = named_after_preposition(question)
+        if not named:
+            return []
+        with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
+            return store.unwritten_words(conn, org=org, acl=acl, words=named)
 
     def named_accounts(self, *, org: str, user_id: str, question: str) -> dict[str, str]:
         """The accounts ``question`` names that the caller may see: id → name."""

@@ -114,6 +114,7 @@ from retrieval.store.prune import (
 from retrieval.store.search import (
     keyword_search,
     permitted_chunks,
+    unwritten_words,
     vector_search_exact,
     vector_search_hnsw,
 )
@@ -193,6 +194,7 @@ __all__ = [
     "upsert_document",
     "upsert_entity",
     "users_by_id",
+    "unwritten_words",
     "vector_search_exact",
     "vector_search_hnsw",
     "visible_account",

@@ -12,7 +12,13 @@ from retrieval.filters import compile_filters
 from retrieval.models import ScoredChunk, SearchFilters
 from retrieval.store._shared import halfvec
 
-__all__ = ["keyword_search", "permitted_chunks", "vector_search_exact", "vector_search_hnsw"]
+__all__ = [
+    "keyword_search",
+    "permitted_chunks",
+    "unwritten_words",
+    "vector_search_exact",
+    "vector_search_hnsw",
+]
 
 _HIT_COLUMNS = sql.SQL(
     "c.document_id, c.ord, c.kind, d.title, c.account_id, c.occurred_at, c.char_start,"
@@ -199,3 +205,32 @@ def permitted_chunks(conn: Connection[Any], *, org: str, acl: frozenset[str]) ->
         {"org": org, "acl": require_principals(acl)},
     ).fetchall()
     return _hits(rows)
+
+
+def unwritten_words(
+    conn: Connection[Any], *, org: str, acl: frozenset[str], words: Sequence[str]
+) -> list[str]:
+    """The words of ``words`` that no chunk the caller may see contains (by the same
+    English text search as :func:`keyword_search`; a stopword is never returned).
+
+    What the caller's records never write cannot be what they are about: a question
+    "with brackenridge" that no visible record names asks about something the caller
+    may not see, or that does not exist, and the two look the same.
+
+    Example:
+        >>> words = ["renewal", "zyphora"]
+        >>> unwritten_words(conn, org="acme", acl=acl, words=words)  # doctest: +SKIP
+        ['zyphora']
+    """
+    if not words:
+        return []
+    rows = conn.execute(
+        "SELECT w FROM unnest(%(words)s::text[]) WITH ORDINALITY AS t(w, n)"
+        " WHERE numnode(plainto_tsquery('english', w)) > 0 AND NOT EXISTS ("
+        "  SELECT 1 FROM chunks c WHERE c.org = %(org)s"
+        "   AND coalesce(c.access, '{}') && %(acl)s"
+        "   AND c.tsv @@ plainto_tsquery('english', w))"
+        " ORDER BY n",
+        {"org": org, "acl": require_principals(acl), "words": list(words)},
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -19,6 +19,7 @@ __all__ = [
     "content_names",
     "is_pleasantry",
     "lookup_targets",
+    "named_after_preposition",
     "names_beyond",
     "question_terms",
     "required_terms",
@@ -84,6 +85,28 @@ def names_beyond(question: str, names: Iterable[str]) -> bool:
     return any(
         t not in known and not any(ch.isdigit() for ch in t) for t in required_terms(question)
     )
+
+
+# Where a question names the customer it is about: "at X", "with X", "from X".
+_AFTER_PREPOSITION = re.compile(r"\b(?:at|with|from)\s+(?=([A-Za-z][A-Za-z'\u2019-]{3,}))")
+
+
+def named_after_preposition(question: str) -> list[str]:
+    """The words right after "at", "with" or "from" (lower-cased, not stopwords): where
+    a question names the customer it asks about, in whatever case it was typed.
+
+    Example:
+        >>> named_after_preposition("any update from granite fork on the pilot quote?")
+        ['granite']
+        >>> named_after_preposition("what price did we end up at with brackenridge's team?")
+        ['brackenridge']
+    """
+    out: list[str] = []
+    for m in _AFTER_PREPOSITION.finditer(question):
+        word = m.group(1).lower().replace("\u2019", "'").removesuffix("'s").strip("'-")
+        if len(word) >= 4 and word not in QUERY_STOPWORDS and word not in out:
+            out.append(word)
+    return out
 
 
 def lookup_targets(question: str) -> list[str]:

@@ -51,6 +51,7 @@ __all__ = [
     "Similarity",
     "answer_offline",
     "decide",
+    "declined",
     "score_candidates",
 ]
 
@@ -247,7 +248,7 @@ def answer_offline(
     decision = decide(question, passages, similarity=similarity, scorer=scorer)
     best, scored, confidence = decision.best, decision.scored, decision.confidence
     if best is None or decision.passage is None or confidence < threshold:
-        return _declined(passages, confidence)
+        return declined(passages, confidence)
     if scored.question.wants in _PASSAGE_ANSWERS:
         return Answer(
             answer=decision.passage.quote,
@@ -403,7 +404,9 @@ def _meaning(
     return _Measured(cosines, terms, tuple(products) if products else None)
 
 
-def _declined(passages: Sequence[Passage], best: float) -> Answer:
+def declined(passages: Sequence[Passage], best: float) -> Answer:
+    """The offline engine's decline: no answer, the best confidence reached, and up to
+    three of ``passages``' records as "see also"."""
     see_also: list[SeeAlso] = []
     for p in passages:
         if len(see_also) == 3:

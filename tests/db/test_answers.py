@@ -566,3 +566,43 @@ def test_a_role_title_in_the_question_is_not_required_of_the_record(pellham) -> 
     assert answer.answered
     assert "April 27" in answer.answer
     assert [c.document_id for c in answer.citations] == ["em-p3"]
+
+
+def test_a_customer_no_visible_record_writes_is_declined_whether_hidden_or_missing(
+    harborview,
+) -> None:  # type: ignore[no-untyped-def]
+    # Typed in lower case, "zyphora" resolves no account, and without this rule the
+    # engine would answer from whatever the caller's records say about a pilot.
+    answer = ask(harborview, "u-1", "any update from zyphora on the rollout for the analysts?")
+    assert not answer.answered and answer.citations == []
+    # The same question naming the caller's own customer is answered as before.
+    assert ask(
+        harborview, "u-1", "any update from harborview on the rollout for the analysts?"
+    ).answered
+    # What the caller may not see and what does not exist look the same.
+    other = [
+        {"type": "team", "org": ORG, "id": "t-2", "name": "West"},
+        {
+            "type": "user",
+            "org": ORG,
+            "id": "u-2",
+            "name": "Lee Park",
+            "email": "lee@acme.example",
+            "team_id": "t-2",
+            "role": "rep",
+        },
+    ]
+    assert harborview.indexer(progress=False).ingest_dicts(other).errors == []
+    hidden = ask(harborview, "u-2", "any update from harborview on the rollout for the analysts?")
+    missing = ask(harborview, "u-2", "any update from zyphora on the rollout for the analysts?")
+    assert not hidden.answered and not missing.answered
+    assert hidden.answer == missing.answer and hidden.citations == missing.citations == []
+    # A word the caller's records do write is not taken for an unknown name.
+    with harborview.as_caller(org=ORG, user_id="u-1") as (conn, acl):
+        words = ["procurement", "zyphora", "with"]
+        assert store.unwritten_words(conn, org=ORG, acl=acl, words=words) == ["zyphora"]
+    with harborview.as_caller(org=ORG, user_id="u-2") as (conn, acl):
+        assert store.unwritten_words(conn, org=ORG, acl=acl, words=words) == [
+            "procurement",
+            "zyphora",
+        ]

@@ -145,6 +145,13 @@ _SPELLED_LIKE = 0.45
 _SPELLED_MIN = 7
 
 
+def _has_trigrams(conn: Connection[Any]) -> bool:
+    """Whether pg_trgm's similarity() is installed (migration 0005 creates it where the
+    server has the extension; without it names match only as typed)."""
+    row = conn.execute("SELECT to_regprocedure('similarity(text,text)') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
 def _accounts_spelled_like(
     conn: Connection[Any], *, org: str, words: Sequence[str], limit: int = 2
 ) -> list[AccountRow]:
@@ -153,7 +160,7 @@ def _accounts_spelled_like(
     typed = sorted(
         {w for w in words if len(w) >= _SPELLED_MIN and w.isalpha() and w not in _GENERIC}
     )
-    if not typed:
+    if not typed or not _has_trigrams(conn):
         return []
     rows = conn.execute(
         "SELECT id, name, owner_id, industry, attributes FROM ("

@@ -568,6 +568,37 @@ def test_a_role_title_in_the_question_is_not_required_of_the_record(pellham) -> 
     assert [c.document_id for c in answer.citations] == ["em-p3"]
 
 
+def test_without_pg_trgm_names_match_as_typed_and_nothing_fails(harborview, db_url) -> None:  # type: ignore[no-untyped-def]
+    # A server without the extension (migration 0005 then only notes it): a misspelt
+    # name resolves nothing, and the ask that tried still answers as before.
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("DROP EXTENSION pg_trgm")
+
+    def named(question: str) -> dict[str, str]:
+        return harborview.assistant.named_accounts(org=ORG, user_id="u-1", question=question)
+
+    assert named("when does harborveiw's contract run out?") == {}
+    assert named("when does harborview's contract run out?") == {"a-h": "Harborview Software"}
+    answer = ask(harborview, "u-1", "when does harborveiw's current agreement run out?")
+    assert answer.answered and "March 31, 2027" in answer.answer
+    # The migration itself succeeds where the extension cannot be created (here: a
+    # login without the right to create one), and says why.
+    from importlib import resources
+
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    migration = resources.files("retrieval.migrations") / "0005_trigram_names.sql"
+    service = make_conninfo(**{**conninfo_to_dict(db_url), "user": "copilot_service"})
+    notices: list[str] = []
+    with psycopg.connect(service, autocommit=True) as conn:
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+        conn.execute(migration.read_text(encoding="utf-8"))
+        assert conn.execute("SELECT to_regprocedure('similarity(text,text)')").fetchone() == (None,)
+    assert any("pg_trgm is not available" in n for n in notices)
+
+
 def test_a_customer_no_visible_record_writes_is_declined_whether_hidden_or_missing(
     harborview,
 ) -> None:  # type: ignore[no-untyped-def]

@@ -42,6 +42,7 @@ from summarizers.answer.question import type_match
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
 from summarizers.answer.updates import latest_first
 from summarizers.models import Answer, Citation, Passage, SeeAlso
+from textkit.documents import without_comment_headers
 
 __all__ = [
     "NO_ANSWER",
@@ -251,7 +252,9 @@ def answer_offline(
         return declined(passages, confidence)
     if scored.question.wants in _PASSAGE_ANSWERS:
         return Answer(
-            answer=decision.passage.quote,
+            # A window across a ticket's comments reads without their header lines; the
+            # citation keeps the exact span.
+            answer=without_comment_headers(decision.passage.quote),
             citations=[decision.passage],
             answered=True,
             engine=ENGINE,

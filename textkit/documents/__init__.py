@@ -23,6 +23,7 @@ from textkit.documents.tickets import (
     last_comment,
     render_ticket,
     ticket_body_end,
+    without_comment_headers,
 )
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "render_ticket",
     "spoken_sides",
     "ticket_body_end",
+    "without_comment_headers",
 ]

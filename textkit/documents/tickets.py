@@ -14,7 +14,13 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-__all__ = ["comment_starts", "last_comment", "render_ticket", "ticket_body_end"]
+__all__ = [
+    "comment_starts",
+    "last_comment",
+    "render_ticket",
+    "ticket_body_end",
+    "without_comment_headers",
+]
 
 
 def render_ticket(body: str, comments: Sequence[tuple[str, datetime, str]]) -> str:
@@ -82,3 +88,17 @@ def last_comment(text: str) -> tuple[int, int] | None:
     while start < end and text[start].isspace():
         start += 1
     return (start, end) if start < end else None
+
+
+def without_comment_headers(text: str) -> str:
+    """``text`` with the comment header lines :func:`render_ticket` writes left out, and
+    the blank lines around each: how a span that runs across comments reads to a person
+    (the span itself, cited, keeps them).
+
+    Example:
+        >>> without_comment_headers("Login fails.\\n\\n--- comment by u1 at 2025-01-06\\nFixed.")
+        'Login fails.\\nFixed.'
+    """
+    if not _COMMENT_HEADER.search(text):
+        return text
+    return re.sub(r"\n{2,}", "\n", _COMMENT_HEADER.sub("", text)).strip("\n")

@@ -316,6 +316,31 @@ def test_how_something_came_out_is_answered_by_the_later_result_not_the_target()
     assert "15 percent" in answer.answer
 
 
+def test_an_answer_across_ticket_comments_reads_without_their_header_lines() -> None:
+    from textkit.documents import render_ticket
+
+    text = render_ticket(
+        "Users get a 500 error after the SAML redirect on SSO login.",
+        [
+            (
+                "u-9",
+                datetime(2026, 11, 5, 10, tzinfo=UTC),
+                "Root cause: the SAML signing certificate expired on Monday.",
+            )
+        ],
+    )
+    ticket = _record("tk-3", text, title="TCK-10234 SSO login fails").model_copy(
+        update={"kind": "ticket"}
+    )
+    answer = ask("What error do users get after the SAML redirect?", [ticket])
+    assert answer.answered and "500 error" in answer.answer
+    assert "--- comment by" not in answer.answer
+    # The citation is still the exact span, header and all.
+    (citation,) = answer.citations
+    assert "--- comment by u-9" in citation.quote
+    assert text[citation.start : citation.end] == citation.quote
+
+
 def test_initials_that_resolved_an_account_stand_for_its_name() -> None:
     from summarizers.answer.features import view
 

@@ -81,8 +81,8 @@ def crm_facts(
     org: str,
     acl: frozenset[str],
     question: str,
+    accounts: Mapping[str, str],
     tickets: Sequence[tuple[str, str]] = (),
-    accounts: Mapping[str, str] | None = None,
 ) -> list[Evidence]:
     """The CRM fields that answer ``question``: deal close date, amount and stage, an
     account's owner, a ticket's status, who a contact or a colleague is, or who the
@@ -92,14 +92,10 @@ def crm_facts(
         tickets: ``(id, title)`` of the tickets retrieved for the question (of the
             accounts it names), best first: which a status question without a ticket
             number may mean (:func:`summarizers.answer.fields.tickets_meant`).
-        accounts: The accounts the question names (id → name), as the caller resolved
-            them (``Assistant.named_accounts``); resolved here from its words if None.
+        accounts: The accounts the question names (id → name), as the ask resolved
+            them (``Assistant.named_accounts``: initials, acronyms and misspellings
+            included); each is checked again against the caller's access here.
     """
-    if accounts is None:
-        found_accounts = store.accounts_named(
-            conn, org=org, acl=acl, words=question_words(question)
-        )
-        accounts = {a.id: a.name for a in found_accounts}
     names = list(accounts.values())
     wants_fields, wants_people = asks_fields(question), asks_contacts(question)
     words = question_words(question)

@@ -319,16 +319,17 @@ class Assistant:
             top_k=top_k,
             accounts=accounts,
         )
-        # With nothing retrieved there is nothing for a model to read: the offline
-        # engine declines without a call.
-        engine = self.engine if hits else self.offline
-        answer = engine.answer(question, evidence)
-        if unwritten and answer.answered:
+        if unwritten:
             # "any update from granite fork?": a name no record the caller may see writes
             # is a customer they may not see or that does not exist; either way the
-            # records they see are about someone else, and the answer says so alike.
+            # records they see are about someone else, and no engine is asked.
             log.info("declined: %s is in no record the caller may see", unwritten)
             answer = declined(evidence, 0.0)
+        else:
+            # With nothing retrieved there is nothing for a model to read: the offline
+            # engine declines without a call.
+            engine = self.engine if hits else self.offline
+            answer = engine.answer(question, evidence)
         if asks_for_accounts(question) and answer.answered:
             with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
                 account_of = {h.document_id: h.account_id for h in hits}
@@ -421,8 +422,8 @@ class Assistant:
         org: str,
         user_id: str,
         question: str,
+        accounts: Mapping[str, str],
         tickets: Sequence[tuple[str, str]] = (),
-        accounts: Mapping[str, str] | None = None,
     ) -> Answer:
         """``answer`` with the CRM fields that answer ``question`` stated first, each cited
         by its record (:func:`copilot.crm_answers.crm_facts`); ``tickets`` (id, title)

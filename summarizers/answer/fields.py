@@ -246,27 +246,27 @@ _UPDATE_CHARS = 400
 
 
 def ticket_facts(
-    tickets: Sequence[tuple[str, str, dict[str, object]] | tuple[str, str, dict[str, object], str]],
+    tickets: Sequence[tuple[str, str, dict[str, object], str]],
 ) -> list[Evidence]:
-    """Each ticket's status and priority from its fields, cited by the ticket, and,
-    when its text is given, its latest comment (cited by its span): "is it fixed?" asks
-    what happened last as much as the status ("Repeater shipped today; pending until the
-    customer confirms it's mounted").
+    """Each ticket's status and priority from its fields, cited by the ticket, and its
+    latest comment, if it has one (cited by its span): "is it fixed?" asks what happened
+    last as much as the status ("Repeater shipped today; pending until the customer
+    confirms it's mounted").
 
     Args:
-        tickets: ``(id, title, fields)`` or ``(id, title, fields, text)`` of tickets the
-            caller may see (``text`` the ticket's canonical text, comments included).
+        tickets: ``(id, title, fields, text)`` of tickets the caller may see (``text``
+            the ticket's canonical text, comments included).
 
     Example:
         >>> ticket_facts([("TCK-10234", "TCK-10234 SSO login fails",
-        ...                {"status": "open", "priority": "high"})])[0].quote
+        ...                {"status": "open", "priority": "high"}, "SSO fails.")])[0].quote
         'TCK-10234 SSO login fails: status open, priority high.'
         >>> text = "SSO fails.\\n\\n--- comment by u1 at 2025-01-06\\nCert renewed; fixed."
         >>> [f.quote for f in ticket_facts([("T-1", "T-1 SSO", {"status": "solved"}, text)])]
         ['T-1 SSO: status solved.', 'Cert renewed; fixed.']
     """
     facts = []
-    for ticket_id, title, fields, *text in tickets:
+    for ticket_id, title, fields, text in tickets:
         status, priority = fields.get("status"), fields.get("priority")
         if not status:
             continue
@@ -278,11 +278,11 @@ def ticket_facts(
                 record_type="ticket",
             )
         )
-        span = _latest_update(text[0]) if text else None
+        span = _latest_update(text)
         if span is not None:
             start, end = span
             facts.append(
-                Evidence(document_id=ticket_id, quote=text[0][start:end], start=start, end=end)
+                Evidence(document_id=ticket_id, quote=text[start:end], start=start, end=end)
             )
     return facts
 

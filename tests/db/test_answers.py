@@ -28,9 +28,8 @@ def readme_records() -> list[dict[str, Any]]:
     return [json.loads(line) for line in block.group(1).splitlines() if line.strip()]
 
 
-def harborview_records() -> list[dict[str, Any]]:
-    """A small CRM nobody tuned to: records of an account that never name it."""
-    base = {"org": ORG, "owner_id": "u-1", "visibility": "team"}
+def east_team() -> list[dict[str, Any]]:
+    """Team East and its rep u-1, Maya Chen, who owns the test CRMs' records."""
     return [
         {"type": "team", "org": ORG, "id": "t-1", "name": "East"},
         {
@@ -42,6 +41,14 @@ def harborview_records() -> list[dict[str, Any]]:
             "team_id": "t-1",
             "role": "rep",
         },
+    ]
+
+
+def harborview_records() -> list[dict[str, Any]]:
+    """A small CRM nobody tuned to: records of an account that never name it."""
+    base = {"org": ORG, "owner_id": "u-1", "visibility": "team"}
+    return [
+        *east_team(),
         {
             "type": "account",
             "org": ORG,
@@ -425,19 +432,7 @@ def test_an_account_is_resolved_when_typed_in_two_words_or_misspelt(harborview) 
     assert named("what did globe say?") == {}
     assert named("did harborveiw and globex both sign?") == {"a-g": "Globex"}
     # Never an account the caller may not see, however it is spelt.
-    other = [
-        {"type": "team", "org": ORG, "id": "t-2", "name": "West"},
-        {
-            "type": "user",
-            "org": ORG,
-            "id": "u-2",
-            "name": "Lee Park",
-            "email": "lee@acme.example",
-            "team_id": "t-2",
-            "role": "rep",
-        },
-    ]
-    assert harborview.indexer(progress=False).ingest_dicts(other).errors == []
+    assert harborview.indexer(progress=False).ingest_dicts(west_team()).errors == []
     assert named("when does harborview's contract run out?", user_id="u-2") == {}
     assert named("when does harborveiw's contract run out?", user_id="u-2") == {}
 
@@ -474,16 +469,7 @@ def _pellham_records() -> list[dict[str, Any]]:
     date told without the title the question uses."""
     base = {"org": ORG, "owner_id": "u-1", "visibility": "team", "account_id": "a-p"}
     return [
-        {"type": "team", "org": ORG, "id": "t-1", "name": "East"},
-        {
-            "type": "user",
-            "org": ORG,
-            "id": "u-1",
-            "name": "Maya Chen",
-            "email": "maya@acme.example",
-            "team_id": "t-1",
-            "role": "rep",
-        },
+        *east_team(),
         {
             "type": "account",
             "org": ORG,
@@ -611,19 +597,7 @@ def test_a_customer_no_visible_record_writes_is_declined_whether_hidden_or_missi
         harborview, "u-1", "any update from harborview on the rollout for the analysts?"
     ).answered
     # What the caller may not see and what does not exist look the same.
-    other = [
-        {"type": "team", "org": ORG, "id": "t-2", "name": "West"},
-        {
-            "type": "user",
-            "org": ORG,
-            "id": "u-2",
-            "name": "Lee Park",
-            "email": "lee@acme.example",
-            "team_id": "t-2",
-            "role": "rep",
-        },
-    ]
-    assert harborview.indexer(progress=False).ingest_dicts(other).errors == []
+    assert harborview.indexer(progress=False).ingest_dicts(west_team()).errors == []
     hidden = ask(harborview, "u-2", "any update from harborview on the rollout for the analysts?")
     missing = ask(harborview, "u-2", "any update from zyphora on the rollout for the analysts?")
     assert not hidden.answered and not missing.answered

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from summarizers.answer.diagnosis import diagnosis_first
 from summarizers.answer.features import (
     FEATURES,
     Candidate,
@@ -207,6 +208,7 @@ def decide(
         )
     )
     order = latest_first(question, scored.question, scored.candidates, order, similarity)
+    order = diagnosis_first(question, scored.question, scored.candidates, order, passages)
     probability = max(scored.probabilities)
     passage = _window(scored.candidates[order[0]], scored.candidates, passages)
     cosine = None

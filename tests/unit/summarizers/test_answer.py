@@ -701,3 +701,84 @@ def test_how_many_counts_what_it_names() -> None:
     # The question's own number is no answer, nor a number of something else.
     assert type_match("amount", "Our insurer asks for a SOC 2 report.", question) == 0.0
     assert type_match("amount", "We run 140 trucks.", question) < 1.0
+
+
+def _ticket(doc_id: str, body: str, comments: Sequence[str], *, kind: str = "ticket") -> Passage:
+    from textkit.documents import render_ticket
+
+    text = render_ticket(body, [("u-9", AT, c) for c in comments])
+    return _record(doc_id, text, title=f"{doc_id} Reminder emails stopped").model_copy(
+        update={"kind": kind}
+    )
+
+
+_REMINDERS = (
+    "Jerome reports that RFI due-date reminder emails stopped around March 21 on all "
+    "projects. RFIs are still being created normally.",
+    [
+        "Confirmed: no reminder emails from the tenant since Mar 21 03:00 UTC.",
+        "Cause: reminders are sent on behalf of the designated RFI manager, whose user "
+        "was deactivated on Mar 20, so the reminder job skipped every RFI.",
+        "Workaround for now: set any active admin as RFI manager. Fix tracked in PRD-88.",
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("why did the rfi reminder emails stop?", "was deactivated"),
+        ("is there a workaround for the reminder emails stopping?", "active admin"),
+    ],
+)
+def test_why_a_ticket_problem_happened_is_answered_from_its_comments(
+    question: str, said: str
+) -> None:
+    from summarizers.answer import decide
+    from summarizers.answer.diagnosis import diagnosis_first
+
+    ticket = _ticket("RB-5044", *_REMINDERS)
+    answer = ask(question, [ticket])
+    assert answer.answered and said in answer.answer
+    (citation,) = answer.citations
+    assert ticket.text[citation.start : citation.end] == citation.quote
+    # Whatever the ranker prefers, a pick that restates the symptom (the description, or
+    # a comment confirming it) gives way to the comment that says why.
+    d = decide(question, [ticket], similarity=_Vectors())
+    cands = d.scored.candidates
+    for symptom in ("stopped around March 21", "Confirmed: no reminder"):
+        i = next(n for n, c in enumerate(cands) if symptom in c.text)
+        order = (i, *(n for n in range(len(cands)) if n != i))
+        first = cands[diagnosis_first(question, d.scored.question, cands, order, [ticket])[0]]
+        assert said in first.text
+
+
+def test_a_ticket_whose_comments_say_no_cause_keeps_the_pick() -> None:
+    from summarizers.answer import decide
+    from summarizers.answer.diagnosis import diagnosis_first
+
+    question = "why did the rfi reminder emails stop?"
+    quiet = _ticket("RB-1", _REMINDERS[0], ["Reproduced on staging; escalated to engineering."])
+    email = _ticket("em-1", *_REMINDERS, kind="email")  # an email quoting the thread
+    for record in (quiet, email):
+        d = decide(question, [record], similarity=_Vectors())
+        order = tuple(range(len(d.scored.candidates)))
+        assert (
+            diagnosis_first(question, d.scored.question, d.scored.candidates, order, [record])
+            == order
+        )
+    # A question that asks no reason is not redirected either.
+    d = decide(
+        "when did the reminder emails stop?", [_ticket("RB-2", *_REMINDERS)], similarity=_Vectors()
+    )
+    order = tuple(range(len(d.scored.candidates)))
+    assert (
+        diagnosis_first(
+            "when did the reminder emails stop?",
+            d.scored.question,
+            d.scored.candidates,
+            order,
+            [_ticket("RB-2", *_REMINDERS)],
+        )
+        == order
+    )

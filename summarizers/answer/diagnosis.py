@@ -1,0 +1,98 @@
+"""Why a ticket's problem happened: its comments say, not its description.
+
+A ticket opens with the symptom ("reminder emails stopped around March 21 on all
+projects"); what caused it, or how to work around it, is found later and written in a
+comment ("Cause: reminders are sent on behalf of the RFI manager, whose user was
+deactivated"). A question asking why, or for the workaround, matches the description
+best, since the description restates what the question asks about; the description is
+still not the answer.
+
+So when the ranker's pick for such a question is a sentence of a ticket that does not say
+it (the description, or a comment confirming the symptom: "100% of UPS label requests
+fail since 7am"), the best-ranked sentence of the same ticket's comments that says what caused it ("root
+cause", "because", "turned out", "that explains") or what to do meanwhile ("workaround",
+"for now") answers instead. Without such a sentence the pick stays: a description may
+state its own cause ("fails because the certificate expired"), and a comment that only
+says "Reproduced; escalated" answers nothing.
+
+Pure: the caller hands in the candidates, the ranker's order and the passages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from summarizers.answer.features import Candidate, QuestionView
+from summarizers.models import Passage
+from textkit.documents import comment_starts
+
+__all__ = ["asks_diagnosis", "diagnosis_first"]
+
+# Words that say what caused a problem.
+_CAUSE = re.compile(
+    r"\b(?:root cause|caus(?:e|es|ed|ing)|because|due to|found (?:it|the|that)|turn(?:s|ed) out"
+    r"|traced|explains?|explained|culprit|(?:issue|problem|bug) (?:is|was)|misconfigur\w*"
+    r"|regression|not (?:a|our) [\w-]+ (?:bug|issue|problem))\b",
+    re.IGNORECASE,
+)
+# Words that say what to do until it is fixed.
+_WORKAROUND = re.compile(
+    r"\b(?:work ?-?arounds?|in the meantime|meanwhile|for now|until (?:the|a) fix)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_diagnosis(question: str, q: QuestionView) -> re.Pattern[str] | None:
+    """The words a sentence answering ``question`` holds, when it asks why a problem
+    happened or how to work around it; None for any other question.
+
+    Example:
+        >>> from summarizers.answer.features import view
+        >>> q = "is there a workaround for the ipad upload problem?"
+        >>> asks_diagnosis(q, view(q, [])).pattern == _WORKAROUND.pattern
+        True
+    """
+    if _WORKAROUND.search(question):
+        return _WORKAROUND
+    if q.wants == "reason":
+        return _CAUSE
+    return None
+
+
+def diagnosis_first(
+    question: str,
+    q: QuestionView,
+    cands: Sequence[Candidate],
+    order: Sequence[int],
+    passages: Sequence[Passage],
+) -> tuple[int, ...]:
+    """``order`` with a comment saying why (or the workaround) put first, when the pick
+    is a sentence of a ticket that does not (see the module); otherwise unchanged."""
+    said = asks_diagnosis(question, q)
+    if said is None or not order:
+        return tuple(order)
+    best = cands[order[0]]
+    if passages[best.passage_rank].kind != "ticket" or said.search(best.text):
+        return tuple(order)
+    headers = [
+        p.start + offset
+        for p in passages
+        if p.document_id == best.document_id
+        for offset in comment_starts(p.text)
+    ]
+    if not headers:
+        return tuple(order)  # no comment in view
+    # A cue may close the sentence it explains ("… was never set back. That explains the
+    # drain."): the answer's window holds the sentence before its pick.
+    saying = {
+        i
+        for i in order
+        if cands[i].document_id == best.document_id
+        and cands[i].start > min(headers)
+        and said.search(cands[i].text)
+    }
+    chosen = next((i for i in order if i in saying), None)
+    if chosen is None:
+        return tuple(order)
+    return (chosen, *(i for i in order if i != chosen))

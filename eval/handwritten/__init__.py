@@ -1,9 +1,10 @@
-"""Five small CRMs written by hand, and the questions a rep would ask of them.
+"""Seven small CRMs written by hand, and the questions a rep would ask of them.
 
 Each was written by someone who never saw the answer engine, told only the record format
 of the README and what kind of company to invent: ``northwind`` (finance software),
 ``tidewater`` (fleet telematics), ``larkfield`` (corporate training), ``medlane``
-(clinical scheduling) and ``quarrystone`` (predictive-maintenance sensors). About 30
+(clinical scheduling), ``quarrystone`` (predictive-maintenance sensors), ``ridgeback``
+(construction project management) and ``saltmarsh`` (returns management). About 30
 documents each, in the styles a CRM export holds: email threads with quoted replies and
 signatures, call transcripts with small talk, tickets with comments, and facts that
 never name the account they belong to. Each has about 30 questions, paraphrased away from
@@ -32,7 +33,9 @@ History: the engine was changed after reading the misses of ``northwind`` and th
 8 of 23 correct, 9 wrong, 9 of 9 declined at 4c3c68f and at the first changes alike).
 ``medlane`` and ``quarrystone`` were written on 2026-11-29 and asked once at e4a4407,
 before any change they prompted: 9 of 25 correct, 6 wrong, 8 of 8 declined, and 8 of 24
-correct, 9 wrong, 6 of 8 declined.
+correct, 9 wrong, 6 of 8 declined. ``ridgeback`` and ``saltmarsh`` were written on
+2026-11-29 and asked once at 7a447d9, before any change they prompted: 3 of 25 correct,
+12 wrong, 6 of 8 declined, and 6 of 24 correct, 11 wrong, 3 of 8 declined.
 """
 
 from __future__ import annotations
@@ -43,4 +46,12 @@ __all__ = ["CRMS", "HANDWRITTEN_DIR"]
 
 HANDWRITTEN_DIR = Path(__file__).resolve().parent
 #: The hand-written CRMs, by org: each directory holds ``crm.jsonl`` and ``questions.json``.
-CRMS = ("northwind", "tidewater", "larkfield", "medlane", "quarrystone")
+CRMS = (
+    "northwind",
+    "tidewater",
+    "larkfield",
+    "medlane",
+    "quarrystone",
+    "ridgeback",
+    "saltmarsh",
+)

@@ -9,9 +9,9 @@ still not the answer.
 
 So when the ranker's pick for such a question is a sentence of a ticket that does not say
 it (the description, or a comment confirming the symptom: "100% of UPS label requests
-fail since 7am"), the best-ranked sentence of the same ticket's comments that says what caused it ("root
-cause", "because", "turned out", "that explains") or what to do meanwhile ("workaround",
-"for now") answers instead. Without such a sentence the pick stays: a description may
+fail since 7am"), the best-ranked sentence of the same ticket's comments that says what
+caused it ("root cause", "because", "turned out", "that explains") or what to do meanwhile
+("workaround", "for now") answers instead. Without such a sentence the pick stays: a description may
 state its own cause ("fails because the certificate expired"), and a comment that only
 says "Reproduced; escalated" answers nothing.
 

@@ -47,6 +47,10 @@ _DEAL = re.compile(
     r"\b(?:deal|deals|renewal|renew|close|closing|closes|opportunity|expansion|contract)\b",
     re.I,
 )
+# When the current contract ends: "when does it expire?", "when does the agreement run out?"
+_TERM_ENDS = re.compile(
+    r"\b(?:expir\w*|run(?:s|ning)? out|ran out|lapses?|lapsing|end(?:s|ing)?(?! of))\b", re.I
+)
 _STAGE = re.compile(r"\bwhat stage\b|\bwhich stage\b|\bdeal stage\b", re.I)
 _RENEWAL = re.compile(r"\b(?:renewals?|renews?|renewing|contract|contracts|term)\b", re.I)
 _YES_NO = re.compile(r"\s*(?:is|are|has|have|did|was|were)\b", re.I)
@@ -87,8 +91,10 @@ def asks_fields(question: str) -> bool:
 
 def _asks_deal(question: str, wants: str | None) -> bool:
     """A deal's close date or amount may answer it: a date or a money question about a
-    deal. A count ("How many seats is Initech renewing?") is no deal's amount."""
-    if not _DEAL.search(question):
+    deal. A count ("How many seats is Initech renewing?") is no deal's amount, and when
+    the current contract runs out is no deal's close date: a renewal closes when the new
+    one is signed, often weeks before the old one ends."""
+    if not _DEAL.search(question) or _TERM_ENDS.search(question):
         return False
     return wants == "date" or (wants == "amount" and not _COUNT_ASKED.search(question))
 

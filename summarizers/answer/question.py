@@ -87,24 +87,32 @@ def names_beyond(question: str, names: Iterable[str]) -> bool:
     )
 
 
-# Where a question names the customer it is about: "at X", "with X", "from X".
-_AFTER_PREPOSITION = re.compile(r"\b(?:at|with|from)\s+(?=([A-Za-z][A-Za-z'\u2019-]{3,}))")
+# Where a question names the customer it is about: "at X", "with X" (typed "w/ X" or
+# "w X"), "from X", "for X", "about X".
+_AFTER_PREPOSITION = re.compile(
+    r"(?:\b(?:at|with|from|for|about|w)\b/?)\s+(?=([A-Za-z][\w'\u2019-]{3,}))"
+)
 
 
 def named_after_preposition(question: str) -> list[str]:
-    """The words right after "at", "with" or "from" (lower-cased, not stopwords): where
-    a question names the customer it asks about, in whatever case it was typed.
+    """The words right after "at", "with" ("w/"), "from", "for" or "about" (lower-cased,
+    not stopwords): where a question names the customer it asks about, in whatever case
+    it was typed.
 
     Example:
         >>> named_after_preposition("any update from granite fork on the pilot quote?")
         ['granite']
         >>> named_after_preposition("what price did we end up at with brackenridge's team?")
         ['brackenridge']
+        >>> named_after_preposition("whats the latest w granite bay, any open tickets for quillon?")
+        ['granite', 'quillon']
     """
     out: list[str] = []
     for m in _AFTER_PREPOSITION.finditer(question):
         word = m.group(1).lower().replace("\u2019", "'").removesuffix("'s").strip("'-")
-        if len(word) >= 4 and word not in QUERY_STOPWORDS and word not in out:
+        # A code ("about SKU-FM250") is looked up as a code, not as a customer's name.
+        code = any(ch.isdigit() or ch == "_" for ch in word)
+        if len(word) >= 4 and not code and word not in QUERY_STOPWORDS and word not in out:
             out.append(word)
     return out
 
@@ -126,13 +134,22 @@ def lookup_targets(question: str) -> list[str]:
 
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_ORDINAL = (
+    r"(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth"
+    r"|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth"
+    r"|eighteenth|nineteenth|twentieth|twenty-(?:first|second|third|fourth|fifth|sixth"
+    r"|seventh|eighth|ninth)|thirtieth|thirty-first)"
+)
 _DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}"
     r"|\b(?:january|february|march|april|june|july|august|september|october|november"
     r"|december)\b|\b\d{1,2}/\d{1,2}\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
     r"|\btomorrow\b|\b(?:next|this|last) (?:week|month|quarter|year)\b"
     r"|\bend of (?:the )?(?:week|month|quarter|year|[a-z]+)\b|\bq[1-4]\b|\b(?:19|20)\d{2}\b"
-    r"|\bin \d+ (?:days?|weeks?|months?)\b",
+    r"|\bin \d+ (?:days?|weeks?|months?)\b"
+    # A day of the month said alone: "we kicked off on the sixteenth", "by the 14th."
+    rf"|\b(?:on|by|from|until|till|before|after) the {_ORDINAL}"
+    r"(?=\s*(?:[.,;:!?)]|$|of\b|and\b|or\b|instead\b|at\b|then\b))",
     re.IGNORECASE,
 )
 _ABSOLUTE_DATE = re.compile(
@@ -151,7 +168,7 @@ _SPELLED = (
 _COUNT = re.compile(
     r"\b\d[\d,.]*\s?(?:seats?|users?|licen[cs]es?|people|employees|agents|reps|sites"
     r"|locations|days|weeks|months|hours|minutes|tickets|accounts)\b"
-    rf"|\b{_SPELLED}\b",
+    rf"|\b(?!one\b){_SPELLED}\b",  # "one change", "no one": a bare "one" counts nothing
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(
@@ -254,12 +271,13 @@ _TYPE_RULES = (
         re.compile(
             r"\bhow (?:much|many|big|large|long|steep|high|low|deep|often|far)\b"
             r"|\b(?:what|which)(?:'s| is| was| are| were| will be)?(?: the| their| our| its| a)?"
-            r" (?:[\w-]+ ){0,3}(?:price|prices|pricing|cost|costs|amount|budget|value|size|discount"
+            r" (?:[\w'\u2019-]+ ){0,3}(?:price|prices|pricing|cost|costs|amount|budget|value|size"
+            r"|discount"
             r"|percentage|percent|dollars?|fee|fees|rate|total|figure|ceiling|threshold|quote"
             r"|limit|cap|quota"
             r"|spend|reduction|markdown|headcount|seats|number)\b"
             r"|\b(?:share|percentage|number) of\b|\bworth\b|\bwhat will [\w' -]+ pay\b"
-            r"|\bwhat (?:does|do|did|will|would) [\w' -]+ (?:cost|pay|charge)\b"
+            r"|\bwhat (?:does|do|did|will|would) [\w' -]+ (?:cost|pay|charge|counter)\b"
         ),
     ),
     (

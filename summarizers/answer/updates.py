@@ -48,12 +48,23 @@ _CHANGE = re.compile(
     re.IGNORECASE,
 )
 
-# A question asking for the outcome, not the plan.
+# A question asking for the outcome, or the current word, not the plan: "when is the
+# go-live now?", "when did the pilot actually start?".
 _OUTCOME = re.compile(
-    r"\b(?:actually|end(?:ed)? up|c(?:a|o)me out|turn(?:ed)? out|in the end|final(?:ly)?"
-    r"|land(?:ed)? (?:at|on)|settle(?:d)? (?:at|on))\b",
+    r"\b(?:actual+y|end(?:ed)? up|c(?:a|o)me out|turn(?:ed)? out|in the end|final(?:ly)?"
+    r"|land(?:ed)? (?:at|on)|settle(?:d)? (?:at|on)|now)\b",
     re.IGNORECASE,
 )
+# A statement that a date is not (or no longer) the date: "Reno can't go live on May 18",
+# "March sixteenth is off the table", "we didn't actually start on the ninth".
+_DENIED = re.compile(
+    r"n't\b|\b(?:not|cannot|no longer|never|off the table|instead of)\b", re.IGNORECASE
+)
+# Words that put a date in place of another besides those of a change: "So let's say
+# June first", "Friday instead".
+_REPLACES = re.compile(r"\b(?:let's|let us|instead|rather)\b", re.IGNORECASE)
+#: How many of the sentences after a denied date may hold the date that replaces it.
+REPLACED_WITHIN = 3
 
 
 def latest_first(
@@ -76,24 +87,61 @@ def latest_first(
         kind = "amount"
     if kind is None or (kind == "amount" and not outcome):
         return tuple(order)
-    if best.occurred_at is None:
-        return tuple(order)
     later = [
         i
         for i in order[1:CONSIDERED]
         if (c := cands[i]).document_id != best.document_id
+        and best.occurred_at is not None
         and c.occurred_at is not None
         and c.occurred_at > best.occurred_at
         and c.named == best.named
         and (outcome or _CHANGE.search(c.text))
         and type_match(kind, c.text, question) == 1.0
     ]
-    if not later:
-        return tuple(order)
-    cosines = similarity(best.text, [cands[i].text for i in later])
-    same = [i for i, cos in zip(later, cosines, strict=True) if cos >= SAME_THING]
-    if not same:
-        return tuple(order)
-    floor = best.occurred_at
-    newest = max(same, key=lambda i: cands[i].occurred_at or floor)
-    return (newest, *(i for i in order if i != newest))
+    same: list[int] = []
+    if later:
+        cosines = similarity(best.text, [cands[i].text for i in later])
+        # Asked for the latest word ("now", "actually"), a later statement that shares a
+        # word of what is asked with the pick ("go-live", "start") is about the same thing
+        # too: an update is often worded far from the plan it changes.
+        asked = set(q.topical) & best.terms
+        same = [
+            i
+            for i, cos in zip(later, cosines, strict=True)
+            if cos >= SAME_THING or (outcome and asked & cands[i].terms)
+        ]
+    if same and best.occurred_at is not None:
+        floor = best.occurred_at
+        newest = max(same, key=lambda i: cands[i].occurred_at or floor)
+        order = (newest, *(i for i in order if i != newest))
+    return _replacing_denied(question, cands, tuple(order)) if kind == "date" else tuple(order)
+
+
+def _replacing_denied(
+    question: str, cands: Sequence[Candidate], order: tuple[int, ...]
+) -> tuple[int, ...]:
+    """``order`` with the date that replaces a denied one put first: when the pick denies
+    its date ("Also, Reno can't go live on May 18."), the first of the next
+    :data:`REPLACED_WITHIN` sentences of its record that puts a date in its place ("Let's
+    move Reno to Monday June 8.": a date, a word of change or of replacement, no
+    denial); otherwise ``order`` unchanged."""
+    best = cands[order[0]]
+    if not _DENIED.search(best.text):
+        return order
+    after = sorted(
+        (
+            i
+            for i in order
+            if cands[i].document_id == best.document_id and cands[i].start > best.start
+        ),
+        key=lambda i: cands[i].start,
+    )[:REPLACED_WITHIN]
+    for i in after:
+        text = cands[i].text
+        if (
+            type_match("date", text, question) == 1.0
+            and not _DENIED.search(text)
+            and (_CHANGE.search(text) or _REPLACES.search(text))
+        ):
+            return (i, *(j for j in order if j != i))
+    return order

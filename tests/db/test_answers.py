@@ -592,6 +592,10 @@ def test_a_customer_no_visible_record_writes_is_declined_whether_hidden_or_missi
     # engine would answer from whatever the caller's records say about a pilot.
     answer = ask(harborview, "u-1", "any update from zyphora on the rollout for the analysts?")
     assert not answer.answered and answer.citations == []
+    # "for X", "about X" and "w/ X" name the customer as "from X" does.
+    for typed in ("for zyphora", "about zyphora", "w/ zyphora", "w zyphora"):
+        typed = f"any update {typed} on the rollout for the analysts?"
+        assert not ask(harborview, "u-1", typed).answered, typed
     # The same question naming the caller's own customer is answered as before.
     assert ask(
         harborview, "u-1", "any update from harborview on the rollout for the analysts?"

@@ -299,6 +299,74 @@ def test_a_later_record_that_moves_a_date_gives_the_answer() -> None:
     assert "April 9" not in answer.answer
 
 
+def test_asked_for_the_date_now_a_later_update_worded_far_from_the_plan_answers() -> None:
+    from datetime import timedelta
+
+    # The update shares "go-live" with the plan, but not much else: "now" asks for it.
+    hollis = ("Hollis & Grant Builders",)
+    plan = _record(
+        "em-1", "- Target go-live: Monday, March 2, assuming signature by Feb 6", context=hollis
+    )
+    call = (
+        "Dana: Because it's a three-year commitment it has to go to our board first.\n"
+        "Keegan: Then March sixteenth is off the table for go-live.\n"
+        "Dana: Right. Luis wants to roll out on the hospital job, and that mobilizes in June"
+        " anyway. So let's say June first.\n"
+        "Keegan: June first works."
+    )
+    later = _record("call-2", call, context=hollis).model_copy(
+        update={"occurred_at": plan.occurred_at + timedelta(days=40)}
+    )
+    answer = ask("when is hollis going live now?", [plan, later])
+    assert "June first" in answer.answer and "March 2" not in answer.answer
+    # Without "now" (or "actually"), the plan's own date is a fair answer to "when".
+    assert "March 2" in ask("when is the hollis go-live planned?", [plan]).answer
+
+
+def test_a_denied_date_gives_way_to_the_date_that_replaces_it() -> None:
+    from summarizers.answer import decide
+    from summarizers.answer.updates import latest_first
+
+    text = (
+        "Good news: the committee picked us on Thursday. Also, Reno can't go live on May 18."
+        " We're bringing on a big supplement client in May and I can't have the floor"
+        " changing at the same time. Let's move Reno to Monday June 8."
+    )
+    record = _record("em-1", text, context=("Corvane Fulfillment",))
+    question = "when does corvane's reno site go live?"
+    answer = ask(question, [record])
+    assert "June 8" in answer.answer
+    # Whatever the ranker prefers: the denial gives way, and only to a date put in its
+    # place (a word of change or replacement, no denial of its own).
+    d = decide(question, [record], similarity=_Vectors())
+    cands = d.scored.candidates
+    denied = next(i for i, c in enumerate(cands) if "can't go live" in c.text)
+    order = (denied, *(i for i in range(len(cands)) if i != denied))
+    first = latest_first(question, d.scored.question, cands, order, _Vectors())[0]
+    assert "June 8" in cands[first].text
+    plain = _record("em-2", "Reno can't go live on May 18. Our board meets on June 2.")
+    d = decide(question, [plain], similarity=_Vectors())
+    order = tuple(range(len(d.scored.candidates)))
+    assert (
+        latest_first(question, d.scored.question, d.scored.candidates, order, _Vectors()) == order
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "is_date"),
+    [
+        ("The ductwork slipped a week, so we kicked off on the sixteenth.", True),
+        ("He has some time on the 6th.", True),
+        ("We'll decide by the 14th of May.", True),
+        ("On the first call we covered pricing.", False),
+    ],
+)
+def test_a_day_of_the_month_said_alone_is_a_date(text: str, is_date: bool) -> None:
+    from summarizers.answer.question import type_match
+
+    assert (type_match("date", text, "when did the pilot start?") == 1.0) is is_date
+
+
 def test_how_something_came_out_is_answered_by_the_later_result_not_the_target() -> None:
     from datetime import timedelta
 
@@ -615,8 +683,14 @@ def test_field_facts_pick_the_deal_the_question_is_about() -> None:
     assert cited("How big was the Zenith Apparel add-on deal?", [lost, new]) == ["d-lost"]
     # The renewal or the contract: only a renewal deal says when; none, no field answer.
     assert cited("When is the Zenith Apparel renewal?", [lost, new]) == []
-    assert cited("When does the Zenith Apparel contract end?", [lost, new]) == []
-    assert cited("When does the Zenith Apparel contract end?", [lost, new, renewal]) == ["d-ren"]
+    assert cited("When is the Zenith Apparel renewal?", [lost, new, renewal]) == ["d-ren"]
+    assert cited("When does the Zenith Apparel contract renew?", [lost, new, renewal]) == ["d-ren"]
+    # When the current contract runs out is not when its renewal closes (that is often
+    # weeks before): the records that say it answer, not the renewal's close date.
+    for ends in ("end", "expire", "run out"):
+        question = f"When does the Zenith Apparel contract {ends}?"
+        assert cited(question, [lost, new, renewal]) == [], question
+    assert cited("How big is the Zenith Apparel renewal at the end of Q1?", [renewal]) == ["d-ren"]
 
 
 def test_the_learned_metric_applies_only_to_the_model_it_was_fitted_for(
@@ -701,6 +775,10 @@ def test_how_many_counts_what_it_names() -> None:
     # The question's own number is no answer, nor a number of something else.
     assert type_match("amount", "Our insurer asks for a SOC 2 report.", question) == 0.0
     assert type_match("amount", "We run 140 trucks.", question) < 1.0
+    # "One change" counts nothing, nor does the day of a date.
+    people = "how many people work the returns floor at halyard?"
+    assert type_match("amount", "One change: we won't open on April 6.", people) == 0.0
+    assert type_match("amount", "About forty people work the floor.", people) == 1.0
 
 
 def _ticket(doc_id: str, body: str, comments: Sequence[str], *, kind: str = "ticket") -> Passage:

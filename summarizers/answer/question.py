@@ -277,13 +277,14 @@ _TYPE_RULES = (
             r"|limit|cap|quota"
             r"|spend|reduction|markdown|headcount|seats|number)\b"
             r"|\b(?:share|percentage|number) of\b|\bworth\b|\bwhat will [\w' -]+ pay\b"
-            r"|\bwhat (?:does|do|did|will|would) [\w' -]+ (?:cost|pay|charge|counter)\b"
+            r"|\bwhat (?:does|do|did|will|would) [\w' -]+ (?:cost|pay|paying|charge|charging"
+            r"|counter)\b"
         ),
     ),
     (
         "person",
         re.compile(
-            r"(?:^|[-\u2013\u2014,:;]\s)\s*(?:who|whom|whose)\b"
+            r"(?:^|[-\u2013\u2014,:;?.!]\s)\s*(?:who|whom|whose)\b"
             r"|\bwho (?:is|owns|was|did|will|asked|said|at)\b"
             r"|\b(?:which|what) (?:person|contact|colleague|rep|champion|stakeholder"
             r"|executive|sponsor|manager|director|engineer|lawyer|buyer)\b"
@@ -455,7 +456,7 @@ def _amount_match(text: str, asked: str) -> float:
         return 1.0  # "How many reefers?": "120 reefers", "120 of the reefers"
     if wanted:
         if any(_new(found, plain, asked) for found in wanted):
-            return 1.0
+            return 0.5 if counted else 1.0
         return 0.5 if _new(_AMOUNT, plain, asked) else 0.0
     return 1.0 if _new(_AMOUNT, plain, asked) else 0.0
 

@@ -601,6 +601,12 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         # A PO or invoice number is a code, not an amount.
         ("whats the PO number on the ferncastle deal", "code"),
         ("What's the invoice number they disputed?", "code"),
+        # A possessive name between "what's" and the noun, an offer's counter, "paying".
+        ("what's tallgrass's real budget for year one", "amount"),
+        ("what did corvane counter with", "amount"),
+        ("what did owen end up paying for the CO module per month", "amount"),
+        # "who" after a question of its own.
+        ("oliver left ferrow right? who do i deal with over there now", "person"),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:
@@ -775,6 +781,10 @@ def test_how_many_counts_what_it_names() -> None:
     # The question's own number is no answer, nor a number of something else.
     assert type_match("amount", "Our insurer asks for a SOC 2 report.", question) == 0.0
     assert type_match("amount", "We run 140 trucks.", question) < 1.0
+    # What is counted: "60 seats" answers "how many seats", "twenty-five subs" only half.
+    seats = "how many seats did we scope for hollis"
+    assert type_match("amount", "- Ridgeback Field: 60 seats", seats) == 1.0
+    assert type_match("amount", "He thinks twenty-five subs would be enough.", seats) == 0.5
     # "One change" counts nothing, nor does the day of a date.
     people = "how many people work the returns floor at halyard?"
     assert type_match("amount", "One change: we won't open on April 6.", people) == 0.0

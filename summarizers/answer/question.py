@@ -59,10 +59,11 @@ def required_terms(question: str) -> list[str]:
         ['orrin', 'valley']
     """
     out: list[str] = []
-    for n, (start, end) in enumerate(words(question)):
+    spans = words(question)
+    for n, (start, end) in enumerate(spans):
         word = question[start:end]
         named = n > 0 and word[0].isupper() and word.lower() not in _ROLE_TITLES
-        if not (named or any(ch.isdigit() for ch in word)):
+        if not (named or _is_code(question, spans, n)):
             continue
         for term in question_terms(word):
             if term not in out:
@@ -127,10 +128,28 @@ def lookup_targets(question: str) -> list[str]:
     out: list[str] = []
     for phrase in QUOTED_PHRASE.findall(question):
         out += [t for t in question_terms(phrase) if t not in out]
-    for start, end in words(question):
-        if any(ch.isdigit() for ch in question[start:end]):
+    spans = words(question)
+    for n, (start, end) in enumerate(spans):
+        if _is_code(question, spans, n):
             out += [t for t in question_terms(question[start:end]) if t not in out]
     return out
+
+
+def _is_code(question: str, spans: list[tuple[int, int]], n: int) -> bool:
+    """Whether the ``n``-th word of ``question`` is a code or a number a record must write
+    as the question does ("TCK-10234", "phase 2", "net 30"): a word with a digit, but a
+    bare number before a word that is not a stopword ("on a 2 yr term", "the 36
+    trucks"). That is a quantity, which a record may write in words or units of its own
+    ("two-year", "24-month"), and whose digits any date may hold ("March 2")."""
+    start, end = spans[n]
+    word = question[start:end]
+    if not any(ch.isdigit() for ch in word):
+        return False
+    if not word.isdigit() or n + 1 == len(spans):
+        return True
+    after = question[spans[n + 1][0] : spans[n + 1][1]]
+    between = question[end : spans[n + 1][0]]
+    return bool(between.strip()) or not after.isalpha() or after.lower() in QUERY_STOPWORDS
 
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"

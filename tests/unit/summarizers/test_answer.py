@@ -167,8 +167,15 @@ def test_question_terms_drop_stopwords_and_stem() -> None:
     [
         ("Who is our contact at NASA?", ["nasa"]),
         ("Any update on TCK-10234?", ["tck-10234"]),
-        ("What did Pat say about the 2 seats?", ["pat", "2"]),
         ("When is the renewal?", []),
+        # A number that identifies (after a word, or before a stopword) is required ...
+        ("What did Pat say about phase 2?", ["pat", "2"]),
+        ("did they ask for net 30 or net 60?", ["30", "60"]),
+        ("When does Pellham renew in 2027?", ["pellham", "2027"]),
+        # ... a quantity is not: a record may say "two seats" or "24 months", and any
+        # date holds a "2".
+        ("What did Pat say about the 2 seats?", ["pat"]),
+        ("if hollis insists on a 2 yr term whats the lowest i can go", []),
     ],
 )
 def test_required_terms_are_names_codes_and_numbers(question: str, required: list[str]) -> None:

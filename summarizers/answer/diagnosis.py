@@ -33,9 +33,16 @@ __all__ = ["asks_diagnosis", "diagnosis_first"]
 _CAUSE = re.compile(
     r"\b(?:root cause|caus(?:e|es|ed|ing)|because|due to|found (?:it|the|that)|turn(?:s|ed) out"
     r"|traced|explains?|explained|culprit|(?:issue|problem|bug) (?:is|was)|misconfigur\w*"
-    r"|regression|not (?:a|our) [\w-]+ (?:bug|issue|problem))\b",
+    r"|regression|not (?:a|our) [\w-]+ (?:bug|issue|problem)|related to|stems? from"
+    # "Engineering confirmed: the import set …", not a bare "Confirmed: 100% fail" nor
+    # "Engineering confirmed the fix is on the roadmap".
+    r"|(?:engineering|support|dev|devs|we|they|team) (?:confirmed|found|determined"
+    r"|identified|tracked)(?::|\s+(?:that|it)\b))",
     re.IGNORECASE,
 )
+# A question asking what caused something, whatever its answer type: "root cause on the
+# swap overtime bug?", "what went wrong last time?".
+_ASKS_CAUSE = re.compile(r"\b(?:root cause|caused?|what went wrong)\b", re.IGNORECASE)
 # Words that say what to do until it is fixed.
 _WORKAROUND = re.compile(
     r"\b(?:work ?-?arounds?|in the meantime|meanwhile|for now|until (?:the|a) fix)\b",
@@ -55,7 +62,7 @@ def asks_diagnosis(question: str, q: QuestionView) -> re.Pattern[str] | None:
     """
     if _WORKAROUND.search(question):
         return _WORKAROUND
-    if q.wants == "reason":
+    if q.wants == "reason" or _ASKS_CAUSE.search(question):
         return _CAUSE
     return None
 

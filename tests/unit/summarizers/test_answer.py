@@ -824,6 +824,7 @@ _REMINDERS = (
     [
         ("why did the rfi reminder emails stop?", "was deactivated"),
         ("is there a workaround for the reminder emails stopping?", "active admin"),
+        ("root cause on the rfi reminder emails?", "was deactivated"),  # typed no reason
     ],
 )
 def test_why_a_ticket_problem_happened_is_answered_from_its_comments(
@@ -846,6 +847,23 @@ def test_why_a_ticket_problem_happened_is_answered_from_its_comments(
         order = (i, *(n for n in range(len(cands)) if n != i))
         first = cands[diagnosis_first(question, d.scored.question, cands, order, [ticket])[0]]
         assert said in first.text
+
+
+@pytest.mark.parametrize(
+    ("comment", "says_why"),
+    [
+        ("Engineering confirmed: the import set the work location from the department.", True),
+        ("Engineering found it: both HMIs are on the office DHCP scope.", True),
+        ("Looks related to the Shifts import on Mar 2.", True),
+        # A confirmed symptom or a plan is no cause.
+        ("Confirmed: 100% of UPS label requests fail since 7am ET.", False),
+        ("Engineering confirmed hierarchy-path matching is on the roadmap for 4.21.", False),
+    ],
+)
+def test_what_a_comment_says_caused_it(comment: str, says_why: bool) -> None:
+    from summarizers.answer.diagnosis import _CAUSE
+
+    assert bool(_CAUSE.search(comment)) is says_why
 
 
 def test_a_ticket_whose_comments_say_no_cause_keeps_the_pick() -> None:

@@ -289,6 +289,9 @@ _TYPE_RULES = (
         "amount",
         re.compile(
             r"\bhow (?:much|many|big|large|long|steep|high|low|deep|often|far)\b"
+            # "whats the lowest i can go", "what floor did she approve"
+            r"|\b(?:what|which)(?:'s| is| was)?(?: the)? (?:lowest|highest|floor|minimum|maximum"
+            r"|max|min)\b"
             r"|\b(?:what|which)(?:'s| is| was| are| were| will be)?(?: the| their| our| its| a)?"
             r" (?:[\w'\u2019-]+ ){0,3}(?:price|prices|pricing|cost|costs|amount|budget|value|size"
             r"|discount"

@@ -39,6 +39,7 @@ from summarizers.answer.features import (
     features,
     view,
 )
+from summarizers.answer.offers import floor_first
 from summarizers.answer.question import type_match
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
 from summarizers.answer.updates import latest_first
@@ -209,6 +210,7 @@ def decide(
     )
     order = latest_first(question, scored.question, scored.candidates, order, similarity)
     order = diagnosis_first(question, scored.question, scored.candidates, order, passages)
+    order = floor_first(question, scored.question, scored.candidates, order)
     probability = max(scored.probabilities)
     passage = _window(scored.candidates[order[0]], scored.candidates, passages)
     cosine = None

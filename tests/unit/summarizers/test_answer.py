@@ -612,6 +612,8 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         ("what's tallgrass's real budget for year one", "amount"),
         ("what did corvane counter with", "amount"),
         ("what did owen end up paying for the CO module per month", "amount"),
+        ("whats the lowest i can go on ck per employee", "amount"),
+        ("what floor did marisol approve on the hollis deal", "amount"),
         # "who" after a question of its own.
         ("oliver left ferrow right? who do i deal with over there now", "person"),
     ],
@@ -895,3 +897,35 @@ def test_a_ticket_whose_comments_say_no_cause_keeps_the_pick() -> None:
         )
         == order
     )
+
+
+def test_the_lowest_we_may_go_is_the_approved_floor_not_the_proposal() -> None:
+    from summarizers.answer import decide
+    from summarizers.answer.offers import floor_first
+
+    proposal = _record(
+        "em-1",
+        "Here is our proposal for all 84 providers:\n- $100 per provider per month, billed"
+        " annually: $100,800/yr\n- Implementation: $9,500",
+        context=("Brightwater Family Clinics",),
+    )
+    approval = _record(
+        "em-2",
+        "Dev, on Brightwater: you can go to $88 per provider per month, but only on a"
+        " 24-month term with annual prepay. Implementation: halve it, do not waive it.",
+        context=("Brightwater Family Clinics",),
+    )
+    question = "whats the lowest per provider price i'm allowed to offer brightwater?"
+    answer = ask(question, [proposal, approval])
+    assert "$88" in answer.answer and answer.citations[0].document_id == "em-2"
+    # Whatever the ranker prefers, the floor goes first; asked for the price we
+    # proposed, the ranker's order stands.
+    d = decide(question, [proposal, approval], similarity=_Vectors())
+    cands = d.scored.candidates
+    listed = next(i for i, c in enumerate(cands) if "$100 per provider" in c.text)
+    order = (listed, *(i for i in range(len(cands)) if i != listed))
+    assert "$88" in cands[floor_first(question, d.scored.question, cands, order)[0]].text
+    asked = "what price per provider did we propose to brightwater?"
+    d = decide(asked, [proposal, approval], similarity=_Vectors())
+    order = tuple(range(len(d.scored.candidates)))
+    assert floor_first(asked, d.scored.question, d.scored.candidates, order) == order

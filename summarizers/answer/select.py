@@ -95,6 +95,8 @@ _EMBEDDED_SENTENCES = 32
 _PASSAGE_ANSWERS = (None, "reason")
 _TYPE_HIT = FEATURES.index("type_hit")
 _WINDOW_CHARS = 400
+#: A sentence this short ends no passage ("Celeste: Not really."): its reply goes on.
+_BARE_REPLY = 30
 
 
 @dataclass(frozen=True)
@@ -303,11 +305,22 @@ def _window(best: Candidate, cands: Sequence[Candidate], passages: Sequence[Pass
     )
     i = around.index(best)
     start, end = best.start, best.end
+    last = i
     for j in (i + 1, i - 1):
         if 0 <= j < len(around):
             s, e = min(start, around[j].start), max(end, around[j].end)
             if e - s <= _WINDOW_CHARS:
                 start, end = s, e
+                last = max(last, j)
+    # A passage does not stop at a question or a bare reply ("…was it really budget?",
+    # "Not really."): what answers it comes next.
+    while last + 1 < len(around) and (
+        around[last].text.rstrip().endswith("?") or len(around[last].text) < _BARE_REPLY
+    ):
+        if around[last + 1].end - start > _WINDOW_CHARS:
+            break
+        last += 1
+        end = around[last].end
     quote = passage.text[start - passage.start : end - passage.start]
     return Citation(document_id=best.document_id, start=start, end=end, quote=quote)
 

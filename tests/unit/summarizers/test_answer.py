@@ -929,3 +929,22 @@ def test_the_lowest_we_may_go_is_the_approved_floor_not_the_proposal() -> None:
     d = decide(asked, [proposal, approval], similarity=_Vectors())
     order = tuple(range(len(d.scored.candidates)))
     assert floor_first(asked, d.scored.question, d.scored.candidates, order) == order
+
+
+def test_a_passage_answer_does_not_stop_at_a_question_or_a_bare_reply() -> None:
+    from summarizers.answer import decide
+
+    call = (
+        "Priya: Thanks for making the time today, I know the week is full.\n"
+        "Priya: And can I ask, the marketplace deal, was it really budget?\n"
+        "Celeste: Not really.\n"
+        "Celeste: Two of our GMs had already started using Crewhaus for scheduling, so "
+        "the marketplace felt redundant.\n"
+        "Priya: Understood, thanks for being straight with me."
+    )
+    record = _record("call-1", call, context=("Harborlight Hotels",))
+    question = "was it really budget that killed the harborlight marketplace deal"
+    d = decide(question, [record], similarity=_Vectors())
+    assert d.passage is not None and "Crewhaus" in d.passage.quote
+    assert call[d.passage.start : d.passage.end] == d.passage.quote
+    assert len(d.passage.quote) <= 400

@@ -103,8 +103,10 @@ class CallerService(Protocol):
         query: str,
         top_k: int = ...,
         filters: SearchFilters | None = ...,
+        per_document: int = ...,
     ) -> SearchResult:
-        """The caller's permitted hits for ``query``, best first."""
+        """The caller's permitted hits for ``query``, best first, at most
+        ``per_document`` chunks of one document."""
         ...
 
 
@@ -397,8 +399,11 @@ class Assistant:
             if base.account_id not in (None, account_id):
                 continue
             scoped = dataclasses.replace(base, account_id=account_id)
+            # Every part of the account's records may name a competitor in passing ("We're
+            # also looking at Tablewise" in the middle of a discovery call), not only the
+            # chunk of each record closest to the question.
             hits += self.copilot.search(
-                org=org, user_id=user_id, query=question, top_k=24, filters=scoped
+                org=org, user_id=user_id, query=question, top_k=24, filters=scoped, per_document=6
             ).hits
         if not hits:
             return None

@@ -178,10 +178,17 @@ class Copilot:
         query: str,
         top_k: int = 10,
         filters: SearchFilters | None = None,
+        per_document: int = 2,
     ) -> SearchResult:
         with self.as_caller(org=org, user_id=user_id) as (conn, acl):
             return self.retriever.search(
-                conn, org=org, acl=acl, query=query, top_k=top_k, filters=filters
+                conn,
+                org=org,
+                acl=acl,
+                query=query,
+                top_k=top_k,
+                filters=filters,
+                per_document=per_document,
             )
 
     def search_page(

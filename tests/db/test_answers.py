@@ -464,6 +464,35 @@ def test_a_competitor_question_lists_the_competitors_the_accounts_records_name(h
     assert not ask(harborview, "u-1", "Which competitor is Globex looking at?").answered
 
 
+def test_a_competitor_named_in_passing_deep_in_a_long_call_is_found(harborview) -> None:  # type: ignore[no-untyped-def]
+    # The chunks closest to the question are our rep asking about the evaluation; the one
+    # that names the competitor, late in the call, is about scheduling.
+    asking = [
+        "Maya Chen: Who else are you looking at for this evaluation, and who else is in"
+        " the running? Are you looking at other vendors or other options?"
+    ] * 20
+    small = [
+        f"Sam Ortiz: The warehouse in zone {n} moved its shift start again." for n in range(12)
+    ]
+    late = ["Sam Ortiz: For the rota piece we're also trialing Brightbase, demo on the 21st."]
+    call = {
+        "type": "call",
+        "org": ORG,
+        "id": "call-h10",
+        "account_id": "a-h",
+        "owner_id": "u-1",
+        "visibility": "team",
+        "occurred_at": "2026-10-09T15:00:00Z",
+        "title": "Discovery",
+        "participants": ["Maya Chen", "Sam Ortiz"],
+        "transcript": "\n".join([*asking, *small, *late]),
+    }
+    assert harborview.indexer(progress=False).ingest_dicts([call]).errors == []
+    answer = ask(harborview, "u-1", "besides us who else is harborview looking at?")
+    assert answer.answered and "Brightbase" in answer.answer
+    assert {c.document_id for c in answer.citations} == {"call-h10"}
+
+
 def _pellham_records() -> list[dict[str, Any]]:
     """A contact who signs only below the part of her email that is kept, and a start
     date told without the title the question uses."""

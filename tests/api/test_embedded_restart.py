@@ -162,7 +162,7 @@ def test_kill_9_of_the_embedded_postmaster_under_load(served: Served) -> None:
         recovered_at = restarted_at = None
         while recovered_at is None and time.monotonic() - killed_at < 45:
             time.sleep(0.5)
-            if restarted_at is None and server.postmaster_pid() not in (None, old_pid):
+            if restarted_at is None and _pid_now(server) not in (None, old_pid):
                 restarted_at = time.monotonic()
             recovered_at = _back_at(list(outcomes), killed_at, restarted_at)
         time.sleep(2)  # keep the load on past the recovery
@@ -178,7 +178,7 @@ def test_kill_9_of_the_embedded_postmaster_under_load(served: Served) -> None:
     assert slowest < 5, f"a request waited {slowest:.1f} s"
     assert recovered_at is not None, log[-3000:]
     assert recovered_at - killed_at < 30
-    new_pid = server.postmaster_pid()
+    new_pid = _pid_now(server)
     assert new_pid is not None and new_pid != old_pid
     assert "embedded PostgreSQL restarted" in log
     failed = [o for o in outcomes if o.status == 503]
@@ -186,6 +186,17 @@ def test_kill_9_of_the_embedded_postmaster_under_load(served: Served) -> None:
         f"\n{len(outcomes)} requests, {len(failed)} answered 503, slowest {slowest:.2f} s, "
         f"search back {recovered_at - killed_at:.1f} s after the kill"
     )
+
+
+def _pid_now(server: EmbeddedServer) -> int | None:
+    """The postmaster's pid, read as the supervisor reads it: a postmaster.pid that is
+    being rewritten (seen once in CI: seven of its eight lines) is read again."""
+    for _ in range(20):
+        try:
+            return server.postmaster_pid()
+        except (AssertionError, ValueError, OSError):
+            time.sleep(0.1)
+    return None
 
 
 def test_stop_and_start_of_the_embedded_server(tmp_path: Path) -> None:

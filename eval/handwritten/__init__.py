@@ -1,10 +1,11 @@
-"""Seven small CRMs written by hand, and the questions a rep would ask of them.
+"""Nine small CRMs written by hand, and the questions a rep would ask of them.
 
 Each was written by someone who never saw the answer engine, told only the record format
 of the README and what kind of company to invent: ``northwind`` (finance software),
 ``tidewater`` (fleet telematics), ``larkfield`` (corporate training), ``medlane``
 (clinical scheduling), ``quarrystone`` (predictive-maintenance sensors), ``ridgeback``
-(construction project management) and ``saltmarsh`` (returns management). About 30
+(construction project management), ``saltmarsh`` (returns management), ``ashgrove``
+(payroll and shift scheduling) and ``beaconfield`` (endpoint security). About 30
 documents each, in the styles a CRM export holds: email threads with quoted replies and
 signatures, call transcripts with small talk, tickets with comments, and facts that
 never name the account they belong to. Each has about 30 questions, paraphrased away from
@@ -36,6 +37,9 @@ before any change they prompted: 9 of 25 correct, 6 wrong, 8 of 8 declined, and 
 correct, 9 wrong, 6 of 8 declined. ``ridgeback`` and ``saltmarsh`` were written on
 2026-11-29 and asked once at 7a447d9, before any change they prompted: 3 of 25 correct,
 12 wrong, 6 of 8 declined, and 6 of 24 correct, 11 wrong, 3 of 8 declined.
+``ashgrove`` and ``beaconfield`` were written the same day and asked once at e03836e,
+after the changes the two before prompted and before any change they prompted: 6 of 25
+correct, 13 wrong, 6 of 8 declined, and 13 of 24 correct, 5 wrong, 6 of 9 declined.
 """
 
 from __future__ import annotations
@@ -54,4 +58,6 @@ CRMS = (
     "quarrystone",
     "ridgeback",
     "saltmarsh",
+    "ashgrove",
+    "beaconfield",
 )

@@ -26,6 +26,7 @@ never stitched together. Otherwise it declines and lists the closest related rec
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -39,8 +40,8 @@ from summarizers.answer.features import (
     features,
     view,
 )
-from summarizers.answer.offers import floor_first
 from summarizers.answer.question import type_match
+from summarizers.answer.roles import role_first
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
 from summarizers.answer.updates import latest_first
 from summarizers.models import Answer, Citation, Passage, SeeAlso
@@ -212,7 +213,7 @@ def decide(
     )
     order = latest_first(question, scored.question, scored.candidates, order, similarity)
     order = diagnosis_first(question, scored.question, scored.candidates, order, passages)
-    order = floor_first(question, scored.question, scored.candidates, order)
+    order = role_first(question, scored.question, scored.candidates, order)
     probability = max(scored.probabilities)
     passage = _window(scored.candidates[order[0]], scored.candidates, passages)
     cosine = None
@@ -266,7 +267,7 @@ def answer_offline(
             engine=ENGINE,
             confidence=round(confidence, 4),
         )
-    chosen = [best]
+    chosen = [best, *_antecedent(best, scored.candidates)][:max_spans]
     best_p = decision.probability
     for i in decision.order[1:]:
         if len(chosen) == max_spans:
@@ -293,6 +294,22 @@ def answer_offline(
         engine=ENGINE,
         confidence=round(confidence, 4),
     )
+
+
+# A sentence whose subject is a pronoun ("He's the one who actually signs the renewal."),
+# after the speaker's name on a call: who it is, the sentence before says.
+_PRONOUN_FIRST = re.compile(
+    r"^(?:[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}:\s+)?(?:he|she|they)\b", re.I
+)
+
+
+def _antecedent(best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:
+    """The sentence right before ``best`` in its passage when ``best`` opens with a
+    pronoun: an answer says whom it is about."""
+    if not _PRONOUN_FIRST.search(best.text):
+        return []
+    before = [c for c in cands if c.passage_rank == best.passage_rank and c.end <= best.start]
+    return [max(before, key=lambda c: c.start)] if before else []
 
 
 def _window(best: Candidate, cands: Sequence[Candidate], passages: Sequence[Passage]) -> Citation:

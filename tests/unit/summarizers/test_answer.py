@@ -901,7 +901,7 @@ def test_a_ticket_whose_comments_say_no_cause_keeps_the_pick() -> None:
 
 def test_the_lowest_we_may_go_is_the_approved_floor_not_the_proposal() -> None:
     from summarizers.answer import decide
-    from summarizers.answer.offers import floor_first
+    from summarizers.answer.roles import role_first
 
     proposal = _record(
         "em-1",
@@ -924,11 +924,11 @@ def test_the_lowest_we_may_go_is_the_approved_floor_not_the_proposal() -> None:
     cands = d.scored.candidates
     listed = next(i for i, c in enumerate(cands) if "$100 per provider" in c.text)
     order = (listed, *(i for i in range(len(cands)) if i != listed))
-    assert "$88" in cands[floor_first(question, d.scored.question, cands, order)[0]].text
+    assert "$88" in cands[role_first(question, d.scored.question, cands, order)[0]].text
     asked = "what price per provider did we propose to brightwater?"
     d = decide(asked, [proposal, approval], similarity=_Vectors())
     order = tuple(range(len(d.scored.candidates)))
-    assert floor_first(asked, d.scored.question, d.scored.candidates, order) == order
+    assert role_first(asked, d.scored.question, d.scored.candidates, order) == order
 
 
 def test_a_passage_answer_does_not_stop_at_a_question_or_a_bare_reply() -> None:
@@ -948,3 +948,28 @@ def test_a_passage_answer_does_not_stop_at_a_question_or_a_bare_reply() -> None:
     assert d.passage is not None and "Crewhaus" in d.passage.quote
     assert call[d.passage.start : d.passage.end] == d.passage.quote
     assert len(d.passage.quote) <= 400
+
+
+def test_who_signs_is_the_sentence_that_says_so_naming_whom() -> None:
+    from summarizers.answer import decide
+    from summarizers.answer.roles import role_first
+
+    text = (
+        "Celeste Duvall: Noreen in procurement will send the paperwork over this week.\n"
+        "Celeste Duvall: Gordon Pike joined us as VP Finance in March. He's the one who"
+        " actually signs the renewal, not Noreen.\n"
+        "Priya Venkataraman: I'll send the renewal quote with the new terms on Friday."
+    )
+    record = _record("call-1", text, context=("Harborlight Hotels",))
+    question = "who actually has to sign the harborlight renewal"
+    answer = ask(question, [record])
+    # The pick opens with "He": the sentence before it says who.
+    assert answer.answered and "Gordon Pike" in answer.answer
+    for c in answer.citations:
+        assert text[c.start : c.end] == c.quote
+    d = decide(question, [record], similarity=_Vectors())
+    cands = d.scored.candidates
+    thanks = next(i for i, c in enumerate(cands) if "renewal quote" in c.text)
+    order = (thanks, *(i for i in range(len(cands)) if i != thanks))
+    first = cands[role_first(question, d.scored.question, cands, order)[0]]
+    assert "signs the renewal" in first.text

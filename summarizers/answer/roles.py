@@ -1,0 +1,94 @@
+"""A question asking for one role among facts of a kind: the floor among our prices, the
+signer among the people.
+
+A deal's prices come in a ladder: the list price, the proposal, the customer's counter,
+and the floor a manager approves ("You can go to $88 per provider per month, but only on
+a 24-month term"; "if they insist on 24, the floor is $76"). "What's the lowest I can go
+on Corvane?" matches the proposal as well as the floor, since both are our prices for
+the same thing, and the proposal is usually written out more fully. Likewise "who
+actually has to sign the renewal?" matches every sentence about the renewal, while the
+one that answers says who signs ("nothing over fifty thousand a year gets signed without
+Walt").
+
+So when the question asks for such a role (:data:`ROLES`: the words that ask for it,
+the kind of fact, the words a sentence states it with), among the ranker's best few
+candidates holding that kind of fact (for a person: a name, or "he"/"she" standing for
+one), the best-ranked one that states the role answers first. Without one, the ranker's
+order stands.
+
+Pure: the caller hands in the candidates and the ranker's order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from summarizers.answer.features import Candidate, QuestionView
+from summarizers.answer.question import type_match
+
+__all__ = ["CONSIDERED", "ROLES", "Role", "role_first"]
+
+#: How many of the ranker's best candidates may stand for the role.
+CONSIDERED = 5
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role the question may ask for, and how a sentence states it."""
+
+    name: str
+    wants: str  # the answer type the question has (question.answer_type)
+    asked: re.Pattern[str]
+    stated: re.Pattern[str]
+
+
+ROLES = (
+    Role(
+        "floor",
+        "amount",
+        re.compile(
+            r"\b(?:lowest|floor|how low|minimum|bottom line|walk-?away|least we can)\b", re.I
+        ),
+        re.compile(
+            r"\b(?:floor|(?:can|could|may|allowed to) go (?:down )?(?:to|as low as)|as low as"
+            r"|lowest|no lower than|not below|minimum|approved?|approval|sign off on)\b",
+            re.I,
+        ),
+    ),
+    Role(
+        "signer",
+        "person",
+        re.compile(
+            r"\b(?:signs?|signing|signer|signature|sign-?off|final (?:say|call|word|decision)"
+            r"|decision[- ]maker|decides?|approves?)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:sign(?:s|ed|ing|er|ature)?|sign-?off|final (?:say|call|word|decision)"
+            r"|decision[- ]maker|decides?|approv\w*|goes to (?:him|her)|has to go through)\b",
+            re.I,
+        ),
+    ),
+)
+# A person stood for by a pronoun: "He's the one who actually signs the renewal."
+_PRONOUN = re.compile(r"^(?:[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}:\s+)?(?:he|she)\b", re.I)
+
+
+def role_first(
+    question: str, q: QuestionView, cands: Sequence[Candidate], order: Sequence[int]
+) -> tuple[int, ...]:
+    """``order`` with the best-ranked candidate stating the role the question asks for
+    put first (see the module); otherwise unchanged."""
+    role = next((r for r in ROLES if r.wants == q.wants and r.asked.search(question)), None)
+    if role is None:
+        return tuple(order)
+    for i in order[:CONSIDERED]:
+        text = cands[i].text
+        holds = type_match(role.wants, text, question) == 1.0 or (
+            role.wants == "person" and bool(_PRONOUN.search(text))
+        )
+        if holds and role.stated.search(text):
+            return (i, *(j for j in order if j != i))
+    return tuple(order)

@@ -580,7 +580,10 @@ def test_a_role_title_in_the_question_is_not_required_of_the_record(pellham) -> 
     answer = ask(pellham, "u-1", "When's the new ops VP at Pellham starting?")
     assert answer.answered
     assert "April 27" in answer.answer
-    assert [c.document_id for c in answer.citations] == ["em-p3"]
+    # "She's now starting …" comes with the sentence before it, which says who: two
+    # spans of the one record.
+    assert "Carla" in answer.answer
+    assert {c.document_id for c in answer.citations} == {"em-p3"}
 
 
 def test_without_pg_trgm_names_match_as_typed_and_nothing_fails(harborview, db_url) -> None:  # type: ignore[no-untyped-def]

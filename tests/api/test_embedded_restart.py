@@ -224,3 +224,30 @@ def test_stop_and_start_of_the_embedded_server(tmp_path: Path) -> None:
             supervisor.close()
     finally:
         stop_embedded(settings)
+
+
+def test_stop_while_postmaster_pid_is_being_rewritten_still_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race (a restarting postmaster writing postmaster.pid while `copilot db stop`
+    # reads it: pgserver then asserts on seven of eight lines) cannot be timed from a
+    # test, so the first read is made to fail as it does; the server is real.
+    settings = Settings(data_dir=tmp_path / "data")
+    server = start_embedded(settings)
+    real = EmbeddedServer.postmaster_pid
+    reads = []
+
+    def half_written(self: EmbeddedServer) -> int | None:
+        reads.append(1)
+        if len(reads) == 1:
+            raise AssertionError("_lines: seven of eight")
+        return real(self)
+
+    try:
+        monkeypatch.setattr(EmbeddedServer, "postmaster_pid", half_written)
+        assert stop_embedded(settings) is True
+        monkeypatch.undo()
+        assert not server.is_running() and server.stopped_on_purpose()
+    finally:
+        monkeypatch.undo()
+        stop_embedded(settings)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from summarizers.answer.features import Candidate, QuestionView
+from summarizers.answer.features import Candidate, QuestionView, put_first
 from summarizers.models import Passage
 from textkit.documents import comment_starts
 
@@ -102,4 +102,4 @@ def diagnosis_first(
     chosen = next((i for i in order if i in saying), None)
     if chosen is None:
         return tuple(order)
-    return (chosen, *(i for i in order if i != chosen))
+    return put_first(order, chosen)

@@ -36,7 +36,15 @@ from summarizers.answer.question import (
 )
 from summarizers.models import Passage
 
-__all__ = ["FEATURES", "Candidate", "QuestionView", "candidates", "features", "view"]
+__all__ = [
+    "FEATURES",
+    "Candidate",
+    "QuestionView",
+    "candidates",
+    "features",
+    "put_first",
+    "view",
+]
 
 
 #: The features of a candidate, in the order of :func:`features`' rows.
@@ -104,6 +112,17 @@ class QuestionView:
     #: the account need not name it, and one that does is not closer for that).
     topic: str
     named: frozenset[str]  # terms of the names of the accounts it resolved to
+
+
+def put_first(order: Sequence[int], i: int) -> tuple[int, ...]:
+    """``order`` (candidate indices, best first) with ``i`` moved to the front: what each
+    rule that overrules the ranker's pick returns.
+
+    Example:
+        >>> put_first((3, 1, 2), 2)
+        (2, 3, 1)
+    """
+    return (i, *(j for j in order if j != i))
 
 
 def view(question: str, passages: Sequence[Passage]) -> QuestionView:

@@ -20,6 +20,7 @@ __all__ = [
     "is_pleasantry",
     "lookup_targets",
     "named_after_preposition",
+    "opens_with_pronoun",
     "names_beyond",
     "question_terms",
     "required_terms",
@@ -527,6 +528,22 @@ _BOILERPLATE = re.compile(
 
 def _without_speaker(text: str) -> str:
     return _SPEAKER.sub("", text, count=1)
+
+
+_PRONOUN_SUBJECT = re.compile(r"(?:he|she|they)\b", re.IGNORECASE)
+
+
+def opens_with_pronoun(text: str) -> bool:
+    """Whether ``text`` (after a speaker's name on a call) opens with "he", "she" or
+    "they": whom it is about, the sentence before says.
+
+    Example:
+        >>> opens_with_pronoun("Celeste: He's the one who actually signs the renewal.")
+        True
+        >>> opens_with_pronoun("Gordon Pike signs the renewal.")
+        False
+    """
+    return bool(_PRONOUN_SUBJECT.match(_without_speaker(text)))
 
 
 def content_names(text: str) -> int:

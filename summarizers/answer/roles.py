@@ -25,8 +25,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizers.answer.features import Candidate, QuestionView
-from summarizers.answer.question import type_match
+from summarizers.answer.features import Candidate, QuestionView, put_first
+from summarizers.answer.question import opens_with_pronoun, type_match
 
 __all__ = ["CONSIDERED", "ROLES", "Role", "role_first"]
 
@@ -72,8 +72,6 @@ ROLES = (
         ),
     ),
 )
-# A person stood for by a pronoun: "He's the one who actually signs the renewal."
-_PRONOUN = re.compile(r"^(?:[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}:\s+)?(?:he|she)\b", re.I)
 
 
 def role_first(
@@ -87,8 +85,8 @@ def role_first(
     for i in order[:CONSIDERED]:
         text = cands[i].text
         holds = type_match(role.wants, text, question) == 1.0 or (
-            role.wants == "person" and bool(_PRONOUN.search(text))
+            role.wants == "person" and opens_with_pronoun(text)
         )
         if holds and role.stated.search(text):
-            return (i, *(j for j in order if j != i))
+            return put_first(order, i)
     return tuple(order)

@@ -26,7 +26,6 @@ never stitched together. Otherwise it declines and lists the closest related rec
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -40,7 +39,7 @@ from summarizers.answer.features import (
     features,
     view,
 )
-from summarizers.answer.question import type_match
+from summarizers.answer.question import opens_with_pronoun, type_match
 from summarizers.answer.roles import role_first
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
 from summarizers.answer.updates import latest_first
@@ -296,17 +295,10 @@ def answer_offline(
     )
 
 
-# A sentence whose subject is a pronoun ("He's the one who actually signs the renewal."),
-# after the speaker's name on a call: who it is, the sentence before says.
-_PRONOUN_FIRST = re.compile(
-    r"^(?:[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}:\s+)?(?:he|she|they)\b", re.I
-)
-
-
 def _antecedent(best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:
     """The sentence right before ``best`` in its passage when ``best`` opens with a
     pronoun: an answer says whom it is about."""
-    if not _PRONOUN_FIRST.search(best.text):
+    if not opens_with_pronoun(best.text):
         return []
     before = [c for c in cands if c.passage_rank == best.passage_rank and c.end <= best.start]
     return [max(before, key=lambda c: c.start)] if before else []

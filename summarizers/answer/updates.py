@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from summarizers.answer.features import Candidate, QuestionView
+from summarizers.answer.features import Candidate, QuestionView, put_first
 from summarizers.answer.question import type_match
 
 __all__ = ["CONSIDERED", "SAME_THING", "latest_first"]
@@ -87,19 +87,19 @@ def latest_first(
         kind = "amount"
     if kind is None or (kind == "amount" and not outcome):
         return tuple(order)
+    when = best.occurred_at
     later = [
         i
         for i in order[1:CONSIDERED]
-        if (c := cands[i]).document_id != best.document_id
-        and best.occurred_at is not None
+        if when is not None
+        and (c := cands[i]).document_id != best.document_id
         and c.occurred_at is not None
-        and c.occurred_at > best.occurred_at
+        and c.occurred_at > when
         and c.named == best.named
         and (outcome or _CHANGE.search(c.text))
         and type_match(kind, c.text, question) == 1.0
     ]
-    same: list[int] = []
-    if later:
+    if later and when is not None:
         cosines = similarity(best.text, [cands[i].text for i in later])
         # Asked for the latest word ("now", "actually"), a later statement that shares a
         # word of what is asked with the pick ("go-live", "start") is about the same thing
@@ -110,10 +110,8 @@ def latest_first(
             for i, cos in zip(later, cosines, strict=True)
             if cos >= SAME_THING or (outcome and asked & cands[i].terms)
         ]
-    if same and best.occurred_at is not None:
-        floor = best.occurred_at
-        newest = max(same, key=lambda i: cands[i].occurred_at or floor)
-        order = (newest, *(i for i in order if i != newest))
+        if same:
+            order = put_first(order, max(same, key=lambda i: cands[i].occurred_at or when))
     return _replacing_denied(question, cands, tuple(order)) if kind == "date" else tuple(order)
 
 
@@ -143,5 +141,5 @@ def _replacing_denied(
             and not _DENIED.search(text)
             and (_CHANGE.search(text) or _REPLACES.search(text))
         ):
-            return (i, *(j for j in order if j != i))
+            return put_first(order, i)
     return order

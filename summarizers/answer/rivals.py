@@ -21,12 +21,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizers.answer.features import Candidate, candidates
-from summarizers.answer.question import answer_type, wants_competitor
+from summarizers.answer.question import answer_type, question_terms, wants_competitor
 from summarizers.competitors import DEFAULT_COMPETITORS, find_competitors
 from summarizers.models import Citation, Passage
 from textkit.documents import is_speaker_label, label_line
 
-__all__ = ["RivalMention", "asks_competitor", "reports_the_customer", "rival_mentions"]
+__all__ = [
+    "RivalMention",
+    "asks_competitor",
+    "customer_terms",
+    "reports_the_customer",
+    "rival_mentions",
+]
 
 # "Which competitor is MBCU getting a demo from and when": a competitor first, whatever
 # else it asks.
@@ -35,8 +41,19 @@ _WHICH_RIVAL = re.compile(
     r"|.*\b(?:anyone|anybody|someone|somebody) else\b",
     re.I,
 )
+# "Is another provider trying to win Westbrook's business?": yes or no about some other
+# vendor, which the competitors the records name answer (not "is their incumbent's
+# contract up soon?", nor "do they have a demo from HubSpot?", which names its own).
+_YES_NO = re.compile(r"\s*(?:is|are|was|were|has|have|had|do|does|did|any)\b", re.I)
+_SOME_OTHER = re.compile(
+    r"\b(?:competitors?|competition|rivals?|alternatives?|up against"
+    r"|(?:other|another) (?:vendor|provider|supplier|solution|tool|platform|option)s?"
+    r"|(?:anyone|anybody|someone|somebody) else|compar\w* us|weigh\w* us|shortlist\w*)\b",
+    re.I,
+)
 # Our words count when they report the customer's doing ("they have a demo with
-# Absorb"), not when they pitch ("Teams that moved off HubSpot cite our reporting").
+# Absorb", "Westbrook is running a bake-off against Zendesk"), not when they pitch
+# ("Teams that moved off HubSpot cite our reporting").
 _REPORTS_THEM = re.compile(r"\b(?:they|they're|they've|their|theirs)\b", re.I)
 
 
@@ -46,12 +63,23 @@ class RivalMention:
 
     name: str
     citation: Citation
+    ours: bool = False  # only in our own pitch to the customer
 
 
-def reports_the_customer(c: Candidate) -> bool:
+def customer_terms(passages: Sequence[Passage]) -> frozenset[str]:
+    """The first term of each account name the ``passages`` are about ("westbrook" of
+    "Westbrook Outdoor"): our words naming it speak of the customer."""
+    return frozenset(
+        terms[0] for p in passages for name in p.context if (terms := question_terms(name))
+    )
+
+
+def reports_the_customer(c: Candidate, customers: frozenset[str] = frozenset()) -> bool:
     """Whether ``c`` may say what the customer does: their words, words of no known side,
-    or ours reporting theirs ("they have a demo with Absorb"), never our pitch."""
-    return c.side != "ours" or bool(_REPORTS_THEM.search(c.text))
+    or ours reporting theirs ("they have a demo with Absorb", or naming the customer,
+    one of ``customers`` (:func:`customer_terms`): "Westbrook Outdoor is running a
+    bake-off between us and Zendesk"), never our pitch."""
+    return c.side != "ours" or bool(_REPORTS_THEM.search(c.text) or c.terms & customers)
 
 
 def asks_competitor(question: str) -> bool:
@@ -64,12 +92,22 @@ def asks_competitor(question: str) -> bool:
         True
         >>> asks_competitor("did brightwater ever evaluate anyone else before talking to us?")
         True
+        >>> asks_competitor("Is another provider trying to win Westbrook Outdoor's business?")
+        True
         >>> asks_competitor("Who owns the Copperleaf account?")
         False
     """
     if not wants_competitor(question):
         return False
-    return answer_type(question) == "name" or bool(_WHICH_RIVAL.match(question))
+    return (
+        answer_type(question) == "name"
+        or bool(_WHICH_RIVAL.match(question))
+        or bool(
+            _YES_NO.match(question)
+            and _SOME_OTHER.search(question)
+            and not find_competitors(question, DEFAULT_COMPETITORS)
+        )
+    )
 
 
 def rival_mentions(
@@ -80,7 +118,10 @@ def rival_mentions(
     limit: int = 3,
 ) -> list[RivalMention]:
     """Per competitor, the first sentence of the named accounts' ``passages`` that names
-    it, not in our own words, at most ``limit`` competitors in retrieval order.
+    it, not in our own pitch, at most ``limit`` competitors in retrieval order. When only
+    our pitch to them names one ("I can connect you with a reference customer who
+    switched from HubSpot"), those, marked ``ours``: the asker is told whose words they
+    are.
 
     Example:
         >>> from datetime import UTC, datetime
@@ -94,19 +135,23 @@ def rival_mentions(
     """
     asked = question.lower()
     own = {w.lower() for p in passages for c in p.context for w in c.split()}
+    customers = customer_terms(passages)
     found: dict[str, RivalMention] = {}
+    pitched: dict[str, RivalMention] = {}
     for c in candidates(passages):
-        if not c.named or not reports_the_customer(c):
+        if not c.named:
             continue
+        into = found if reports_the_customer(c, customers) else pitched
         turn = label_line(c.text)
         speaker, body = turn if turn and is_speaker_label(turn[0]) else ("", 0)
         exclude = {*own, *speaker.split()}
         for m in find_competitors(c.text, names, start=body, exclude=exclude):
             key = m.name.lower()
-            if key in found or key in asked or key in own:
+            if key in into or key in asked or key in own:
                 continue
             citation = Citation(document_id=c.document_id, start=c.start, end=c.end, quote=c.text)
-            found[key] = RivalMention(m.name, citation)
+            into[key] = RivalMention(m.name, citation, ours=into is pitched)
             if len(found) == limit:
                 return list(found.values())
+    return list((found or pitched).values())[:limit]
     return list(found.values())

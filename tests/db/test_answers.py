@@ -493,6 +493,44 @@ def test_a_competitor_named_in_passing_deep_in_a_long_call_is_found(harborview) 
     assert {c.document_id for c in answer.citations} == {"call-h10"}
 
 
+def test_our_words_about_the_customer_and_then_our_pitch_name_the_competition(harborview) -> None:  # type: ignore[no-untyped-def]
+    def outbound(id: str, account: str, body: str) -> dict[str, Any]:
+        return {
+            "type": "email",
+            "org": ORG,
+            "id": id,
+            "account_id": account,
+            "owner_id": "u-1",
+            "visibility": "team",
+            "occurred_at": "2026-10-07T09:00:00Z",
+            "subject": "Competitive",
+            "from": "maya@acme.example",
+            "to": ["buyer@example.com"],
+            "direction": "outbound",
+            "body": body,
+        }
+
+    records = [
+        # Our rep's note names the customer: it reports what they do.
+        outbound("em-h11", "a-h", "Harborview is running a bake-off between us and Zendesk."),
+        # Only our pitch names a competitor of Globex.
+        outbound("em-g11", "a-g", "Teams that moved off Freshworks usually cite our reporting."),
+    ]
+    assert harborview.indexer(progress=False).ingest_dicts(records).errors == []
+    answer = ask(harborview, "u-1", "Which rival is Harborview comparing us with?")
+    assert answer.answer.startswith("- Zendesk: Harborview is running a bake-off")
+    assert [c.document_id for c in answer.citations] == ["em-h11"]
+    # Asked yes or no, the same list answers.
+    yes_no = ask(harborview, "u-1", "Is another provider trying to win Harborview's business?")
+    assert yes_no.answer == answer.answer
+    # Only our pitch: answered, said to be our words, and less sure.
+    pitch = ask(harborview, "u-1", "Which rival is Globex weighing us against?")
+    assert pitch.answered
+    assert pitch.answer.startswith("Only our own words to them name a competitor:\n- Freshworks")
+    assert [c.document_id for c in pitch.citations] == ["em-g11"]
+    assert pitch.confidence < answer.confidence
+
+
 def _pellham_records() -> list[dict[str, Any]]:
     """A contact who signs only below the part of her email that is kept, and a start
     date told without the title the question uses."""

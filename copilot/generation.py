@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from psycopg import Connection
 
 from copilot.crm_answers import (
-    FIELD_CONFIDENCE,
     account_list,
     asks_crm_fields,
     crm_facts,
@@ -49,7 +48,7 @@ from summarizers.answer.listing import (
     list_targets,
 )
 from summarizers.answer.question import asked_side, named_after_preposition, names_beyond
-from summarizers.answer.rivals import asks_competitor, rival_mentions
+from summarizers.answer.recognised import asks_recognised, recognised_answer
 from summarizers.answer.select import ENGINE, declined
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
 from summarizers.models import (
@@ -78,10 +77,6 @@ log = logging.getLogger(__name__)
 OFFLINE_ENGINE = OfflineEngine.cache_key
 # A word in capitals may be an account's initials ("MBCU" for "Morrow Bay Credit Union").
 _ACRONYM = re.compile(r"\b[A-Z]{3,5}\b")
-# A competitor only our own pitch to the customer names: answered, and said to be ours,
-# but less sure than their own words (FIELD_CONFIDENCE). Not calibrated on data: set
-# between the answer threshold (0.75) and a field's.
-PITCH_CONFIDENCE = 0.8
 
 
 class CallerService(Protocol):
@@ -311,12 +306,12 @@ class Assistant:
                 return listed
         accounts = self.named_accounts(org=org, user_id=user_id, question=question)
         unwritten = [] if accounts else self._unwritten_names(org, user_id, question)
-        if asks_competitor(question) and accounts:
-            rivals = self._rivals(
+        if accounts and asks_recognised(question):
+            recognised = self._recognised(
                 org=org, user_id=user_id, question=question, filters=filters, accounts=accounts
             )
-            if rivals is not None:
-                return rivals
+            if recognised is not None:
+                return recognised
         hits, evidence = self.evidence(
             org=org,
             user_id=user_id,
@@ -383,7 +378,7 @@ class Assistant:
             answer = account_list(conn, org=org, acl=acl, mentions=mentions, engine=ENGINE)
         return AskResult(answer, tuple(result.hits)) if answer else None
 
-    def _rivals(
+    def _recognised(
         self,
         *,
         org: str,
@@ -392,19 +387,21 @@ class Assistant:
         filters: SearchFilters | None,
         accounts: Mapping[str, str],
     ) -> AskResult | None:
-        """A competitor question about accounts it names ("Who is Copperleaf comparing us
-        against?"): the competitors their records the caller may see name, each with the
-        sentence that does (:func:`summarizers.answer.rivals.rival_mentions`). None when
-        no record of ``accounts`` (those it names) names a competitor (answered as any
-        other)."""
+        """A question about accounts it names that phrasing answers better than meaning:
+        which competitors their records name ("Who is Copperleaf comparing us
+        against?", :func:`summarizers.answer.rivals.rival_mentions`), or what the
+        customer asked the product to do ("What would Meridian like us to build?",
+        :func:`summarizers.answer.gaps.gap_mentions`), each with the sentence that says
+        so, in records the caller may see. None when no record of ``accounts`` says it
+        (answered as any other)."""
         base = filters or SearchFilters()
         hits: list[ScoredChunk] = []
         for account_id in list(accounts)[:2]:
             if base.account_id not in (None, account_id):
                 continue
             scoped = dataclasses.replace(base, account_id=account_id)
-            # Every part of the account's records may name a competitor in passing ("We're
-            # also looking at Tablewise" in the middle of a discovery call), not only the
+            # Every part of the account's records may say it in passing ("We're also
+            # looking at Tablewise" in the middle of a discovery call), not only the
             # chunk of each record closest to the question.
             hits += self.copilot.search(
                 org=org, user_id=user_id, query=question, top_k=24, filters=scoped, per_document=6
@@ -412,21 +409,8 @@ class Assistant:
         if not hits:
             return None
         found = self._passages(org=org, user_id=user_id, hits=hits, accounts=accounts)
-        mentions = rival_mentions(question, found, names=self.competitors)
-        if not mentions:
-            return None
-        listed = "\n".join(f"- {m.name}: {m.citation.quote}" for m in mentions)
-        if all(m.ours for m in mentions):
-            # Only our pitch names them: said as ours, less sure than their own words.
-            listed = f"Only our own words to them name a competitor:\n{listed}"
-        answer = Answer(
-            answer=listed,
-            citations=[m.citation for m in mentions],
-            answered=True,
-            engine=ENGINE,
-            confidence=PITCH_CONFIDENCE if all(m.ours for m in mentions) else FIELD_CONFIDENCE,
-        )
-        return AskResult(answer, tuple(hits))
+        answer = recognised_answer(question, found, competitors=self.competitors)
+        return AskResult(answer, tuple(hits)) if answer is not None else None
 
     def _with_fields(
         self,

@@ -25,6 +25,7 @@ never stitched together. Otherwise it declines and lists the closest related rec
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,11 +38,13 @@ from summarizers.answer.features import (
     QuestionView,
     candidates,
     features,
+    put_first,
     view,
 )
 from summarizers.answer.question import opens_with_pronoun, type_match
 from summarizers.answer.roles import role_first
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
+from summarizers.answer.topics import TOPIC_CONFIDENCE, topic_pick
 from summarizers.answer.updates import latest_first
 from summarizers.models import Answer, Citation, Passage, SeeAlso
 from textkit.documents import without_comment_headers
@@ -56,6 +59,7 @@ __all__ = [
     "decide",
     "declined",
     "score_candidates",
+    "through_reply",
 ]
 
 log = logging.getLogger(__name__)
@@ -253,6 +257,8 @@ def answer_offline(
     scorer = scorer or default_scorer()
     threshold = scorer.threshold if threshold is None else threshold
     decision = decide(question, passages, similarity=similarity, scorer=scorer)
+    if decision.best is not None and decision.confidence < threshold <= TOPIC_CONFIDENCE:
+        decision = _topic_rescue(question, decision, passages)
     best, scored, confidence = decision.best, decision.scored, decision.confidence
     if best is None or decision.passage is None or confidence < threshold:
         return declined(passages, confidence)
@@ -295,6 +301,18 @@ def answer_offline(
     )
 
 
+def _topic_rescue(question: str, decision: Decision, passages: Sequence[Passage]) -> Decision:
+    """``decision`` with the sentence its topic vouches for first, at the topic's
+    confidence (:mod:`summarizers.answer.topics`); unchanged without one."""
+    scored = decision.scored
+    i = topic_pick(question, scored.question, scored.candidates, decision.order)
+    if i is None:
+        return decision
+    order = put_first(decision.order, i)
+    passage = _window(scored.candidates[i], scored.candidates, passages)
+    return dataclasses.replace(decision, order=order, passage=passage, confidence=TOPIC_CONFIDENCE)
+
+
 def _antecedent(best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:
     """The sentence right before ``best`` in its passage when ``best`` opens with a
     pronoun: an answer says whom it is about."""
@@ -307,7 +325,21 @@ def _antecedent(best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:
 def _window(best: Candidate, cands: Sequence[Candidate], passages: Sequence[Passage]) -> Citation:
     """``best`` with the sentence before and after it in its passage, as one exact span,
     up to :data:`_WINDOW_CHARS` (the nearer context first: the sentence after, then the
-    one before)."""
+    one before), and on past a question (:func:`through_reply`)."""
+    return through_reply(best, cands, passages, neighbours=True)
+
+
+def through_reply(
+    best: Candidate,
+    cands: Sequence[Candidate],
+    passages: Sequence[Passage],
+    *,
+    neighbours: bool = False,
+) -> Citation:
+    """``best`` as one exact span that does not stop at a question or a bare reply ("…is
+    that on the roadmap?", "Not really."): what answers it, or says more of it, comes
+    next, up to :data:`_WINDOW_CHARS`. With ``neighbours``, the sentences either side
+    first (:func:`_window`)."""
     passage = passages[best.passage_rank]
     around = sorted(
         (c for c in cands if c.passage_rank == best.passage_rank), key=lambda c: c.start
@@ -315,14 +347,12 @@ def _window(best: Candidate, cands: Sequence[Candidate], passages: Sequence[Pass
     i = around.index(best)
     start, end = best.start, best.end
     last = i
-    for j in (i + 1, i - 1):
+    for j in (i + 1, i - 1) if neighbours else ():
         if 0 <= j < len(around):
             s, e = min(start, around[j].start), max(end, around[j].end)
             if e - s <= _WINDOW_CHARS:
                 start, end = s, e
                 last = max(last, j)
-    # A passage does not stop at a question or a bare reply ("…was it really budget?",
-    # "Not really."): what answers it comes next.
     while last + 1 < len(around) and (
         around[last].text.rstrip().endswith("?") or len(around[last].text) < _BARE_REPLY
     ):

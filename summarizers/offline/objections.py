@@ -168,6 +168,13 @@ _RISKS = _categories(
         ),
     )
 )
+#: The patterns by category name, for answers that look for a category's sentences
+#: (:mod:`summarizers.answer.topics`, :mod:`summarizers.answer.gaps`).
+OBJECTION_CATEGORIES: dict[str, re.Pattern[str]] = dict(_OBJECTIONS)
+RISK_CATEGORIES: dict[str, re.Pattern[str]] = dict(_RISKS)
+#: A customer's sentence saying the product lacks something they want ("It would really
+#: help if we had an offline mode"): also what a product-gap question is answered with.
+PRODUCT_GAP = OBJECTION_CATEGORIES["Product gap"]
 _OBJECTION_TEST = re.compile("|".join(f"(?:{p.pattern})" for _, p in _OBJECTIONS), re.I)
 _RISK_TEST = re.compile("|".join(f"(?:{p.pattern})" for _, p in _RISKS), re.I)
 

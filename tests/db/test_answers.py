@@ -531,6 +531,31 @@ def test_our_words_about_the_customer_and_then_our_pitch_name_the_competition(ha
     assert pitch.confidence < answer.confidence
 
 
+def test_what_the_customer_asked_us_to_build_is_answered_in_their_words(harborview) -> None:  # type: ignore[no-untyped-def]
+    ticket = {
+        "type": "ticket",
+        "org": ORG,
+        "id": "tk-h12",
+        "account_id": "a-h",
+        "owner_id": "u-1",
+        "visibility": "team",
+        "occurred_at": "2026-10-08T09:00:00Z",
+        "subject": "Mobile app",
+        "status": "open",
+        "priority": "low",
+        "body": "Our drivers lose signal in the yards. It would really help if we had"
+        " an offline mode for the mobile app.",
+    }
+    assert harborview.indexer(progress=False).ingest_dicts([ticket]).errors == []
+    answer = ask(harborview, "u-1", "What would Harborview like us to build for them?")
+    assert answer.answered
+    assert answer.answer == "It would really help if we had an offline mode for the mobile app."
+    assert [c.document_id for c in answer.citations] == ["tk-h12"]
+    # Globex's records ask for nothing: not answered from Harborview's request.
+    other = ask(harborview, "u-1", "What functionality does Globex say we lack?")
+    assert all(c.document_id != "tk-h12" for c in other.citations)
+
+
 def _pellham_records() -> list[dict[str, Any]]:
     """A contact who signs only below the part of her email that is kept, and a start
     date told without the title the question uses."""

@@ -1,0 +1,59 @@
+"""Topic rescue: a named account's trouble, answered by the sentence that states it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from summarizers.answer import answer_offline
+from summarizers.answer.topics import TOPIC_CONFIDENCE
+from summarizers.models import Passage
+
+AT = datetime(2026, 5, 1, tzinfo=UTC)
+TEXT = (
+    "Thanks for making the time today. Only a handful of people log in these days."
+    " Let's talk again next week."
+)
+
+
+def _passage(*, named: bool) -> Passage:
+    return Passage(
+        document_id="em-9",
+        kind="email",
+        title="Check-in",
+        text=TEXT,
+        start=0,
+        end=len(TEXT),
+        score=1.0,
+        occurred_at=AT,
+        context=("Lakeshore Telecom",) if named else (),
+    )
+
+
+def test_a_churn_question_about_a_named_account_is_answered_by_its_churn_sentence() -> None:
+    answer = answer_offline(
+        "What warning signs do we have that Lakeshore may cancel?", [_passage(named=True)]
+    )
+    assert answer.answered
+    assert "Only a handful of people log in these days." in answer.answer
+    assert answer.confidence == TOPIC_CONFIDENCE
+    [citation] = answer.citations
+    assert TEXT[citation.start : citation.end] == citation.quote
+
+
+def test_no_rescue_without_a_named_account_a_topic_or_the_kind_of_fact_asked() -> None:
+    # The record is not of an account the question named.
+    assert not answer_offline(
+        "What warning signs do we have that Lakeshore may cancel?", [_passage(named=False)]
+    ).answered
+    # The question names no topic.
+    assert not answer_offline(
+        "What did Lakeshore say about the weather?", [_passage(named=True)]
+    ).answered
+    # A date is asked and the sentence holds none.
+    assert not answer_offline("When will Lakeshore cancel?", [_passage(named=True)]).answered
+    # A stricter threshold than the topic's confidence turns the rescue off.
+    assert not answer_offline(
+        "What warning signs do we have that Lakeshore may cancel?",
+        [_passage(named=True)],
+        threshold=0.9,
+    ).answered

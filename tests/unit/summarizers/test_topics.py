@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from summarizers.answer import answer_offline
 from summarizers.answer.topics import TOPIC_CONFIDENCE
-from summarizers.models import Passage
+from summarizers.models import Answer, Passage
 
 AT = datetime(2026, 5, 1, tzinfo=UTC)
 TEXT = (
@@ -57,3 +57,25 @@ def test_no_rescue_without_a_named_account_a_topic_or_the_kind_of_fact_asked() -
         [_passage(named=True)],
         threshold=0.9,
     ).answered
+
+
+def test_a_failing_integration_is_named_by_the_sentence_that_says_it_fails() -> None:
+    def ask(text: str) -> Answer:
+        p = Passage(
+            document_id="tk-3",
+            kind="ticket",
+            title="Sync",
+            text=text,
+            start=0,
+            end=len(text),
+            score=1.0,
+            occurred_at=AT,
+            context=("Stonegate Dynamics",),
+        )
+        return answer_offline("Which outside system is Stonegate struggling to connect to?", [p])
+
+    named = ask("Thanks for the update. The Google Workspace sync has been failing since Friday.")
+    assert named.answered and "The Google Workspace sync has been failing" in named.answer
+    # A failure that names no system does not say which one.
+    unnamed = ask("Thanks for the update. Duplicate contacts are created by the connector.")
+    assert not unnamed.answered

@@ -79,3 +79,41 @@ def test_a_failing_integration_is_named_by_the_sentence_that_says_it_fails() -> 
     # A failure that names no system does not say which one.
     unnamed = ask("Thanks for the update. Duplicate contacts are created by the connector.")
     assert not unnamed.answered
+
+
+def _named(text: str) -> list[Passage]:
+    return [
+        Passage(
+            document_id="cl-5",
+            kind="call",
+            title="Check-in",
+            text=text,
+            start=0,
+            end=len(text),
+            score=1.0,
+            occurred_at=AT,
+            context=("Brightlake Logistics",),
+        )
+    ]
+
+
+def test_who_is_leaving_is_answered_by_the_one_who_says_so_but_a_counsel_needs_a_name() -> None:
+    leaving = answer_offline(
+        "Who at Brightlake that supported us is going away?",
+        _named("Fiona: Thanks for joining. Tomas: Our sponsor for this project has resigned."),
+    )
+    assert leaving.answered and "Our sponsor for this project has resigned." in leaving.answer
+    # A legal sentence does not name the counsel asked for.
+    counsel = answer_offline(
+        "What's the name of Brightlake's deputy general counsel?",
+        _named("Fiona: Thanks for joining. Priya: Legal sent back redlines on the MSA."),
+    )
+    assert not counsel.answered
+
+
+def test_who_takes_over_from_the_one_leaving_is_not_answered_by_the_one_leaving() -> None:
+    answer = answer_offline(
+        "Our contact at Brightlake is leaving - who picks up the relationship on their side?",
+        _named("Fiona: Thanks for joining. Tomas: Our sponsor for this project has resigned."),
+    )
+    assert not answer.answered

@@ -117,3 +117,11 @@ def test_who_takes_over_from_the_one_leaving_is_not_answered_by_the_one_leaving(
         _named("Fiona: Thanks for joining. Tomas: Our sponsor for this project has resigned."),
     )
     assert not answer.answered
+
+
+def test_room_to_sell_more_is_answered_by_the_ask_for_more_seats() -> None:
+    answer = answer_offline(
+        "Is there a chance to sell more licenses into Brightlake?",
+        _named("Fiona: Thanks for joining. Tomas: Marketing wants access too, maybe 60 seats."),
+    )
+    assert answer.answered and "Marketing wants access too, maybe 60 seats." in answer.answer

@@ -15,23 +15,24 @@ TEXT = (
 )
 
 
-def _passage(*, named: bool) -> Passage:
+def _passage(text: str = TEXT, account: str | None = "Lakeshore Telecom") -> Passage:
+    """One record's text, of ``account`` (an account the question named) unless None."""
     return Passage(
         document_id="em-9",
         kind="email",
         title="Check-in",
-        text=TEXT,
+        text=text,
         start=0,
-        end=len(TEXT),
+        end=len(text),
         score=1.0,
         occurred_at=AT,
-        context=("Lakeshore Telecom",) if named else (),
+        context=(account,) if account else (),
     )
 
 
 def test_a_churn_question_about_a_named_account_is_answered_by_its_churn_sentence() -> None:
     answer = answer_offline(
-        "What warning signs do we have that Lakeshore may cancel?", [_passage(named=True)]
+        "What warning signs do we have that Lakeshore may cancel?", [_passage()]
     )
     assert answer.answered
     assert "Only a handful of people log in these days." in answer.answer
@@ -43,36 +44,24 @@ def test_a_churn_question_about_a_named_account_is_answered_by_its_churn_sentenc
 def test_no_rescue_without_a_named_account_a_topic_or_the_kind_of_fact_asked() -> None:
     # The record is not of an account the question named.
     assert not answer_offline(
-        "What warning signs do we have that Lakeshore may cancel?", [_passage(named=False)]
+        "What warning signs do we have that Lakeshore may cancel?", [_passage(account=None)]
     ).answered
     # The question names no topic.
-    assert not answer_offline(
-        "What did Lakeshore say about the weather?", [_passage(named=True)]
-    ).answered
+    assert not answer_offline("What did Lakeshore say about the weather?", [_passage()]).answered
     # A date is asked and the sentence holds none.
-    assert not answer_offline("When will Lakeshore cancel?", [_passage(named=True)]).answered
+    assert not answer_offline("When will Lakeshore cancel?", [_passage()]).answered
     # A stricter threshold than the topic's confidence turns the rescue off.
     assert not answer_offline(
         "What warning signs do we have that Lakeshore may cancel?",
-        [_passage(named=True)],
+        [_passage()],
         threshold=0.9,
     ).answered
 
 
 def test_a_failing_integration_is_named_by_the_sentence_that_says_it_fails() -> None:
     def ask(text: str) -> Answer:
-        p = Passage(
-            document_id="tk-3",
-            kind="ticket",
-            title="Sync",
-            text=text,
-            start=0,
-            end=len(text),
-            score=1.0,
-            occurred_at=AT,
-            context=("Stonegate Dynamics",),
-        )
-        return answer_offline("Which outside system is Stonegate struggling to connect to?", [p])
+        question = "Which outside system is Stonegate struggling to connect to?"
+        return answer_offline(question, [_passage(text, "Stonegate Dynamics")])
 
     named = ask("Thanks for the update. The Google Workspace sync has been failing since Friday.")
     assert named.answered and "The Google Workspace sync has been failing" in named.answer
@@ -82,19 +71,7 @@ def test_a_failing_integration_is_named_by_the_sentence_that_says_it_fails() -> 
 
 
 def _named(text: str) -> list[Passage]:
-    return [
-        Passage(
-            document_id="cl-5",
-            kind="call",
-            title="Check-in",
-            text=text,
-            start=0,
-            end=len(text),
-            score=1.0,
-            occurred_at=AT,
-            context=("Brightlake Logistics",),
-        )
-    ]
+    return [_passage(text, "Brightlake Logistics")]
 
 
 def test_who_is_leaving_is_answered_by_the_one_who_says_so_but_a_counsel_needs_a_name() -> None:

@@ -306,7 +306,7 @@ class Assistant:
                 return listed
         accounts = self.named_accounts(org=org, user_id=user_id, question=question)
         unwritten = [] if accounts else self._unwritten_names(org, user_id, question)
-        if accounts and asks_recognised(question):
+        if accounts and asks_recognised(question, self.competitors):
             recognised = self._recognised(
                 org=org, user_id=user_id, question=question, filters=filters, accounts=accounts
             )

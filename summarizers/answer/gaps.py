@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from summarizers.answer.features import candidates
 from summarizers.answer.question import answer_type, wants_competitor
 from summarizers.answer.select import through_reply
-from summarizers.competitors import find_competitors
+from summarizers.competitors import DEFAULT_COMPETITORS, find_competitors
 from summarizers.models import Citation, Passage
 from summarizers.offline.objections import PRODUCT_GAP
 
@@ -39,7 +39,7 @@ _DENIED = re.compile(
 )
 
 
-def asks_product_gap(question: str) -> bool:
+def asks_product_gap(question: str, names: Sequence[str] = DEFAULT_COMPETITORS) -> bool:
     """Whether ``question`` asks what the customer wants the product to have or do.
 
     Example:
@@ -54,7 +54,7 @@ def asks_product_gap(question: str) -> bool:
     """
     if not _ASKS_GAP.search(question) or wants_competitor(question):
         return False
-    if find_competitors(question):  # what a competitor has that we lack
+    if find_competitors(question, names):  # what a competitor has that we lack
         return False
     return answer_type(question) not in ("date", "amount", "person", "code")
 

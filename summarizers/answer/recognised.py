@@ -30,9 +30,10 @@ RECOGNISED_CONFIDENCE = 0.95
 PITCH_CONFIDENCE = 0.8
 
 
-def asks_recognised(question: str) -> bool:
-    """Whether ``question`` asks for a competitor or for what the product lacks."""
-    return asks_competitor(question) or asks_product_gap(question)
+def asks_recognised(question: str, competitors: Sequence[str] = DEFAULT_COMPETITORS) -> bool:
+    """Whether ``question`` asks for a competitor or for what the product lacks
+    (``competitors``: the configured names a question may name its own with)."""
+    return asks_competitor(question, competitors) or asks_product_gap(question, competitors)
 
 
 def recognised_answer(
@@ -53,7 +54,7 @@ def recognised_answer(
         >>> print(recognised_answer("Who is Copperleaf comparing us against?", [p]).answer)
         - Sage Intacct: Kwame: We're running a bake-off against Sage Intacct next week.
     """
-    if asks_competitor(question):
+    if asks_competitor(question, competitors):
         mentions = rival_mentions(question, passages, names=competitors)
         if not mentions:
             return None
@@ -68,7 +69,7 @@ def recognised_answer(
             engine=ENGINE,
             confidence=PITCH_CONFIDENCE if pitched else RECOGNISED_CONFIDENCE,
         )
-    if asks_product_gap(question):
+    if asks_product_gap(question, competitors):
         asked = gap_mentions(passages)
         if not asked:
             return None

@@ -82,7 +82,7 @@ def reports_the_customer(c: Candidate, customers: frozenset[str] = frozenset()) 
     return c.side != "ours" or bool(_REPORTS_THEM.search(c.text) or c.terms & customers)
 
 
-def asks_competitor(question: str) -> bool:
+def asks_competitor(question: str, names: Sequence[str] = DEFAULT_COMPETITORS) -> bool:
     """Whether ``question`` asks which competitor (a name, or "who" of the competition).
 
     Example:
@@ -105,7 +105,7 @@ def asks_competitor(question: str) -> bool:
         or bool(
             _YES_NO.match(question)
             and _SOME_OTHER.search(question)
-            and not find_competitors(question, DEFAULT_COMPETITORS)
+            and not find_competitors(question, names)
         )
     )
 

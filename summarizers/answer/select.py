@@ -44,7 +44,7 @@ from summarizers.answer.features import (
 from summarizers.answer.question import opens_with_pronoun, type_match
 from summarizers.answer.roles import role_first
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
-from summarizers.answer.topics import TOPIC_CONFIDENCE, topic_pick
+from summarizers.answer.topics import TOPIC_CONFIDENCE, off_topic, topic_pick
 from summarizers.answer.updates import latest_first
 from summarizers.models import Answer, Citation, Passage, SeeAlso
 from textkit.documents import without_comment_headers
@@ -259,6 +259,15 @@ def answer_offline(
     decision = decide(question, passages, similarity=similarity, scorer=scorer)
     if decision.best is not None and decision.confidence < threshold <= TOPIC_CONFIDENCE:
         decision = _topic_rescue(question, decision, passages)
+    elif decision.best is not None and off_topic(question, decision.best.text):
+        # A confident pick that states another trouble than the one asked about ("Have we
+        # lost our supporter?": "We lost two hours of work in the incident") is no
+        # answer: the asked topic's own sentence answers instead, or nothing does.
+        rescued = _topic_rescue(question, decision, passages)
+        if rescued is decision:
+            log.info("declined: the best sentence states another topic than the one asked")
+            return declined(passages, 0.0)
+        decision = rescued
     best, scored, confidence = decision.best, decision.scored, decision.confidence
     if best is None or decision.passage is None or confidence < threshold:
         return declined(passages, confidence)

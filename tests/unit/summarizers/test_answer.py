@@ -540,6 +540,18 @@ def test_a_competitor_question_is_answered_by_a_competitor_not_any_name() -> Non
     assert {c.document_id for c in answer.citations} == {"em-b"}
 
 
+def test_the_first_word_of_a_list_item_names_nobody() -> None:
+    from summarizers.answer.question import type_match
+
+    question = "Which third-party tool's link is failing for Mosaic?"
+    # "- Could you…" opens with "Could" as any sentence does (it was taken for a name).
+    assert (
+        type_match("name", "- Could you send the request IDs from the failing calls?", question)
+        == 0.5
+    )
+    assert type_match("name", "- Field mapping with Google Workspace is broken.", question) == 1.0
+
+
 def test_a_person_named_in_a_sentence_is_not_the_capability_a_question_asks_for() -> None:
     from summarizers.answer.question import type_match
 

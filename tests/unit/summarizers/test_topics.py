@@ -102,3 +102,23 @@ def test_room_to_sell_more_is_answered_by_the_ask_for_more_seats() -> None:
         _named("Fiona: Thanks for joining. Tomas: Marketing wants access too, maybe 60 seats."),
     )
     assert answer.answered and "Marketing wants access too, maybe 60 seats." in answer.answer
+
+
+def test_a_pick_that_states_another_trouble_than_the_one_asked_does_not_answer() -> None:
+    question = "Have we lost our internal supporter at Clearwater?"
+    incident = "We lost about two hours of work during yesterday's incident."
+    # Threshold near 0: the pick is confident enough; what it states is the matter.
+    answer = answer_offline(question, [_passage(incident, "Clearwater Freight")], threshold=0.01)
+    assert not answer.answered
+    # The asked topic's own sentence answers instead, when the records hold one.
+    leaving = "Heads up: our champion at Clearwater is leaving at the end of the month."
+    both = f"{incident} {leaving}"
+    answer = answer_offline(question, [_passage(both, "Clearwater Freight")], threshold=0.01)
+    assert answer.answered and "champion at Clearwater is leaving" in answer.answer
+    # A question that names no topic is answered as before.
+    other = answer_offline(
+        "What happened at Clearwater yesterday?",
+        [_passage(incident, "Clearwater Freight")],
+        threshold=0.01,
+    )
+    assert other.answered and "two hours of work" in other.answer

@@ -465,6 +465,20 @@ def type_match(wants: str | None, text: str, question: str = "") -> float:
     return 1.0 if _REASON.search(text) else 0.5
 
 
+def states_calendar_date(text: str, question: str = "") -> bool:
+    """Whether ``text`` holds a calendar date the question does not ("March 20",
+    "2026-06-30"), not only a weekday or a relative one ("by Friday", "next week"): what
+    a contract's end or a deadline is written as, where a weekday is usually a promise.
+
+    Example:
+        >>> states_calendar_date("Our contract is up on March 20.")
+        True
+        >>> states_calendar_date("I'll send the renewal paperwork over by Wednesday.")
+        False
+    """
+    return _new(_ABSOLUTE_DATE, text, question.lower())
+
+
 def _amount_match(text: str, asked: str) -> float:
     """1.0 for the kind of amount asked (money, a percentage, a count), 0.5 for another
     kind, 0.0 for none. A number inside a date is not an amount."""

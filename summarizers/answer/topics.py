@@ -37,12 +37,28 @@ service on seeds 7, 9 and 10 this turned 5 wrong answers into right ones and 7 i
 declines, and lost no right answer; on the nine hand-written CRMs, one wrong answer and
 one answered unanswerable question became declines.
 
-A failing integration ("Which outside system is Stonegate struggling to connect to?") is
-a topic too, stated by the summaries' service issues ("The Google Workspace sync has been
-failing since Friday"); only with the type check (a name is asked) are its picks right.
-An outage ("What caused the disruption that hit Maplestone?") is not: "The app has been
-down since this morning" states the outage, not its cause (9 wrong of 9 on the dev
-seeds), and causes have their own rule (:mod:`summarizers.answer.diagnosis`).
+Four more topics followed (2026-11-29): a billing dispute, a renewal (its own phrasing:
+"renew", "contract is up", "term ends"), pricing (the summaries' pricing objections) and
+an outage. The question words of the others grew general synonyms ("another system",
+"money", "engagement", "deploy", "additional capacity"), a failing integration is stated
+by integration words (a sync, a connector, a webhook) rather than by any service issue,
+and a "how is it going" or "why" question is answered by the sentence stating the topic.
+Two rules keep these honest:
+- a date comes from a topic's sentence only as a calendar date ("March 20"); a weekday
+  there is mostly a promise ("I'll send the renewal paperwork by Wednesday");
+- an outage answers only a question that asks for no fact: "The app has been down since
+  this morning" states the outage, not its cause (9 wrong of 9 on the dev seeds when
+  "What caused the disruption" was tried); causes have their own rule
+  (:mod:`summarizers.answer.diagnosis`).
+
+These were written looking at the misses of seeds 7 and 9 through the service
+(0.788/0.767 right → 0.896/0.858, unanswerable questions answered 1/2 → 1/0) and then
+checked on seeds 13 and 14, which nobody had looked at: 0.745 → 0.864 and 0.867 → 0.875
+right, one wrong answer added ("What schedule has Stonegate laid out for deploying?"
+answered with a kickoff sentence) and no unanswerable question answered. On the nine
+hand-written CRMs, 111 → 113 right and 44 → 43 wrong. The question words are English
+that reps use, but the phrasing that states a topic is still closest to the sample
+generator's; realistic records are where it is weakest.
 """
 
 from __future__ import annotations
@@ -52,7 +68,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizers.answer.features import Candidate, QuestionView
-from summarizers.answer.question import type_match
+from summarizers.answer.question import states_calendar_date, type_match
 from summarizers.offline.objections import OBJECTION_CATEGORIES, RISK_CATEGORIES
 
 __all__ = ["CONSIDERED", "TOPICS", "TOPIC_CONFIDENCE", "Topic", "off_topic", "topic_pick"]
@@ -77,13 +93,16 @@ class Topic:
     #: it (this pattern), a sentence that names nobody may still say who. Not "X is
     #: leaving - who picks up?", which asks for someone else.
     self_spoken: re.Pattern[str] | None = None
+    #: Only a question that asks for no kind of fact is answered by this topic's
+    #: sentence: "The app has been down" says an outage happened, not what caused it.
+    untyped_only: bool = False
 
 
 # Getting a customer live: the summaries have no category for it, so it is stated here.
 _ONBOARDING = re.compile(
     r"\b(?:kick-?off|onboard\w*|first (?:wave|phase|group|cohort)|pilot|training (?:plan"
-    r"|session)s?|roll-?out|go-?live|provisioning|data import|import template"
-    r"|implementation plan)\b",
+    r"|session)s?|roll-?out|go-?live|(?:fully |be )live by|provisioning|data import"
+    r"|import template|implementation plan|deployment)\b",
     re.I,
 )
 
@@ -91,8 +110,29 @@ _ONBOARDING = re.compile(
 _EXPANSION = re.compile(
     r"\b(?:upsell|expan(?:d|sion)\w*|more (?:seats|licen[cs]es|users)"
     r"|add(?:ing)? (?:\d+|another) (?:seats|licen[cs]es|users)|\d+ more (?:seats|licen[cs]es"
-    r"|users)|extend it to|wants? access too|interested in)\b",
+    r"|users)|extend it to|wants? access too|interested in|division-wide"
+    r"|(?:need|want)s? licen[cs]es for)\b",
     re.I,
+)
+
+# A subscription running out or renewed: no summary category either.
+_RENEWAL = re.compile(
+    r"\b(?:renew\w*|contract is up|co-?term\w*|(?:term|subscription|agreement|contract)"
+    r" (?:ends|expires|runs out|lapses))\b",
+    re.I,
+)
+
+# Data not getting between our product and another system: the summaries' service issues
+# less an outage ("The app has been down" says nothing of a connector).
+_INTEGRATION = re.compile(
+    r"\b(?:sync\w*|connector|integrat\w+|webhook|API|mapping|export job|import job"
+    r"|duplicate (?:contacts|records))\b",
+    re.I,
+)
+
+# Our service down or slow, and what we do about it.
+_OUTAGE = re.compile(
+    r"\b(?:status page|root cause|service credit|SLA|restored|incident|outage|downtime)\b", re.I
 )
 
 TOPICS = (
@@ -100,7 +140,8 @@ TOPICS = (
         "expansion",
         re.compile(
             r"\b(?:upsell|expan\w+|sell more|more (?:seats|licen[cs]es)|add-?ons?"
-            r"|grow(?:ing|th)?|extra revenue)\b",
+            r"|grow(?:ing|th)?|extra (?:revenue|product)|additional (?:capacity|seats"
+            r"|licen[cs]es|users)|other (?:departments|teams|groups))\b",
             re.I,
         ),
         (_EXPANSION,),
@@ -109,7 +150,8 @@ TOPICS = (
         "onboarding",
         re.compile(
             r"\b(?:onboard\w*|implementation|roll-?out|go-?live|up and running|enabl\w+"
-            r"|training|initial (?:setup|configuration)|getting started)\b",
+            r"|training|initial (?:setup|configuration)|getting started|deploy\w*"
+            r"|in production|(?:go|be|being|fully) live)\b",
             re.I,
         ),
         (_ONBOARDING,),
@@ -149,7 +191,7 @@ TOPICS = (
         "churn",
         re.compile(
             r"\b(?:cancel\w*|churn\w*|disengag\w*|leav(?:e|ing) us|at[- ]risk"
-            r"|warning signs?|unhappy)\b",
+            r"|warning signs?|unhappy|engagement|usage|adoption)\b",
             re.I,
         ),
         (RISK_CATEGORIES["Churn risk"], OBJECTION_CATEGORIES["Value / adoption"]),
@@ -158,15 +200,57 @@ TOPICS = (
         "integration",
         re.compile(
             r"\b(?:integrat\w+|connect(?:ion|or)s?|connecting|connect to|sync\w*|third-party"
-            r"|outside (?:system|tool|app)s?)\b",
+            r"|outside (?:system|tool|app)s?|another (?:system|tool|app)|other tools"
+            r"|link between)\b",
             re.I,
         ),
-        (RISK_CATEGORIES["Service issue"],),
+        (_INTEGRATION,),
     ),
     Topic(
         "budget",
-        re.compile(r"\b(?:budget|funds|funding|freeze|frozen|purchases? on hold|spending)\b", re.I),
+        re.compile(
+            r"\b(?:budget|funds|funding|freeze|frozen|purchases? on hold|spending|money"
+            r"|financially|afford|cutback)\b",
+            re.I,
+        ),
         (RISK_CATEGORIES["Budget freeze"], OBJECTION_CATEGORIES["Budget / timing"]),
+    ),
+    Topic(
+        "billing",
+        re.compile(
+            r"\b(?:overcharg\w*|invoices?|bill|bills|billed|billing|charges?|charged|refund"
+            r"|credit memo|late fee)\b",
+            re.I,
+        ),
+        (RISK_CATEGORIES["Billing dispute"],),
+    ),
+    Topic(
+        "renewal",
+        re.compile(
+            r"\b(?:renew\w*|new term|another (?:year|term)|extend\w* (?:\w+ )?(?:agreement"
+            r"|contract|subscription)|expir\w+|lapse\w*|runs? out)\b",
+            re.I,
+        ),
+        (_RENEWAL,),
+    ),
+    Topic(
+        "pricing",
+        re.compile(
+            r"\b(?:discount\w*|markdown|price cut|cost reduction|concessions?|cheaper"
+            r"|off list|haggl\w*|lower (?:price|rate))\b",
+            re.I,
+        ),
+        (OBJECTION_CATEGORIES["Pricing"],),
+    ),
+    Topic(
+        "outage",
+        re.compile(
+            r"\b(?:outages?|downtime|unavailable|disruption|sluggish|production problem"
+            r"|compensation|service credit)\b",
+            re.I,
+        ),
+        (RISK_CATEGORIES["Service issue"], _OUTAGE),
+        untyped_only=True,
     ),
 )
 
@@ -181,23 +265,40 @@ def topic_pick(
     for i in order[:CONSIDERED]:
         c = cands[i]
         stating = [t for t in asked if any(p.search(c.text) for p in t.stated)]
-        if not c.named or not stating:
-            continue
-        if q.wants is not None:
-            holds = type_match(q.wants, c.text, question)
-            unsure_ok = q.wants == "person" and any(
-                t.self_spoken and t.self_spoken.search(question) for t in stating
-            )
-            if holds < (0.5 if unsure_ok else 1.0):
-                continue
-        return i
+        if c.named and stating and _holds(question, q, c.text, stating):
+            return i
     return None
+
+
+def _holds(question: str, q: QuestionView, text: str, stating: Sequence[Topic]) -> bool:
+    """Whether ``text``, which states the topics ``stating``, holds the kind of fact the
+    question asks for."""
+    if q.wants is None:
+        return True
+    if all(t.untyped_only for t in stating):
+        return False
+    if q.wants == "reason":
+        # "Why are they unhappy?", "How is getting them live going?": the trouble or the
+        # progress the sentence states is what is asked.
+        return True
+    unsure_ok = q.wants == "person" and any(
+        t.self_spoken and t.self_spoken.search(question) for t in stating
+    )
+    if type_match(q.wants, text, question) < (0.5 if unsure_ok else 1.0):
+        return False
+    # A weekday in a topic's sentence is mostly a promise ("I'll send the renewal
+    # paperwork by Wednesday"), not the date the topic asks for.
+    return q.wants != "date" or states_calendar_date(text, question)
 
 
 #: Every phrasing of a topic that the summaries or this module recognise.
 _ANY_TOPIC = tuple(
     dict.fromkeys(
-        [*OBJECTION_CATEGORIES.values(), *RISK_CATEGORIES.values(), _ONBOARDING, _EXPANSION]
+        [
+            *OBJECTION_CATEGORIES.values(),
+            *RISK_CATEGORIES.values(),
+            *(p for t in TOPICS for p in t.stated),
+        ]
     )
 )
 

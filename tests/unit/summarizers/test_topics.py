@@ -122,3 +122,45 @@ def test_a_pick_that_states_another_trouble_than_the_one_asked_does_not_answer()
         threshold=0.01,
     )
     assert other.answered and "two hours of work" in other.answer
+
+
+def test_when_a_contract_lapses_is_the_calendar_date_a_renewal_sentence_states() -> None:
+    question = "On what day does the current agreement with Cobalt lapse?"
+    promise = "Hannah: I'll send the renewal paperwork over by Wednesday so procurement has time."
+    lapse = "Carla: Our contract is up on March 20, and I want to get the paperwork started."
+    answer = answer_offline(question, [_passage(f"{promise}\n{lapse}", "Cobalt Manufacturing")])
+    assert answer.answered and "March 20" in answer.answer
+    # A weekday in a renewal sentence is a promise, not the date the contract ends.
+    assert not answer_offline(question, [_passage(promise, "Cobalt Manufacturing")]).answered
+
+
+def test_an_outage_is_answered_when_no_fact_is_asked_and_not_for_its_cause() -> None:
+    text = (
+        "Thanks for flagging this. You can follow updates on our status page."
+        " The root cause analysis will be shared within five business days."
+    )
+    asked = "Has Juniper asked for compensation after a production problem on our end?"
+    answer = answer_offline(asked, [_passage(text, "Juniper Freight")])
+    assert answer.answered and "status page" in answer.answer
+    # That an outage happened says nothing of what caused it.
+    cause = "What caused the disruption that hit Juniper?"
+    assert not answer_offline(cause, [_passage(text, "Juniper Freight")]).answered
+
+
+def test_a_billing_dispute_and_how_onboarding_goes_are_answered_by_their_sentences() -> None:
+    billing = answer_offline(
+        "Does Lakeshore believe we overcharged them?",
+        [_passage("Hello again. The PO number on the invoice is wrong so AP can't process it.")],
+    )
+    assert billing.answered and "PO number on the invoice is wrong" in billing.answer
+    # "How is … going" asks for a reason, and the progress stated is what it asks.
+    onboarding = answer_offline(
+        "How is getting Palisade up and running going since they bought?",
+        [
+            _passage(
+                "Hi there. Could you share a training plan for the 40 users in the first wave?",
+                "Palisade Education",
+            )
+        ],
+    )
+    assert onboarding.answered and "training plan" in onboarding.answer

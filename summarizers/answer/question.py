@@ -466,9 +466,8 @@ def type_match(wants: str | None, text: str, question: str = "") -> float:
 
 
 def states_calendar_date(text: str, question: str = "") -> bool:
-    """Whether ``text`` holds a calendar date the question does not ("March 20",
-    "2026-06-30"), not only a weekday or a relative one ("by Friday", "next week"): what
-    a contract's end or a deadline is written as, where a weekday is usually a promise.
+    """Whether ``text`` holds a calendar date the question does not, not only a weekday or
+    a relative one: what a contract's end is written as; a weekday is usually a promise.
 
     Example:
         >>> states_calendar_date("Our contract is up on March 20.")

@@ -205,7 +205,8 @@ def load_competitors(path: str | Path) -> tuple[str, ...]:
 _NAME = r"(?P<name>[A-Z][A-Za-z0-9]*(?:[.&-][A-Za-z0-9]+)*(?:[ \t]+[A-Z][A-Za-z0-9]*){0,2})"
 _CONTEXT_BEFORE = re.compile(
     r"(?i:\b(?:(?:also|currently|already|been|are|were|be)\s+)?"
-    r"(?:evaluating|trialing|trialling|piloting|demoing|considering|shortlisted"
+    r"(?:evaluating|evaluated|trialing|trialling|trialed|trialled|piloting|piloted|demoing"
+    r"|demoed|considering|shortlisted"
     r"|talking\s+to|looking\s+at|comparing\s+(?:you|your\s+\w+|us|it|them)\s+(?:with|to|against)"
     r"|benchmarking\s+against|switch(?:ing|ed)?\s+(?:over\s+)?(?:to|from)"
     r"|mov(?:e|ed|ing)\s+(?:off(?:\s+of)?|away\s+from)|migrat(?:e|ed|ing)\s+(?:to|from|off)"
@@ -215,9 +216,10 @@ _CONTEXT_BEFORE = re.compile(
     r"|(?:have|has|had|having|getting|got|scheduled|booked)\s+a\s+demo\s+(?:with|from))\s+)" + _NAME
 )
 _CONTEXT_AFTER = re.compile(
-    _NAME + r"(?i:\s+(?:quoted\s+us|(?:is|are|was|were|has\s+been|have\s+been)\s+"
-    r"(?:offering|quoting|pitching|undercutting|discounting)|came\s+in\s+(?:at|with|lower|cheaper"
-    r"|under)|offered\s+us|undercut\s+you))\b"
+    _NAME + r"(?i:\s+(?:(?:has\s+|have\s+)?(?:re-?)?quoted\s+us|(?:is|are|was|were|has\s+been"
+    r"|have\s+been)\s+(?:offering|quoting|pitching|undercutting|discounting)|came\s+in\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:at|with|lower|cheaper|under|below)|offered\s+us|undercut\s+you)"
+    r"|(?:'s|\u2019s|\s+has)\s+been\s+out\s+(?:to|on)\s+(?:site|see\s+them))\b"
 )
 
 

@@ -22,6 +22,11 @@ from summarizers.competitors import find_competitors
         ("We use monday.com for projects.", ["monday.com"]),
         ("We looked at Close and Copper.", ["Close", "Copper"]),
         ("Copper quoted us less.", ["Copper"]),
+        # Unlisted vendors that past-tense or field phrasing vouches for.
+        ("We trialed Tablewise back in 2024.", ["Tablewise"]),
+        ("To be transparent, Quenta has re-quoted us below that.", ["Quenta"]),
+        ("Tessaline came in about fifteen percent under you.", ["Tessaline"]),
+        ("I heard Ostra's been out to site?", ["Ostra"]),
     ],
 )
 def test_competitors_from_list_and_patterns(text: str, expected: list[str]) -> None:
@@ -42,6 +47,8 @@ def test_competitors_from_list_and_patterns(text: str, expected: list[str]) -> N
         "Next Steps are on the Board agenda.",
         "Teams that moved off our old process love it.",
         "Dana Reyes will join from London.",
+        "We piloted the new dashboards with our ops team.",
+        "The Q3 numbers came in at plan.",
     ],
 )
 def test_no_competitor_in_ordinary_capitalised_words(text: str) -> None:

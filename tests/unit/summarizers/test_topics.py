@@ -164,3 +164,16 @@ def test_a_billing_dispute_and_how_onboarding_goes_are_answered_by_their_sentenc
         ],
     )
     assert onboarding.answered and "training plan" in onboarding.answer
+
+
+def test_a_two_part_question_is_answered_by_its_topic_without_the_first_parts_fact() -> None:
+    text = "Circling back on this. We'd like to move the renewal to a co-termed date."
+    two_parts = "When does Ironbridge's agreement expire, and what has been prepared to extend it?"
+    answer = answer_offline(two_parts, [_passage(text, "Ironbridge Outdoor")])
+    assert answer.answered and "move the renewal to a co-termed date" in answer.answer
+    # Asked alone, the date is the fact asked for, and the sentence holds none.
+    alone = "When does Ironbridge's agreement expire?"
+    assert not answer_offline(alone, [_passage(text, "Ironbridge Outdoor")]).answered
+    # An auto-renewal *clause* is a legal term, not the renewal itself.
+    clause = "Circling back on this. We can't accept the auto-renewal clause as written."
+    assert not answer_offline(two_parts, [_passage(clause, "Ironbridge Outdoor")]).answered

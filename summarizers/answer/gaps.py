@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from summarizers.answer.features import candidates
 from summarizers.answer.question import answer_type, wants_competitor
+from summarizers.answer.rivals import customer_terms, reports_the_customer
 from summarizers.answer.select import through_reply
 from summarizers.competitors import DEFAULT_COMPETITORS, find_competitors
 from summarizers.models import Citation, Passage
@@ -61,7 +62,8 @@ def asks_product_gap(question: str, names: Sequence[str] = DEFAULT_COMPETITORS) 
 
 def gap_mentions(passages: Sequence[Passage], *, limit: int = 1) -> list[Citation]:
     """The first ``limit`` sentences of the named accounts' ``passages`` in which the
-    customer asks for what the product lacks, in retrieval order, never in our words.
+    customer asks for what the product lacks, in retrieval order, in their words or ours
+    reporting theirs (:func:`summarizers.answer.rivals.reports_the_customer`).
 
     Example:
         >>> from datetime import UTC, datetime
@@ -74,8 +76,11 @@ def gap_mentions(passages: Sequence[Passage], *, limit: int = 1) -> list[Citatio
     """
     found: list[Citation] = []
     cands = candidates(passages)
+    customers = customer_terms(passages)
     for c in cands:
-        if not c.named or c.side == "ours" or _DENIED.search(c.text):
+        # Our words count when they report the customer ("Pinecrest Media wants bulk
+        # record editing before expanding"), never as our pitch.
+        if not c.named or not reports_the_customer(c, customers) or _DENIED.search(c.text):
             continue
         if PRODUCT_GAP.search(c.text):
             # "Is there any plan to support SAML group sync? Our admins keep asking."

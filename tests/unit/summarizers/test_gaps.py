@@ -70,3 +70,27 @@ def test_a_request_asked_as_a_question_goes_on_to_what_follows_it() -> None:
     [asked] = gap_mentions([_passage("em-4", text)])
     assert asked.quote == "Is there any plan to support SAML group sync? Our admins keep asking."
     assert text[asked.start : asked.end] == asked.quote
+
+
+def _ours(doc: str, text: str) -> Passage:
+    """An internal note of ours about Meridian Retail (all of its text our words)."""
+    p = _passage(doc, text)
+    return p.model_copy(update={"kind": "email", "sides": ((0, len(text), "ours"),)})
+
+
+def test_our_note_reporting_the_customers_request_answers_and_our_pitch_does_not() -> None:
+    note = _ours("em-5", "Meridian Retail wants bulk record editing before expanding.")
+    assert [c.quote for c in gap_mentions([note])] == [
+        "Meridian Retail wants bulk record editing before expanding."
+    ]
+    roadmap = _ours("em-6", "Roadmap question from Meridian Retail about scheduled reports.")
+    assert [c.document_id for c in gap_mentions([roadmap])] == ["em-6"]
+    # Our own words that do not speak of the customer are a pitch, not their request.
+    pitch = _ours("em-7", "Teams often ask us: is there any plan to support offline mode?")
+    assert gap_mentions([pitch]) == []
+
+
+def test_users_asking_for_a_feature_is_a_request_and_execs_asking_for_updates_is_not() -> None:
+    wants = _passage("tk-8", "Our users keep asking for scheduled reports every week.")
+    updates = _passage("tk-9", "Our execs keep asking for updates on the outage.")
+    assert [c.document_id for c in gap_mentions([updates, wants])] == ["tk-8"]

@@ -454,8 +454,9 @@ def type_match(wants: str | None, text: str, question: str = "") -> float:
         # A person is named by a first and a last name; a product or a company may be
         # one word. The speaker label of a turn is who talks, not what is said.
         pattern = _FULL_NAME if wants == "person" else _NAME
-        # "- Could you…": a list item's first word opens its sentence, and names nobody.
-        body = _without_speaker(_LIST_ITEM.sub("", text, count=1))
+        # "- Could you…": a list item's first word opens its sentence, and names nobody
+        # (the same marker :func:`content_names` strips).
+        body = _without_speaker(text.lstrip("-*• "))
         names = [
             m
             for m in _new_matches(pattern, body, asked)
@@ -538,9 +539,6 @@ _BOILERPLATE = re.compile(
     r"|^on .{0,60} wrote\b|^-{2,}",
     re.IGNORECASE,
 )
-
-
-_LIST_ITEM = re.compile(r"^\s*[-*\u2022]\s+(?=\S)")
 
 
 def _without_speaker(text: str) -> str:

@@ -259,7 +259,11 @@ def answer_offline(
     decision = decide(question, passages, similarity=similarity, scorer=scorer)
     if decision.best is not None and decision.confidence < threshold <= TOPIC_CONFIDENCE:
         decision = _topic_rescue(question, decision, passages)
-    elif decision.best is not None and off_topic(question, decision.best.text):
+    elif (
+        decision.best is not None
+        and decision.confidence >= threshold
+        and off_topic(question, decision.best.text)
+    ):
         # A confident pick that states another trouble than the one asked about ("Have we
         # lost our supporter?": "We lost two hours of work in the incident") is no
         # answer: the asked topic's own sentence answers instead, or nothing does.

@@ -102,6 +102,10 @@ class Topic:
     #: sentence: "The app has been down" says an outage happened, not what caused it.
     untyped_only: bool = False
 
+    def states(self, text: str) -> bool:
+        """Whether ``text`` states this topic."""
+        return any(p.search(text) for p in self.stated)
+
 
 # Getting a customer live: the summaries have no category for it, so it is stated here.
 _ONBOARDING = re.compile(
@@ -264,15 +268,20 @@ def topic_pick(
     question: str, q: QuestionView, cands: Sequence[Candidate], order: Sequence[int]
 ) -> int | None:
     """The candidate that answers ``question`` for its topic (see the module), or None."""
-    asked = [t for t in TOPICS if t.asked.search(question)]
+    asked = _asked(question)
     if not asked:
         return None
     for i in order[:CONSIDERED]:
         c = cands[i]
-        stating = [t for t in asked if any(p.search(c.text) for p in t.stated)]
+        stating = [t for t in asked if t.states(c.text)]
         if c.named and stating and _holds(question, q, c.text, stating):
             return i
     return None
+
+
+def _asked(question: str) -> list[Topic]:
+    """The topics whose words ``question`` uses."""
+    return [t for t in TOPICS if t.asked.search(question)]
 
 
 # "When does their agreement expire, and what has been prepared to extend it?": the
@@ -289,7 +298,8 @@ def _holds(question: str, q: QuestionView, text: str, stating: Sequence[Topic]) 
         return False
     if q.wants == "reason" or _SECOND_QUESTION.search(question):
         # "Why are they unhappy?", "How is getting them live going?": the trouble or the
-        # progress the sentence states is what is asked.
+        # progress the sentence states is what is asked; so is it for a question's second
+        # part (above), whatever its first asks.
         return True
     unsure_ok = q.wants == "person" and any(
         t.self_spoken and t.self_spoken.search(question) for t in stating
@@ -325,7 +335,7 @@ def off_topic(question: str, text: str) -> bool:
         >>> off_topic("Have we lost our supporter at Acme?", "My last day is March 3.")
         False
     """
-    asked = [t for t in TOPICS if t.asked.search(question)]
-    if not asked or any(p.search(text) for t in asked for p in t.stated):
+    asked = _asked(question)
+    if not asked or any(t.states(text) for t in asked):
         return False
     return any(p.search(text) for p in _ANY_TOPIC)

@@ -78,8 +78,9 @@ _OBJECTIONS = _categories(
             r"\b(?:does|do)" + _NT + r"\s+(?:support|have|offer|integrate)|\bmissing\s+(?:a\s+)?"
             r"(?:feature|capability|functionality)|\bno\s+way\s+to\b|\bwould\s+really\s+help\s+if"
             r"|\bany\s+plan\s+to\s+support|\bon\s+the\s+roadmap\?|\bfor\s+compliance;"
-            r"|\black(?:s|ing)?\b|\b(?:users|admins|agents|reps|team)\s+keep\s+asking\s+for\b|\broadmap\s+question|\bfeature\s+request"
-            r"|\bwants?\s+[\w -]{3,40}?\s+before\s+expanding\b",
+            r"|\black(?:s|ing)?\b|\b(?:users|admins|agents|reps|team)\s+keep\s+asking\s+for\b"
+            r"|\broadmap\s+question|\bfeature\s+request|\bwants?\s+[\w -]{3,40}?\s+before"
+            r"\s+expanding\b",
         ),
         (
             "Implementation effort",

@@ -1,4 +1,4 @@
-"""Nine small CRMs written by hand, and the questions a rep would ask of them.
+"""Eleven small CRMs written by hand, and the questions a rep would ask of them.
 
 Each was written by someone who never saw the answer engine, told only the record format
 of the README and what kind of company to invent: ``northwind`` (finance software),
@@ -40,6 +40,10 @@ correct, 9 wrong, 6 of 8 declined. ``ridgeback`` and ``saltmarsh`` were written 
 ``ashgrove`` and ``beaconfield`` were written the same day and asked once at e03836e,
 after the changes the two before prompted and before any change they prompted: 6 of 25
 correct, 13 wrong, 6 of 8 declined, and 13 of 24 correct, 5 wrong, 6 of 9 declined.
+``fernhollow`` (HVAC service contracts and building-automation retrofits) and
+``kestrelpoint`` (legal e-discovery) were written on 2026-11-29 by a helper told not to
+read the engine's code, and asked once at 01222b0, before any change they prompted: 5 of
+25 correct, 13 wrong, 6 of 8 declined, and 5 of 25 correct, 9 wrong, 7 of 8 declined.
 """
 
 from __future__ import annotations
@@ -60,4 +64,6 @@ CRMS = (
     "saltmarsh",
     "ashgrove",
     "beaconfield",
+    "fernhollow",
+    "kestrelpoint",
 )

@@ -11,9 +11,13 @@ So when the ranker's pick for such a question is a sentence of a ticket that doe
 it (the description, or a comment confirming the symptom: "100% of UPS label requests
 fail since 7am"), the best-ranked sentence of the same ticket's comments that says what
 caused it ("root cause", "because", "turned out", "that explains") or what to do meanwhile
-("workaround", "for now") answers instead. Without such a sentence the pick stays: a description may
-state its own cause ("fails because the certificate expired"), and a comment that only
-says "Reproduced; escalated" answers nothing.
+("workaround", "for now") answers instead. A description that states its own cause
+("fails because the certificate expired") stays the pick. Without a comment saying so in
+those words, a pick in the description gives way to the opening finding of the first
+comment in view (:func:`_first_finding`): support's first reply to a symptom says what
+they found, mostly in words no cue list holds ("the app registration has the permission
+requested but admin consent was never granted"); an acknowledgement ("Reproduced;
+escalated") is too short to count.
 
 Pure: the caller hands in the candidates, the ranker's order and the passages.
 """
@@ -42,7 +46,13 @@ _CAUSE = re.compile(
 )
 # A question asking what caused something, whatever its answer type: "root cause on the
 # swap overtime bug?", "what went wrong last time?".
-_ASKS_CAUSE = re.compile(r"\b(?:root cause|caused?|what went wrong)\b", re.IGNORECASE)
+_ASKS_CAUSE = re.compile(
+    r"\b(?:root cause|caus(?:e|ed|es|ing)|what went wrong|what (?:broke|failed))\b",
+    re.IGNORECASE,
+)
+#: Fewer words than this is an acknowledgement ("Tech on site 10:05.", "Reproduced."),
+#: not a finding.
+FINDING_WORDS = 8
 # Words that say what to do until it is fixed.
 _WORKAROUND = re.compile(
     r"\b(?:work ?-?arounds?|in the meantime|meanwhile|for now|until (?:the|a) fix)\b",
@@ -100,6 +110,27 @@ def diagnosis_first(
         and said.search(cands[i].text)
     }
     chosen = next((i for i in order if i in saying), None)
+    if chosen is None and best.start < min(headers):
+        chosen = _first_finding(best, cands, order, min(headers))
     if chosen is None:
         return tuple(order)
     return put_first(order, chosen)
+
+
+def _first_finding(
+    best: Candidate, cands: Sequence[Candidate], order: Sequence[int], first_header: int
+) -> int | None:
+    """The opening sentence of the ticket's first comment in view that says something
+    (:data:`FINDING_WORDS` words or more), when the pick is its description: support's
+    first reply to a symptom is what they found ("Their Slack connector was installed at
+    workspace level, not org level."), mostly in words no cue list holds. None when no
+    comment in view says anything."""
+    found = [
+        i
+        for i in order
+        if cands[i].document_id == best.document_id
+        and cands[i].start > first_header
+        and len(cands[i].text.split()) >= FINDING_WORDS
+        and not cands[i].text.startswith("---")
+    ]
+    return min(found, key=lambda i: cands[i].start) if found else None

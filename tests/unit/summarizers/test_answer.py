@@ -911,6 +911,39 @@ def test_a_ticket_whose_comments_say_no_cause_keeps_the_pick() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "why are the ledger exports failing for some stores?",
+        "whats causing the ledger export failures?",
+        "what broke in the ledger export?",
+    ],
+)
+def test_a_finding_in_no_cue_words_answers_why(question: str) -> None:
+    """Support's first reply to a symptom says what they found, without "because" or
+    "root cause": it answers a why question, not the description that restates it."""
+    from summarizers.answer import decide
+    from summarizers.answer.diagnosis import diagnosis_first
+
+    ticket = _ticket(
+        "LG-4410",
+        "Nightly ledger exports fail for 12 of 40 stores since Monday. The other stores "
+        "export normally and the job reports success.",
+        [
+            "Looking into it today.",
+            "The ledger expects the store code as the location ID, and the export sends "
+            "the store's display name instead.",
+            "Mapping table added; all 40 stores exported last night. Resolved.",
+        ],
+    )
+    d = decide(question, [ticket], similarity=_Vectors())
+    cands = d.scored.candidates
+    i = next(n for n, c in enumerate(cands) if "Nightly ledger exports fail" in c.text)
+    order = (i, *(n for n in range(len(cands)) if n != i))
+    first = cands[diagnosis_first(question, d.scored.question, cands, order, [ticket])[0]]
+    assert "store code" in first.text
+
+
 def test_the_lowest_we_may_go_is_the_approved_floor_not_the_proposal() -> None:
     from summarizers.answer import decide
     from summarizers.answer.roles import role_first

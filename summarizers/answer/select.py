@@ -98,6 +98,7 @@ _EMBEDDED_SENTENCES = 32
 # code is answered by the sentence that states it.
 _PASSAGE_ANSWERS = (None, "reason")
 _TYPE_HIT = FEATURES.index("type_hit")
+_TYPE_MISS = FEATURES.index("type_miss")
 _WINDOW_CHARS = 400
 #: A sentence this short ends no passage ("Celeste: Not really."): its reply goes on.
 _BARE_REPLY = 30
@@ -275,6 +276,12 @@ def answer_offline(
     best, scored, confidence = decision.best, decision.scored, decision.confidence
     if best is None or decision.passage is None or confidence < threshold:
         return declined(passages, confidence)
+    if _lacks_the_code_asked(scored.question, scored.rows[decision.order[0]]):
+        # "What's the PO number for …?" is not answered by the order's sentence without
+        # one, however close it is (a lookup, "Which calls reference TCK-1?", names its
+        # code itself and may be answered by any sentence of the record).
+        log.info("declined: the question asks for a number or code the best sentence lacks")
+        return declined(passages, 0.0)
     if scored.question.wants in _PASSAGE_ANSWERS:
         return Answer(
             # A window across a ticket's comments reads without their header lines; the
@@ -324,6 +331,12 @@ def _topic_rescue(question: str, decision: Decision, passages: Sequence[Passage]
     order = put_first(decision.order, i)
     passage = _window(scored.candidates[i], scored.candidates, passages)
     return dataclasses.replace(decision, order=order, passage=passage, confidence=TOPIC_CONFIDENCE)
+
+
+def _lacks_the_code_asked(q: QuestionView, row: Sequence[float]) -> bool:
+    """The question asks for an identifier it does not name itself, and the sentence
+    holds none."""
+    return q.wants == "code" and not q.targets and row[_TYPE_MISS] == 1.0
 
 
 def _antecedent(best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:

@@ -1018,3 +1018,19 @@ def test_who_signs_is_the_sentence_that_says_so_naming_whom() -> None:
     order = (thanks, *(i for i in range(len(cands)) if i != thanks))
     first = cands[role_first(question, d.scored.question, cands, order)[0]]
     assert "signs the renewal" in first.text
+
+
+def test_a_number_asked_for_is_not_answered_by_a_sentence_without_one() -> None:
+    """A question asking for a PO number is declined when no sentence holds one, however close the
+    best sentence is; with the number written down it is answered."""
+    question = "what's the PO number for the extra storage at Ferrand?"
+    without = (
+        "On storage: please go ahead with the extra 2 TB for the Redstone matter at the "
+        "price you quoted. Our PO will follow from accounting; they're slow in April."
+    )
+    context = ("Ferrand & Oakes",)
+    answer = ask(question, [_record("em-1", without, context=context)], threshold=0.0)
+    assert not answer.answered and answer.confidence == 0.0
+    with_po = without + " Update: the PO for the extra storage is PO-88213."
+    answer = ask(question, [_record("em-1", with_po, context=context)], threshold=0.0)
+    assert answer.answered and "PO-88213" in answer.answer

@@ -12,7 +12,6 @@ from pydantic import (
     ConfigDict,
     Field,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
@@ -71,14 +70,32 @@ Kind = DocumentKind
 NO_NUL_PATTERN = r"^[^\x00]+$"
 
 
-def _no_nul(value: str) -> str:
+def _storable(value: str) -> str:
+    """Text PostgreSQL can hold: no NUL, and no lone surrogate ("\\ud800", which JSON
+    may carry and UTF-8 cannot encode)."""
     if "\x00" in value:
         raise ValueError("must not contain a NUL character (U+0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
     return value
 
 
 #: Published as a pattern too, so clients (and schemathesis) know NUL is refused.
-Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": r"^[^\x00]*$"})]
+Text = Annotated[
+    str, AfterValidator(_storable), Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
+]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must contain more than whitespace")
+    return value
+
+
+#: Text with something in it: a query or question of only spaces asks nothing.
+NonBlankText = Annotated[Text, AfterValidator(_not_blank)]
 
 
 def _not_bool(value: Any) -> Any:
@@ -151,7 +168,7 @@ def _as_utc(value: date | datetime, *, end_of_day: bool) -> datetime:
 class SearchRequest(_Strict):
     """A search as the authenticated user. Filters only narrow what the user may see."""
 
-    query: Text = Field(min_length=1, max_length=MAX_QUERY_CHARS, examples=["renewal risk"])
+    query: NonBlankText = Field(min_length=1, max_length=MAX_QUERY_CHARS, examples=["renewal risk"])
     top_k: Annotated[int, NotBool] = Field(
         default=10, ge=1, le=MAX_TOP_K, description="Results per page."
     )
@@ -168,13 +185,6 @@ class SearchRequest(_Strict):
         max_length=2000,
         description="`next_cursor` of the previous page; send the same query and filters.",
     )
-
-    @field_validator("query")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must contain more than whitespace")
-        return value
 
     def date_range(self) -> tuple[datetime | None, datetime | None]:
         lo = _as_utc(self.date_from, end_of_day=False) if self.date_from else None
@@ -262,7 +272,7 @@ class DraftSummaryRequest(_Strict):
 
 
 class AskRequest(_Strict):
-    question: Text = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: NonBlankText = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     account_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
     kinds: list[Kind] | None = None
     top_k: Annotated[int, NotBool] = Field(
@@ -354,17 +364,6 @@ class ErasureRequest(_Strict):
         default=None, min_length=3, max_length=MAX_EMAIL_CHARS, pattern=r"^[^@\s]+@[^@\s]+$"
     )
     contact_id: Text | None = Field(default=None, min_length=1, max_length=MAX_ID_CHARS)
-
-    @field_validator("org", "email", "contact_id")
-    @classmethod
-    def _encodable(cls, value: str | None) -> str | None:
-        # JSON may carry a lone surrogate ("\ud800"), which no database text can hold.
-        if value is not None:
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError("must be valid Unicode text (no lone surrogates)") from None
-        return value
 
     @model_validator(mode="after")
     def _one_person(self) -> ErasureRequest:

@@ -238,6 +238,9 @@ class TokenService:
             value = claims.get(claim)
             if not isinstance(value, str) or not value or "\x00" in value:
                 raise AuthError(f"token claim {claim!r} must be a non-empty string")
+            if not _encodable(value):
+                # A lone surrogate ("\ud800") decodes from JSON but no database text holds it.
+                raise AuthError(f"token claim {claim!r} must be valid Unicode text")
         for claim in ("exp", "iat", "nbf"):
             # PyJWT takes int(value), so a string "exp" passed; the JWT spec says NumericDate.
             value = claims.get(claim)
@@ -319,3 +322,11 @@ def _check_secret(value: str, name: str) -> None:
             f"{len(set(value))} distinct characters, and at least {MIN_SECRET_BITS} are "
             f"needed ({how})"
         )
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

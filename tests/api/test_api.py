@@ -193,6 +193,9 @@ BAD_CREDENTIALS: dict[str, Callable[[], Headers]] = {
     "no org claim": lambda: bearer(raw_token(drop=("org",))),
     "empty sub claim": lambda: bearer(raw_token(sub="")),
     "numeric org claim": lambda: bearer(raw_token(org=7)),
+    # Signed with the right key, but no database text can hold a lone surrogate (was 500).
+    "lone surrogate in sub": lambda: bearer(raw_token(sub="\udfff")),
+    "lone surrogate in org": lambda: bearer(raw_token(org="\ud800")),
     "HS512 with the right secret": lambda: bearer(raw_token(algorithm="HS512")),
     "not yet valid (nbf)": lambda: bearer(raw_token(nbf=int(time.time()) + 600)),
     "unexpected audience": lambda: bearer(raw_token(aud="someone-else")),

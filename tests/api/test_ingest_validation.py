@@ -273,6 +273,41 @@ def test_a_boolean_is_not_an_integer(
     assert_error(response, 422, code="invalid_request", field="top_k")
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/ask", {"question": " \t\u00a0\u2003"}, "question"),
+        ("/v1/ask/stream", {"question": "   "}, "question"),
+        ("/v1/search", {"query": "pricing", "account_id": "\udfff"}, "account_id"),
+        ("/v1/ask", {"question": "pricing?", "account_id": "a\ud800"}, "account_id"),
+        ("/v1/ask/stream", {"question": "pricing?", "account_id": "\ud800"}, "account_id"),
+    ],
+    ids=[
+        "blank-question",
+        "blank-stream-question",
+        "surrogate-search",
+        "surrogate-ask",
+        "surrogate-stream",
+    ],
+)
+def test_a_blank_question_or_an_unstorable_id_is_a_422_naming_it(
+    loaded: None,
+    client: TestClient,
+    as_user: Callable[[str, str], Headers],
+    path: str,
+    body: dict,
+    field: str,
+) -> None:
+    """Whitespace asks nothing and a lone surrogate cannot reach the database: both were
+    500s (the probe of 2026-11-29)."""
+    response = client.post(
+        path,
+        content=json.dumps(body),  # ASCII-escaped, so lone surrogates arrive as sent
+        headers={**as_user(ACME, "admin"), "Content-Type": "application/json"},
+    )
+    assert_error(response, 422, code="invalid_request", field=field)
+
+
 # --------------------------------------------------------------------------- size caps
 
 

@@ -330,6 +330,41 @@ def test_asked_for_the_date_now_a_later_update_worded_far_from_the_plan_answers(
     assert "March 2" in ask("when is the hollis go-live planned?", [plan]).answer
 
 
+def test_a_later_update_ranked_below_the_first_five_still_answers_now() -> None:
+    """A call that keeps restating the old date fills the ranker's first places; the
+    later email moving it may rank seventh and still is the latest word."""
+    from datetime import timedelta
+
+    from summarizers.answer import decide
+    from summarizers.answer.updates import latest_first
+
+    calder = ("Calder & Finch Properties",)
+    call = _record(
+        "call-1",
+        "Shauna: Start date is still May 1 on our side.\n"
+        "Garrett: Start May 1, when the old contract runs out.\n"
+        "Shauna: I'd like to sign by the middle of April.\n"
+        "Garrett: The walkthrough is on April 8 at nine.\n"
+        "Shauna: I'll have the building removal clause to you by April 10.\n"
+        "Garrett: The chiller went down on August 3 last year.",
+        context=calder,
+    )
+    email = _record(
+        "em-2",
+        "Their current vendor agreed to a 30-day extension, so please move the start to June 1.",
+        context=calder,
+    ).model_copy(update={"occurred_at": call.occurred_at + timedelta(days=12)})
+    question = "when do we start at calder now"
+    d = decide(question, [call, email], similarity=_Vectors())
+    cands = d.scored.candidates
+    moved = next(i for i, c in enumerate(cands) if "June 1" in c.text)
+    stale = next(i for i, c in enumerate(cands) if "still May 1" in c.text)
+    rest = [i for i in range(len(cands)) if i not in (moved, stale)]
+    order = (stale, *rest[:5], moved, *rest[5:])  # the update seventh
+    first = latest_first(question, d.scored.question, cands, order, _Vectors())[0]
+    assert "June 1" in cands[first].text
+
+
 def test_a_denied_date_gives_way_to_the_date_that_replaces_it() -> None:
     from summarizers.answer import decide
     from summarizers.answer.updates import latest_first

@@ -15,7 +15,7 @@ from psycopg import Connection
 from copilot.ingest.readers import SourcedRecord
 from copilot.ingest.records import Account, Contact, Deal, Record, Team, Tombstone, User
 from copilot.ingest.report import IngestReport
-from copilot.ingest.writer import WRITE_ERRORS, describe_write_error
+from copilot.ingest.writer import WRITE_ERRORS, describe_write_error, kind_mismatch
 from retrieval import store
 from retrieval.models import DocumentAccess
 from textkit.kinds import DOCUMENT_KINDS
@@ -116,6 +116,17 @@ def apply_tombstones(
         try:
             with conn.transaction():
                 if rec.type in DOCUMENT_KINDS:
+                    stored = store.document_kinds(conn, org=rec.org, ids=[rec.id]).get(rec.id)
+                    if stored not in (None, rec.type):
+                        # A tombstone of the wrong type would delete another record.
+                        report.reject_write(
+                            source=item.source,
+                            line=item.line,
+                            rec=rec,
+                            message=kind_mismatch(rec.id, stored=stored, sent=rec.type)
+                            + "; nothing deleted",
+                        )
+                        continue
                     gone = store.delete_document(conn, org=rec.org, id=rec.id)
                 else:
                     table = TABLE_OF_TYPE[rec.type]

@@ -52,7 +52,13 @@ from copilot.ingest.records import (
 from copilot.ingest.report import IngestReport, PrunedRecord
 from copilot.ingest.stream import Pair, Source, reader, resolved, windows
 from copilot.ingest.validation import check_model
-from copilot.ingest.writer import WRITE_ERRORS, BatchWriter, DocumentBatch, describe_write_error
+from copilot.ingest.writer import (
+    WRITE_ERRORS,
+    BatchWriter,
+    DocumentBatch,
+    describe_write_error,
+    kind_mismatch,
+)
 from embeddings import Embedder
 from retrieval import store
 from retrieval.chunking import Span, chunk_document, title_for_chunks
@@ -300,14 +306,24 @@ class Indexer:
                 report.reject_write(
                     source=item.source, line=item.line, rec=rec, message=describe_write_error(err)
                 )
+        kinds: dict[tuple[str, str], str] = {}
         with self.db.connection() as conn:
             for org in {p.rec.org for p in batch.documents}:
                 ids = [p.rec.id for p in batch.documents if p.rec.org == org]
                 for doc_id, state in store.document_state(conn, org=org, ids=ids).items():
                     batch.state[(org, doc_id)] = state
+                for doc_id, kind in store.document_kinds(conn, org=org, ids=ids).items():
+                    kinds[(org, doc_id)] = kind
         texts: list[str] = []
         refused: set[int] = set()
         for p in batch.documents:
+            stored = kinds.get((p.rec.org, p.rec.id), p.rec.type)
+            if stored != p.rec.type:
+                # Same id, another kind: writing it would silently replace that record.
+                refused.add(id(p))
+                message = kind_mismatch(p.rec.id, stored=stored, sent=p.rec.type)
+                report.reject_write(source=p.issue_source, line=p.line, rec=p.rec, message=message)
+                continue
             if batch.state.get((p.rec.org, p.rec.id), ("",))[0] == p.content_hash:
                 continue
             try:

@@ -55,6 +55,12 @@ def describe_write_error(err: BaseException) -> str:
     return f"{type(err).__name__}: {first[:300]}"
 
 
+def kind_mismatch(record_id: str, *, stored: str, sent: str) -> str:
+    """Why a record of one kind may not replace or delete a stored record of another with
+    the same id (an email sent as ``acme-cl-523`` would silently replace that call)."""
+    return f"id {record_id!r} is a stored {stored}, and this record is a {sent}"
+
+
 # (content_hash, access, model_id of its chunks) of a document already stored.
 StoredState = tuple[str, tuple[str, ...], str | None]
 

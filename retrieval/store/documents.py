@@ -15,6 +15,7 @@ __all__ = [
     "DocumentVoices",
     "account_documents",
     "delete_document",
+    "document_kinds",
     "document_state",
     "document_text",
     "document_voices",
@@ -129,6 +130,14 @@ def document_text(conn: Connection[Any], *, org: str, id: str) -> tuple[str, str
 def delete_document(conn: Connection[Any], *, org: str, id: str) -> bool:
     cur = conn.execute("DELETE FROM documents WHERE org = %s AND id = %s", (org, id))
     return cur.rowcount > 0
+
+
+def document_kinds(conn: Connection[Any], *, org: str, ids: Sequence[str]) -> dict[str, str]:
+    """``{id: kind}`` of those of ``ids`` that are stored documents of ``org``."""
+    rows = conn.execute(
+        "SELECT id, kind FROM documents WHERE org = %s AND id = ANY(%s)", (org, list(set(ids)))
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
 
 
 def documents_owned_by(

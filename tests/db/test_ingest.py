@@ -68,6 +68,36 @@ def test_tombstone_removes_document_and_chunks(copilot) -> None:  # type: ignore
     assert "d-org" not in {h.document_id for h in hits}
 
 
+def test_a_record_of_another_kind_neither_deletes_nor_replaces_a_stored_one(copilot) -> None:  # type: ignore[no-untyped-def]
+    """Ids are unique across kinds: a call tombstone naming an email, or a call sent with
+    an email's id, is refused with a message naming both kinds; the email is untouched
+    (both silently removed or replaced it, found by the probe of 2026-11-29)."""
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    chunks = _chunk_count(copilot, "d-org")
+    call = {
+        "type": "call",
+        "org": ACME,
+        "id": "d-org",
+        "account_id": "a1",
+        "owner_id": "rep-e1",
+        "visibility": "org",
+        "occurred_at": "2026-05-05T09:00:00Z",
+        "title": "Pricing call",
+        "transcript": [{"speaker": "Ana", "text": "The price is fine."}],
+    }
+    tombstone = {"type": "call", "org": ACME, "id": "d-org", "deleted": True}
+    for record in (tombstone, call):
+        report = copilot.indexer(progress=False).ingest_dicts([record])
+        assert report.deleted == 0 and report.inserted == 0 and report.updated == 0
+        (issue,) = report.errors
+        assert "'d-org' is a stored email" in issue.message and "is a call" in issue.message
+        assert _chunk_count(copilot, "d-org") == chunks
+    with copilot.as_caller(org=ACME, user_id="admin") as (conn, acl):
+        from retrieval import store
+
+        assert store.document_kinds(conn, org=ACME, ids=["d-org"]) == {"d-org": "email"}
+
+
 def test_keyword_search_finds_exact_ticket_number_first(copilot) -> None:  # type: ignore[no-untyped-def]
     copilot.indexer(progress=False).ingest_dicts(crm_small.records())
     hits = copilot.search(org=ACME, user_id="rep-e1", query="TCK-4471", top_k=5).hits

@@ -289,19 +289,21 @@ _TYPE_RULES = (
     (
         "amount",
         re.compile(
-            r"\bhow (?:much|many|big|large|long|steep|high|low|deep|often|far)\b"
-            # "whats the lowest i can go", "what floor did she approve"
-            r"|\b(?:what|which)(?:'s| is| was)?(?: the)? (?:lowest|highest|floor|minimum|maximum"
-            r"|max|min)\b"
+            r"\bhow (?:much|many|big|large|long|steep|high|low|deep|often|far|old)\b"
+            # "whats the lowest i can go", "what floor did she approve", "whats my floor"
+            r"|\b(?:what|which)(?:'s| is| was)?(?: the| my| our| their)? (?:lowest|highest|floor"
+            r"|minimum|maximum|max|min)\b"
+            # A price someone came in at, a ballpark
+            r"|\b(?:come|came|coming|comes) in at\b|\bballpark\b"
             r"|\b(?:what|which)(?:'s| is| was| are| were| will be)?(?: the| their| our| its| a)?"
             r" (?:[\w'\u2019-]+ ){0,3}(?:price|prices|pricing|cost|costs|amount|budget|value|size"
             r"|discount"
             r"|percentage|percent|dollars?|fee|fees|rate|total|figure|ceiling|threshold|quote"
             r"|limit|cap|quota"
-            r"|spend|reduction|markdown|headcount|seats|number)\b"
+            r"|spend|reduction|markdown|headcount|seats|number|increase|uplift)\b"
             r"|\b(?:share|percentage|number) of\b|\bworth\b|\bwhat will [\w' -]+ pay\b"
-            r"|\bwhat (?:does|do|did|will|would) [\w' -]+ (?:cost|pay|paying|charge|charging"
-            r"|counter)\b"
+            r"|\bwhat (?:does|do|did|will|would|are|is|were|was) [\w'&. -]+ (?:cost|pay|paying"
+            r"|charge|charging|counter)\b(?! attention)"
         ),
     ),
     (

@@ -663,6 +663,15 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         ("what floor did marisol approve on the hollis deal", "amount"),
         # "who" after a question of its own.
         ("oliver left ferrow right? who do i deal with over there now", "person"),
+        # Prices in a rep's words: a quote someone came in at, a ballpark, what a
+        # customer is paying, my floor, an increase; and how old something is.
+        ("what did the other vendor come in at on the hospital job", "amount"),
+        ("ballpark to replace their old chiller?", "amount"),
+        ("what are f&o paying today", "amount"),
+        ("whats my floor on the renewal", "amount"),
+        ("what increase did they end up agreeing to", "amount"),
+        ("how old are the controls at the plant", "amount"),
+        ("what are they paying attention to in the pilot?", None),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:

@@ -11,11 +11,13 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import accumulate
 
 from textkit._calendar import (
     current,
@@ -30,7 +32,7 @@ from textkit._calendar import (
     week_monday,
 )
 
-__all__ = ["DateMention", "find_dates", "find_due_date"]
+__all__ = ["DateMention", "find_dates", "find_due_date", "find_due_dates_before"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,16 +346,31 @@ def find_dates(text: str, ref: date, start: int = 0, end: int | None = None) -> 
         >>> [(m.value.isoformat(), m.rank) for m in find_dates("by EOD Friday", date(2026, 3, 4))]
         [('2026-03-04', 1), ('2026-03-06', 3)]
     """
-    stop = len(text) if end is None else end
+    found, _ = _scan(text, ref, start, len(text) if end is None else end)
+    return found
+
+
+def _scan(
+    text: str, ref: date, start: int, stop: int
+) -> tuple[list[DateMention], list[tuple[int, int]]]:
+    """:func:`find_dates` of ``text[start:stop]``, and the span of every pattern match."""
     found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = []
+    # Spans already claimed, disjoint, so sorted by start they are sorted by end too and
+    # only the last one starting before a match can overlap it. A scan over all of them
+    # per match made "Friday " * 3_000 quadratic.
+    taken_starts: list[int] = []
+    taken_ends: list[int] = []
     for name, pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text, start, stop):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            spans.append(m.span())
+            before = bisect.bisect_left(taken_starts, m.end())
+            if before and taken_ends[before - 1] > m.start():
                 continue
             if name == "weekday" and not _mentions_weekday_word(m):
                 continue
-            taken.append(m.span())
+            taken_starts.insert(before, m.start())
+            taken_ends.insert(before, m.end())
             if _points_back(text, m.start(), m.end()):
                 continue
             value, rank = _resolve(name, m, ref)
@@ -361,7 +378,7 @@ def find_dates(text: str, ref: date, start: int = 0, end: int | None = None) -> 
                 continue
             found.append(DateMention(m.start(), m.end(), value, rank))
     found.sort(key=lambda d: d.start)
-    return found
+    return found, spans
 
 
 def find_due_date(
@@ -381,3 +398,63 @@ def find_due_date(
     if not mentions:
         return None
     return max(mentions, key=lambda d: (d.rank, -d.start))
+
+
+_WORD_START = re.compile(r"[^\W\d]")  # a letter (or "_"): no date expression goes on there
+_NOT_WORD = re.compile(r"[^\w.]")  # nor does one end on it, and "." is read past
+
+
+def _more_specific(a: DateMention | None, b: DateMention) -> DateMention:
+    """The due date of ``a`` and a later mention ``b``: the earlier one on a tie."""
+    return b if a is None or b.rank > a.rank else a
+
+
+def find_due_dates_before(
+    text: str, ref: date, start: int, ends: Sequence[int]
+) -> list[DateMention | None]:
+    """``[find_due_date(text, ref, start, end) for end in ends]``, reading the text once.
+
+    For a clause's lead-in up to each of several subjects ("By Friday, I'll send X and
+    I'll call Y"): asked one at a time, each lead-in rescans the ones before it.
+
+    ``text[start:max(ends) + 1]`` is scanned once, and each answer is read off the
+    mentions that end by ``end``. That is :func:`find_due_date`'s answer when ``end``
+    falls between a character that is neither a word character nor "." and a letter,
+    and no pattern match runs across it: no pattern then ends at ``end``, and none that
+    ends before it reads past it. Any other ``end`` is looked up on its own.
+
+    Example:
+        >>> from datetime import date
+        >>> text = "By Friday, I'll send it; I'll call Bo."
+        >>> dues = find_due_dates_before(text, date(2026, 3, 4), 0, [11, 25])
+        >>> [d and d.value.isoformat() for d in dues]
+        ['2026-03-06', '2026-03-06']
+    """
+    if not ends:
+        return []
+    stop = min(len(text), max(ends) + 1)
+    found, spans = _scan(text, ref, start, stop)
+    # crossed[i]: how many matches run across offset start + i.
+    steps = [0] * (stop - start + 2)
+    for s, e in spans:
+        steps[s + 1 - start] += 1
+        steps[e - start] -= 1
+    crossed = list(accumulate(steps))
+    found_ends = [m.end for m in found]  # disjoint mentions: ascending like their starts
+    best: list[DateMention | None] = [None]  # best[i]: the due date of the first i mentions
+    for mention in found:
+        best.append(_more_specific(best[-1], mention))
+    out: list[DateMention | None] = []
+    for end in ends:
+        if end <= start:
+            out.append(None)
+        elif (
+            end < stop
+            and _NOT_WORD.match(text, end - 1)
+            and _WORD_START.match(text, end)
+            and not crossed[end - start]
+        ):
+            out.append(best[bisect.bisect_right(found_ends, end)])
+        else:
+            out.append(find_due_date(text, ref, start, end))
+    return out

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizers.models import ActionItem
 from summarizers.offline.analysis import _CONDITIONAL, _Call, _Unit
 from summarizers.offline.rendering import _sentence_text
-from textkit.dates import find_due_date
+from textkit.dates import DateMention, find_due_date, find_due_dates_before
 from textkit.tokens import wordlist
 
 _ACTION_VERBS = frozenset(
@@ -96,7 +98,11 @@ _ACTION_SECTIONS = frozenset(
     )
 )
 _DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
-_TRAILING_JOIN = re.compile(r"[\s,;:\u2014-]*(?:\b(?:and|but|or|then|so|also|plus)\b[\s,]*)*$")
+# What may trail a clause: [\s,;:\u2014-]* then (join-word [\s,]*)*, up to its end.
+_TRAILING_SEPARATOR = re.compile(r"[\s,;:\u2014-]")
+_TRAILING_SPACE = re.compile(r"[\s,]")
+_JOIN_WORDS = ("and", "but", "or", "then", "so", "also", "plus")
+_WORD_CHAR = re.compile(r"\w")
 _CLAUSE_START = re.compile(r";|\s[-\u2013\u2014]\s|:\s")
 _HEDGE = re.compile(
     r"\b(?:not\s+sure|unsure|not\s+certain|(?:do|does|did)n['\u2019]?t\s+(?:think|know)|doubt"
@@ -104,7 +110,9 @@ _HEDGE = re.compile(
     re.I,
 )
 _HEDGE_AFTER = re.compile(r"(?:be\s+)?(?:honest|blunt|frank)\b", re.I)
-_CLAUSE_END = re.compile(r"\s*(?:;|\s[-\u2013\u2014]\s|[.!?]$)")
+# Tried only where a run of blanks starts: a match inside a run also starts at its first
+# blank, and starting at each blank of an N-blank run made a clause quadratic.
+_CLAUSE_END = re.compile(r"(?<!\s)\s*(?:;|\s[-\u2013\u2014]\s|[.!?]$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +142,8 @@ def _commitments(call: _Call, u: _Unit) -> list[_Commitment]:
             owner = spoken_by or (call.author if u.speaker is None else None)
             out.append(_Commitment(u, m.start("subj"), m.start("verb"), owner, False))
     note_style = _NAMED_NOTE.match(call.content, u.start, u.end)
+    said = _Spans([(c.subject_start, c.verb_start) for c in out])
+    named = _Spans([])  # added in text order, but for a note-style match, the last one
     for m in [
         *_NAMED.finditer(call.content, u.start, u.end),
         *([note_style] if note_style else []),
@@ -141,12 +151,41 @@ def _commitments(call: _Call, u: _Unit) -> list[_Commitment]:
         subj = m.group("subj")
         if m.group("verb") not in _ACTION_VERBS or not _is_person(call, subj):
             continue
-        if any(c.subject_start <= m.start() < c.verb_start for c in out):
+        if said.holds(m.start()) or named.holds(m.start()):
             continue
         out.append(_Commitment(u, m.start("subj"), m.start("verb"), call.full_name(subj), False))
+        named.add(m.start("subj"), m.start("verb"))
     if not out and u.section in _ACTION_SECTIONS:
         out.extend(_imperative(call, u))
     return sorted(out, key=lambda c: c.subject_start)
+
+
+class _Spans:
+    """``[start, end)`` spans, asked whether any of them holds a point.
+
+    Asked of every named commitment in a sentence, a scan of the spans before it was
+    quadratic in a sentence of N commitments. Adding a span that starts before the
+    last one redoes the spans after it, so spans are best added in order.
+    """
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._reach: list[int] = []  # _reach[i]: the furthest end of the first i + 1 spans
+        for start, end in sorted(spans):
+            self.add(start, end)
+
+    def add(self, start: int, end: int) -> None:
+        at = bisect.bisect_right(self._starts, start)
+        self._starts.insert(at, start)
+        self._ends.insert(at, end)
+        del self._reach[at:]  # only a span added out of order has any to redo
+        for n in range(at, len(self._starts)):
+            self._reach.append(max(self._ends[n], self._reach[-1] if n else self._ends[n]))
+
+    def holds(self, point: int) -> bool:
+        n = bisect.bisect_right(self._starts, point)  # the spans starting by ``point``
+        return n > 0 and self._reach[n - 1] > point
 
 
 def _is_person(call: _Call, name: str) -> bool:
@@ -180,8 +219,47 @@ def _clause_end(call: _Call, c: _Commitment, next_start: int | None) -> int:
     stop = next_start if next_start is not None else c.unit.end
     m = _CLAUSE_END.search(call.content, c.verb_start, stop)
     end = m.start() if m else stop
-    tail = _TRAILING_JOIN.search(call.content, c.verb_start, end)
-    return tail.start() if tail else end
+    return _trailing_join_start(call.content, c.verb_start, end)
+
+
+def _trailing_join_start(text: str, start: int, end: int) -> int:
+    """Where the separators and join words ending ``text[start:end]`` begin (``end`` if none).
+
+    Read backwards, so each character is looked at once: a regular-expression search
+    tries every start and reads on to ``end`` from each, quadratic in a clause ending
+    in N "and"s. Its answer is the same: join words are whole words, so the trailing
+    ones can be peeled off from the end one by one, then the separators before them.
+
+    Example:
+        >>> text = "send it by Friday, and then"
+        >>> text[: _trailing_join_start(text, 0, len(text))]
+        'send it by Friday'
+    """
+    pos = end
+    while True:
+        word_end = pos
+        while word_end > start and _TRAILING_SPACE.match(text, word_end - 1):
+            word_end -= 1
+        word = next((w for w in _JOIN_WORDS if _ends_with_word(text, start, word_end, w)), None)
+        if word is None:
+            break
+        pos = word_end - len(word)
+    while pos > start and _TRAILING_SEPARATOR.match(text, pos - 1):
+        pos -= 1
+    return pos
+
+
+def _ends_with_word(text: str, start: int, end: int, word: str) -> bool:
+    """Whether ``text[start:end]`` ends with ``word`` and no word character precedes it.
+
+    What follows needs no check: ``end`` is the end of the clause or a blank or comma.
+    """
+    begin = end - len(word)
+    return (
+        begin >= start
+        and text.startswith(word, begin)
+        and not (begin > 0 and _WORD_CHAR.match(text, begin - 1))
+    )
 
 
 def _commitment_text(call: _Call, c: _Commitment, end: int) -> str:
@@ -201,6 +279,96 @@ def _clause_start(call: _Call, c: _Commitment) -> int:
     return boundaries[-1] if boundaries else c.unit.start
 
 
+def _clause_starts(call: _Call, u: _Unit, found: Sequence[_Commitment]) -> list[int]:
+    """:func:`_clause_start` of each commitment of ``u``, finding the boundaries once."""
+    spans = [m.span() for m in _CLAUSE_START.finditer(call.content, u.start, u.end)]
+    ends = [end for _, end in spans]
+    out = []
+    for c in found:
+        n = bisect.bisect_right(ends, c.subject_start)  # the boundaries before the subject
+        if n < len(spans) and spans[n][0] < c.subject_start:
+            out.append(_clause_start(call, c))  # one runs across the subject: look again
+        else:
+            out.append(spans[n - 1][1] if n else u.start)
+    return out
+
+
+def _found_before(
+    pattern: re.Pattern[str], text: str, start: int, ends: Sequence[int]
+) -> list[bool]:
+    """``[bool(pattern.search(text, start, end)) for end in ends]``, reading the text once.
+
+    Asked one at a time, the lead-ins of a sentence's commitments rescan each other:
+    quadratic in a sentence of N commitments. ``pattern``'s matches must begin and end
+    with a word character and look around no further than ``\\b``; then, when the
+    character before ``end`` is not a word character and no match of one scan of
+    ``text[start:max(ends) + 1]`` runs across ``end``, the matches before ``end`` are
+    the same in both. Any other ``end`` is searched on its own.
+    """
+    if not ends:
+        return []
+    stop = min(len(text), max(ends) + 1)
+    spans = [m.span() for m in pattern.finditer(text, start, stop)]
+    span_ends = [end for _, end in spans]
+    out = []
+    for end in ends:
+        n = bisect.bisect_right(span_ends, end)  # the matches that end by ``end``
+        crossing = n < len(spans) and spans[n][0] < end
+        if end <= start:
+            out.append(False)
+        elif crossing or _WORD_CHAR.match(text, end - 1):
+            out.append(bool(pattern.search(text, start, end)))
+        else:
+            out.append(n > 0)
+    return out
+
+
+def _hedged_lead_ins(
+    call: _Call, found: Sequence[_Commitment], starts: Sequence[int]
+) -> list[bool]:
+    """Whether each commitment's lead-in ``content[start:subject_start]`` hedges."""
+    text = call.content
+    out = [False] * len(found)
+    for start, indices in _by_clause(starts).items():
+        ends = [found[n].subject_start for n in indices]
+        # A lead-in is searched as a string of its own, where "\b" at its start does
+        # not see the character before it; _found_before sees it.
+        if start > 0 and _WORD_CHAR.match(text, start - 1) and _WORD_CHAR.match(text, start):
+            hedged = [bool(_HEDGE.search(text[start:end])) for end in ends]
+        else:
+            hedged = _found_before(_HEDGE, text, start, ends)
+        for n, h in zip(indices, hedged, strict=True):
+            out[n] = h
+    return out
+
+
+def _due_dates(
+    call: _Call, found: Sequence[_Commitment], ends: Sequence[int], starts: Sequence[int]
+) -> list[DateMention | None]:
+    """Each commitment's due date: in its clause, else in its lead-in ("By Friday, I'll")."""
+    text = call.content
+    dues = [
+        find_due_date(text, call.ref, c.verb_start, end) for c, end in zip(found, ends, strict=True)
+    ]
+    undated = [start if due is None else None for due, start in zip(dues, starts, strict=True)]
+    for start, indices in _by_clause(undated).items():
+        lead_in = [found[n].subject_start for n in indices]
+        for n, due in zip(
+            indices, find_due_dates_before(text, call.ref, start, lead_in), strict=True
+        ):
+            dues[n] = due
+    return dues
+
+
+def _by_clause(starts: Sequence[int | None]) -> dict[int, list[int]]:
+    """The indices of the commitments by the start of their clause (None: left out)."""
+    out: dict[int, list[int]] = {}
+    for n, start in enumerate(starts):
+        if start is not None:
+            out.setdefault(start, []).append(n)
+    return out
+
+
 def _action_items(call: _Call) -> tuple[list[ActionItem], set[int]]:
     items: list[ActionItem] = []
     units: set[int] = set()
@@ -209,18 +377,23 @@ def _action_items(call: _Call) -> tuple[list[ActionItem], set[int]]:
         if u.title:
             continue
         found = _commitments(call, u)
+        # Each commitment's lead-in runs from its clause's start, so in one long sentence
+        # they overlap: they are read in one pass per clause, not one per commitment.
+        ends = [
+            _clause_end(call, c, found[n + 1].subject_start if n + 1 < len(found) else None)
+            for n, c in enumerate(found)
+        ]
+        clause_starts = _clause_starts(call, u, found)
+        dues = _due_dates(call, found, ends, clause_starts)
+        hedged = _hedged_lead_ins(call, found, clause_starts)
+        conditional = _found_before(
+            _CONDITIONAL, call.content, u.start, [c.subject_start for c in found]
+        )
         for n, c in enumerate(found):
-            nxt = found[n + 1].subject_start if n + 1 < len(found) else None
-            end = _clause_end(call, c, nxt)
-            clause_start = _clause_start(call, c)
-            due = find_due_date(call.content, call.ref, c.verb_start, end) or (
-                find_due_date(call.content, call.ref, clause_start, c.subject_start)
-            )
-            lead_in = call.content[clause_start : c.subject_start]
-            if _HEDGE.search(lead_in) or _HEDGE_AFTER.match(call.content, c.verb_start):
+            end, clause_start, due = ends[n], clause_starts[n], dues[n]
+            if hedged[n] or _HEDGE_AFTER.match(call.content, c.verb_start):
                 continue  # "not sure we'll renew", "I'll be honest"
-            conditional = _CONDITIONAL.search(call.content, u.start, c.subject_start)
-            if c.weak and (due is None or conditional or u.question):
+            if c.weak and (due is None or conditional[n] or u.question):
                 continue
             text = _commitment_text(call, c, end)
             key = (c.owner, text.lower())

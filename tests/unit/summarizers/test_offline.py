@@ -6,6 +6,7 @@ No I/O: realistic transcripts are written here, and the sample CRM is generated 
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -13,6 +14,8 @@ from typing import Any
 
 import pytest
 
+import summarizers.offline.action_items
+import textkit.dates
 from copilot.sample import generate
 from retrieval.chunking import render_call_transcript
 from summarizers.competitors import (
@@ -262,6 +265,94 @@ def test_a_call_without_commitments_has_no_action_items() -> None:
 def test_dialogsum_commitment_is_owned_by_its_speaker() -> None:
     out = summarize("dialogsum")
     assert [(a.owner, a.due) for a in out.action_items] == [("#Person1#", None)]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # A lead-in date holds for every commitment of its clause ...
+        (
+            "By Friday, I'll send the deck and I'll call Marcus.",
+            [("Send the deck", date(2026, 10, 9)), ("Call Marcus", date(2026, 10, 9))],
+        ),
+        # ... and not past a clause boundary.
+        (
+            "By Friday I'll send the deck; I could call Marcus tomorrow.",
+            [("Send the deck", date(2026, 10, 9)), ("Call Marcus tomorrow", date(2026, 10, 8))],
+        ),
+        ("I'll send the deck tomorrow, and then", [("Send the deck tomorrow", date(2026, 10, 8))]),
+        (
+            "I'll send the deck tomorrow and and and",
+            [("Send the deck tomorrow", date(2026, 10, 8))],
+        ),
+        (
+            "I'll send the deck tomorrow" + " " * 50 + "- and Pat will review it.",
+            [("Send the deck tomorrow", date(2026, 10, 8)), ("Review it", None)],
+        ),
+    ],
+)
+def test_commitments_sharing_a_sentence(line: str, expected: list[tuple[str, date | None]]) -> None:
+    out = summarize_text(f"Pat: Sure.\nDana: {line}", kind="call", now=WEDNESDAY)
+    assert [(a.text, a.due) for a in out.action_items] == expected
+
+
+class _Reads:
+    """A compiled pattern that counts the characters it is asked to search."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.chars = 0
+
+    def _read(self, text: str, pos: int, endpos: int) -> None:
+        self.chars += max(0, min(endpos, len(text)) - pos)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Any:
+        self._read(text, pos, endpos)
+        return self.pattern.search(text, pos, endpos)
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Any:
+        self._read(text, pos, endpos)
+        return self.pattern.match(text, pos, endpos)
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Any:
+        self._read(text, pos, endpos)
+        return self.pattern.finditer(text, pos, endpos)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll send it by next " * 200,
+        "We will send it by next " * 200,
+        "Ana will send it and I'll " * 200,
+    ],
+)
+def test_a_sentence_of_many_commitments_is_read_a_bounded_number_of_times(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    # Each commitment's lead-in runs from the sentence's start, so looking each one up on
+    # its own read the sentence ~100 times here (200 commitments) and a 20,000-character
+    # one took 15 s. Counted, not timed: reads of the date scanner and of the lead-in
+    # patterns.
+    module = summarizers.offline.action_items
+    patterns = {
+        name: _Reads(getattr(module, name)) for name in ("_HEDGE", "_CONDITIONAL", "_CLAUSE_START")
+    }
+    for name, reads in patterns.items():
+        monkeypatch.setattr(module, name, reads)
+    scanned: list[int] = []
+    scan = textkit.dates._scan
+
+    def counted(text: str, ref: date, start: int, stop: int) -> Any:
+        scanned.append(stop - start)
+        return scan(text, ref, start, stop)
+
+    monkeypatch.setattr(textkit.dates, "_scan", counted)
+    out = summarize_text(text, kind="note", now=WEDNESDAY)
+    assert out.action_items
+    assert sum(scanned) <= 4 * len(text)
+    reread = {name: reads.chars for name, reads in patterns.items() if reads.chars > 2 * len(text)}
+    assert reread == {}
 
 
 # =========================================================================== next steps

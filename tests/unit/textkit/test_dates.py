@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
-from textkit.dates import find_dates, find_due_date
+import textkit.dates
+from textkit.dates import find_dates, find_due_date, find_due_dates_before
 
 # =========================================================================== dates
 
@@ -117,3 +119,46 @@ def test_date_mentions_are_exact_spans() -> None:
     mentions = find_dates(text, WED)
     assert [text[m.start : m.end] for m in mentions] == ["EOD", "Friday", "December 4"]
     assert find_due_date(text, WED).value == date(2026, 12, 4)  # type: ignore[union-attr]
+
+
+# =========================================================================== lead-ins
+
+LEAD_INS = (
+    "By Friday, I'll send it; in two weeks we will call Bo and I'll ping Ana. "
+    "See you Mon.I'll go, in Jan Kowalski will sign by 12/4 EOD and I'll file it."
+)
+
+
+@pytest.mark.parametrize("start", [0, 11, 24, 80])
+def test_due_dates_before_each_end_are_those_found_one_at_a_time(start: int) -> None:
+    # Every end: word starts read off one scan, the rest (mid-word, after "Mon.", inside
+    # "in Jan") looked up again.
+    ends = list(range(start, len(LEAD_INS) + 1))
+    expected = [find_due_date(LEAD_INS, WED, start, end) for end in ends]
+    assert find_due_dates_before(LEAD_INS, WED, start, ends) == expected
+    assert find_due_dates_before(LEAD_INS, WED, start, []) == []
+
+
+def test_due_dates_before_the_subjects_of_a_long_sentence_read_it_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "I'll send it by next " * 200 + "I'll send it by Friday."
+    subjects = [n for n in range(len(text)) if text.startswith("I'll", n)]
+    scanned: list[int] = []
+    scan = textkit.dates._scan
+
+    def counted(text: str, ref: date, start: int, stop: int) -> Any:
+        scanned.append(stop - start)
+        return scan(text, ref, start, stop)
+
+    monkeypatch.setattr(textkit.dates, "_scan", counted)
+    dues = find_due_dates_before(text, WED, 0, subjects)
+    assert dues == [None] * len(subjects)
+    assert scanned == [subjects[-1] + 1]  # one scan, none of the ends looked up again
+
+
+def test_many_dates_keep_the_first_pattern_that_claims_each_span() -> None:
+    text = "by next week, Friday " * 500
+    mentions = find_dates(text, WED)
+    assert [text[m.start : m.end] for m in mentions[:2]] == ["by next week", "Friday"]
+    assert len(mentions) == 1_000

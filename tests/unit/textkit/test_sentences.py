@@ -40,6 +40,25 @@ def test_segment_dialogsum_tags_and_number_abbreviation() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wait... What? Yes!!! Done.", ["Wait...", "What?", "Yes!!!", "Done."]),
+        ('He said "stop." Then he left.', ['He said "stop."', "Then he left."]),
+        ("Sure.  \t \r\nThe next line.", ["Sure.", "The next line."]),
+        ("no stop here   \nNew line", ["no stop here", "New line"]),
+        ("Hi Mr.   Smith. Dr. No.", ["Hi Mr.   Smith.", "Dr. No."]),
+        # Long runs of stops or blanks: each was rescanned from every character in it.
+        ("." * 5_000, ["." * 5_000]),
+        ("Hi." + " " * 5_000 + "Bo.", ["Hi.", "Bo."]),
+        ("Hi" + " " * 5_000 + "\nBo.", ["Hi", "Bo."]),
+        ("?" * 5_000 + " Ok.", ["?" * 5_000, "Ok."]),
+    ],
+)
+def test_segment_runs_of_stops_and_blanks(text: str, expected: list[str]) -> None:
+    assert [text[s.start : s.end] for s in segment(text)] == expected
+
+
 def test_segment_notes_skip_metadata_and_mark_sections_and_bullets() -> None:
     sentences = segment(NOTES)
     texts = [NOTES[s.start : s.end] for s in sentences]

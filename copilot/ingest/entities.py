@@ -104,6 +104,10 @@ def restamp_owners(
                 report.restamped += 1
 
 
+#: The order tombstones are applied in; documents (email, call, ticket) come first.
+_DELETE_ORDER = {"deal": 1, "contact": 2, "account": 3, "user": 4, "team": 5}
+
+
 def apply_tombstones(
     conn: Connection[Any],
     tombstones: Sequence[tuple[SourcedRecord, Record]],
@@ -111,7 +115,9 @@ def apply_tombstones(
 ) -> None:
     """Delete the records tombstones name; one that is already gone counts as ``absent``."""
     store.lock_principal_counts(conn, orgs={rec.org for _, rec in tombstones})
-    for item, rec in tombstones:
+    # Documents first, then entities from the leaves up: a user's tombstone listed before
+    # those of the user's records in the same input still finds nothing pointing at it.
+    for item, rec in sorted(tombstones, key=lambda t: _DELETE_ORDER.get(t[1].type, 0)):
         assert isinstance(rec, Tombstone)
         try:
             with conn.transaction():
@@ -130,6 +136,20 @@ def apply_tombstones(
                     gone = store.delete_document(conn, org=rec.org, id=rec.id)
                 else:
                     table = TABLE_OF_TYPE[rec.type]
+                    used = store.references(conn, table=table, org=rec.org, id=rec.id)
+                    if used:
+                        # As pruning keeps it: deleting it would leave records naming a
+                        # principal or account that is gone (a rep's private calls then
+                        # readable by nobody, a deal's account 404).
+                        report.reject_write(
+                            source=item.source,
+                            line=item.line,
+                            rec=rec,
+                            message=f"{rec.type} {rec.id!r} is still referred to by "
+                            + ", ".join(f"{n} {t}" for t, n in sorted(used.items()))
+                            + "; delete or reassign those first; nothing deleted",
+                        )
+                        continue
                     gone = store.delete_entity(conn, table=table, org=rec.org, id=rec.id)
         except WRITE_ERRORS as err:
             report.reject_write(

@@ -110,6 +110,7 @@ from retrieval.store.prune import (
     absent_records,
     add_seen_records,
     delete_absent_records,
+    references,
     start_seen_records,
 )
 from retrieval.store.search import (
@@ -208,5 +209,6 @@ __all__ = [
     "absent_records",
     "add_seen_records",
     "delete_absent_records",
+    "references",
     "start_seen_records",
 ]

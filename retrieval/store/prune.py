@@ -13,7 +13,13 @@ from typing import Any
 
 from psycopg import Connection, sql
 
-__all__ = ["absent_records", "add_seen_records", "delete_absent_records", "start_seen_records"]
+__all__ = [
+    "absent_records",
+    "add_seen_records",
+    "delete_absent_records",
+    "references",
+    "start_seen_records",
+]
 
 # Deleted in this order: documents first, then entities from the leaves up.
 _TABLES = (
@@ -39,6 +45,23 @@ _REFERENCED_BY: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "teams": (("users", "team_id"),),
 }
+
+
+def references(conn: Connection[Any], *, table: str, org: str, id: str) -> dict[str, int]:
+    """``{table: rows}`` of what still points at entity ``id`` of ``table`` (as pruning
+    counts it: a user's documents, accounts, deals and reports; an account's contacts,
+    deals and documents...); empty when nothing does."""
+    out: dict[str, int] = {}
+    for ref, col in _REFERENCED_BY[table]:
+        row = conn.execute(
+            sql.SQL("SELECT count(*) FROM {r} WHERE org = %s AND {c} = %s").format(
+                r=sql.Identifier(ref), c=sql.Identifier(col)
+            ),
+            (org, id),
+        ).fetchone()
+        if row and row[0]:
+            out[ref] = out.get(ref, 0) + int(row[0])
+    return out
 
 
 def start_seen_records(conn: Connection[Any]) -> None:

@@ -98,6 +98,43 @@ def test_a_record_of_another_kind_neither_deletes_nor_replaces_a_stored_one(copi
         assert store.document_kinds(conn, org=ACME, ids=["d-org"]) == {"d-org": "email"}
 
 
+def test_a_principal_or_account_still_referred_to_is_not_deleted(copilot) -> None:  # type: ignore[no-untyped-def]
+    """A user who still owns records (or manages someone), or an account with deals and
+    documents, is kept with a message saying what refers to it, as pruning keeps it;
+    listed together with what refers to it, all of it goes, whatever the input's order."""
+    from retrieval import store
+    from tests.db.crm_small import _email, user_record
+
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    report = copilot.indexer(progress=False).ingest_dicts(
+        [
+            {"type": "user", "org": ACME, "id": "rep-e1", "deleted": True},
+            {"type": "account", "org": ACME, "id": "a1", "deleted": True},
+        ]
+    )
+    assert report.deleted == 0
+    by_id = {issue.id: issue.message for issue in report.errors}
+    assert "user 'rep-e1' is still referred to by 1 accounts" in by_id["rep-e1"]
+    assert "documents" in by_id["rep-e1"] and "nothing deleted" in by_id["rep-e1"]
+    assert "account 'a1' is still referred to by" in by_id["a1"]
+    with copilot.db.connection() as conn:
+        assert store.existing_ids(conn, table="users", org=ACME, ids=["rep-e1"]) == {"rep-e1"}
+    # A new rep with one email: the user's tombstone first, the email's after it.
+    copilot.indexer(progress=False).ingest_dicts(
+        [
+            user_record(ACME, "rep-tmp", "rep", "t-east", "mgr-e"),
+            _email(ACME, "d-tmp", "rep-tmp", "private", "Temporary note about Initech."),
+        ]
+    )
+    report = copilot.indexer(progress=False).ingest_dicts(
+        [
+            {"type": "user", "org": ACME, "id": "rep-tmp", "deleted": True},
+            {"type": "email", "org": ACME, "id": "d-tmp", "deleted": True},
+        ]
+    )
+    assert report.errors == [] and report.deleted == 2
+
+
 def test_keyword_search_finds_exact_ticket_number_first(copilot) -> None:  # type: ignore[no-untyped-def]
     copilot.indexer(progress=False).ingest_dicts(crm_small.records())
     hits = copilot.search(org=ACME, user_id="rep-e1", query="TCK-4471", top_k=5).hits

@@ -276,11 +276,12 @@ def answer_offline(
     best, scored, confidence = decision.best, decision.scored, decision.confidence
     if best is None or decision.passage is None or confidence < threshold:
         return declined(passages, confidence)
-    if _lacks_the_code_asked(scored.question, scored.rows[decision.order[0]]):
-        # "What's the PO number for …?" is not answered by the order's sentence without
-        # one, however close it is (a lookup, "Which calls reference TCK-1?", names its
-        # code itself and may be answered by any sentence of the record).
-        log.info("declined: the question asks for a number or code the best sentence lacks")
+    if _lacks_the_fact_asked(scored.question, scored.rows[decision.order[0]]):
+        # "What's the PO number for …?" or "How much is the punch-list pack?" is not
+        # answered by a sentence without one, however close it is (a lookup, "Which calls
+        # reference TCK-1?", names its code itself and may be answered by any sentence
+        # of the record).
+        log.info("declined: the question asks for an amount or code the best sentence lacks")
         return declined(passages, 0.0)
     if scored.question.wants in _PASSAGE_ANSWERS:
         return Answer(
@@ -333,10 +334,10 @@ def _topic_rescue(question: str, decision: Decision, passages: Sequence[Passage]
     return dataclasses.replace(decision, order=order, passage=passage, confidence=TOPIC_CONFIDENCE)
 
 
-def _lacks_the_code_asked(q: QuestionView, row: Sequence[float]) -> bool:
-    """The question asks for an identifier it does not name itself, and the sentence
-    holds none."""
-    return q.wants == "code" and not q.targets and row[_TYPE_MISS] == 1.0
+def _lacks_the_fact_asked(q: QuestionView, row: Sequence[float]) -> bool:
+    """The question asks for an amount, or an identifier it does not name itself, and the
+    sentence holds none."""
+    return q.wants in ("amount", "code") and not q.targets and row[_TYPE_MISS] == 1.0
 
 
 def _antecedent(best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:

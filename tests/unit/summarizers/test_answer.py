@@ -1078,3 +1078,17 @@ def test_a_number_asked_for_is_not_answered_by_a_sentence_without_one() -> None:
     with_po = without + " Update: the PO for the extra storage is PO-88213."
     answer = ask(question, [_record("em-1", with_po, context=context)], threshold=0.0)
     assert answer.answered and "PO-88213" in answer.answer
+
+
+def test_an_amount_asked_for_is_not_answered_by_a_sentence_without_one() -> None:
+    question = "how much is the punch list pack we quoted Hollis?"
+    context = ("Hollis & Grant Builders",)
+    without = (
+        "Subcontractor seats for punch lists are a separate add-on; happy to price that "
+        "once you know how many subs you'd bring in."
+    )
+    answer = ask(question, [_record("em-1", without, context=context)], threshold=0.0)
+    assert not answer.answered and answer.confidence == 0.0
+    priced = without + " The punch list pack for subs is $32 per sub per month."
+    answer = ask(question, [_record("em-1", priced, context=context)], threshold=0.0)
+    assert answer.answered and "$32" in answer.answer

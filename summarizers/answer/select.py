@@ -100,6 +100,9 @@ _PASSAGE_ANSWERS = (None, "reason")
 _TYPE_HIT = FEATURES.index("type_hit")
 _TYPE_MISS = FEATURES.index("type_miss")
 _WINDOW_CHARS = 400
+#: How many lines after an introducing colon may be its list's items.
+_LIST_ITEMS = 8
+_LIST_MARKERS = ("- ", "* ", "• ", "\u2013 ")
 #: A sentence this short ends no passage ("Celeste: Not really."): its reply goes on.
 _BARE_REPLY = 30
 
@@ -274,8 +277,16 @@ def answer_offline(
             return declined(passages, 0.0)
         decision = rescued
     best, scored, confidence = decision.best, decision.scored, decision.confidence
-    if best is None or decision.passage is None or confidence < threshold:
+    passage = decision.passage
+    if best is None or passage is None or confidence < threshold:
         return declined(passages, confidence)
+    intro: list[Candidate] = []
+    listed = _listed_after(decision)
+    if listed is not None:
+        # "Here's the quote for the Carson City division:" introduces the list that holds
+        # the figure asked for ("- Annual: $33,600"): the item answers, after its intro.
+        intro, best = [best], scored.candidates[listed]
+        decision = dataclasses.replace(decision, order=put_first(decision.order, listed))
     if _lacks_the_fact_asked(scored.question, scored.rows[decision.order[0]]):
         # "What's the PO number for …?" or "How much is the punch-list pack?" is not
         # answered by a sentence without one, however close it is (a lookup, "Which calls
@@ -287,13 +298,13 @@ def answer_offline(
         return Answer(
             # A window across a ticket's comments reads without their header lines; the
             # citation keeps the exact span.
-            answer=without_comment_headers(decision.passage.quote),
-            citations=[decision.passage],
+            answer=without_comment_headers(passage.quote),
+            citations=[passage],
             answered=True,
             engine=ENGINE,
             confidence=round(confidence, 4),
         )
-    chosen = [best, *_antecedent(best, scored.candidates)][:max_spans]
+    chosen = [best, *(intro or _antecedent(best, scored.candidates))][:max_spans]
     best_p = decision.probability
     for i in decision.order[1:]:
         if len(chosen) == max_spans:
@@ -332,6 +343,36 @@ def _topic_rescue(question: str, decision: Decision, passages: Sequence[Passage]
     order = put_first(decision.order, i)
     passage = _window(scored.candidates[i], scored.candidates, passages)
     return dataclasses.replace(decision, order=order, passage=passage, confidence=TOPIC_CONFIDENCE)
+
+
+def _listed_after(decision: Decision) -> int | None:
+    """When the pick introduces a list ("…, here's the quote:") and lacks the kind of
+    fact a typed question asks for, the ranker's best of the list items right after it
+    (same passage, up to :data:`_LIST_ITEMS`) that holds it; otherwise None."""
+    scored = decision.scored
+    best, row = decision.best, scored.rows[decision.order[0]]
+    if (
+        best is None
+        or scored.question.wants in _PASSAGE_ANSWERS
+        or row[_TYPE_HIT] == 1.0
+        or not best.text.rstrip().endswith(":")
+    ):
+        return None
+    after = sorted(
+        (
+            i
+            for i, c in enumerate(scored.candidates)
+            if c.passage_rank == best.passage_rank and c.start > best.start
+        ),
+        key=lambda i: scored.candidates[i].start,
+    )
+    items = []
+    for i in after[:_LIST_ITEMS]:
+        if not scored.candidates[i].text.startswith(_LIST_MARKERS):
+            break
+        items.append(i)
+    holding = {i for i in items if scored.rows[i][_TYPE_HIT] == 1.0}
+    return next((i for i in decision.order if i in holding), None)
 
 
 def _lacks_the_fact_asked(q: QuestionView, row: Sequence[float]) -> bool:

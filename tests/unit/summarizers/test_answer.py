@@ -1092,3 +1092,26 @@ def test_an_amount_asked_for_is_not_answered_by_a_sentence_without_one() -> None
     priced = without + " The punch list pack for subs is $32 per sub per month."
     answer = ask(question, [_record("em-1", priced, context=context)], threshold=0.0)
     assert answer.answered and "$32" in answer.answer
+
+
+def test_a_sentence_introducing_a_list_is_answered_by_the_item_holding_the_fact() -> None:
+    """ "…, here's the quote for the Carson City division:" closest to the question, and the
+    figure in the list it introduces: the item answers, cited after its intro."""
+    text = (
+        "Hi Jerome,\n\nAs discussed on the 25th, here's the quote for the Carson City "
+        "division:\n\n- 40 seats, Ridgeback Field (full package)\n- $70 per seat per month, "
+        "same as your current agreement\n- Annual: $33,600\n- Onboarding: two remote "
+        "sessions, included\n\nPriya"
+    )
+    record = _record("em-1", text, context=("Sierra Crest Builders",))
+    answer = ask("how much is the carson city quote a year", [record], threshold=0.0)
+    assert answer.answered
+    quotes = [c.quote for c in answer.citations]
+    assert any("$" in q for q in quotes), quotes
+    for c in answer.citations:
+        assert text[c.start : c.end] == c.quote
+    # A list that holds no amount does not stand in: the intro alone has none either.
+    bare = text.replace("- $70 per seat per month, same as your current agreement\n", "")
+    bare = bare.replace("- Annual: $33,600\n", "")
+    answer = ask("how much is the carson city quote a year", [_record("em-2", bare)], threshold=0.0)
+    assert not any("$" in c.quote for c in answer.citations)

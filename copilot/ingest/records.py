@@ -221,6 +221,9 @@ class _Document(_Base):
             if sep and kind in ("team", "user"):
                 if not rest.strip():
                     raise ValueError(f"entry {n} {share!r} names no {kind}")
+                if kind == "user" and rest.strip().partition(":")[0] in ("team", "user"):
+                    # "user:team:t1" would have become a share with team t1.
+                    raise ValueError(f"entry {n} {share!r} is not a user id; a team is 'team:<id>'")
                 out.append(share if kind == "team" else rest.strip())
             else:
                 out.append(share)

@@ -99,6 +99,10 @@ def _nested(levels: int) -> object:
             "shared_with: Value error, entry 1 'user:' names no user",
         ),
         ({"shared_with": [""]}, "shared_with.0: String should have at least 1 character"),
+        (
+            {"shared_with": ["user:team:t1"]},
+            "entry 0 'user:team:t1' is not a user id; a team is 'team:<id>'",
+        ),
     ],
 )
 def test_values_postgres_or_json_cannot_hold_are_refused_by_field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
@@ -122,9 +123,20 @@ def _in_day_range(value: date | None) -> date | None:
 # range the validator enforces.
 _DAY_PATTERN = r"^(?:1\d{3}|[2-8]\d{3}|9[0-8]\d{2}|99[0-8]\d|999[0-8])-\d{2}-\d{2}$"
 
+
+def _written_as_a_day(value: Any) -> Any:
+    # Lax validation read "0" (or 0) as 1970-01-01; the schema promises YYYY-MM-DD.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"must be a day written YYYY-MM-DD, got {value[:40]!r}")
+    if isinstance(value, (int, float)):
+        raise ValueError("must be a day written YYYY-MM-DD, not a number")
+    return value
+
+
 #: A day within the range records may carry (``MIN_DAY`` to ``MAX_DAY``).
 AsOfDay = Annotated[
     date | None,
+    BeforeValidator(_written_as_a_day),
     AfterValidator(_in_day_range),
     WithJsonSchema(
         {"anyOf": [{"type": "string", "format": "date", "pattern": _DAY_PATTERN}, {"type": "null"}]}

@@ -237,6 +237,18 @@ def test_next_best_actions_as_of_outside_the_date_range_is_422_naming_it(
     assert "1000-01-01" in error["message"] and "9998-12-31" in error["message"], error
 
 
+@pytest.mark.parametrize("as_of", ["0", "1700000000", "2026-5-1", "20260501"])
+def test_next_best_actions_as_of_not_written_as_a_day_is_422(
+    loaded: None, client: TestClient, as_user: Callable[[str, str], Headers], as_of: str
+) -> None:
+    """Lax parsing read "0" as 1970-01-01 (schemathesis, 2026-11-29)."""
+    response = client.get(
+        "/v1/accounts/a1/next-best-actions", params={"as_of": as_of}, headers=as_user(ACME, "admin")
+    )
+    error = assert_error(response, 422, code="invalid_request", field="as_of")
+    assert "YYYY-MM-DD" in error["message"], error
+
+
 @pytest.mark.parametrize(
     "dates",
     [

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from summarizers.competitors import find_competitors
-from textkit.tokens import QUERY_STOPWORDS, QUOTED_PHRASE, terms, words
+from textkit.tokens import QUERY_STOPWORDS, QUOTED_PHRASE, terms, wordlist, words
 
 __all__ = [
     "answer_type",
@@ -237,28 +237,10 @@ _NAME = re.compile(r"\b[A-Z][a-z]+")
 _FULL_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
 # Capitalized words that are not names of people, companies or products.
 _NOT_NAMES = frozenset(
-    [
-        "i",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
+    wordlist(
+        """i monday tuesday wednesday thursday friday saturday sunday january february march
+        april may june july august september october november december"""
+    )
 )
 
 # Cue words of each answer type, general English rather than any corpus's phrasing: the
@@ -267,7 +249,8 @@ _TYPE_RULES = (
     (
         "reason",
         re.compile(
-            r"^\s*why\b|\bhow come\b|\bwhat (?:is|was|are) (?:blocking|causing)\b"
+            r"(?:^|[-\u2013\u2014,:;?.!]\s)\s*why\b|\bhow come\b"
+            r"|\bwhat (?:is|was|are) (?:blocking|causing)\b"
             r"|\bfor what reason\b|\bwhat (?:caused|causes|led to)\b"
         ),
     ),

@@ -672,6 +672,9 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         ("what increase did they end up agreeing to", "amount"),
         ("how old are the controls at the plant", "amount"),
         ("what are they paying attention to in the pilot?", None),
+        # "why" after a topic typed first, as "who" may come after one.
+        ("cascadia slack - why were we only getting public channels", "reason"),
+        ("the renewal, why is it late?", "reason"),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:

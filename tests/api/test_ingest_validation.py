@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import bearer
 from tests.api.test_api import Headers, assert_error, get_doc, jsonl, post_ingest, search, with_id
 from tests.db import crm_small
-from tests.db.crm_small import ACME
+from tests.db.crm_small import ACME, call_record
 
 
 @pytest.fixture()
@@ -30,21 +30,6 @@ def loaded(client: TestClient, ingest_headers: Headers) -> None:
 @pytest.fixture()
 def as_user(token_for: Callable[..., str]) -> Callable[[str, str], Headers]:
     return lambda org, user: bearer(token_for(org, user))
-
-
-def _call(doc_id: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "call",
-        "org": ACME,
-        "id": doc_id,
-        "account_id": "a1",
-        "owner_id": "rep-e1",
-        "visibility": "org",
-        "occurred_at": "2026-05-05T09:00:00Z",
-        "title": "Pricing call",
-        "transcript": [{"speaker": "Ana", "text": "The price is fine."}],
-        **extra,
-    }
 
 
 def _deep(levels: int) -> str:
@@ -74,10 +59,10 @@ BAD_LINES: dict[str, tuple[str, str]] = {
     "nested 990 deep": (_deep(990), "nest"),
     "nested 70 deep": (_deep(70), "deep"),
     "transcript turn without text": (
-        json.dumps(_call("d-bad", transcript=[{"speaker": "Ana"}])),
+        json.dumps(call_record("d-bad", transcript=[{"speaker": "Ana"}])),
         "transcript",
     ),
-    "transcript turn of a number": (json.dumps(_call("d-bad", transcript=[7])), "transcript"),
+    "transcript turn of a number": (json.dumps(call_record("d-bad", transcript=[7])), "transcript"),
     "share to an empty team": (json.dumps(with_id("d-bad", shared_with=["team:"])), "shared_with"),
     "share to an empty user": (json.dumps(with_id("d-bad", shared_with=["user:"])), "shared_with"),
     "share to an empty id": (json.dumps(with_id("d-bad", shared_with=[""])), "shared_with"),
@@ -329,7 +314,7 @@ def test_titles_and_bodies_over_the_configured_caps_are_rejected_by_line(
     from api.app import create_app
 
     capped = settings.model_copy(update={"max_title_chars": 40, "max_body_chars": 400})
-    call = _call("d-long-call", transcript=[{"speaker": "Ana", "text": "word " * 100}])
+    call = call_record("d-long-call", transcript=[{"speaker": "Ana", "text": "word " * 100}])
     body = jsonl(
         [
             *crm_small.records(),

@@ -24,6 +24,22 @@ def user_record(
     }
 
 
+def call_record(doc_id: str, **extra: Any) -> dict[str, Any]:
+    """An org-visible ``call`` of rep-e1 with Initech (a1) in acme; ``extra`` overrides."""
+    return {
+        "type": "call",
+        "org": ACME,
+        "id": doc_id,
+        "account_id": "a1",
+        "owner_id": "rep-e1",
+        "visibility": "org",
+        "occurred_at": "2026-05-05T09:00:00Z",
+        "title": "Pricing call",
+        "transcript": [{"speaker": "Ana", "text": "The price is fine."}],
+        **extra,
+    }
+
+
 def _email(
     org: str, did: str, owner: str, visibility: str, body: str, **extra: Any
 ) -> dict[str, Any]:

@@ -74,17 +74,7 @@ def test_a_record_of_another_kind_neither_deletes_nor_replaces_a_stored_one(copi
     (both silently removed or replaced it, found by the probe of 2026-11-29)."""
     copilot.indexer(progress=False).ingest_dicts(crm_small.records())
     chunks = _chunk_count(copilot, "d-org")
-    call = {
-        "type": "call",
-        "org": ACME,
-        "id": "d-org",
-        "account_id": "a1",
-        "owner_id": "rep-e1",
-        "visibility": "org",
-        "occurred_at": "2026-05-05T09:00:00Z",
-        "title": "Pricing call",
-        "transcript": [{"speaker": "Ana", "text": "The price is fine."}],
-    }
+    call = crm_small.call_record("d-org")
     tombstone = {"type": "call", "org": ACME, "id": "d-org", "deleted": True}
     for record in (tombstone, call):
         report = copilot.indexer(progress=False).ingest_dicts([record])

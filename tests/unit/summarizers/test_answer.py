@@ -1067,34 +1067,37 @@ def test_who_signs_is_the_sentence_that_says_so_naming_whom() -> None:
     assert "signs the renewal" in first.text
 
 
-def test_a_number_asked_for_is_not_answered_by_a_sentence_without_one() -> None:
-    """A question asking for a PO number is declined when no sentence holds one, however close the
-    best sentence is; with the number written down it is answered."""
-    question = "what's the PO number for the extra storage at Ferrand?"
-    without = (
-        "On storage: please go ahead with the extra 2 TB for the Redstone matter at the "
-        "price you quoted. Our PO will follow from accounting; they're slow in April."
-    )
-    context = ("Ferrand & Oakes",)
-    answer = ask(question, [_record("em-1", without, context=context)], threshold=0.0)
+@pytest.mark.parametrize(
+    ("question", "context", "without", "stated", "fact"),
+    [
+        (
+            "what's the PO number for the extra storage at Ferrand?",
+            "Ferrand & Oakes",
+            "On storage: please go ahead with the extra 2 TB for the Redstone matter at the "
+            "price you quoted. Our PO will follow from accounting; they're slow in April.",
+            " Update: the PO for the extra storage is PO-88213.",
+            "PO-88213",
+        ),
+        (
+            "how much is the punch list pack we quoted Hollis?",
+            "Hollis & Grant Builders",
+            "Subcontractor seats for punch lists are a separate add-on; happy to price that "
+            "once you know how many subs you'd bring in.",
+            " The punch list pack for subs is $32 per sub per month.",
+            "$32",
+        ),
+    ],
+    ids=["po-number", "amount"],
+)
+def test_a_code_or_amount_asked_for_is_not_answered_by_a_sentence_without_one(
+    question: str, context: str, without: str, stated: str, fact: str
+) -> None:
+    """Declined when no sentence holds the number asked for, however close the best one
+    is; with the number written down it is answered."""
+    answer = ask(question, [_record("em-1", without, context=(context,))], threshold=0.0)
     assert not answer.answered and answer.confidence == 0.0
-    with_po = without + " Update: the PO for the extra storage is PO-88213."
-    answer = ask(question, [_record("em-1", with_po, context=context)], threshold=0.0)
-    assert answer.answered and "PO-88213" in answer.answer
-
-
-def test_an_amount_asked_for_is_not_answered_by_a_sentence_without_one() -> None:
-    question = "how much is the punch list pack we quoted Hollis?"
-    context = ("Hollis & Grant Builders",)
-    without = (
-        "Subcontractor seats for punch lists are a separate add-on; happy to price that "
-        "once you know how many subs you'd bring in."
-    )
-    answer = ask(question, [_record("em-1", without, context=context)], threshold=0.0)
-    assert not answer.answered and answer.confidence == 0.0
-    priced = without + " The punch list pack for subs is $32 per sub per month."
-    answer = ask(question, [_record("em-1", priced, context=context)], threshold=0.0)
-    assert answer.answered and "$32" in answer.answer
+    answer = ask(question, [_record("em-1", without + stated, context=(context,))], threshold=0.0)
+    assert answer.answered and fact in answer.answer
 
 
 def test_a_sentence_introducing_a_list_is_answered_by_the_item_holding_the_fact() -> None:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
-import textkit.dates
 from textkit.dates import find_dates, find_due_date, find_due_dates_before
 
 # =========================================================================== dates
@@ -140,21 +138,13 @@ def test_due_dates_before_each_end_are_those_found_one_at_a_time(start: int) -> 
 
 
 def test_due_dates_before_the_subjects_of_a_long_sentence_read_it_once(
-    monkeypatch: pytest.MonkeyPatch,
+    date_scans: list[int],
 ) -> None:
     text = "I'll send it by next " * 200 + "I'll send it by Friday."
     subjects = [n for n in range(len(text)) if text.startswith("I'll", n)]
-    scanned: list[int] = []
-    scan = textkit.dates._scan
-
-    def counted(text: str, ref: date, start: int, stop: int) -> Any:
-        scanned.append(stop - start)
-        return scan(text, ref, start, stop)
-
-    monkeypatch.setattr(textkit.dates, "_scan", counted)
     dues = find_due_dates_before(text, WED, 0, subjects)
     assert dues == [None] * len(subjects)
-    assert scanned == [subjects[-1] + 1]  # one scan, none of the ends looked up again
+    assert date_scans == [subjects[-1] + 1]  # one scan, none of the ends looked up again
 
 
 def test_many_dates_keep_the_first_pattern_that_claims_each_span() -> None:

@@ -122,8 +122,9 @@ def apply_tombstones(
         try:
             with conn.transaction():
                 if rec.type in DOCUMENT_KINDS:
-                    stored = store.document_kinds(conn, org=rec.org, ids=[rec.id]).get(rec.id)
-                    if stored not in (None, rec.type):
+                    state = store.document_state(conn, org=rec.org, ids=[rec.id]).get(rec.id)
+                    stored = state[3] if state else rec.type
+                    if stored != rec.type:
                         # A tombstone of the wrong type would delete another record.
                         report.reject_write(
                             source=item.source,

@@ -306,25 +306,22 @@ class Indexer:
                 report.reject_write(
                     source=item.source, line=item.line, rec=rec, message=describe_write_error(err)
                 )
-        kinds: dict[tuple[str, str], str] = {}
         with self.db.connection() as conn:
             for org in {p.rec.org for p in batch.documents}:
                 ids = [p.rec.id for p in batch.documents if p.rec.org == org]
-                for doc_id, state in store.document_state(conn, org=org, ids=ids).items():
-                    batch.state[(org, doc_id)] = state
-                for doc_id, kind in store.document_kinds(conn, org=org, ids=ids).items():
-                    kinds[(org, doc_id)] = kind
+                for doc_id, found in store.document_state(conn, org=org, ids=ids).items():
+                    batch.state[(org, doc_id)] = found
         texts: list[str] = []
         refused: set[int] = set()
         for p in batch.documents:
-            stored = kinds.get((p.rec.org, p.rec.id), p.rec.type)
-            if stored != p.rec.type:
+            state = batch.state.get((p.rec.org, p.rec.id))
+            if state is not None and state[3] != p.rec.type:
                 # Same id, another kind: writing it would silently replace that record.
                 refused.add(id(p))
-                message = kind_mismatch(p.rec.id, stored=stored, sent=p.rec.type)
+                message = kind_mismatch(p.rec.id, stored=state[3], sent=p.rec.type)
                 report.reject_write(source=p.issue_source, line=p.line, rec=p.rec, message=message)
                 continue
-            if batch.state.get((p.rec.org, p.rec.id), ("",))[0] == p.content_hash:
+            if state is not None and state[0] == p.content_hash:
                 continue
             try:
                 spans = self._chunk(p)

@@ -61,8 +61,8 @@ def kind_mismatch(record_id: str, *, stored: str, sent: str) -> str:
     return f"id {record_id!r} is a stored {stored}, and this record is a {sent}"
 
 
-# (content_hash, access, model_id of its chunks) of a document already stored.
-StoredState = tuple[str, tuple[str, ...], str | None]
+# (content_hash, access, model_id of its chunks, kind) of a document already stored.
+StoredState = tuple[str, tuple[str, ...], str | None, str]
 
 
 @dataclass

@@ -15,7 +15,6 @@ __all__ = [
     "DocumentVoices",
     "account_documents",
     "delete_document",
-    "document_kinds",
     "document_state",
     "document_text",
     "document_voices",
@@ -31,15 +30,16 @@ __all__ = [
 
 def document_state(
     conn: Connection[Any], *, org: str, ids: Sequence[str]
-) -> dict[str, tuple[str, tuple[str, ...], str | None]]:
-    """``{id: (content_hash, access, model_id of its chunks)}`` for existing documents."""
+) -> dict[str, tuple[str, tuple[str, ...], str | None, str]]:
+    """``{id: (content_hash, access, model_id of its chunks, kind)}`` for existing
+    documents."""
     rows = conn.execute(
         "SELECT d.id, d.content_hash, d.access,"
-        " (SELECT min(c.model_id) FROM chunks c WHERE c.org = d.org AND c.document_id = d.id)"
-        " FROM documents d WHERE d.org = %s AND d.id = ANY(%s)",
+        " (SELECT min(c.model_id) FROM chunks c WHERE c.org = d.org AND c.document_id = d.id),"
+        " d.kind FROM documents d WHERE d.org = %s AND d.id = ANY(%s)",
         (org, list(ids)),
     ).fetchall()
-    return {r[0]: (r[1], tuple(r[2]), r[3]) for r in rows}
+    return {r[0]: (r[1], tuple(r[2]), r[3], r[4]) for r in rows}
 
 
 _UPSERT_DOCUMENT = """
@@ -130,14 +130,6 @@ def document_text(conn: Connection[Any], *, org: str, id: str) -> tuple[str, str
 def delete_document(conn: Connection[Any], *, org: str, id: str) -> bool:
     cur = conn.execute("DELETE FROM documents WHERE org = %s AND id = %s", (org, id))
     return cur.rowcount > 0
-
-
-def document_kinds(conn: Connection[Any], *, org: str, ids: Sequence[str]) -> dict[str, str]:
-    """``{id: kind}`` of those of ``ids`` that are stored documents of ``org``."""
-    rows = conn.execute(
-        "SELECT id, kind FROM documents WHERE org = %s AND id = ANY(%s)", (org, list(set(ids)))
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
 
 
 def documents_owned_by(

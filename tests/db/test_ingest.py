@@ -85,7 +85,7 @@ def test_a_record_of_another_kind_neither_deletes_nor_replaces_a_stored_one(copi
     with copilot.as_caller(org=ACME, user_id="admin") as (conn, acl):
         from retrieval import store
 
-        assert store.document_kinds(conn, org=ACME, ids=["d-org"]) == {"d-org": "email"}
+        assert store.document_state(conn, org=ACME, ids=["d-org"])["d-org"][3] == "email"
 
 
 def test_a_principal_or_account_still_referred_to_is_not_deleted(copilot) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from pydantic import (
 
 from summarizers.models import Citation, Evidence, NextBestAction, SeeAlso
 from textkit.kinds import DocumentKind, TextKind
+from textkit.storable import storable_problem
 
 __all__ = [
     "MAX_DAY",
@@ -72,14 +73,9 @@ NO_NUL_PATTERN = r"^[^\x00]+$"
 
 
 def _storable(value: str) -> str:
-    """Text PostgreSQL can hold: no NUL, and no lone surrogate ("\\ud800", which JSON
-    may carry and UTF-8 cannot encode)."""
-    if "\x00" in value:
-        raise ValueError("must not contain a NUL character (U+0000)")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+    problem = storable_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

@@ -20,6 +20,7 @@ import jwt
 
 from copilot.errors import ConfigError, CopilotError
 from copilot.settings import Settings
+from textkit.storable import storable_problem
 
 __all__ = [
     "AuthError",
@@ -238,9 +239,9 @@ class TokenService:
             value = claims.get(claim)
             if not isinstance(value, str) or not value or "\x00" in value:
                 raise AuthError(f"token claim {claim!r} must be a non-empty string")
-            if not _encodable(value):
-                # A lone surrogate ("\ud800") decodes from JSON but no database text holds it.
-                raise AuthError(f"token claim {claim!r} must be valid Unicode text")
+            problem = storable_problem(value)
+            if problem is not None:  # a lone surrogate decodes from JSON
+                raise AuthError(f"token claim {claim!r} {problem}")
         for claim in ("exp", "iat", "nbf"):
             # PyJWT takes int(value), so a string "exp" passed; the JWT spec says NumericDate.
             value = claims.get(claim)
@@ -322,11 +323,3 @@ def _check_secret(value: str, name: str) -> None:
             f"{len(set(value))} distinct characters, and at least {MIN_SECRET_BITS} are "
             f"needed ({how})"
         )
-
-
-def _encodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -29,6 +28,7 @@ from pydantic import (
 
 from textkit.documents import render_call_transcript, render_ticket
 from textkit.kinds import DOCUMENT_KINDS, DocumentKind
+from textkit.storable import SURROGATE, storable_problem
 
 __all__ = [
     "Account",
@@ -99,22 +99,12 @@ MAX_NESTING_DEPTH = 32
 #: Integers longer than this are refused (the longest int64 has 19 digits).
 MAX_INTEGER_DIGITS = 64
 _INTEGER_BOUND = 10**MAX_INTEGER_DIGITS
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _key_name(key: Any) -> str:
     text = str(key)
     # A key that cannot be echoed as is (NUL, surrogate, control) is quoted in ASCII.
-    return text if text.isprintable() and not _SURROGATE.search(text) else ascii(text)
-
-
-def _string_problem(text: str) -> str | None:
-    if "\x00" in text:
-        return "contains a NUL character (U+0000)"
-    found = _SURROGATE.search(text)
-    if found is not None:
-        return f"contains a lone surrogate {ascii(found.group())} (not valid Unicode)"
-    return None
+    return text if text.isprintable() and not SURROGATE.search(text) else ascii(text)
 
 
 def _number_problem(value: Any) -> str | None:
@@ -136,7 +126,7 @@ def _value_problem(raw: dict[str, Any]) -> str | None:
     while stack:
         value, path, depth = stack.pop()
         if isinstance(value, str):
-            problem = _string_problem(value)
+            problem = storable_problem(value)
         elif isinstance(value, (dict, list, tuple)):
             if depth > MAX_NESTING_DEPTH:
                 return f"{path or 'record'}: nested deeper than {MAX_NESTING_DEPTH} levels"
@@ -145,7 +135,7 @@ def _value_problem(raw: dict[str, Any]) -> str | None:
             for key, item in pairs:
                 inner = f"{path}.{_key_name(key)}" if path else _key_name(key)
                 if isinstance(key, str):
-                    key_problem = _string_problem(key)
+                    key_problem = storable_problem(key)
                     if key_problem is not None:
                         return f"{inner}: the field name {key_problem}"
                 stack.append((item, inner, depth + 1))

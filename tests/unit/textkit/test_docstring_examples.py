@@ -11,6 +11,7 @@ MODULES = [
     "textkit.sentences",
     "textkit.dates",
     "textkit.kinds",
+    "textkit.storable",
     "textkit.documents.calls",
     "textkit.documents.emails",
     "textkit.documents.tickets",

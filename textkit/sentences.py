@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from textkit.documents.calls import METADATA_LABELS, SECTION_LABELS, is_speaker_label, label_line
 from textkit.tokens import wordlist
 
-__all__ = ["Sentence", "segment", "segment_within"]
+__all__ = ["Sentence", "opens_list_item", "segment", "segment_within"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,19 @@ class Sentence:
 
 
 _BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u2013>]|\d{1,2}[.)])[ \t]+")
+
+
+def opens_list_item(line: str) -> bool:
+    """Whether ``line`` opens with a list marker ("- ", "• ", "1. ", "2) "...), the rule
+    :func:`segment` marks a sentence's ``bullet`` by.
+
+    Example:
+        >>> opens_list_item("- Annual: $33,600"), opens_list_item("Annual: $33,600")
+        (True, False)
+    """
+    return _BULLET.match(line) is not None
+
+
 _HEADING = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?(?:\*\*)?(?P<label>[^\n:]{1,40}?)(?:\*\*)?[ \t]*:?")
 
 

@@ -48,6 +48,7 @@ from summarizers.answer.topics import TOPIC_CONFIDENCE, off_topic, topic_pick
 from summarizers.answer.updates import latest_first
 from summarizers.models import Answer, Citation, Passage, SeeAlso
 from textkit.documents import without_comment_headers
+from textkit.sentences import opens_list_item
 
 __all__ = [
     "NO_ANSWER",
@@ -102,7 +103,6 @@ _TYPE_MISS = FEATURES.index("type_miss")
 _WINDOW_CHARS = 400
 #: How many lines after an introducing colon may be its list's items.
 _LIST_ITEMS = 8
-_LIST_MARKERS = ("- ", "* ", "• ", "\u2013 ")
 #: A sentence this short ends no passage ("Celeste: Not really."): its reply goes on.
 _BARE_REPLY = 30
 
@@ -368,7 +368,7 @@ def _listed_after(decision: Decision) -> int | None:
     )
     items = []
     for i in after[:_LIST_ITEMS]:
-        if not scored.candidates[i].text.startswith(_LIST_MARKERS):
+        if not opens_list_item(scored.candidates[i].text):
             break
         items.append(i)
     holding = {i for i in items if scored.rows[i][_TYPE_HIT] == 1.0}

@@ -104,8 +104,9 @@ def restamp_owners(
                 report.restamped += 1
 
 
-#: The order tombstones are applied in; documents (email, call, ticket) come first.
-_DELETE_ORDER = {"deal": 1, "contact": 2, "account": 3, "user": 4, "team": 5}
+#: The order tombstones are applied in, pruning's: documents (0) first, then entities
+#: from the leaves up.
+_DELETE_ORDER = {kind: n for n, kind in enumerate(store.ENTITY_DELETION_ORDER, 1)}
 
 
 def apply_tombstones(

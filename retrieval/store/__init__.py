@@ -106,6 +106,7 @@ from retrieval.store.privacy import (
     find_contacts,
 )
 from retrieval.store.prune import (
+    ENTITY_DELETION_ORDER,
     absent_records,
     add_seen_records,
     delete_absent_records,
@@ -206,6 +207,7 @@ __all__ = [
     "upsert_documents",
     "absent_records",
     "add_seen_records",
+    "ENTITY_DELETION_ORDER",
     "delete_absent_records",
     "references",
     "start_seen_records",

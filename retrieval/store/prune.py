@@ -14,6 +14,7 @@ from typing import Any
 from psycopg import Connection, sql
 
 __all__ = [
+    "ENTITY_DELETION_ORDER",
     "absent_records",
     "add_seen_records",
     "delete_absent_records",
@@ -30,6 +31,10 @@ _TABLES = (
     ("users", "user"),
     ("teams", "team"),
 )
+
+#: Entity types from the leaves up: the order deleting them leaves nothing naming a
+#: record that is gone (documents, which nothing names, go before all of them).
+ENTITY_DELETION_ORDER = tuple(kind for _, kind in _TABLES if kind is not None)
 
 # What still points at an entity; such an entity is kept, whatever the export says,
 # so nothing is left naming a record that is gone.

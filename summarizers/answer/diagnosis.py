@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from summarizers.answer.features import Candidate, QuestionView, put_first
+from summarizers.answer.features import Candidate, QuestionView, is_short, put_first
 from summarizers.models import Passage
 from textkit.documents import comment_starts
 
@@ -50,9 +50,7 @@ _ASKS_CAUSE = re.compile(
     r"\b(?:root cause|caus(?:e|ed|es|ing)|what went wrong|what (?:broke|failed))\b",
     re.IGNORECASE,
 )
-#: Fewer words than this is an acknowledgement ("Tech on site 10:05.", "Reproduced."),
-#: not a finding.
-FINDING_WORDS = 8
+
 # Words that say what to do until it is fixed.
 _WORKAROUND = re.compile(
     r"\b(?:work ?-?arounds?|in the meantime|meanwhile|for now|until (?:the|a) fix)\b",
@@ -121,16 +119,16 @@ def _first_finding(
     best: Candidate, cands: Sequence[Candidate], order: Sequence[int], first_header: int
 ) -> int | None:
     """The opening sentence of the ticket's first comment in view that says something
-    (:data:`FINDING_WORDS` words or more), when the pick is its description: support's
-    first reply to a symptom is what they found ("Their Slack connector was installed at
-    workspace level, not org level."), mostly in words no cue list holds. None when no
-    comment in view says anything."""
+    (is not :func:`~summarizers.answer.features.is_short`), when the pick is its
+    description: support's first reply to a symptom is what they found ("Their Slack
+    connector was installed at workspace level, not org level."), mostly in words no cue
+    list holds. None when no comment in view says anything."""
     found = [
         i
         for i in order
         if cands[i].document_id == best.document_id
         and cands[i].start > first_header
-        and len(cands[i].text.split()) >= FINDING_WORDS
+        and not is_short(cands[i].text)
         and not cands[i].text.startswith("---")
     ]
     return min(found, key=lambda i: cands[i].start) if found else None

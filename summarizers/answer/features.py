@@ -114,6 +114,16 @@ class QuestionView:
     named: frozenset[str]  # terms of the names of the accounts it resolved to
 
 
+#: A sentence of fewer words is short (the ``short`` feature): "Reproduced.", "Tech on
+#: site 10:05.", "Sounds good, thanks!" say little on their own.
+SHORT_WORDS = 8
+
+
+def is_short(text: str) -> bool:
+    """Whether ``text`` has fewer than :data:`SHORT_WORDS` words."""
+    return len(text.split()) < SHORT_WORDS
+
+
 def put_first(order: Sequence[int], i: int) -> tuple[int, ...]:
     """``order`` (candidate indices, best first) with ``i`` moved to the front: what each
     rule that overrules the ranker's pick returns.
@@ -291,7 +301,7 @@ def features(
                 # by it (a ticket's comments under "[TCK-20561] SSO login fails").
                 float(any(t in c.terms or t in c.context_terms for t in q.targets)),
                 float(c.text.rstrip().endswith("?")),
-                float(len(c.text.split()) < 8),
+                float(is_short(c.text)),
                 float(bool(q.named & c.terms)),
                 math.log1p(_repeats(c, cands)),
                 1.0 / (1 + meaning_rank[i]),

@@ -42,9 +42,7 @@ def main() -> None:
     sizes = (2_500, 5_000, 10_000, 20_000)
     rows = []
     for label, unit in _INPUTS.items():
-        rows.append(
-            [label, *(f"{_seconds((unit * (n // len(unit) + 1))[:n]):.3f}" for n in sizes)]
-        )
+        rows.append([label, *(f"{_seconds((unit * (n // len(unit) + 1))[:n]):.3f}" for n in sizes)])
     print(format_table(["input", *(f"{n:,} chars (s)" for n in sizes)], rows))
 
 

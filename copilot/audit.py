@@ -190,7 +190,7 @@ class AuditLog:
             DatabaseUnavailable: The entries could not be written.
         """
         try:
-            with self.db.connection() as conn:
+            with self.db.connection(deadline=True) as conn:
                 if not durable:
                     store.commit_without_flush(conn)
                 for e in entries:
@@ -233,7 +233,7 @@ class AuditLog:
             UnknownUser: ``admin_id`` is not a user of ``org``.
             ForbiddenError: ``admin_id`` is not an admin.
         """
-        with self.db.connection() as conn:
+        with self.db.connection(deadline=True) as conn:
             reader = store.get_user(conn, org=org, user_id=admin_id)
             if reader is None:
                 raise UnknownUser(f"user {admin_id!r} does not exist in org {org!r}")

@@ -2,9 +2,14 @@
 
 When the database goes away, requests fail fast: a pooled connection is waited for at
 most ``COPILOT_POOL_TIMEOUT_S`` (2 s), and while the embedded server is known to be down
-they fail at once. ``api/errors.py`` turns both into 503 ``database_unavailable``. The
-embedded server this process uses is watched and restarted (see :mod:`copilot.embedded`);
-an external one is reconnected to by the pools when it returns.
+they fail at once. When it is up but does not answer in time (a statement stuck behind
+a lock, or a server that is frozen or unreachable), a request's transaction fails after
+``COPILOT_DB_QUERY_TIMEOUT_S``: PostgreSQL's ``statement_timeout`` ends a slow
+statement, and a :class:`copilot.watchdog.Watchdog` shuts the socket of a connection
+that gets no answer at all. ``api/errors.py`` turns all of these into 503
+``database_unavailable``. The embedded server this process uses is watched and
+restarted (see :mod:`copilot.embedded`); an external one is reconnected to by the pools
+when it returns.
 """
 
 from __future__ import annotations
@@ -16,13 +21,13 @@ from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector
-from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from copilot.embedded import EmbeddedServer, Supervisor, start_embedded, stop_embedded
 from copilot.errors import DatabaseUnavailable
 from copilot.settings import Settings
+from copilot.watchdog import Deadline, Watchdog
 from retrieval import store
 
 __all__ = [
@@ -38,6 +43,10 @@ log = logging.getLogger(__name__)
 
 #: How long opening the pools may wait for their first connections.
 _OPEN_TIMEOUT_S = 30.0
+#: How much longer than the statement time limit a transaction may wait for the server
+#: before its socket is shut down: a running server cancels the statement first, with a
+#: clearer error, and the connection survives.
+_UNANSWERED_GRACE_S = 2.0
 
 
 def configure_connection(conn: psycopg.Connection[Any]) -> None:
@@ -56,8 +65,7 @@ def _as_service_role(conn: psycopg.Connection[Any]) -> None:
     configure_connection(conn)
     # Reached only when no login URL for the service role is configured: the owner's
     # connection drops to the non-owner role for its whole session.
-    conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(store.SERVICE_ROLE)))
-    conn.commit()
+    store.act_as_service_role(conn)
 
 
 def _with_user(url: str, user: str) -> str:
@@ -83,6 +91,11 @@ class Database:
         service_url: A login URL for the service role. ``None`` means connect with
             ``url`` and ``SET ROLE copilot_service`` for the session.
         max_size: Upper bound of each pool.
+        timeout_s: How long a request waits for a pooled connection.
+        connect_timeout_s: How long opening one connection may take.
+        query_timeout_s: How long one statement of a user-facing transaction may run
+            (:meth:`caller`, and :meth:`connection` with ``deadline=True``); the whole
+            transaction gets :data:`_UNANSWERED_GRACE_S` more before its socket is shut.
     """
 
     def __init__(
@@ -93,9 +106,12 @@ class Database:
         max_size: int = 8,
         timeout_s: float = 2.0,
         connect_timeout_s: int = 2,
+        query_timeout_s: float = 5.0,
     ) -> None:
         self.url = url
         self.timeout_s = timeout_s
+        self.query_timeout_s = query_timeout_s
+        self._watchdog = Watchdog()
         self._supervisor: Supervisor | None = None
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout_s) as conn:
@@ -128,7 +144,7 @@ class Database:
             "max_size": self._max_size,
             "open": True,
             "timeout": self.timeout_s,
-            "check": ConnectionPool.check_connection,
+            "check": self._check_connection,
             "reconnect_timeout": 30.0,
             "kwargs": {"autocommit": False, "connect_timeout": self._connect_timeout_s},
         }
@@ -151,6 +167,15 @@ class Database:
             ) from err
         return pool, service_pool
 
+    def _check_connection(self, conn: psycopg.Connection[Any]) -> None:
+        # The pool's liveness check is a round trip too: against a frozen server it
+        # would wait forever inside getconn(), before any request deadline is armed.
+        deadline = self._watchdog.arm(conn, seconds=self.timeout_s)
+        try:
+            ConnectionPool.check_connection(conn)
+        finally:
+            self._watchdog.disarm(deadline)
+
     def supervise(self, server: EmbeddedServer, *, backoff_max_s: float = 10.0) -> None:
         """Restart ``server`` whenever it dies, and fail requests at once while it is down."""
         self._supervisor = Supervisor(
@@ -171,7 +196,9 @@ class Database:
             pool.close(timeout=2)
 
     @contextmanager
-    def _transaction(self, pool: ConnectionPool[Any]) -> Iterator[psycopg.Connection[Any]]:
+    def _transaction(
+        self, pool: ConnectionPool[Any], *, deadline: bool
+    ) -> Iterator[psycopg.Connection[Any]]:
         if self._supervisor is not None and self._supervisor.down.is_set():
             raise DatabaseUnavailable("the embedded database is down; it is being restarted")
         try:
@@ -179,29 +206,60 @@ class Database:
         except (PoolTimeout, PoolClosed) as err:  # closed: swapped by a restart just now
             raise DatabaseUnavailable(
                 f"no database connection free within {self.timeout_s:g} s (the database is "
-                "down, or all pooled connections are busy: see COPILOT_POOL_MAX_SIZE)"
+                "down or not answering, or all pooled connections are busy: see "
+                "COPILOT_POOL_MAX_SIZE)"
             ) from err
+        armed: Deadline | None = None
+        if deadline:
+            armed = self._watchdog.arm(conn, seconds=self.query_timeout_s + _UNANSWERED_GRACE_S)
         try:
             with conn.transaction():
+                if deadline:
+                    store.limit_statement_time(conn, seconds=self.query_timeout_s)
                 yield conn
+        except psycopg.errors.QueryCanceled as err:
+            if not deadline:
+                raise
+            raise DatabaseUnavailable(
+                f"a database statement ran longer than {self.query_timeout_s:g} s and was "
+                "cancelled (the database is overloaded or a lock is held: see "
+                "COPILOT_DB_QUERY_TIMEOUT_S)"
+            ) from err
+        except psycopg.OperationalError as err:
+            if armed is None or not self._watchdog.disarm(armed).fired:
+                raise
+            raise DatabaseUnavailable(
+                f"the database did not answer within "
+                f"{self.query_timeout_s + _UNANSWERED_GRACE_S:g} s (frozen or unreachable); "
+                "the connection was dropped"
+            ) from err
         finally:
+            if armed is not None:
+                self._watchdog.disarm(armed)
             # A connection broken mid-request is discarded here, not handed out again.
             pool.putconn(conn)
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """An owner connection inside one transaction (committed on success)."""
-        with self._transaction(self.pool) as conn:
+    def connection(self, *, deadline: bool = False) -> Iterator[psycopg.Connection[Any]]:
+        """An owner connection inside one transaction (committed on success).
+
+        Args:
+            deadline: Fail with :class:`DatabaseUnavailable` when a statement runs longer
+                than ``query_timeout_s`` or the server stops answering: for short work
+                on a request's path. Bulk work (ingest, re-embedding, erasure) has none.
+        """
+        with self._transaction(self.pool, deadline=deadline) as conn:
             yield conn
 
     @contextmanager
     def caller(self) -> Iterator[psycopg.Connection[Any]]:
-        """A service-role connection inside one transaction, for reads on a user's behalf.
+        """A service-role transaction for reads on a user's behalf, under the deadline of
+        ``connection(deadline=True)``.
 
         Bind it to the user with :func:`retrieval.store.scope_to_caller` before reading
         documents or chunks; until then row-level security shows none.
         """
-        with self._transaction(self.service_pool) as conn:
+        with self._transaction(self.service_pool, deadline=True) as conn:
             yield conn
 
     def ping(self, *, timeout_s: float = 2.0) -> None:
@@ -232,6 +290,7 @@ def open_database(settings: Settings) -> Database:
         "max_size": settings.pool_max_size,
         "timeout_s": settings.pool_timeout_s,
         "connect_timeout_s": settings.db_connect_timeout_s,
+        "query_timeout_s": settings.db_query_timeout_s,
     }
     if settings.database_url:
         return Database(settings.database_url, service_url=settings.service_database_url, **pools)
@@ -260,4 +319,5 @@ def open_scratch_database(settings: Settings, *, name: str) -> Database:
         max_size=settings.pool_max_size,
         timeout_s=settings.pool_timeout_s,
         connect_timeout_s=settings.db_connect_timeout_s,
+        query_timeout_s=settings.db_query_timeout_s,
     )

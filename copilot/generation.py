@@ -218,44 +218,44 @@ class Assistant:
         llm = self.llm()
         return self.offline if llm is None else WithFallback(llm.as_engine(), self.offline)
 
-    def _summary(
+    def _summaries(
         self,
-        conn: Connection[Any],
         *,
         org: str,
-        doc: StoredDocument,
+        user_id: str,
+        docs: Sequence[StoredDocument],
         engine: Engine,
-        owners: Mapping[str, store.UserRow] | None = None,
-    ) -> CallSummary:
-        """``doc``'s summary from the cache (per content hash and ``engine.cache_key``),
-        else written by ``engine`` and cached if ``engine`` itself wrote it."""
-        cached = store.get_cached_summary(
-            conn,
-            org=org,
-            document_id=doc.id,
-            engine=engine.cache_key,
-            content_hash=doc.content_hash,
-        )
-        if cached is not None:
-            return CallSummary.model_validate(cached)
-        if owners is None:
-            owners = store.users_by_id(conn, org=org, ids=[doc.owner_id])
-        owner = owners.get(doc.owner_id)
-        summary = engine.summarize_call(
-            source_document(doc, owner_name=owner.name if owner else None)
-        )
-        # A fallback's summary is not cached under the LLM's key: the next request
-        # tries the LLM again.
-        if written_by(engine, summary):
-            store.put_cached_summary(
-                conn,
-                org=org,
-                document_id=doc.id,
-                engine=engine.cache_key,
-                content_hash=doc.content_hash,
-                summary=summary.model_dump(mode="json"),
+        cached: Mapping[str, CallSummary],
+        owners: Mapping[str, store.UserRow],
+    ) -> dict[str, CallSummary]:
+        """Each of ``docs``' summary from ``cached``, else written by ``engine`` with no
+        database connection held (an LLM may take its whole timeout), then cached in one
+        short transaction if ``engine`` itself wrote it (not a fallback's)."""
+        out: dict[str, CallSummary] = {}
+        written: list[tuple[StoredDocument, CallSummary]] = []
+        for doc in docs:
+            if doc.id in cached:
+                out[doc.id] = cached[doc.id]
+                continue
+            owner = owners.get(doc.owner_id)
+            summary = engine.summarize_call(
+                source_document(doc, owner_name=owner.name if owner else None)
             )
-        return summary
+            out[doc.id] = summary
+            if written_by(engine, summary):
+                written.append((doc, summary))
+        if written:
+            with self.copilot.as_caller(org=org, user_id=user_id) as (conn, _):
+                for doc, summary in written:
+                    store.put_cached_summary(
+                        conn,
+                        org=org,
+                        document_id=doc.id,
+                        engine=engine.cache_key,
+                        content_hash=doc.content_hash,
+                        summary=summary.model_dump(mode="json"),
+                    )
+        return out
 
     # ---- call summaries
 
@@ -265,11 +265,17 @@ class Assistant:
         Raises:
             NotFound: No such call, or the caller may not see it (indistinguishable).
         """
+        engine = self.engine
         with self.copilot.as_caller(org=org, user_id=user_id) as (conn, acl):
             doc = store.get_document(conn, org=org, acl=acl, id=document_id)
             if doc is None or doc.kind != "call":
                 raise NotFound(f"call {document_id!r} not found")
-            return self._summary(conn, org=org, doc=doc, engine=self.engine)
+            cached = _cached_summaries(conn, org=org, docs=[doc], engine=engine)
+            owners = {} if cached else store.users_by_id(conn, org=org, ids=[doc.owner_id])
+        summaries = self._summaries(
+            org=org, user_id=user_id, docs=[doc], engine=engine, cached=cached, owners=owners
+        )
+        return summaries[doc.id]
 
     def summarize_text(self, *, text: str, kind: str, now: datetime | None = None) -> CallSummary:
         """Summarize text sent by the caller (a draft note). Nothing is stored."""
@@ -557,12 +563,11 @@ class Assistant:
             deals = [deal] if deal else store.account_deals(conn, org=org, account_id=account.id)
             contacts = store.account_contacts(conn, org=org, account_id=account.id)
             owners = store.users_by_id(conn, org=org, ids=[d.owner_id for d in docs])
-            offline = self.offline
-            summaries = {
-                doc.id: self._summary(conn, org=org, doc=doc, engine=offline, owners=owners)
-                for doc in docs
-                if doc.kind == "call"
-            }
+            calls = [doc for doc in docs if doc.kind == "call"]
+            cached = _cached_summaries(conn, org=org, docs=calls, engine=self.offline)
+        summaries = self._summaries(
+            org=org, user_id=user_id, docs=calls, engine=self.offline, cached=cached, owners=owners
+        )
         context = build_context(
             account=account,
             deals=deals,
@@ -573,3 +578,22 @@ class Assistant:
             focus_deal_id=deal_id,
         )
         return list(recommend(context, self.playbook, limit=limit))
+
+
+def _cached_summaries(
+    conn: Connection[Any], *, org: str, docs: Sequence[StoredDocument], engine: Engine
+) -> dict[str, CallSummary]:
+    """The cached summaries of ``docs`` by ``engine`` (per content hash and
+    ``engine.cache_key``), by document id."""
+    out: dict[str, CallSummary] = {}
+    for doc in docs:
+        cached = store.get_cached_summary(
+            conn,
+            org=org,
+            document_id=doc.id,
+            engine=engine.cache_key,
+            content_hash=doc.content_hash,
+        )
+        if cached is not None:
+            out[doc.id] = CallSummary.model_validate(cached)
+    return out

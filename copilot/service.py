@@ -295,7 +295,7 @@ class Copilot:
         Raises:
             NotFound: No such document in ``org``.
         """
-        with self.db.connection() as conn:
+        with self.db.connection(deadline=True) as conn:
             # principal_counts follows in the same transaction (migration 0005's triggers).
             if not store.delete_document(conn, org=org, id=document_id):
                 raise NotFound(f"document {document_id!r} not found")
@@ -303,7 +303,7 @@ class Copilot:
     def check_ready(self) -> dict[str, Any]:
         """What ``/readyz`` reports. Raises :class:`DatabaseUnavailable` if not ready."""
         self.db.ping()
-        with self.db.connection() as conn:
+        with self.db.connection(deadline=True) as conn:
             pending = store.pending_migrations(conn)
         if pending:
             raise DatabaseUnavailable(f"migrations not applied: {', '.join(pending)}")
@@ -311,7 +311,7 @@ class Copilot:
 
     def index_size(self) -> dict[str, Any]:
         """Document and chunk counts per org, and on-disk bytes (for metrics)."""
-        with self.db.connection() as conn:
+        with self.db.connection(deadline=True) as conn:
             return store.index_size(conn)
 
     def status(self) -> dict[str, Any]:

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     pool_timeout_s: float = Field(default=2.0, gt=0, le=120)
     #: How long opening one connection may take (PostgreSQL ``connect_timeout``, >= 2).
     db_connect_timeout_s: int = Field(default=2, ge=2, le=120)
+    #: How long one statement of a request may run before 503 ``database_unavailable``
+    #: (PostgreSQL ``statement_timeout``; a server that sends no answer at all is given
+    #: 2 s more, then its connection is dropped). Ingest and other bulk work have none.
+    db_query_timeout_s: float = Field(default=5.0, ge=0.1, le=3600)
     #: The longest pause between restarts of a dead embedded server (doubling from 0.5 s).
     db_restart_backoff_max_s: float = Field(default=10.0, gt=0, le=600)
     #: A login URL for the non-owner ``copilot_service`` role that user reads run as.

@@ -16,6 +16,7 @@ Modules:
     ``prune``: records absent from a full export of an org.
     ``search``: exact and HNSW vector search, keyword search, the permitted chunks.
     ``summaries``: the summary cache.
+    ``session``: the role a connection acts as, and a transaction's statement time limit.
     ``status``: index state, sizes and ``db status`` counts.
     ``audit``: the hash-chained audit trail.
     ``privacy``: erasure and retention (records of a person, or of a period).
@@ -120,11 +121,14 @@ from retrieval.store.search import (
     vector_search_exact,
     vector_search_hnsw,
 )
+from retrieval.store.session import act_as_service_role, limit_statement_time
 from retrieval.store.status import get_index_state, index_size, set_index_state, status_counts
 from retrieval.store.summaries import get_cached_summary, put_cached_summary
 
 __all__ = [
     "GENESIS_HASH",
+    "act_as_service_role",
+    "limit_statement_time",
     "AuditEntry",
     "AuditRecord",
     "ChainHead",

@@ -30,12 +30,23 @@ def put_cached_summary(
     content_hash: str,
     summary: dict[str, Any],
 ) -> None:
+    """Cache ``summary`` of ``document_id`` as of ``content_hash``. Nothing is written
+    when the document has since changed or been deleted (the summary was written
+    outside the transaction that read it)."""
     from psycopg.types.json import Jsonb
 
     conn.execute(
         "INSERT INTO summaries (org, document_id, engine, content_hash, summary)"
-        " VALUES (%s, %s, %s, %s, %s)"
+        " SELECT %(org)s, %(id)s, %(engine)s, %(hash)s, %(summary)s WHERE EXISTS ("
+        " SELECT 1 FROM documents WHERE org = %(org)s AND id = %(id)s"
+        " AND content_hash = %(hash)s)"
         " ON CONFLICT (org, document_id, engine) DO UPDATE SET content_hash ="
         " EXCLUDED.content_hash, summary = EXCLUDED.summary, created_at = now()",
-        (org, document_id, engine, content_hash, Jsonb(summary)),
+        {
+            "org": org,
+            "id": document_id,
+            "engine": engine,
+            "hash": content_hash,
+            "summary": Jsonb(summary),
+        },
     )

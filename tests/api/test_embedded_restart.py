@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,14 @@ class Served:
 
 @pytest.fixture()
 def served(tmp_path: Path) -> Iterator[Served]:
+    with serve(tmp_path) as out:
+        yield out
+
+
+@contextmanager
+def serve(tmp_path: Path, **env_extra: str) -> Iterator[Served]:
+    """``copilot serve`` as a subprocess on the embedded server in ``tmp_path``, ready;
+    ``env_extra`` adds settings (``COPILOT_...`` variables)."""
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir, jwt_secret=JWT_SECRET, ingest_token=INGEST_TOKEN)
     port = _free_port()
@@ -62,6 +71,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         "COPILOT_RATE_LIMIT": "off",
         "PYTHONPATH": str(ROOT),
         "HF_HUB_OFFLINE": "1",
+        **env_extra,
     }
     log = tmp_path / "serve.log"
     command = [sys.executable, "-c", "from copilot.cli import main; main()", "serve"]
@@ -113,6 +123,25 @@ def _load(base_url: str, token: str, stop: threading.Event, out: list[Outcome]) 
             out.append(Outcome(started, time.monotonic() - started, status))
 
 
+@contextmanager
+def under_load(base_url: str, token: str) -> Iterator[list[Outcome]]:
+    """:data:`CLIENTS` threads searching until the block ends; yields their outcomes."""
+    stop = threading.Event()
+    outcomes: list[Outcome] = []
+    workers = [
+        threading.Thread(target=_load, args=(base_url, token, stop, outcomes))
+        for _ in range(CLIENTS)
+    ]
+    for w in workers:
+        w.start()
+    try:
+        yield outcomes
+    finally:
+        stop.set()
+        for w in workers:
+            w.join(timeout=60)
+
+
 def _back_at(
     outcomes: list[Outcome], killed_at: float, restarted_at: float | None = None
 ) -> float | None:
@@ -147,15 +176,7 @@ def test_kill_9_of_the_embedded_postmaster_under_load(served: Served) -> None:
     old_pid = server.postmaster_pid()
     assert old_pid is not None
 
-    stop = threading.Event()
-    outcomes: list[Outcome] = []
-    workers = [
-        threading.Thread(target=_load, args=(served.base_url, token, stop, outcomes))
-        for _ in range(CLIENTS)
-    ]
-    for w in workers:
-        w.start()
-    try:
+    with under_load(served.base_url, token) as outcomes:
         time.sleep(3)
         killed_at = time.monotonic()
         os.kill(old_pid, signal.SIGKILL)
@@ -166,10 +187,6 @@ def test_kill_9_of_the_embedded_postmaster_under_load(served: Served) -> None:
                 restarted_at = time.monotonic()
             recovered_at = _back_at(list(outcomes), killed_at, restarted_at)
         time.sleep(2)  # keep the load on past the recovery
-    finally:
-        stop.set()
-        for w in workers:
-            w.join(timeout=60)
 
     log = served.log.read_text(errors="replace")
     statuses = {o.status for o in outcomes}

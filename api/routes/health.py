@@ -15,13 +15,14 @@ __all__ = ["router"]
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+# HEAD too: load balancers and uptime checkers often probe with it.
+@router.api_route("/healthz", methods=["GET", "HEAD"])
 def healthz() -> dict[str, str]:
     """The process is up (no dependencies checked)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.api_route("/readyz", methods=["GET", "HEAD"])
 def readyz(cp: CopilotDep) -> dict[str, Any]:
     """Database reachable from both pools, migrations applied, model loaded (else 503)."""
     return {"status": "ready", **cp.check_ready()}

@@ -528,6 +528,10 @@ def test_healthz_and_readyz(client: TestClient, embedder: Any) -> None:
         "migrations": "ok",
         "model": embedder.model_id,
     }
+    # Load balancers and uptime checkers probe with HEAD: the same status, no body.
+    for path in ("/healthz", "/readyz"):
+        head = client.head(path)
+        assert head.status_code == 200 and head.content == b"", (path, head.text)
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -1098,7 +1102,7 @@ def test_unknown_routes_and_methods_answer_json(
         # Two routes share this path; Starlette named only the first (Allow: GET).
         ("PUT", "/v1/documents/d-1", "GET, DELETE"),
         ("POST", "/v1/documents/fw/123", "GET, DELETE"),
-        ("POST", "/healthz", "GET"),
+        ("POST", "/healthz", "GET, HEAD"),
     ],
 )
 def test_method_not_allowed_lists_the_allowed_methods(

@@ -202,7 +202,7 @@ class BatchWriter:
                 rec.owner_id, team_of.get((rec.org, rec.owner_id)), rec.visibility, rec.shared_with
             ).to_acl()
             rows.append(document_row(p, access))
-        store.upsert_documents(conn, docs=rows)
+        written = store.upsert_documents(conn, docs=rows)
         vectors = batch.vectors
         chunk_rows: list[tuple[str, str, ChunkRow]] = []
         rechunked: list[tuple[str, str]] = []
@@ -238,6 +238,11 @@ class BatchWriter:
                 outcome = "inserted" if existing is None else "updated"
             else:
                 assert existing is not None
-                outcome = "unchanged" if existing[1] == row.access else "restamped"
+                if (row.org, row.id) not in written:
+                    outcome = "unchanged"
+                elif existing[1] != row.access:
+                    outcome = "restamped"
+                else:
+                    outcome = "updated"  # metadata only: a corrected date, another deal
             out.append((p, outcome, count.get(id(p), 0)))
         return out

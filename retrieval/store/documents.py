@@ -55,6 +55,15 @@ _UPSERT_DOCUMENT = """
         title = EXCLUDED.title, content = EXCLUDED.content, fields = EXCLUDED.fields,
         attributes = EXCLUDED.attributes, content_hash = EXCLUDED.content_hash,
         access = EXCLUDED.access, updated_at = now()
+    WHERE (documents.kind, documents.account_id, documents.contact_id, documents.deal_id,
+        documents.owner_id, documents.visibility, documents.shared_with,
+        documents.occurred_at, documents.title, documents.content, documents.fields,
+        documents.attributes, documents.content_hash, documents.access)
+        IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.account_id, EXCLUDED.contact_id,
+        EXCLUDED.deal_id, EXCLUDED.owner_id, EXCLUDED.visibility, EXCLUDED.shared_with,
+        EXCLUDED.occurred_at, EXCLUDED.title, EXCLUDED.content, EXCLUDED.fields,
+        EXCLUDED.attributes, EXCLUDED.content_hash, EXCLUDED.access)
+    RETURNING org, id
 """
 
 
@@ -81,21 +90,32 @@ def _document_params(doc: DocumentRow) -> dict[str, Any]:
     }
 
 
-def upsert_document(conn: Connection[Any], *, doc: DocumentRow) -> None:
-    """Write a document row and copy its access list and metadata onto its chunks."""
-    upsert_documents(conn, docs=[doc])
+def upsert_document(conn: Connection[Any], *, doc: DocumentRow) -> bool:
+    """Write a document row and copy its access list and metadata onto its chunks;
+    whether anything changed (:func:`upsert_documents`)."""
+    return bool(upsert_documents(conn, docs=[doc]))
 
 
-def upsert_documents(conn: Connection[Any], *, docs: Sequence[DocumentRow]) -> None:
+def upsert_documents(conn: Connection[Any], *, docs: Sequence[DocumentRow]) -> set[tuple[str, str]]:
     """Write document rows and copy their access lists and metadata onto their chunks.
 
     One pipelined ``executemany`` for the rows and one ``UPDATE`` for the chunks of the
     whole batch: per-document statements made the writes a third of an indexing run.
+    A row identical to the stored one is left alone (its ``updated_at`` too).
+
+    Returns:
+        ``(org, id)`` of the documents inserted or changed in any column, so a change of
+        metadata alone (a corrected ``occurred_at``) is reported as an update.
     """
     if not docs:
-        return
+        return set()
+    written: set[tuple[str, str]] = set()
     with conn.cursor() as cur:
-        cur.executemany(_UPSERT_DOCUMENT, [_document_params(d) for d in docs])
+        cur.executemany(_UPSERT_DOCUMENT, [_document_params(d) for d in docs], returning=True)
+        while True:
+            written.update((r[0], r[1]) for r in cur.fetchall())
+            if not cur.nextset():
+                break
     conn.execute(
         "UPDATE chunks c SET access = d.access, kind = d.kind, account_id = d.account_id,"
         " occurred_at = d.occurred_at"
@@ -105,6 +125,7 @@ def upsert_documents(conn: Connection[Any], *, docs: Sequence[DocumentRow]) -> N
         " (d.access, d.kind, d.account_id, d.occurred_at)",
         {"orgs": [d.org for d in docs], "ids": [d.id for d in docs]},
     )
+    return written
 
 
 def documents_without_chunks(conn: Connection[Any]) -> list[tuple[str, str]]:

@@ -152,6 +152,29 @@ def test_unchanged_records_are_not_embedded_again(copilot) -> None:  # type: ign
     assert second.unchanged == len(records) and second.chunks == 0
 
 
+def test_a_change_of_metadata_alone_is_an_update_that_embeds_nothing(copilot) -> None:  # type: ignore[no-untyped-def]
+    # A corrected date (or deal) changes no text: nothing is embedded again, but the
+    # report must not call the record unchanged, and search must see the new date.
+    records = _emails(3)
+    assert not _indexer(copilot).ingest_dicts(crm_small.records() + records).errors
+    moved = {**records[1], "occurred_at": "2026-06-01T09:00:00Z"}
+    report = _indexer(copilot).ingest_dicts([records[0], moved, records[2]])
+    assert (report.updated, report.unchanged, report.embedded) == (1, 2, 0)
+    [outcome] = [o for o in report.outcomes if o["status"] == "updated"]
+    assert outcome["id"] == "bulk-002"
+    with copilot.db.connection() as conn:
+        stored = conn.execute(
+            "SELECT d.occurred_at, array_agg(DISTINCT c.occurred_at) FROM documents d"
+            " JOIN chunks c ON c.org = d.org AND c.document_id = d.id"
+            " WHERE d.org = %s AND d.id = 'bulk-002' GROUP BY d.occurred_at",
+            (ACME,),
+        ).fetchone()
+    assert stored is not None
+    assert stored[0].isoformat() == "2026-06-01T09:00:00+00:00" and stored[1] == [stored[0]]
+    again = _indexer(copilot).ingest_dicts([records[0], moved, records[2]])
+    assert (again.updated, again.unchanged) == (0, 3)
+
+
 @pytest.mark.parametrize("strict", [False, True])
 def test_records_may_name_entities_that_come_later_in_the_input(copilot, strict: bool) -> None:  # type: ignore[no-untyped-def]
     # Documents first, then their users, teams and accounts, two records per window.

@@ -14,10 +14,13 @@ caused it ("root cause", "because", "turned out", "that explains") or what to do
 ("workaround", "for now") answers instead. A description that states its own cause
 ("fails because the certificate expired") stays the pick. Without a comment saying so in
 those words, a pick in the description gives way to the opening finding of the first
-comment in view (:func:`_first_finding`): support's first reply to a symptom says what
+comment in view (:func:`_opening_finding`): support's first reply to a symptom says what
 they found, mostly in words no cue list holds ("the app registration has the permission
 requested but admin consent was never granted"); an acknowledgement ("Reproduced;
-escalated") is too short to count.
+escalated") is too short to count. A question asking how it was fixed ("how did we fix
+the renewal job timing out") takes the best-ranked comment sentence saying what was done
+("Batch now commits in chunks of 500."), not the one saying why it broke; without one in
+those words, the opening finding of the last comment in view, which closes the ticket.
 
 Pure: the caller hands in the candidates, the ranker's order and the passages.
 """
@@ -47,7 +50,24 @@ _CAUSE = re.compile(
 # A question asking what caused something, whatever its answer type: "root cause on the
 # swap overtime bug?", "what went wrong last time?".
 _ASKS_CAUSE = re.compile(
-    r"\b(?:root cause|caus(?:e|ed|es|ing)|what went wrong|what (?:broke|failed))\b",
+    r"\b(?:root cause|caus(?:e|ed|es|ing)|what went wrong|what (?:broke|failed)"
+    r"|(?:screw|mess)(?:ed)? up|what(?:'s|s| is| was) wrong with|what went bad)\b",
+    re.IGNORECASE,
+)
+
+# A question asking how a problem was fixed: "how did we fix the renewal job timing out",
+# "what was the fix for …", "how was the sync resolved".
+_ASKS_FIX = re.compile(
+    r"\bhow (?:did|do|does|was|were|is|has|have|'d)\b[\w' -]{0,40}?\b(?:fix|fixed|resolve"
+    r"|resolved|solve|solved|sort|sorted)\b|\bwhat (?:was|is|'s) the (?:fix|resolution)\b"
+    r"|\bwhat (?:fixed|resolved|solved)\b",
+    re.IGNORECASE,
+)
+# Words that say what was done about a problem: "Batch now commits in chunks of 500.",
+# "Replaced all 60 liters", "the fix shipped in 2026.01.3".
+_FIX = re.compile(
+    r"\b(?:fix(?:ed|es)?|resolved|solved|patched|deployed|shipped|rolled (?:out|back)"
+    r"|replaced|re-?ran|re-?run|restarted|re-?enabled|reconfigured|switched|now)\b",
     re.IGNORECASE,
 )
 
@@ -60,7 +80,7 @@ _WORKAROUND = re.compile(
 
 def asks_diagnosis(question: str, q: QuestionView) -> re.Pattern[str] | None:
     """The words a sentence answering ``question`` holds, when it asks why a problem
-    happened or how to work around it; None for any other question.
+    happened, how to work around it or how it was fixed; None for any other question.
 
     Example:
         >>> from summarizers.answer.features import view
@@ -70,6 +90,8 @@ def asks_diagnosis(question: str, q: QuestionView) -> re.Pattern[str] | None:
     """
     if _WORKAROUND.search(question):
         return _WORKAROUND
+    if _ASKS_FIX.search(question):
+        return _FIX
     if q.wants == "reason" or _ASKS_CAUSE.search(question):
         return _CAUSE
     return None
@@ -108,26 +130,31 @@ def diagnosis_first(
         and said.search(cands[i].text)
     }
     chosen = next((i for i in order if i in saying), None)
-    if chosen is None and best.start < min(headers):
-        chosen = _first_finding(best, cands, order, min(headers))
+    if chosen is None and said is _FIX:
+        chosen = _opening_finding(best, cands, order, max(headers))
+    elif chosen is None and best.start < min(headers):
+        chosen = _opening_finding(best, cands, order, min(headers))
     if chosen is None:
         return tuple(order)
     return put_first(order, chosen)
 
 
-def _first_finding(
-    best: Candidate, cands: Sequence[Candidate], order: Sequence[int], first_header: int
+def _opening_finding(
+    best: Candidate, cands: Sequence[Candidate], order: Sequence[int], header: int
 ) -> int | None:
-    """The opening sentence of the ticket's first comment in view that says something
-    (is not :func:`~summarizers.answer.features.is_short`), when the pick is its
+    """The opening sentence that says something (is not
+    :func:`~summarizers.answer.features.is_short`) of the ticket's comment starting at
+    ``header``. The first comment in view answers a why-question whose pick is the
     description: support's first reply to a symptom is what they found ("Their Slack
     connector was installed at workspace level, not org level."), mostly in words no cue
-    list holds. None when no comment in view says anything."""
+    list holds. The last one answers how it was fixed: a ticket is closed by saying what
+    was done ("Mapping table added; all 40 stores exported last night. Resolved."). None
+    when that comment says nothing."""
     found = [
         i
         for i in order
         if cands[i].document_id == best.document_id
-        and cands[i].start > first_header
+        and cands[i].start > header
         and not is_short(cands[i].text)
         and not cands[i].text.startswith("---")
     ]

@@ -74,7 +74,7 @@ FEATURES = (
 )
 
 # A sentence ends at . ! ? (then space) or at a line break.
-_SENTENCE = re.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|$)|[^\n]+", re.MULTILINE)
+_SENTENCE = re.compile(r"(?:[^\n.!?]|[.!?](?=[^\s.!?]))+(?:[.!?]+(?=\s|$)|$)|[^\n]+", re.MULTILINE)
 
 
 @dataclass(frozen=True)

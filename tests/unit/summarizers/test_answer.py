@@ -991,6 +991,60 @@ def test_a_finding_in_no_cue_words_answers_why(question: str) -> None:
     assert "store code" in first.text
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        # How it was fixed: what was done, not why it broke.
+        ("how did we fix the ledger exports failing?", "Mapping table added"),
+        ("what was the fix for the ledger export?", "Mapping table added"),
+        ("how was the ledger export problem resolved", "Mapping table added"),
+        # A rep's words for "what caused it".
+        ("what screwed up the ledger exports?", "store code"),
+        ("whats wrong with the ledger export", "store code"),
+    ],
+)
+def test_how_a_ticket_problem_was_fixed_or_what_caused_it(question: str, said: str) -> None:
+    from summarizers.answer import decide
+    from summarizers.answer.diagnosis import diagnosis_first
+
+    ticket = _ticket(
+        "LG-4410",
+        "Nightly ledger exports fail for 12 of 40 stores since Monday.",
+        [
+            "The ledger expects the store code as the location ID, and the export sends "
+            "the store's display name instead.",
+            "Mapping table added; all 40 stores exported last night. Resolved.",
+        ],
+    )
+    d = decide(question, [ticket], similarity=_Vectors())
+    cands = d.scored.candidates
+    fix = said == "Mapping table added"
+    picks = ("Nightly ledger exports fail", "The ledger expects") if fix else ("Nightly",)
+    for pick in picks:
+        i = next(n for n, c in enumerate(cands) if pick in c.text)
+        order = (i, *(n for n in range(len(cands)) if n != i))
+        first = cands[diagnosis_first(question, d.scored.question, cands, order, [ticket])[0]]
+        assert said in first.text, (pick, first.text)
+
+
+def test_a_decimal_point_does_not_end_a_candidate_nor_swallow_the_line() -> None:
+    # "0.14%" once made the rest of the line one candidate, so a description's later
+    # sentence ("…because the clock is running") spoke for the whole description.
+    from summarizers.answer.features import candidates
+
+    text = (
+        "Final CoA for lot 3 shows oxygen at 0.14% against a 0.13% max. The lot was held "
+        "at our dock. Price is $42.75 per kg, e.g. for the spare lot."
+    )
+    found = [c.text for c in candidates([_record("OX-1", text)])]
+    assert found == [
+        "Final CoA for lot 3 shows oxygen at 0.14% against a 0.13% max.",
+        "The lot was held at our dock.",
+        "Price is $42.75 per kg, e.g.",
+        "for the spare lot.",
+    ]
+
+
 def test_the_lowest_we_may_go_is_the_approved_floor_not_the_proposal() -> None:
     from summarizers.answer import decide
     from summarizers.answer.roles import role_first

@@ -66,4 +66,6 @@ CRMS = (
     "beaconfield",
     "fernhollow",
     "kestrelpoint",
+    "harrowgate",
+    "oxbury",
 )

@@ -202,7 +202,13 @@ def load_competitors(path: str | Path) -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- matching
 
-_NAME = r"(?P<name>[A-Z][A-Za-z0-9]*(?:[.&-][A-Za-z0-9]+)*(?:[ \t]+[A-Z][A-Za-z0-9]*){0,2})"
+# A name starts a word and its words are taken whole (possessive quantifiers): otherwise a
+# long run of letters with capitals (a pasted key, CamelCase) is tried from every capital
+# and at every length, quadratic time that held the interpreter for minutes.
+_NAME = (
+    r"(?P<name>(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*+(?:[.&-][A-Za-z0-9]++)*+"
+    r"(?:[ \t]+[A-Z][A-Za-z0-9]*+){0,2})"
+)
 _CONTEXT_BEFORE = re.compile(
     r"(?i:\b(?:(?:also|currently|already|been|are|were|be)\s+)?"
     r"(?:evaluating|evaluated|trialing|trialling|trialed|trialled|piloting|piloted|demoing"

@@ -53,3 +53,27 @@ def test_competitors_from_list_and_patterns(text: str, expected: list[str]) -> N
 )
 def test_no_competitor_in_ordinary_capitalised_words(text: str) -> None:
     assert find_competitors(text) == []
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        "A" * 100_000,  # a run of capitals
+        "FooBar" * 16_000,  # CamelCase
+        "K7QX2ZB4" * 12_000,  # a pasted base32 key
+    ],
+)
+def test_a_long_run_of_letters_is_read_in_linear_time(blob: str) -> None:
+    # Before: a name was tried from every capital of the run at every length, so 20,000
+    # capitals took 20 s and 100,000 several minutes, holding the interpreter (every
+    # other request of the process waited). The bound only tells a hang from a return;
+    # the figures are in bench.summary_scaling.
+    import threading
+
+    found: list[object] = []
+    text = f"Pat: here is the key {blob} and Procore has re-quoted us."
+    worker = threading.Thread(target=lambda: found.append(find_competitors(text, [])), daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert found, "still scanning after 30 s: quadratic again"
+    assert [m.name for m in found[0]] == ["Procore"]  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -93,6 +94,8 @@ class SentenceTransformerEmbedder:
             raise EmbeddingError(f"could not load embedding model {model!r}: {err}") from err
         self._batch_size = batch_size
         self._model_id = model_id
+        self._counter: Any = _UNSET
+        self._tokenizer_lock = threading.Lock()
         dim = self._model.get_embedding_dimension()
         if not dim:
             raise EmbeddingError(f"model {model!r} does not report an embedding dimension")
@@ -117,8 +120,25 @@ class SentenceTransformerEmbedder:
         return int(self._model.max_seq_length)
 
     def count_tokens(self, text: str) -> int:
-        """Word pieces the model sees for ``text``, special tokens included."""
-        return len(self._model.tokenizer(text, add_special_tokens=True)["input_ids"])
+        """Word pieces the model sees for ``text``, special tokens included.
+
+        Counted on a private copy of the Rust tokenizer, never on the model's own: that
+        one is switched between truncating (``encode``) and not (a count) per call, so
+        a count racing an embedding of another ingest once came back 256 for 1,202
+        tokens, or ``encode`` failed with a ValueError (500 on ``/v1/ingest``).
+        """
+        counter = self._token_counter()
+        if counter is None:  # a slow (Python) tokenizer: no private copy to make
+            with self._tokenizer_lock:
+                return len(self._model.tokenizer(text, add_special_tokens=True)["input_ids"])
+        return len(counter.encode(text, add_special_tokens=True).ids)
+
+    def _token_counter(self) -> Any:
+        if self._counter is _UNSET:
+            with self._tokenizer_lock:
+                if self._counter is _UNSET:
+                    self._counter = _private_counter(self._model.tokenizer)
+        return self._counter
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -140,3 +160,20 @@ class SentenceTransformerEmbedder:
         candidate sentences): their document vectors, on the runtime fastest for small
         batches of short texts (torch here; ONNX Runtime in the ONNX embedders)."""
         return self.embed_documents(texts)
+
+
+_UNSET = object()
+
+
+def _private_counter(tokenizer: Any) -> Any:
+    """A copy of a fast tokenizer's Rust tokenizer that neither truncates nor pads (its
+    ``encode`` is safe from any thread); None for a slow tokenizer."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    from tokenizers import Tokenizer
+
+    rust = Tokenizer.from_str(backend.to_str())
+    rust.no_truncation()
+    rust.no_padding()
+    return rust

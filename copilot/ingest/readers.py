@@ -95,6 +95,8 @@ def _parse_int(digits: str) -> int | Decimal:
 
 
 _DECODER = json.JSONDecoder(parse_int=_parse_int)
+#: A UTF-8 byte-order mark, which some tools write at the start of a file: not content.
+_BOM = b"\xef\xbb\xbf"
 
 
 def decode_json(text: str) -> Any:
@@ -112,6 +114,8 @@ def decode_json(text: str) -> Any:
 def read_jsonl(lines: Iterable[bytes], *, source: str) -> Iterator[SourcedRecord]:
     """Decode JSON Lines; a bad line becomes a :class:`SourcedRecord` carrying its error."""
     for n, raw_line in enumerate(lines, start=1):
+        if n == 1 and raw_line.startswith(_BOM):
+            raw_line = raw_line[len(_BOM) :]  # Excel and PowerShell write one
         if not raw_line.strip():
             continue
         try:
@@ -225,7 +229,7 @@ def read_request_body(body: bytes, content_type: str, *, source: str) -> list[So
         raise _no_records()
     if content_type.split(";")[0].strip().lower() == "application/json":
         try:
-            text = body.decode("utf-8")
+            text = body.removeprefix(_BOM).decode("utf-8")
         except UnicodeDecodeError as err:
             raise InvalidRequest(f"body is not valid JSON: {err}", field="body") from None
         return read_json_array(text, source=source)

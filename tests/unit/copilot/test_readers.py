@@ -93,3 +93,19 @@ def test_identity_echoes_only_clean_strings(raw: dict | None, identity: RecordId
 def test_a_refused_record_keeps_its_identity() -> None:
     item = SourcedRecord("s", 3, {"type": "team", "id": "t1", "org": "o"}).refused("no")
     assert (item.raw, item.error, item.identity()) == (None, "no", ("team", "t1", "o"))
+
+
+@pytest.mark.parametrize("content_type", ["application/x-ndjson", "application/json"])
+def test_a_byte_order_mark_before_the_first_record_is_not_content(content_type: str) -> None:
+    # Excel and PowerShell start a UTF-8 file with one; the first record was refused as
+    # "bad JSON: Expecting value at column 1".
+    line = json.dumps(TEAM).encode()
+    body = b"\xef\xbb\xbf" + (line + b"\n" + line if "ndjson" in content_type else line)
+    out = read_request_body(body, content_type, source="s")
+    assert [r.raw for r in out] == [TEAM] * len(out) and all(r.error is None for r in out)
+
+
+def test_a_byte_order_mark_later_in_the_input_is_still_an_error() -> None:
+    line = json.dumps(TEAM).encode()
+    first, second = read_jsonl([line, b"\xef\xbb\xbf" + line], source="s")
+    assert first.error is None and second.error is not None

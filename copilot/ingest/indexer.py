@@ -30,6 +30,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from psycopg import Connection
 from tqdm import tqdm
 
@@ -196,7 +197,9 @@ class Indexer:
             if prune != "off":
                 seen = stack.enter_context(self.db.connection())
                 store.start_seen_records(seen)
-            writer = BatchWriter(self.db, report, model_id=self.embedder.model_id)
+            writer = BatchWriter(
+                self.db, report, model_id=self.embedder.model_id, embed=self._embed_into
+            )
             try:
                 orgs = self._run(read(), report, writer, seen)
             except BaseException:
@@ -333,8 +336,7 @@ class Indexer:
                 continue
             batch.spans[id(p)] = spans
             batch.offsets[id(p)] = len(texts)
-            title = self._title(p.title)
-            texts.extend(f"{title}\n{p.content[s.start : s.end]}" for s in spans)
+            texts.extend(self._chunk_texts(p, spans))
         if refused:
             batch.documents = [p for p in batch.documents if id(p) not in refused]
         # Embedded here, outside any transaction, while the writer thread writes the
@@ -344,6 +346,26 @@ class Indexer:
         report.embed_seconds += time.perf_counter() - started
         report.embedded += len(texts)
         return batch
+
+    def _chunk_texts(self, p: PreparedDocument, spans: Sequence[Span]) -> list[str]:
+        """What is embedded for each span: the title, then the chunk."""
+        title = self._title(p.title)
+        return [f"{title}\n{p.content[s.start : s.end]}" for s in spans]
+
+    def _embed_into(self, batch: DocumentBatch, docs: Sequence[PreparedDocument]) -> int:
+        """Chunk and embed ``docs`` of ``batch`` now, adding their spans and vectors to
+        it (the writer calls this for documents another writer changed since their state
+        was read). Returns how many chunks were embedded."""
+        texts: list[str] = []
+        base = 0 if batch.vectors is None else len(batch.vectors)
+        for p in docs:
+            spans = self._chunk(p)
+            batch.spans[id(p)] = spans
+            batch.offsets[id(p)] = base + len(texts)
+            texts.extend(self._chunk_texts(p, spans))
+        vectors = self.embedder.embed_documents(texts)
+        batch.vectors = vectors if batch.vectors is None else np.vstack([batch.vectors, vectors])
+        return len(texts)
 
     # ---- pruning
 

@@ -94,9 +94,17 @@ class BatchWriter:
     """
 
     def __init__(
-        self, db: Database, report: IngestReport, *, model_id: str, max_pending: int = 2
+        self,
+        db: Database,
+        report: IngestReport,
+        *,
+        model_id: str,
+        embed: Callable[[DocumentBatch, Sequence[PreparedDocument]], int],
+        max_pending: int = 2,
     ) -> None:
         self.db = db
+        self.embed = embed
+        self.embedded_again = 0  # chunks embedded by this thread (see close())
         self.report = report
         self.model_id = model_id
         self._queue: queue.Queue[_Item] = queue.Queue(maxsize=max_pending)
@@ -126,6 +134,9 @@ class BatchWriter:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+        # Counted here, on the caller's thread, which owns the embedding counters.
+        self.report.embedded += self.embedded_again
+        self.embedded_again = 0
         if raise_failure:
             self._raise_failure()
 
@@ -185,12 +196,41 @@ class BatchWriter:
             self.report.add_outcome(line=p.line, rec=p.rec, outcome=outcome)
         self.report.write_seconds += time.perf_counter() - started
 
+    def _embed_what_changed_since_read(
+        self, conn: Connection[Any], batch: DocumentBatch, docs: Sequence[PreparedDocument]
+    ) -> None:
+        """Embed, now, the documents that were left unembedded as unchanged but that
+        another writer replaced or deleted since their state was read: writing only
+        their rows would leave a document with another version's chunks, or none.
+        Their rows stay locked until this transaction ends, so the state read here holds."""
+        kept = [p for p in docs if id(p) not in batch.spans]
+        if not kept:
+            return
+        stale = []
+        for org in sorted({p.rec.org for p in kept}):
+            ids = [p.rec.id for p in kept if p.rec.org == org]
+            now = store.document_state(conn, org=org, ids=ids, lock=True)
+            for p in (p for p in kept if p.rec.org == org):
+                found = now.get(p.rec.id)
+                if found is None or found[0] != p.content_hash or found[2] is None:
+                    stale.append(p)
+                if found is None:
+                    batch.state.pop((org, p.rec.id), None)
+                else:
+                    batch.state[(org, p.rec.id)] = found
+        if stale:
+            log.info(
+                "%d document(s) changed by another writer since read: embedded again", len(stale)
+            )
+            self.embedded_again += self.embed(batch, stale)
+
     def _write_documents(
         self, conn: Connection[Any], batch: DocumentBatch, docs: Sequence[PreparedDocument]
     ) -> list[tuple[PreparedDocument, str, int]]:
         """Write ``docs`` of ``batch`` in the caller's transaction; their outcomes."""
         orgs = {p.rec.org for p in docs}
         store.lock_principal_counts(conn, orgs=orgs)
+        self._embed_what_changed_since_read(conn, batch, docs)
         team_of: dict[tuple[str, str], str | None] = {}
         for org in orgs:
             owners = store.users_by_id(conn, org=org, ids=[p.rec.owner_id for p in docs])

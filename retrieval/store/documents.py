@@ -29,14 +29,16 @@ __all__ = [
 
 
 def document_state(
-    conn: Connection[Any], *, org: str, ids: Sequence[str]
+    conn: Connection[Any], *, org: str, ids: Sequence[str], lock: bool = False
 ) -> dict[str, tuple[str, tuple[str, ...], str | None, str]]:
     """``{id: (content_hash, access, model_id of its chunks, kind)}`` for existing
-    documents."""
+    documents; with ``lock``, their rows are locked until the transaction ends (no other
+    writer changes or deletes them meanwhile)."""
     rows = conn.execute(
         "SELECT d.id, d.content_hash, d.access,"
         " (SELECT min(c.model_id) FROM chunks c WHERE c.org = d.org AND c.document_id = d.id),"
-        " d.kind FROM documents d WHERE d.org = %s AND d.id = ANY(%s)",
+        " d.kind FROM documents d WHERE d.org = %s AND d.id = ANY(%s)"
+        + (" ORDER BY d.id FOR UPDATE OF d" if lock else ""),
         (org, list(ids)),
     ).fetchall()
     return {r[0]: (r[1], tuple(r[2]), r[3], r[4]) for r in rows}

@@ -152,6 +152,61 @@ def test_unchanged_records_are_not_embedded_again(copilot) -> None:  # type: ign
     assert second.unchanged == len(records) and second.chunks == 0
 
 
+class _MidIngest:
+    """The service's embedder, running ``meanwhile`` once, on the first batch it embeds:
+    between the ingest reading what is stored and writing."""
+
+    def __init__(self, inner: Any, meanwhile: Any) -> None:
+        self._inner, self._meanwhile = inner, meanwhile
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def embed_documents(self, texts: Any) -> Any:
+        if texts and self._meanwhile is not None:
+            meanwhile, self._meanwhile = self._meanwhile, None
+            meanwhile()
+        return self._inner.embed_documents(texts)
+
+
+@pytest.mark.parametrize("meanwhile", ["replaced", "deleted"])
+def test_a_record_changed_by_another_writer_mid_ingest_is_embedded_again(  # type: ignore[no-untyped-def]
+    copilot, meanwhile: str
+) -> None:
+    # Found by a probe: X was read as unchanged, another writer replaced (or deleted) it
+    # while the batch embedded, and the ingest then wrote X's row without chunks: the
+    # document held version A while its chunks held version B (or there were none), and
+    # re-ingesting reported "unchanged" forever.
+    x, filler = _emails(2)
+    a = {**x, "body": "Version A: the alpha contract goes to legal on Friday."}
+    b = {**x, "body": "Version B: the bravo contract is on hold until the audit."}
+    assert not _indexer(copilot).ingest_dicts(crm_small.records() + [a]).errors
+
+    def other_writer() -> None:
+        if meanwhile == "replaced":
+            assert _indexer(copilot).ingest_dicts([b]).updated == 1
+        else:
+            copilot.delete_document(org=ACME, document_id=x["id"])
+
+    slow = Indexer(copilot.db, _MidIngest(copilot.embedder, other_writer), progress=False)
+    report = slow.ingest_dicts([a, filler])
+    assert report.errors == []
+    with copilot.db.connection() as conn:
+        content = conn.execute(
+            "SELECT content FROM documents WHERE org = %s AND id = %s", (ACME, x["id"])
+        ).fetchone()[0]
+        chunks = conn.execute(
+            "SELECT char_start, char_end, text FROM chunks WHERE org = %s AND document_id = %s",
+            (ACME, x["id"]),
+        ).fetchall()
+    # The last commit wins, whole: version A, with chunks of version A.
+    assert "Version A" in content and chunks
+    assert all(content[s:e] == text for s, e, text in chunks), (content, chunks)
+    assert report.embedded > 1  # the filler's chunk and X's again
+    again = _indexer(copilot).ingest_dicts([a, filler])
+    assert again.unchanged == 2
+
+
 def test_a_change_of_metadata_alone_is_an_update_that_embeds_nothing(copilot) -> None:  # type: ignore[no-untyped-def]
     # A corrected date (or deal) changes no text: nothing is embedded again, but the
     # report must not call the record unchanged, and search must see the new date.

@@ -76,7 +76,9 @@ class Settings(BaseSettings):
     cursor_secret: SecretStr | None = None
     #: How deep cursors may page (offset + page size), in results.
     max_result_depth: int = Field(default=500, ge=1, le=10_000)
-    max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    #: Room for the longest text a request may hold (a 20,000-character draft) as a
+    #: default JSON client escapes it: 6 bytes a CJK character, 12 an emoji.
+    max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     max_ingest_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     #: How long a pagination cursor stays valid, in seconds.
     cursor_ttl_s: int = Field(default=3600, ge=1, le=30 * 86400)

@@ -169,6 +169,24 @@ def test_draft_summary_is_not_stored(loaded: TestClient, as_user, settings) -> N
     assert before == after
 
 
+@pytest.mark.parametrize("char", ["\u8a08", "\U0001f600"], ids=["cjk", "emoji"])
+def test_a_draft_at_the_length_limit_fits_the_body_limit_as_clients_escape_it(  # type: ignore[no-untyped-def]
+    loaded: TestClient, as_user, char: str
+) -> None:
+    # json.dumps (and requests) escape non-ASCII: 6 bytes a CJK character, 12 an emoji.
+    # A 20,000-character Chinese draft was 413 under the old 64 KiB body limit.
+    text = ("Pat: " + char * 40 + ". ") * 20_000
+    text = text[:20_000]
+    body = json.dumps({"text": text, "kind": "call"}).encode()
+    assert len(body) > 100_000  # the old limit was 64 KiB
+    response = loaded.post(
+        "/v1/summaries",
+        content=body,
+        headers={**as_user("rep-e2"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text[:300]
+
+
 @pytest.mark.parametrize(
     "body",
     [{"text": ""}, {"text": "x" * 20_001}, {"text": "ok", "kind": "fax"}, {"text": "a\u0000b"}],

@@ -15,14 +15,17 @@ __all__ = ["router"]
 router = APIRouter(tags=["operations"])
 
 
-# HEAD too: load balancers and uptime checkers often probe with it.
-@router.api_route("/healthz", methods=["GET", "HEAD"])
+# HEAD too (same status, no body): load balancers and uptime checkers often probe with
+# it. Left out of the OpenAPI document, where it would repeat GET's operation.
+@router.get("/healthz")
+@router.head("/healthz", include_in_schema=False)
 def healthz() -> dict[str, str]:
     """The process is up (no dependencies checked)."""
     return {"status": "ok"}
 
 
-@router.api_route("/readyz", methods=["GET", "HEAD"])
+@router.get("/readyz")
+@router.head("/readyz", include_in_schema=False)
 def readyz(cp: CopilotDep) -> dict[str, Any]:
     """Database reachable from both pools, migrations applied, model loaded (else 503)."""
     return {"status": "ready", **cp.check_ready()}

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from textkit.documents.calls import METADATA_LABELS, SECTION_LABELS, is_speaker_label, label_line
 from textkit.tokens import wordlist
 
-__all__ = ["Sentence", "opens_list_item", "segment", "segment_within"]
+__all__ = ["MAX_SENTENCE_CHARS", "Sentence", "opens_list_item", "segment", "segment_within"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +245,36 @@ def segment(text: str) -> list[Sentence]:
         if block.metadata:
             continue
         for start, end in _split_sentences(text, block.start, block.end):
-            out.append(Sentence(start, end, block.speaker, turn, block.section, block.bullet))
+            for piece_start, piece_end in _bounded(text, start, end):
+                out.append(
+                    Sentence(
+                        piece_start, piece_end, block.speaker, turn, block.section, block.bullet
+                    )
+                )
     return out
+
+
+#: The longest sentence :func:`segment` returns. Text without stops (many speech-to-text
+#: exports) was one 133,000-character "sentence", so a call's 2-4 sentence summary was the
+#: whole call; a longer run is cut at the last blank before this length.
+MAX_SENTENCE_CHARS = 600
+
+
+def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` in pieces of at most :data:`MAX_SENTENCE_CHARS`, cut at blanks
+    (inside a word only when it has none), each trimmed of blanks."""
+    out: list[tuple[int, int]] = []
+    while end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        cut = max(text.rfind(" ", start + 1, limit + 1), text.rfind("\n", start + 1, limit + 1))
+        cut = cut if cut > start else limit
+        out.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        out.append((start, end))
+    return [(s, e) for s, e in out if e > s]
 
 
 def segment_within(text: str, ranges: Sequence[tuple[int, int]]) -> list[Sentence]:

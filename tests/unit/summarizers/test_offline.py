@@ -593,3 +593,18 @@ def test_same_input_same_output(sample_calls: list[SourceDocument]) -> None:
         assert first == again
     draft = summarize_text(NOTES, kind="note", now=WEDNESDAY)
     assert draft == summarize_text(NOTES, kind="note", now=WEDNESDAY)
+
+
+def test_a_transcript_without_stops_gets_a_bounded_summary() -> None:
+    # A speech-to-text export without punctuation (133,000 characters) had a "summary"
+    # that was the whole call, repeated in its key points: a 788 KB response.
+    from textkit.sentences import MAX_SENTENCE_CHARS
+
+    words = "we need the pricing by friday and legal wants the dpa before the renewal".split()
+    text = "Ana: " + " ".join(words[i % len(words)] for i in range(26_000))
+    out = summarize_text(text, kind="call", now=WEDNESDAY)
+    bound = MAX_SENTENCE_CHARS + 20  # a point may lead with its speaker, reworded
+    assert 0 < len(out.summary.text) <= 4 * (bound + 1)
+    assert out.key_points and all(len(p.text) <= bound for p in out.key_points)
+    for c in out.summary.citations:
+        assert text[c.start : c.end] == c.quote

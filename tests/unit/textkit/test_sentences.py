@@ -49,10 +49,11 @@ def test_segment_dialogsum_tags_and_number_abbreviation() -> None:
         ("no stop here   \nNew line", ["no stop here", "New line"]),
         ("Hi Mr.   Smith. Dr. No.", ["Hi Mr.   Smith.", "Dr. No."]),
         # Long runs of stops or blanks: each was rescanned from every character in it.
-        ("." * 5_000, ["." * 5_000]),
+        # (A run is also cut into sentences of at most MAX_SENTENCE_CHARS, 600.)
+        ("." * 5_000, ["." * 600] * 8 + ["." * 200]),
         ("Hi." + " " * 5_000 + "Bo.", ["Hi.", "Bo."]),
         ("Hi" + " " * 5_000 + "\nBo.", ["Hi", "Bo."]),
-        ("?" * 5_000 + " Ok.", ["?" * 5_000, "Ok."]),
+        ("?" * 5_000 + " Ok.", ["?" * 600] * 8 + ["?" * 200, "Ok."]),
     ],
 )
 def test_segment_runs_of_stops_and_blanks(text: str, expected: list[str]) -> None:
@@ -104,3 +105,20 @@ def test_segment_within_keeps_only_sentences_inside_the_ranges() -> None:
         "40 USD per seat.",
     ]
     assert segment_within(text, []) == []
+
+
+def test_text_without_stops_is_cut_into_bounded_pieces_at_blanks() -> None:
+    from textkit.sentences import MAX_SENTENCE_CHARS
+
+    # Many speech-to-text exports have no punctuation: 133,000 characters were one
+    # sentence, and a call's 2-4 sentence summary was the whole call.
+    text = "Ana: " + " ".join(f"word{i}" for i in range(20_000))
+    pieces = segment(text)
+    assert len(pieces) > 1 and all(s.end - s.start <= MAX_SENTENCE_CHARS for s in pieces)
+    # Cut between words, nothing lost or doubled, every piece still Ana's.
+    assert " ".join(text[s.start : s.end] for s in pieces) == text[len("Ana: ") :]
+    assert {s.speaker for s in pieces} == {"Ana"}
+    # A run with no blank at all is cut anyway; ordinary sentences are untouched.
+    blob = segment("x" * (2 * MAX_SENTENCE_CHARS + 7))
+    assert [s.end - s.start for s in blob] == [MAX_SENTENCE_CHARS, MAX_SENTENCE_CHARS, 7]
+    assert [(s.start, s.end) for s in segment("Hi there. Short one.")] == [(0, 9), (10, 20)]

@@ -600,8 +600,8 @@ def test_a_transcript_without_stops_gets_a_bounded_summary() -> None:
     # that was the whole call, repeated in its key points: a 788 KB response.
     from textkit.sentences import MAX_SENTENCE_CHARS
 
-    words = "we need the pricing by friday and legal wants the dpa before the renewal".split()
-    text = "Ana: " + " ".join(words[i % len(words)] for i in range(26_000))
+    line = "we need the pricing by friday and legal wants the dpa before the renewal"
+    text = "Ana: " + " ".join([line] * 2_000)
     out = summarize_text(text, kind="call", now=WEDNESDAY)
     bound = MAX_SENTENCE_CHARS + 20  # a point may lead with its speaker, reworded
     assert 0 < len(out.summary.text) <= 4 * (bound + 1)

@@ -1,4 +1,4 @@
-"""Eleven small CRMs written by hand, and the questions a rep would ask of them.
+"""Thirteen small CRMs written by hand, and the questions a rep would ask of them.
 
 Each was written by someone who never saw the answer engine, told only the record format
 of the README and what kind of company to invent: ``northwind`` (finance software),
@@ -44,6 +44,10 @@ correct, 13 wrong, 6 of 8 declined, and 13 of 24 correct, 5 wrong, 6 of 9 declin
 ``kestrelpoint`` (legal e-discovery) were written on 2026-11-29 by a helper told not to
 read the engine's code, and asked once at 01222b0, before any change they prompted: 5 of
 25 correct, 13 wrong, 6 of 8 declined, and 5 of 25 correct, 9 wrong, 7 of 8 declined.
+``harrowgate`` (insurance-broker management software) and ``oxbury`` (3D-printing
+materials and printer service contracts) were written the same way the same day and asked
+once at 264b7ff, before any change they prompted: 13 of 25 correct, 7 wrong, 7 of 8
+declined, and 11 of 26 correct, 13 wrong, 6 of 8 declined.
 """
 
 from __future__ import annotations

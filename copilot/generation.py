@@ -547,9 +547,9 @@ class Assistant:
             deal = None
             if deal_id is not None:
                 deal = store.get_deal(conn, org=org, deal_id=deal_id)
-                if deal is None:
-                    raise NotFound(f"deal {deal_id!r} not found")
-                account_id = deal.account_id
+                # A missing deal takes the same account check as a deal whose account the
+                # caller may not see (no account is named ""), so timing cannot tell them apart.
+                account_id = deal.account_id if deal is not None else ""
             assert account_id is not None
             try:
                 account = self._visible_account(conn, org=org, acl=acl, account_id=account_id)

@@ -160,3 +160,54 @@ def test_an_empty_access_list_is_an_error_not_a_bypass(loaded) -> None:  # type:
 
     with loaded.db.connection() as conn, pytest.raises(RetrievalError, match="acl"):
         store.get_document(conn, org=ACME, acl=frozenset(), id="d-org")
+
+
+@pytest.mark.parametrize("route", ["deal", "account"])
+def test_a_missing_and_an_invisible_record_run_the_same_queries(  # type: ignore[no-untyped-def]
+    copilot, monkeypatch: pytest.MonkeyPatch, route: str
+) -> None:
+    # Found by a probe: next-best actions for an existing record the caller may not see
+    # took a query or two more than for a missing one (3-4 ms, measurable by a client),
+    # which confirmed that the id exists. Both must do the same work before their 404.
+    import psycopg
+
+    from copilot.generation import Assistant
+
+    deal = {
+        "type": "deal",
+        "org": ACME,
+        "id": "dl-a1",
+        "account_id": "a1",
+        "owner_id": "rep-e1",
+        "name": "Falcon rollout",
+        "stage": "negotiation",
+        "amount": 48000,
+        "close_date": "2026-12-15",
+    }
+    report = copilot.indexer(progress=False).ingest_dicts(crm_small.records() + [deal])
+    assert not report.errors
+    assistant = Assistant(copilot)
+    statements: list[str] = []
+    real_execute = psycopg.Connection.execute
+
+    def recording(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        statements.append(str(query))
+        return real_execute(self, query, *args, **kwargs)
+
+    def queries_for(record_id: str) -> list[str]:
+        statements.clear()
+        monkeypatch.setattr(psycopg.Connection, "execute", recording)
+        try:
+            with pytest.raises(NotFound):
+                if route == "deal":
+                    assistant.next_best_actions(org=ACME, user_id="rep-w1", deal_id=record_id)
+                else:
+                    assistant.next_best_actions(org=ACME, user_id="rep-w1", account_id=record_id)
+        finally:
+            monkeypatch.undo()
+        return list(statements)
+
+    # rep-w1 (West) sees no record of Initech (a1): its account and deal are invisible.
+    invisible = queries_for("dl-a1" if route == "deal" else "a1")
+    missing = queries_for("no-such-id")
+    assert invisible == missing and len(missing) > 2

@@ -36,6 +36,7 @@ from summarizers.answer.fields import (
 )
 from summarizers.answer.listing import AccountMention
 from summarizers.models import Answer, Evidence
+from textkit.tokens import fold
 
 __all__ = [
     "FIELD_CONFIDENCE",
@@ -61,8 +62,10 @@ def question_words(question: str) -> list[str]:
     Example:
         >>> question_words("What is Maya Bennett's title?")
         ['what', 'is', 'maya', 'bennett', 'title']
+        >>> question_words("When does Zürich renew?")  # accents dropped, as names are read
+        ['when', 'does', 'zurich', 'renew']
     """
-    return [w.lower().removesuffix("'s").rstrip("'") for w in _WORD.findall(question)]
+    return [w.removesuffix("'s").rstrip("'") for w in _WORD.findall(fold(question))]
 
 
 def asks_crm_fields(question: str) -> bool:

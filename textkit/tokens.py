@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
 
 __all__ = [
     "EVAL_STOPWORDS",
@@ -28,6 +29,7 @@ __all__ = [
     "QUOTED_PHRASE",
     "STOPWORDS",
     "content_tokens",
+    "fold",
     "stem",
     "terms",
     "tokenize",
@@ -142,14 +144,28 @@ def words(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, 
     return [m.span() for m in _WORD.finditer(text, start, stop)]
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased words, curly apostrophes folded to straight ones.
+def fold(word: str) -> str:
+    """``word`` lower-cased, without accents and in its plain form: a rep types "zurich"
+    or "nestle" for Zürich or Nestlé, and an input method may type full-width letters.
 
     Example:
-        >>> tokenize("We\\u2019ll send 2 quotes.")
-        ["we'll", 'send', '2', 'quotes']
+        >>> [fold(w) for w in ("Zürich", "Nestlé", "\uff28\uff41\uff52\uff42\uff4f\uff52", "SOC")]
+        ['zurich', 'nestle', 'harbor', 'soc']
     """
-    return [m.group().lower().replace("\u2019", "'") for m in _WORD.finditer(text)]
+    if word.isascii():
+        return word.lower()
+    plain = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in plain if not unicodedata.combining(c)).lower()
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words (:func:`fold`), curly apostrophes folded to straight ones.
+
+    Example:
+        >>> tokenize("We\\u2019ll send 2 quotes to Zoë.")
+        ["we'll", 'send', '2', 'quotes', 'to', 'zoe']
+    """
+    return [fold(m.group()).replace("\u2019", "'") for m in _WORD.finditer(text)]
 
 
 def tokenize_compounds(text: str) -> list[str]:

@@ -66,6 +66,12 @@ def _initials(words: Sequence[str]) -> set[str]:
     return out
 
 
+def _folded(column: str) -> str:
+    """``column`` as :func:`textkit.tokens.fold` reads a word: lower case, accents
+    dropped, compatibility forms (full-width letters) plain, so "zurich" names Zürich AG."""
+    return rf"regexp_replace(normalize(lower({column}), NFKD), '[\u0300-\u036f]', '', 'g')"
+
+
 def accounts_named(
     conn: Connection[Any],
     *,
@@ -111,15 +117,16 @@ def accounts_named(
     # Hospitality"); only then is every name's initials computed.
     by_initials = (
         " OR (SELECT string_agg(left(w, 1), '' ORDER BY n) FROM"
-        "  regexp_split_to_table(lower(a.name), '[^[:alnum:]]+') WITH ORDINALITY AS t(w, n)"
+        "  regexp_split_to_table(" + _folded("a.name") + ", '[^[:alnum:]]+')"
+        "  WITH ORDINALITY AS t(w, n)"
         "  WHERE w <> '') LIKE ANY(%(initials)s)"
         if patterns
         else ""
     )
     rows = conn.execute(
         "SELECT id, name, owner_id, industry, attributes FROM accounts a WHERE org = %(org)s"
-        " AND ((regexp_split_to_array(lower(a.name), '[^[:alnum:]]+'))[1] = ANY(%(wanted)s)"
-        "  OR lower(a.name) = ANY(%(phrases)s)" + by_initials + ")"
+        " AND ((regexp_split_to_array(" + _folded("a.name") + ", '[^[:alnum:]]+'))[1]"
+        "  = ANY(%(wanted)s) OR " + _folded("a.name") + " = ANY(%(phrases)s)" + by_initials + ")"
         " ORDER BY id LIMIT 20",
         {
             "org": org,
@@ -165,7 +172,8 @@ def _accounts_spelled_like(
     rows = conn.execute(
         "SELECT id, name, owner_id, industry, attributes FROM ("
         " SELECT a.*, (SELECT max(similarity(first, w)) FROM unnest(%(typed)s::text[]) w) AS s"
-        " FROM (SELECT *, (regexp_split_to_array(lower(name), '[^[:alnum:]]+'))[1] AS first"
+        " FROM (SELECT *, (regexp_split_to_array(" + _folded("name") + ", '[^[:alnum:]]+'))[1]"
+        "  AS first"
         "  FROM accounts WHERE org = %(org)s) a"
         " WHERE length(a.first) >= %(min)s - 1) m"
         " WHERE s >= %(at_least)s ORDER BY s DESC, id LIMIT %(limit)s",

@@ -157,6 +157,10 @@ def test_the_readme_example_question_is_answered_on_the_readme_records(readme_cr
     [
         "When does the Harborview Software contract renew?",
         "When does the Harborview contract expire?",  # informal name, paraphrase
+        # Accents and full-width letters (an input method's) are read as plain letters.
+        "When does the H\u00e2rb\u00f6rv\u00ef\u00e9w contract renew?",
+        "When does the \uff28\uff41\uff52\uff42\uff4f\uff52\uff56\uff49\uff45\uff57"
+        " contract renew?",
     ],
 )
 def test_an_account_question_is_answered_by_that_accounts_record_by_meaning(
@@ -431,6 +435,18 @@ def test_an_account_is_resolved_when_typed_in_two_words_or_misspelt(harborview) 
     assert named("any news from harbourside?") == {}
     assert named("what did globe say?") == {}
     assert named("did harborveiw and globex both sign?") == {"a-g": "Globex"}
+    # A name written with accents is found typed without them, and the other way round.
+    zurich = {
+        "type": "account",
+        "org": ORG,
+        "id": "a-z",
+        "name": "Zürich Réassurance",
+        "owner_id": "u-1",
+    }
+    assert harborview.indexer(progress=False).ingest_dicts([zurich]).errors == []
+    assert named("when does zurich reassurance renew?") == {"a-z": "Zürich Réassurance"}
+    assert named("any news from Zurich?") == {"a-z": "Zürich Réassurance"}
+    assert named("any news from H\u00e2rborview?") == harborview_software
     # Never an account the caller may not see, however it is spelt.
     assert harborview.indexer(progress=False).ingest_dicts(west_team()).errors == []
     assert named("when does harborview's contract run out?", user_id="u-2") == {}

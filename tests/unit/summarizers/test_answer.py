@@ -969,8 +969,6 @@ def test_a_ticket_whose_comments_say_no_cause_keeps_the_pick() -> None:
 def test_a_finding_in_no_cue_words_answers_why(question: str) -> None:
     """Support's first reply to a symptom says what they found, without "because" or
     "root cause": it answers a why question, not the description that restates it."""
-    from summarizers.answer import decide
-    from summarizers.answer.diagnosis import diagnosis_first
 
     ticket = _ticket(
         "LG-4410",
@@ -983,12 +981,20 @@ def test_a_finding_in_no_cue_words_answers_why(question: str) -> None:
             "Mapping table added; all 40 stores exported last night. Resolved.",
         ],
     )
+    assert "store code" in _first_after_diagnosis(question, ticket, "Nightly ledger exports")
+
+
+def _first_after_diagnosis(question: str, ticket: Passage, pick: str) -> str:
+    """The candidate :func:`diagnosis_first` puts first when the ranker picked the one
+    holding ``pick``."""
+    from summarizers.answer import decide
+    from summarizers.answer.diagnosis import diagnosis_first
+
     d = decide(question, [ticket], similarity=_Vectors())
     cands = d.scored.candidates
-    i = next(n for n, c in enumerate(cands) if "Nightly ledger exports fail" in c.text)
+    i = next(n for n, c in enumerate(cands) if pick in c.text)
     order = (i, *(n for n in range(len(cands)) if n != i))
-    first = cands[diagnosis_first(question, d.scored.question, cands, order, [ticket])[0]]
-    assert "store code" in first.text
+    return cands[diagnosis_first(question, d.scored.question, cands, order, [ticket])[0]].text
 
 
 @pytest.mark.parametrize(
@@ -1004,8 +1010,6 @@ def test_a_finding_in_no_cue_words_answers_why(question: str) -> None:
     ],
 )
 def test_how_a_ticket_problem_was_fixed_or_what_caused_it(question: str, said: str) -> None:
-    from summarizers.answer import decide
-    from summarizers.answer.diagnosis import diagnosis_first
 
     ticket = _ticket(
         "LG-4410",
@@ -1016,15 +1020,11 @@ def test_how_a_ticket_problem_was_fixed_or_what_caused_it(question: str, said: s
             "Mapping table added; all 40 stores exported last night. Resolved.",
         ],
     )
-    d = decide(question, [ticket], similarity=_Vectors())
-    cands = d.scored.candidates
     fix = said == "Mapping table added"
     picks = ("Nightly ledger exports fail", "The ledger expects") if fix else ("Nightly",)
     for pick in picks:
-        i = next(n for n, c in enumerate(cands) if pick in c.text)
-        order = (i, *(n for n in range(len(cands)) if n != i))
-        first = cands[diagnosis_first(question, d.scored.question, cands, order, [ticket])[0]]
-        assert said in first.text, (pick, first.text)
+        first = _first_after_diagnosis(question, ticket, pick)
+        assert said in first, (pick, first)
 
 
 def test_a_decimal_point_does_not_end_a_candidate_nor_swallow_the_line() -> None:

@@ -28,7 +28,7 @@ from tests.db.crm_small import ACME
 
 pytestmark = pytest.mark.slow
 
-FROZEN_S = 8.0
+FROZEN_S = 10.0
 
 
 def test_a_frozen_database_answers_503_then_search_returns(tmp_path: Path) -> None:
@@ -63,6 +63,18 @@ def test_a_frozen_database_answers_503_then_search_returns(tmp_path: Path) -> No
                 ready = httpx.get(f"{served.base_url}/readyz", timeout=30)
                 ready_s = time.monotonic() - asked
                 assert ready.status_code == 503, ready.text
+                # One search of our own while frozen: the load's clients may all be in
+                # requests that began before the freeze.
+                asked = time.monotonic()
+                search = httpx.post(
+                    f"{served.base_url}/v1/search",
+                    json={"query": "customer email"},
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                )
+                search_s = time.monotonic() - asked
+                assert search.status_code == 503, search.text
+                assert search.headers.get("retry-after"), search.headers
                 time.sleep(max(0.0, FROZEN_S - (time.monotonic() - frozen_at)))
             finally:
                 for p in stopped:
@@ -81,14 +93,16 @@ def test_a_frozen_database_answers_503_then_search_returns(tmp_path: Path) -> No
                 )
         log = served.log.read_text(errors="replace")
 
+    # Started while frozen, early enough that every deadline ran out before the thaw.
     during = [o for o in outcomes if frozen_at <= o.started < thawed_at - 4]
     statuses = {o.status for o in outcomes}
     assert statuses <= {200, 503}, (statuses, log[-3000:])  # no 500, no client timeout
-    assert during and {o.status for o in during} == {503}, [o.status for o in during]
+    assert {o.status for o in during} <= {503}, [o.status for o in during]
     slowest = max(o.seconds for o in outcomes)
     assert back_at is not None, log[-3000:]
     print(
         f"\n{len(outcomes)} requests, {len(during)} started while frozen (all 503), "
         f"slowest {slowest:.2f} s, /readyz 503 in {ready_s:.2f} s, "
+        f"a search 503 in {search_s:.2f} s, "
         f"search back {back_at - thawed_at:.1f} s after the thaw"
     )

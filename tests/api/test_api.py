@@ -139,21 +139,7 @@ def resign(key: bytes, body: dict[str, Any]) -> str:
 
 def with_id(doc_id: str, **extra: Any) -> dict[str, Any]:
     """A valid new acme email owned by rep-e1 with org visibility."""
-    return {
-        "type": "email",
-        "org": ACME,
-        "id": doc_id,
-        "account_id": "a1",
-        "owner_id": "rep-e1",
-        "visibility": "org",
-        "occurred_at": "2026-05-05T09:00:00Z",
-        "subject": f"Note {doc_id}",
-        "from": "buyer@customer.example",
-        "to": ["rep-e1@acme.example"],
-        "direction": "inbound",
-        "body": "Initech confirmed the purchase order for the pilot.",
-        **extra,
-    }
+    return crm_small.email_record(doc_id, **extra)
 
 
 # --------------------------------------------------------------------------- fixtures

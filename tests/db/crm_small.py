@@ -24,18 +24,39 @@ def user_record(
     }
 
 
-def call_record(doc_id: str, **extra: Any) -> dict[str, Any]:
-    """An org-visible ``call`` of rep-e1 with Initech (a1) in acme; ``extra`` overrides."""
+def _rep_e1_record(kind: str, doc_id: str) -> dict[str, Any]:
+    """What every record built below shares: acme, Initech (a1), rep-e1, org-visible."""
     return {
-        "type": "call",
+        "type": kind,
         "org": ACME,
         "id": doc_id,
         "account_id": "a1",
         "owner_id": "rep-e1",
         "visibility": "org",
         "occurred_at": "2026-05-05T09:00:00Z",
+    }
+
+
+def call_record(doc_id: str, **extra: Any) -> dict[str, Any]:
+    """An org-visible ``call`` of rep-e1 with Initech (a1) in acme; ``extra`` overrides."""
+    return {
+        **_rep_e1_record("call", doc_id),
         "title": "Pricing call",
         "transcript": [{"speaker": "Ana", "text": "The price is fine."}],
+        **extra,
+    }
+
+
+def email_record(doc_id: str, **extra: Any) -> dict[str, Any]:
+    """An org-visible inbound ``email`` to rep-e1 from Initech (a1) in acme; ``extra``
+    overrides."""
+    return {
+        **_rep_e1_record("email", doc_id),
+        "subject": f"Note {doc_id}",
+        "from": "buyer@customer.example",
+        "to": ["rep-e1@acme.example"],
+        "direction": "inbound",
+        "body": "Initech confirmed the purchase order for the pilot.",
         **extra,
     }
 

@@ -92,7 +92,9 @@ def approx_tokens(text: str) -> int:
 #: vectors held only the title, so the body could not be found by meaning.
 MAX_TITLE_SHARE = 0.25
 # A word piece covers at least one character, so a text of n characters is at most
-# n + 2 tokens (with the two special tokens); and no piece is longer than this.
+# n + 2 tokens (with the two special tokens). A piece longer than this is an unknown
+# word (WordPiece maps any word over 100 characters to one [UNK]), so chunking charges
+# at least one token per this many characters: see :func:`_charged`.
 _MAX_CHARS_PER_TOKEN = 24
 _WORD_END = re.compile(r"(?<=\S)(?=\s)|(?<=\S)$")
 
@@ -329,7 +331,8 @@ def pack(
     Args:
         content: The document text the units index into.
         units: Ordered, non-overlapping spans of ``content``.
-        max_tokens: Upper bound of ``count_tokens(content[start:end])`` for every chunk.
+        max_tokens: Upper bound of ``count_tokens(content[start:end])`` for every chunk;
+            a chunk also holds at most ``max_tokens * 24`` characters.
         overlap_tokens: Budget of the overlap, in ``[0, max_tokens)``.
         count_tokens: Counts tokens; called about once per unit and once per chunk.
 
@@ -381,6 +384,7 @@ def _pack(
     count_tokens: TokenCounter,
 ) -> list[_Range]:
     """Pack ordered, trimmed, non-empty ranges (what the unit functions produce)."""
+    count_tokens = _charged(count_tokens)
     # Tokenizers charge fixed tokens per call ([CLS], [SEP]); charge them once per chunk.
     overhead = count_tokens("")
     if overhead >= max_tokens:
@@ -407,6 +411,22 @@ def _pack(
                 )
         _pack_segment(content, atoms, max_tokens, overlap_tokens, count_tokens, overhead, chunks)
     return chunks
+
+
+def _charged(count_tokens: TokenCounter) -> TokenCounter:
+    """``count_tokens``, but at least one token per :data:`_MAX_CHARS_PER_TOKEN` characters.
+
+    A tokenizer counts a 100,000-character word (base64, a pasted log line) as one
+    [UNK]: counted as is, it made a single chunk whose vector held nothing of it and
+    whose snippet was the whole word. Charged by length, it is cut like any other word
+    over budget, into chunks of at most ``max_tokens * 24`` characters. Ordinary text
+    (about 4 characters a token) is never near the floor.
+    """
+
+    def count(text: str) -> int:
+        return max(count_tokens(text), -(-len(text) // _MAX_CHARS_PER_TOKEN))
+
+    return count
 
 
 def _runs(content: str, ranges: Sequence[_Range]) -> list[list[_Range]]:
@@ -560,7 +580,8 @@ def chunk_document(
     Args:
         kind: ``"email"``, ``"call"`` or ``"ticket"``.
         content: The document's canonical text.
-        max_tokens: Upper bound of ``count_tokens`` for every chunk.
+        max_tokens: Upper bound of ``count_tokens`` for every chunk; a chunk also holds
+            at most ``max_tokens * 24`` characters (an unknown word is cut).
         overlap_tokens: Budget of the overlap between consecutive chunks.
         count_tokens: Counts tokens; pass the embedder's tokenizer for exact bounds.
 

@@ -429,6 +429,32 @@ def test_one_huge_word_makes_forward_progress(kind, count_tokens, max_tokens, ov
         assert nxt.start <= prev.end or content[prev.end : nxt.start].isspace()
 
 
+def wordpiece_like(text: str) -> int:
+    """Like BERT's WordPiece: [CLS] and [SEP], a word over 100 characters one [UNK]."""
+    return 2 + sum(1 if len(w) > 100 else -(-len(w) // 4) for w in text.split())
+
+
+@pytest.mark.parametrize("kind", ["email", "call", "ticket"])
+def test_a_word_the_tokenizer_counts_as_one_unknown_is_still_cut(kind):
+    # 100,000 characters the tokenizer counts as 3 tokens: it used to be one chunk.
+    content = "Pat: here is the key " + "Q" * 100_000 + " and the rest."
+    spans = chunk_document(
+        kind, content, max_tokens=200, overlap_tokens=32, count_tokens=wordpiece_like
+    )
+    assert_well_formed(content, spans, max_tokens=200, count=wordpiece_like)
+    assert max(s.end - s.start for s in spans) <= 200 * 24
+    assert len(spans) >= 100_000 // (200 * 24)
+    assert spans[0].start <= content.index("Q") and spans[-1].end == len(content)
+
+
+def test_ordinary_text_is_chunked_by_its_token_count_alone():
+    content = " ".join(["renewal"] * 400)  # 7 characters a word: far from the floor
+    by_count = chunk_document(
+        "email", content, max_tokens=50, overlap_tokens=0, count_tokens=wordpiece_like
+    )
+    assert [s.end - s.start for s in by_count][:1] == [len(" ".join(["renewal"] * 24))]
+
+
 def test_approx_tokens():
     assert [approx_tokens("x" * n) for n in (0, 1, 3, 4, 16, 17)] == [0, 1, 1, 2, 5, 6]
 

@@ -11,7 +11,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.exceptions import HTTPException
 
-__all__ = ["KNOWN_METHODS", "BodySizeLimit", "Metrics", "RequestMetrics"]
+__all__ = ["CLIENT_CLOSED", "KNOWN_METHODS", "BodySizeLimit", "Metrics", "RequestMetrics"]
 
 Scope = dict[str, Any]
 _CONVERTER = re.compile(r":\w+}")
@@ -67,6 +67,13 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+#: The status a request is counted under when its client went away before any response
+#: started (a dropped upload, a closed tab): nginx's "client closed request". The app
+#: still answers such a request (FastAPI reads a cut-off body as 400), but nobody got
+#: that answer, and counting it as 400 would fire a client-error alert on network drops.
+CLIENT_CLOSED = "499"
+
+
 class RequestMetrics:
     """Counts and times every request under its route template (not its raw path)."""
 
@@ -79,22 +86,29 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = {"code": 500}
+        status = {"code": 500, "responded": False, "gone": False}
+
+        async def receive_wrapper() -> dict[str, Any]:
+            message: dict[str, Any] = await receive()
+            if message["type"] == "http.disconnect" and not status["responded"]:
+                status["gone"] = True
+            return message
 
         async def send_wrapper(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status["code"], status["responded"] = message["status"], True
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive_wrapper, send_wrapper)
         finally:
             route = scope.get("route")
             # "/v1/documents/{document_id:path}" -> "/v1/documents/{document_id}"
             template = _CONVERTER.sub("}", getattr(route, "path", None) or UNMATCHED_ROUTE)
             method = scope.get("method", "")
             method = method if method in KNOWN_METHODS else OTHER_METHOD
-            self.metrics.requests.labels(method, template, str(status["code"])).inc()
+            code = CLIENT_CLOSED if status["gone"] else str(status["code"])
+            self.metrics.requests.labels(method, template, code).inc()
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
 
 

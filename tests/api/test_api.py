@@ -562,6 +562,56 @@ def test_metrics_count_requests_by_route_template_and_index_size(
     assert after[("copilot_index_documents", frozenset())] == len(ALL_DOCS) - 1
 
 
+def test_a_client_gone_before_the_response_is_counted_as_499_not_400(
+    app: Any, client: TestClient, as_user: Callable[[str, str], Headers]
+) -> None:
+    """A dropped upload (1000 bytes declared, 11 sent, then the connection closes)."""
+    auth = as_user(ACME, "admin")["Authorization"].encode()
+    sent: list[dict[str, Any]] = []
+    messages = iter(
+        [
+            {"type": "http.request", "body": b'{"query": "', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive() -> dict[str, Any]:
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/search",
+        "raw_path": b"/v1/search",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"1000"),
+            (b"authorization", auth),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    client.portal.call(app, scope, receive, send)  # type: ignore[union-attr]
+    assert sent and sent[0]["status"] == 400  # the app still answers; nobody reads it
+    samples = _samples(client.get("/metrics").text)
+
+    def count(status: str) -> float:
+        labels = frozenset({("method", "POST"), ("route", "/v1/search"), ("status", status)})
+        return samples.get(("copilot_http_requests_total", labels), 0.0)
+
+    assert count("499") == 1
+    assert count("400") == 0
+
+
 def test_openapi_document_is_valid_and_lists_the_v1_paths(client: TestClient) -> None:
     response = client.get("/openapi.json")
     assert response.status_code == 200

@@ -158,4 +158,11 @@ async def ask_stream(
     per cited sentence (`{"text", "citation"}`), then `done` with the whole response.
     Errors before the stream starts are ordinary JSON errors."""
     response = await run_in_threadpool(_ask, body, caller, cp, audit)
-    return StreamingResponse(presenters.ask_events(response), media_type="text/event-stream")
+    return StreamingResponse(
+        presenters.ask_events(response), media_type="text/event-stream", headers=_SSE_HEADERS
+    )
+
+
+#: A proxy must pass events on as they come: nginx buffers unless told not to. (Every
+#: response already says ``Cache-Control: no-store``.)
+_SSE_HEADERS = {"X-Accel-Buffering": "no"}

@@ -264,6 +264,8 @@ def test_ask_stream_sends_retrieved_answer_and_done_events(loaded: TestClient, a
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["x-accel-buffering"] == "no"  # nginx passes events on
+        assert response.headers["cache-control"] == "no-store"
         raw = "".join(response.iter_text())
     events = [block.split("\n")[0].removeprefix("event: ") for block in raw.strip().split("\n\n")]
     assert events[0] == "retrieved" and events[-1] == "done" and "answer" in events

@@ -37,6 +37,7 @@ __all__ = [
     "open_scratch_database",
     "start_embedded",
     "stop_embedded",
+    "tcp_settings",
 ]
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,34 @@ def _as_service_role(conn: psycopg.Connection[Any]) -> None:
     # Reached only when no login URL for the service role is configured: the owner's
     # connection drops to the non-owner role for its whole session.
     store.act_as_service_role(conn)
+
+
+#: libpq's TCP settings for pooled connections, unless the URL sets its own. A server
+#: whose host died or whose network path drops packets otherwise holds a connection for
+#: the kernel's defaults: about 15 minutes of retransmissions for a statement in flight,
+#: two hours before an idle connection is probed. With these, unacknowledged data fails
+#: the connection after 30 s and a silent idle one after 60 s (30 + 3 probes 10 s apart),
+#: and the pool replaces it. Bulk work (ingest, reindex) has no statement deadline, so
+#: this is what ends its wait on a dead network. Unix sockets (the embedded server) ignore
+#: them.
+TCP_DEFAULTS: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
+
+
+def tcp_settings(url: str) -> dict[str, Any]:
+    """:data:`TCP_DEFAULTS` less those ``url`` sets itself.
+
+    Example:
+        >>> sorted(tcp_settings("postgresql://db/crm?keepalives_idle=5&tcp_user_timeout=0"))
+        ['keepalives', 'keepalives_count', 'keepalives_interval']
+    """
+    given = conninfo_to_dict(url)
+    return {k: v for k, v in TCP_DEFAULTS.items() if k not in given}
 
 
 def _with_user(url: str, user: str) -> str:
@@ -146,12 +175,19 @@ class Database:
             "timeout": self.timeout_s,
             "check": self._check_connection,
             "reconnect_timeout": 30.0,
-            "kwargs": {"autocommit": False, "connect_timeout": self._connect_timeout_s},
         }
-        pool = ConnectionPool(self.url, configure=configure_connection, **common)
+        kwargs = {"autocommit": False, "connect_timeout": self._connect_timeout_s}
+        pool = ConnectionPool(
+            self.url,
+            configure=configure_connection,
+            kwargs={**kwargs, **tcp_settings(self.url)},
+            **common,
+        )
+        service_url = self._service_url or self.url
         service_pool = ConnectionPool(
-            self._service_url or self.url,
+            service_url,
             configure=configure_connection if self._service_url else _as_service_role,
+            kwargs={**kwargs, **tcp_settings(service_url)},
             **common,
         )
         try:

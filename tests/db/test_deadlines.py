@@ -154,3 +154,23 @@ def test_a_frozen_server_fails_requests_then_serves_again_once_it_thaws(tmp_path
             assert result == 0, result
     finally:
         stop_embedded(settings)
+
+
+def test_pooled_connections_carry_tcp_keepalives_unless_the_url_sets_its_own(
+    db_url: str,
+) -> None:
+    """A dead network path fails a connection in seconds, not the kernel's 15 minutes.
+
+    Checked on the real libpq connections both pools hand out (over the embedded server's
+    socket, which ignores them: dropping packets needs a network this suite does not
+    build). A URL's own value wins.
+    """
+    own = f"{db_url} keepalives_idle=7"
+    with Database(own) as db:
+        for conn_of in (db.connection, db.caller):
+            with conn_of() as conn:
+                params = conn.info.get_parameters()
+                assert params["keepalives_idle"] == "7"
+                assert params["keepalives_interval"] == "10"
+                assert params["keepalives_count"] == "3"
+                assert params["tcp_user_timeout"] == "30000"

@@ -1,4 +1,4 @@
-"""Thirteen small CRMs written by hand, and the questions a rep would ask of them.
+"""Fifteen small CRMs written by hand, and the questions a rep would ask of them.
 
 Each was written by someone who never saw the answer engine, told only the record format
 of the README and what kind of company to invent: ``northwind`` (finance software),
@@ -47,7 +47,11 @@ read the engine's code, and asked once at 01222b0, before any change they prompt
 ``harrowgate`` (insurance-broker management software) and ``oxbury`` (3D-printing
 materials and printer service contracts) were written the same way the same day and asked
 once at 264b7ff, before any change they prompted: 13 of 25 correct, 7 wrong, 7 of 8
-declined, and 11 of 26 correct, 13 wrong, 6 of 8 declined.
+declined, and 11 of 26 correct, 13 wrong, 6 of 8 declined. ``wrenfield`` (commercial
+kitchen equipment leasing and maintenance) and ``cobaltreach`` (cloud data-pipeline
+software) were written the same way on 2026-11-29 and asked once at 23c2d2c, before any
+change they prompted: 9 of 27 correct, 13 wrong, 3 of 8 declined, and 17 of 28 correct,
+5 wrong, 7 of 8 declined.
 """
 
 from __future__ import annotations
@@ -72,4 +76,6 @@ CRMS = (
     "kestrelpoint",
     "harrowgate",
     "oxbury",
+    "wrenfield",
+    "cobaltreach",
 )

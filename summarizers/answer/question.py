@@ -90,16 +90,19 @@ def names_beyond(question: str, names: Iterable[str]) -> bool:
 
 
 # Where a question names the customer it is about: "at X", "with X" (typed "w/ X" or
-# "w X"), "from X", "for X", "about X".
+# "w X"), "from X", "for X", "about X", and "any update on (the) X".
 _AFTER_PREPOSITION = re.compile(
-    r"(?:\b(?:at|with|from|for|about|w)\b/?)\s+(?=([A-Za-z][\w'\u2019-]{3,}))"
+    r"(?:\b(?:at|with|from|for|about|w)\b/?"
+    r"|\b(?:updates?|news|word|latest|status|progress|movement)\s+on(?:\s+the)?)"
+    r"\s+(?=([A-Za-z][\w'\u2019-]{3,}))",
+    re.I,
 )
 
 
 def named_after_preposition(question: str) -> list[str]:
-    """The words right after "at", "with" ("w/"), "from", "for" or "about" (lower-cased,
-    not stopwords): where a question names the customer it asks about, in whatever case
-    it was typed.
+    """The words right after "at", "with" ("w/"), "from", "for", "about" or "any update
+    on (the)" (lower-cased, not stopwords): where a question names the customer it asks
+    about, in whatever case it was typed.
 
     Example:
         >>> named_after_preposition("any update from granite fork on the pilot quote?")
@@ -108,6 +111,10 @@ def named_after_preposition(question: str) -> list[str]:
         ['brackenridge']
         >>> named_after_preposition("whats the latest w granite bay, any open tickets for quillon?")
         ['granite', 'quillon']
+        >>> named_after_preposition("any news on the corvane suites oven lease? it's late")
+        ['corvane']
+        >>> named_after_preposition("how much did i say the add-on costs")
+        []
     """
     out: list[str] = []
     for m in _AFTER_PREPOSITION.finditer(question):

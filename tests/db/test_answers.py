@@ -707,6 +707,13 @@ def test_a_customer_no_visible_record_writes_is_declined_whether_hidden_or_missi
     for typed in ("for zyphora", "about zyphora", "w/ zyphora", "w zyphora"):
         typed = f"any update {typed} on the rollout for the analysts?"
         assert not ask(harborview, "u-1", typed).answered, typed
+    # So does "any update on (the) X", the way reps ask after a deal.
+    for typed in (
+        "any update on the zyphora rollout for the analysts?",
+        "any news on zyphora's rollout for the analysts?",
+    ):
+        assert not ask(harborview, "u-1", typed).answered, typed
+    assert ask(harborview, "u-1", "any update on the harborview rollout for the analysts?").answered
     # The same question naming the caller's own customer is answered as before.
     assert ask(
         harborview, "u-1", "any update from harborview on the rollout for the analysts?"

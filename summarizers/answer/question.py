@@ -283,6 +283,10 @@ _TYPE_RULES = (
             # "whats the lowest i can go", "what floor did she approve", "whats my floor"
             r"|\b(?:what|which)(?:'s| is| was)?(?: the| my| our| their)? (?:lowest|highest|floor"
             r"|minimum|maximum|max|min)\b"
+            # A rep's shorthand: "lowest i can go on halloway?", "larchmont floor?",
+            # "ironbridge floor per user", "kilnbrook floor all in"
+            r"|\b(?:lowest|least) (?:i|we|you) (?:can|could) go\b"
+            r"|\bfloor(?: price)?(?:\s*\?|\s*$| per\b| on\b| all[- ]in\b| for\b)"
             # A price someone came in at, a ballpark
             r"|\b(?:come|came|coming|comes) in at\b|\bballpark\b"
             r"|\b(?:what|which)(?:'s| is| was| are| were| will be)?(?: the| their| our| its| a)?"

@@ -669,6 +669,12 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         ("ballpark to replace their old chiller?", "amount"),
         ("what are f&o paying today", "amount"),
         ("whats my floor on the renewal", "amount"),
+        # A rep's shorthand for the floor, without "what's"; a shop floor is no price.
+        ("lowest i can go on the halloway ovens?", "amount"),
+        ("larchmont floor?", "amount"),
+        ("ironbridge floor per user", "amount"),
+        ("kilnbrook floor all in", "amount"),
+        ("is the shop floor ready for the install?", None),
         ("what increase did they end up agreeing to", "amount"),
         ("how old are the controls at the plant", "amount"),
         ("what are they paying attention to in the pilot?", None),

@@ -297,7 +297,14 @@ _TYPE_RULES = (
             r"|spend|reduction|markdown|headcount|seats|number|increase|uplift)\b"
             r"|\b(?:share|percentage|number) of\b|\bworth\b|\bwhat will [\w' -]+ pay\b"
             r"|\bwhat (?:does|do|did|will|would|are|is|were|was) [\w'&. -]+ (?:cost|pay|paying"
-            r"|charge|charging|counter)\b(?! attention)"
+            r"|charge|charging|counter|bid|bidding|quote|quoted|quoting|offering)\b(?! attention)"
+            # "what's applied charging pemberton per seat", "what's fivetran quoting them"
+            r"|\bwhat(?:'s| is| are| were| was) [\w'&. -]+ (?:paying|charging|quoting|bidding"
+            r"|offering)\b(?! attention)"
+            # A price asked as a noun phrase, with no verb: "gold plan price per resort we
+            # quoted marisco", "total value of the ashby lease", "castellan per user rate"
+            r"|^(?!.*\b(?:do|does|did|is|are|was|were|will|would|can|could|should|has|have"
+            r"|had|if)\b).*\b(?:price|pricing|value|cost|rate|total|fee|budget)\b"
         ),
     ),
     (

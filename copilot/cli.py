@@ -192,6 +192,8 @@ def search(
     json_out: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
     """Search as one user: only what that user may see comes back."""
+    if not query.strip():
+        fail("the query is empty", 2)
     filters = search_filters(kind, account, since, until)
     with open_service(_settings()) as cp:
         try:

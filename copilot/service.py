@@ -180,6 +180,14 @@ class Copilot:
         filters: SearchFilters | None = None,
         per_document: int = 2,
     ) -> SearchResult:
+        """The ``top_k`` best chunks ``user_id`` may see for ``query``.
+
+        Raises:
+            InvalidRequest: ``query`` is blank (field ``query``).
+            UnknownUser: ``user_id`` is not a user of ``org``.
+        """
+        if not query.strip():
+            raise InvalidRequest("the query is empty", field="query")
         with self.as_caller(org=org, user_id=user_id) as (conn, acl):
             return self.retriever.search(
                 conn,

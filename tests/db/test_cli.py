@@ -202,3 +202,11 @@ def test_ask_rejects_bad_arguments_clearly(run, args: list[str], message: str) -
     result = run("ask", *args, *flags)
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_search_rejects_a_blank_query_clearly(run, query: str) -> None:  # type: ignore[no-untyped-def]
+    result = run("search", query, "--org", "acme", "--user", "admin")
+    assert result.exit_code == 2
+    assert "the query is empty" in result.output
+    assert "Traceback" not in result.output

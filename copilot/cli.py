@@ -30,6 +30,7 @@ from copilot.cli_common import (
 )
 from copilot.cli_help import TidyHelpGroup
 from copilot.errors import CopilotError
+from copilot.ingest import input_files
 from copilot.logs import quiet_libraries, service_log_config
 from copilot.settings import Settings
 from retrieval.errors import RetrievalError
@@ -74,7 +75,11 @@ def _root(
 @app.command()
 def index(
     paths: Annotated[
-        list[Path], typer.Argument(help="JSON Lines files, .eml files, mbox files or directories.")
+        list[Path],
+        typer.Argument(
+            help="JSON Lines (.jsonl, .ndjson), JSON arrays (.json), .eml or mbox files, or "
+            "directories of them."
+        ),
     ],
     strict: Annotated[bool, typer.Option(help="Write nothing if any record is invalid.")] = False,
     org: Annotated[str | None, typer.Option(help="Org that .eml/mbox mail belongs to.")] = None,
@@ -106,6 +111,10 @@ def index(
         fail(f"--visibility must be private, team or org, got {visibility!r}", 2)
     if apply and not prune:
         fail("--apply goes with --prune", 2)
+    try:
+        input_files(paths)  # a missing or unreadable path fails before the model loads
+    except CopilotError as err:
+        fail(str(err), 2)
     with open_service(_settings()) as cp:
         try:
             report = cp.indexer(progress=progress).ingest_paths(

@@ -1,6 +1,6 @@
 """The ingest pipeline: read inputs, validate records, chunk, embed and write them.
 
-``records`` is the canonical input format; ``readers`` decodes JSON Lines and, through
+``records`` is the canonical input format; ``readers`` decodes JSON Lines, JSON arrays and, through
 ``mail``, ``.eml`` and mbox files into such records; ``validation`` checks them;
 ``documents`` renders each document's canonical text; ``stream`` cuts the input into
 windows; ``indexer`` chunks and embeds documents, ``writer`` writes them on a thread of
@@ -9,7 +9,13 @@ its own, and ``entities`` writes everything else; ``report`` says what happened.
 
 from copilot.ingest.indexer import Indexer
 from copilot.ingest.mail import MailContext, MailError, read_eml, read_mbox
-from copilot.ingest.readers import SourcedRecord, read_inputs, read_jsonl, read_request_body
+from copilot.ingest.readers import (
+    SourcedRecord,
+    input_files,
+    read_inputs,
+    read_jsonl,
+    read_request_body,
+)
 from copilot.ingest.records import Record, RecordError, RecordLimits, parse_record
 from copilot.ingest.report import IngestReport, RecordIssue
 
@@ -23,6 +29,7 @@ __all__ = [
     "RecordIssue",
     "RecordLimits",
     "SourcedRecord",
+    "input_files",
     "parse_record",
     "read_eml",
     "read_inputs",

@@ -26,6 +26,7 @@ __all__ = [
     "RecordIdentity",
     "SourcedRecord",
     "decode_json",
+    "input_files",
     "read_inputs",
     "read_json_array",
     "read_jsonl",
@@ -241,26 +242,80 @@ def _read_jsonl(path: Path) -> Iterator[SourcedRecord]:
         yield from read_jsonl(fh, source=str(path))
 
 
-def read_inputs(
-    paths: Sequence[Path], *, mail_context: Callable[[], MailContext] | None = None
-) -> Iterator[SourcedRecord]:
-    """Decode JSON Lines, ``.eml`` and mbox inputs; directories are walked.
+#: What ``copilot index`` reads, by file name ending, for its messages.
+READABLE = ".jsonl or .ndjson (JSON Lines), .json (an array of records), .eml or .mbox"
+_JSON_LINES = (".jsonl", ".ndjson")
+_MAIL = (".eml", ".mbox")
 
-    ``mail_context`` supplies org and owner for mail files, which carry neither.
+
+def _readable_file(f: Path, *, named: bool) -> bool:
+    suffix = f.suffix.lower()
+    if suffix == ".json":
+        # Only when named: a directory's .json is more often something else (the
+        # sample's truth.json beside its crm.jsonl, a config) than an export.
+        return named
+    return suffix in (*_JSON_LINES, *_MAIL) or f.name == "mbox"
+
+
+def input_files(paths: Sequence[Path]) -> list[Path]:
+    """The files ``paths`` name, directories walked (in name order), checked up front.
+
+    A file named on its own must be one ingest reads; inside a directory other files
+    (a README, a CSV export beside the JSON Lines) are skipped with a warning, and so are
+    ``.json`` files, which are read only when named on their own.
+
+    Raises:
+        IngestError: A path does not exist, or a file named on its own is not one of
+            :data:`READABLE`.
     """
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file()))
+            for f in sorted(f for f in p.rglob("*") if f.is_file()):
+                if _readable_file(f, named=False):
+                    files.append(f)
+                elif f.suffix.lower() == ".json":
+                    log.warning("skipping %s: a .json file is read only when named on its own", f)
+                else:
+                    log.warning("skipping %s: not %s", f, READABLE)
         elif p.exists():
+            if not _readable_file(p, named=True):
+                raise IngestError(f"cannot read {str(p)!r}: ingest reads {READABLE}")
             files.append(p)
         else:
             raise IngestError(f"input path {str(p)!r} does not exist")
-    for f in files:
+    return files
+
+
+def _read_json_file(path: Path) -> list[SourcedRecord]:
+    try:
+        text = path.read_bytes().removeprefix(_BOM).decode("utf-8")
+        return read_json_array(text, source=str(path))
+    except UnicodeDecodeError as err:
+        raise IngestError(f"{path}: not valid UTF-8 JSON: {err}") from None
+    except InvalidRequest as err:  # worded for a request body: say which file instead
+        message = str(err).replace("request body", "the file").replace("body", "file")
+        raise IngestError(f"{path}: {message}") from None
+
+
+def read_inputs(
+    paths: Sequence[Path], *, mail_context: Callable[[], MailContext] | None = None
+) -> Iterator[SourcedRecord]:
+    """Decode JSON Lines, JSON array, ``.eml`` and mbox inputs; directories are walked.
+
+    ``mail_context`` supplies org and owner for mail files, which carry neither.
+
+    Raises:
+        IngestError: As :func:`input_files`; or a ``.json`` file is not a JSON array or
+            object of records (nothing of that file is read).
+    """
+    for f in input_files(paths):
         suffix = f.suffix.lower()
-        if suffix in (".jsonl", ".ndjson"):
+        if suffix in _JSON_LINES:
             yield from _read_jsonl(f)
-        elif suffix in (".eml", ".mbox") or f.name == "mbox":
+        elif suffix == ".json":
+            yield from _read_json_file(f)
+        else:
             if mail_context is None:
                 raise IngestError(f"{f}: mail files need --org and --owner to be attached to")
             ctx = mail_context()
@@ -275,5 +330,3 @@ def read_inputs(
                             yield SourcedRecord(str(f), n, rec)
             except MailError as err:
                 yield SourcedRecord(str(f), 1, None, str(err))
-        else:
-            log.warning("skipping %s: not .jsonl, .ndjson, .eml or .mbox", f)

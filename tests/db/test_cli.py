@@ -58,6 +58,43 @@ def test_bad_input_exits_2_naming_file_and_line(run, tmp_path: Path) -> None:  #
     assert f"{path}:2: type: unknown record type 'nope'" in result.output
 
 
+def test_index_reads_a_json_array_named_on_its_own(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # What /v1/ingest takes as application/json, the command line takes as a .json file.
+    path = tmp_path / "export.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(crm_small.records(), indent=1).encode())
+    result = run("index", str(path), "--json", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["inserted"] == len(crm_small.records())
+    # In a directory, a .json is skipped (the sample's truth.json sits beside crm.jsonl).
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "truth.json").write_text('{"questions": []}')
+    (folder / "crm.jsonl").write_text("".join(json.dumps(r) + "\n" for r in crm_small.records()))
+    result = run("index", str(folder), "--json", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["unchanged"] == len(crm_small.records())
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("teams.csv", "type,org,id\nteam,acme,t1\n", "cannot read '{path}': ingest reads .jsonl"),
+        ("nope.jsonl", None, "input path '{path}' does not exist"),
+        ("one.json", '"just a string"', "{path}: JSON file must be an array of records"),
+        ("cut.json", '[{"type": "team"', "{path}: file is not valid JSON"),
+    ],
+)
+def test_index_refuses_a_file_it_cannot_read_by_name(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path, name: str, content: str | None, message: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    result = run("index", str(path), "--no-progress")
+    assert result.exit_code == 2, result.output
+    assert message.format(path=path) in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -59,7 +59,8 @@ def run(
     """Index the suite's corpus into a scratch database and score everything as its users.
 
     Writes OUT/report.json, OUT/report.md and PNG plots. A suite whose data is absent is
-    skipped with a message (exit code 0).
+    reported as skipped, with a message naming the path, and the command exits 2: a
+    suite asked for and not run is not a pass.
     """
     from rich.console import Console
 
@@ -94,8 +95,8 @@ def run(
     )
     paths = write_report(result, out_dir)
     if result.status == "skipped":
-        typer.secho(f"skipped suite {suite}: {result.message}", fg=typer.colors.YELLOW)
-        return
+        typer.secho(f"skipped suite {suite}: {result.message}", fg=typer.colors.YELLOW, err=True)
+        raise typer.Exit(2)
     for name, metric in sorted(result.metrics.items()):
         value = metric.get("value", metric.get("p95"))
         ci = ""

@@ -148,3 +148,19 @@ def test_eval_cli_compare_exit_codes(tmp_path: Path) -> None:
     bad.write_text("{}")
     assert runner.invoke(app, ["compare", str(a), str(bad)]).exit_code == 2
     assert runner.invoke(app, ["run", "--suite", "nope"]).exit_code == 2
+
+
+def test_eval_cli_run_of_a_suite_whose_data_is_absent_exits_2(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A suite asked for and not run is no pass: CI must not read it as one."""
+    from eval.cli import app
+
+    monkeypatch.setenv("COPILOT_DATABASE_URL", db_url)
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "empty").mkdir()
+    args = ["run", "--suite", "qmsum", "--datasets-dir", str(tmp_path / "empty")]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "skipped suite qmsum" in result.output and "val.jsonl not found" in result.output
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["status"] == "skipped"

@@ -208,3 +208,29 @@ def test_deal_amounts_and_close_dates_in_strings_are_checked_too(
 ) -> None:
     with pytest.raises(RecordError, match=message):
         parse_record({**DEAL, **change})
+
+
+def test_the_readme_lists_each_types_required_and_optional_fields() -> None:
+    """The README's "Fields by type" table is what validation requires, no more, no less."""
+    import re
+    from pathlib import Path
+
+    from copilot.ingest import records as r
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    rows = {
+        m.group(1): (m.group(2), m.group(3))
+        for m in re.finditer(r"^\| `(\w+)` \| ([^|]*)\| ([^|]*)\|$", readme, re.M)
+    }
+
+    def names(cell: str) -> set[str]:
+        return set(re.findall(r"`(\w+)`", re.sub(r"\(.*?\)", "", cell)))
+
+    for model in (r.Team, r.User, r.Account, r.Contact, r.Deal, r.Email, r.Call, r.Ticket):
+        kind = model.model_fields["type"].annotation.__args__[0]  # Literal["team"] -> "team"
+        fields = {(f.alias or n, f.is_required()) for n, f in model.model_fields.items()}
+        required = {n for n, req in fields if req} - {"type", "org"}
+        optional = {n for n, req in fields if not req}
+        assert kind in rows, f"no README row for {kind}"
+        assert names(rows[kind][0]) == required, kind
+        assert names(rows[kind][1]) == optional, kind

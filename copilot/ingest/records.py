@@ -376,10 +376,32 @@ def parse_record(raw: Any, *, limits: RecordLimits = RecordLimits()) -> Record: 
     return rec
 
 
+#: What a date or timestamp must look like, for errors a person reads: pydantic's own
+#: words ("invalid character in year", "unexpected extra characters at the end of the
+#: input") name the parser's trouble, not the format expected.
+_EXPECTED = {
+    "datetime": "an ISO 8601 timestamp such as 2026-11-14T10:00:00Z",
+    "date": "an ISO 8601 date such as 2026-12-15",
+}
+
+
+def _message(e: Any) -> str:
+    kind = e["type"]
+    for prefix, expected in _EXPECTED.items():
+        if kind.startswith(f"{prefix}_") and kind.endswith(("_parsing", "_type", "_invalid")):
+            got = e.get("input")
+            if isinstance(got, str | int | float) and not isinstance(got, bool):
+                shown = repr(got) if len(repr(got)) <= 60 else f"{repr(got)[:57]}..."
+            else:
+                shown = "null" if got is None else f"a {type(got).__name__}"
+            return f"expected {expected}, got {shown}"
+    return str(e["msg"])
+
+
 def _describe(err: ValidationError) -> str:
     parts = []
     for e in err.errors()[:3]:
         # Drop the discriminator tag from the location: "email.body" -> "body".
         loc = [str(p) for p in e["loc"] if p not in RECORD_TYPES]
-        parts.append(f"{'.'.join(loc) or 'record'}: {e['msg']}")
+        parts.append(f"{'.'.join(loc) or 'record'}: {_message(e)}")
     return "; ".join(parts)

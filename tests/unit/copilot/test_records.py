@@ -234,3 +234,33 @@ def test_the_readme_lists_each_types_required_and_optional_fields() -> None:
         assert kind in rows, f"no README row for {kind}"
         assert names(rows[kind][0]) == required, kind
         assert names(rows[kind][1]) == optional, kind
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"occurred_at": "11/14/2026"},
+            "occurred_at: expected an ISO 8601 timestamp such as 2026-11-14T10:00:00Z, "
+            "got '11/14/2026'",
+        ),
+        ({"occurred_at": "2026-11-14T25:00:00"}, "got '2026-11-14T25:00:00'"),
+        ({"occurred_at": None}, "occurred_at: expected an ISO 8601 timestamp"),
+        ({"occurred_at": ["2026"]}, "got a list"),
+        ({"occurred_at": "x" * 500}, "got 'xxxxxxxx"),
+    ],
+)
+def test_a_bad_timestamp_says_what_it_should_look_like(change: dict, message: str) -> None:
+    with pytest.raises(RecordError) as info:
+        parse_record({**EMAIL, **change})
+    assert message in str(info.value)
+    assert len(str(info.value)) < 200  # a long value is cut, not echoed whole
+
+
+def test_a_bad_close_date_says_what_it_should_look_like() -> None:
+    deal = {"type": "deal", "org": "o", "id": "d", "account_id": "a", "owner_id": "u"}
+    deal |= {"name": "n", "stage": "s", "amount": 1, "close_date": "Dec 15"}
+    with pytest.raises(
+        RecordError, match="close_date: expected an ISO 8601 date such as 2026-12-15, got 'Dec 15'"
+    ):
+        parse_record(deal)

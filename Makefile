@@ -5,7 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-quick lint bench clean-venv
+.PHONY: help demo test test-quick test-unit lint bench clean-venv
+
+help:
+	@echo 'make demo        set up .venv, index the sample CRM into an embedded PostgreSQL, serve the API'
+	@echo 'make test        the whole suite, then the eval quality gate (what CI runs; ~10 min)'
+	@echo 'make test-quick  the suite without tests marked slow'
+	@echo 'make test-unit   tests/unit without slow tests: no database, no I/O (~1 min)'
+	@echo 'make lint        ruff and mypy'
+	@echo 'make bench       the search benchmark (bench/ holds the others)'
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "need $(PY) on PATH"; exit 1; }
@@ -28,6 +36,9 @@ test: $(STAMP)
 
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m 'not slow'
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q -m 'not slow' tests/unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -73,6 +73,9 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         docs_url=None,  # served from packaged assets by install_offline_docs (api/docs.py)
         redoc_url=None,
         dependencies=[Depends(reject_unknown_query)],
+        # "/v1/search/" is a path no route serves: a JSON 404, not an empty-bodied 307
+        # that a client following redirects would resend without its body.
+        redirect_slashes=False,
     )
     install_offline_docs(app)
     app.state.settings = settings

@@ -105,6 +105,16 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
     if first.get("type") == "json_invalid":
         return error_response(400, "invalid_json", "request body is not valid JSON")
+    content_type = request.headers.get("content-type", "")
+    if tuple(first.get("loc", ())) == ("body",) and "json" not in content_type.lower():
+        # curl -d sends form encoding unless told otherwise: the body was never read as JSON.
+        return error_response(
+            422,
+            "invalid_request",
+            "body: expected a JSON object; send it with Content-Type: application/json "
+            f"(this request said {content_type or 'nothing'!r})",
+            field="body",
+        )
     field = _field_of(tuple(first.get("loc", ())))
     messages: dict[str, str] = {}
     for e in errors:
@@ -132,11 +142,24 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     code = codes.get(exc.status_code, "http_error")
-    response = error_response(exc.status_code, code, str(exc.detail))
+    message = str(exc.detail)
+    if exc.status_code == 404 and "route" not in request.scope:  # no route has this path
+        message = _no_such_path(request)
+    response = error_response(exc.status_code, code, message)
     response.headers.update(exc.headers or {})
     if exc.status_code == 405:
         response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
     return response
+
+
+def _no_such_path(request: Request) -> str:
+    """What a request to a path no route serves is told, with the likely fix."""
+    path = request.url.path
+    message = f"no such path: {request.method} {path}"
+    bare = path.rstrip("/")
+    if bare and bare != path and allowed_methods(request.app, {**request.scope, "path": bare}):
+        return f"{message}; did you mean {bare} (without the trailing slash)?"
+    return f"{message} (the API's paths are listed at /docs)"
 
 
 def allowed_methods(app: Any, scope: Scope) -> list[str]:

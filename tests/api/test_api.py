@@ -612,6 +612,37 @@ def test_a_client_gone_before_the_response_is_counted_as_499_not_400(
     assert count("400") == 0
 
 
+def test_a_trailing_slash_is_a_json_404_not_an_empty_redirect(
+    client: TestClient, as_user: Callable[[str, str], Headers]
+) -> None:
+    # A 307 with no body made clients that follow redirects resend without the body.
+    response = client.post(
+        "/v1/search/",
+        json={"query": BROAD_QUERY},
+        headers=as_user(ACME, "admin"),
+        follow_redirects=False,
+    )
+    error = assert_error(response, 404, code="not_found")
+    assert error["message"] == (
+        "no such path: POST /v1/search/; did you mean /v1/search (without the trailing slash)?"
+    )
+    error = assert_error(client.get("/v1/nothing-here"), 404, code="not_found")
+    assert error["message"] == (
+        "no such path: GET /v1/nothing-here (the API's paths are listed at /docs)"
+    )
+
+
+def test_a_body_sent_without_a_json_content_type_says_so(
+    client: TestClient, as_user: Callable[[str, str], Headers]
+) -> None:
+    # What `curl -d '{...}'` sends: the right JSON, labelled as a form.
+    headers = {**as_user(ACME, "admin"), "Content-Type": "application/x-www-form-urlencoded"}
+    response = client.post("/v1/search", content=json.dumps({"query": "x"}), headers=headers)
+    error = assert_error(response, 422, field="body")
+    assert "Content-Type: application/json" in error["message"]
+    assert "application/x-www-form-urlencoded" in error["message"]
+
+
 def test_openapi_document_is_valid_and_lists_the_v1_paths(client: TestClient) -> None:
     response = client.get("/openapi.json")
     assert response.status_code == 200

@@ -22,6 +22,7 @@ from copilot.cli_common import (
     KindOption,
     SinceOption,
     UntilOption,
+    explained,
     fail,
     hit_json,
     open_service,
@@ -60,10 +61,24 @@ def _settings() -> Settings:
     return Settings()
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"crm-copilot {version('crm-copilot')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")
+    ] = False,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     logging.basicConfig(
@@ -114,7 +129,7 @@ def index(
     try:
         input_files(paths)  # a missing or unreadable path fails before the model loads
     except CopilotError as err:
-        fail(str(err), 2)
+        fail(explained(err), 2)
     with open_service(_settings()) as cp:
         try:
             report = cp.indexer(progress=progress).ingest_paths(
@@ -127,7 +142,7 @@ def index(
                 keep_outcomes=False,
             )
         except (CopilotError, RetrievalError) as err:
-            fail(str(err), 2)
+            fail(explained(err), 2)
     if json_out:
         typer.echo(
             json.dumps(
@@ -208,7 +223,7 @@ def search(
         try:
             result = cp.search(org=org, user_id=user, query=query, top_k=top_k, filters=filters)
         except CopilotError as err:
-            fail(str(err), 2)
+            fail(explained(err), 2)
     if json_out:
         typer.echo(
             json.dumps(
@@ -221,7 +236,8 @@ def search(
             )
         )
         return
-    typer.echo(f"{len(result.hits)} results for {user!r} ({result.strategy} plan)")
+    n = len(result.hits)
+    typer.echo(f"{n} result{'' if n == 1 else 's'} for {user!r} ({result.strategy} plan)")
     for i, h in enumerate(result.hits, start=1):
         _print_hit(i, h)
 
@@ -248,7 +264,7 @@ def summarize(
         try:
             summary = cp.assistant.summarize_call(org=org, user_id=user, document_id=call)
         except CopilotError as err:
-            fail(str(err), 2)
+            fail(explained(err), 2)
     if json_out:
         typer.echo(summary.model_dump_json(indent=2))
         return
@@ -427,7 +443,7 @@ def _serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
     try:  # refuse to start on a placeholder secret before binding a port
         TokenService.from_settings(settings, dev=settings.dev)
     except CopilotError as err:
-        fail(str(err), 2)
+        fail(explained(err), 2)
     if settings.dev:
         os.environ["COPILOT_DEV"] = "1"
     # By import string: copilot never imports api (dependency flow), and workers > 1
@@ -484,7 +500,7 @@ def token(
     try:
         ttl_s = parse_ttl(ttl)
     except ValueError as err:
-        fail(str(err), 2)
+        fail(explained(err), 2)
     key = None
     if private_key is not None:
         try:
@@ -495,7 +511,7 @@ def token(
         tokens = TokenService.from_settings(settings, dev=settings.dev, private_key=key)
         typer.echo(tokens.mint(org=org, subject=user, ttl_s=ttl_s, scopes=tuple(scope or ())))
     except (CopilotError, ValueError) as err:
-        fail(str(err), 2)
+        fail(explained(err), 2)
 
 
 #: Entry-point group through which packages built on copilot add sub-command groups.

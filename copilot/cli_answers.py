@@ -16,6 +16,7 @@ from copilot.cli_common import (
     KindOption,
     SinceOption,
     UntilOption,
+    explained,
     fail,
     hit_json,
     open_service,
@@ -60,7 +61,7 @@ def ask(
                 org=org, user_id=user, question=question, filters=filters, top_k=top_k
             )
         except CopilotError as err:
-            fail(str(err), 2)
+            fail(explained(err), 2)
     if json_out:
         body = result.answer.model_dump(mode="json")
         body["retrieved"] = [

@@ -48,6 +48,19 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def explained(err: Exception) -> str:
+    """``err``'s message, with the usual way out for an unknown user: a fresh or reset data
+    directory has no users until something is indexed."""
+    from copilot.errors import UnknownUser
+
+    if isinstance(err, UnknownUser):
+        return (
+            f"{err}; `copilot db status` lists the orgs indexed (none: run `copilot demo` "
+            "or `copilot index FILE` first)"
+        )
+    return str(err)
+
+
 @contextmanager
 def working(message: str) -> Iterator[None]:
     """A spinner with ``message`` on stderr (nothing when stderr is not a terminal)."""

@@ -104,7 +104,8 @@ def run(
             ids = [h.document_id for h in result.hits]
             echo(
                 f"  as {role} {uid} ({result.strategy} plan, "
-                f"≤{result.permitted_estimate} permitted chunks): {len(ids)} results"
+                f"≤{result.permitted_estimate} permitted chunks): {len(ids)} "
+                f"result{'' if len(ids) == 1 else 's'}{', the first 3:' if len(ids) > 3 else ''}"
             )
             for h in result.hits[:3]:
                 echo(f"    [{h.kind}] {h.document_id}  {h.title[:70]}")

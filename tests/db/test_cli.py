@@ -29,6 +29,8 @@ def test_help_lists_every_command(run) -> None:  # type: ignore[no-untyped-def]
     for command in ("demo", "index", "reindex", "search", "db", "serve", "token"):
         assert command in out
     assert "--org" in run("search", "--help").output
+    version = run("--version")
+    assert version.exit_code == 0 and version.output.startswith("crm-copilot ")
 
 
 def test_index_search_and_status(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -100,7 +102,10 @@ def test_index_refuses_a_file_it_cannot_read_by_name(  # type: ignore[no-untyped
     [
         (["--since", "last week"], "--since must be an ISO date"),
         (["--kind", "memo"], "unknown kind(s) ['memo']"),
-        (["--user", "ghost"], "user 'ghost' does not exist in org 'acme'"),
+        (
+            ["--user", "ghost"],
+            "user 'ghost' does not exist in org 'acme'; `copilot db status` lists the orgs",
+        ),
     ],
 )
 def test_search_rejects_bad_arguments_clearly(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]

@@ -174,6 +174,9 @@ _DATE = re.compile(
     r"|\btomorrow\b|\b(?:next|this|last) (?:week|month|quarter|year)\b"
     r"|\bend of (?:the )?(?:week|month|quarter|year|[a-z]+)\b|\bq[1-4]\b|\b(?:19|20)\d{2}\b"
     r"|\bin \d+ (?:days?|weeks?|months?)\b"
+    # When software ships: "fix planned for release 4.2", "in v3.1", "next sprint"
+    r"|\b(?:release|version|build|patch|sprint)\s+v?\d+(?:\.\d+)+\b|\bv\d+\.\d+(?:\.\d+)?\b"
+    r"|\b(?:next|upcoming|following) (?:sprint|release|patch|build)\b"
     # A day of the month said alone: "we kicked off on the sixteenth", "by the 14th."
     rf"|\b(?:on|by|from|until|till|before|after) the {_ORDINAL}"
     r"(?=\s*(?:[.,;:!?)]|$|of\b|and\b|or\b|instead\b|at\b|then\b))",

@@ -733,3 +733,41 @@ def test_a_customer_no_visible_record_writes_is_declined_whether_hidden_or_missi
             "procurement",
             "zyphora",
         ]
+
+
+def test_when_a_fix_ships_is_answered_by_the_release_it_is_planned_for(copilot) -> None:  # type: ignore[no-untyped-def]
+    # Written by a newcomer trying the copilot on their own records: the ticket's
+    # description (the symptom) answered "when", since no sentence held a calendar date.
+    base = {"org": ORG, "owner_id": "u-1", "visibility": "team", "account_id": "a-b"}
+    records = [
+        *east_team(),
+        {
+            "type": "account",
+            "org": ORG,
+            "id": "a-b",
+            "name": "Bluefin Logistics",
+            "owner_id": "u-1",
+        },
+        {
+            **base,
+            "type": "ticket",
+            "id": "TCK-501",
+            "occurred_at": "2026-11-13T08:00:00Z",
+            "subject": "TCK-501 Android app crash",
+            "body": "The driver app crashes on launch on Android 14 devices.",
+            "status": "open",
+            "priority": "high",
+            "comments": [
+                {
+                    "author_id": "u-1",
+                    "at": "2026-11-13T10:00:00Z",
+                    "body": "Reproduced on Pixel 8; fix planned for release 4.2.",
+                }
+            ],
+        },
+    ]
+    assert copilot.indexer(progress=False).ingest_dicts(records).errors == []
+    answer = ask(copilot, "u-1", "When will the Android crash be fixed?")
+    assert answer.answered, answer
+    assert "release 4.2" in answer.answer
+    assert [c.document_id for c in answer.citations] == ["TCK-501"]

@@ -8,9 +8,10 @@ written capitalised and not open a sentence, unless a competitive phrase ("we're
 evaluating Close") vouches for them.
 
 Names not on the list are found only in unambiguous competitive phrasing: "we're also
-evaluating X", "X quoted us", "X is offering a free pilot", "switching to X", "moved off
-X", "versus X", "a bake-off with X", "renewing with X". Tools customers integrate with
-(Slack, Okta, NetSuite, ...), months, weekdays and acronyms are never reported.
+evaluating X", "we will evaluate X instead", "X quoted us", "X is offering a free pilot",
+"switching to X", "moved off X", "versus X", "a bake-off with X", "renewing with X".
+Tools customers integrate with (Slack, Okta, NetSuite, ...), months, weekdays and
+acronyms are never reported.
 
 Example:
     >>> text = "We're also evaluating Acmeforce. HubSpot quoted us less. Close the loop."
@@ -213,6 +214,9 @@ _CONTEXT_BEFORE = re.compile(
     r"(?i:\b(?:(?:also|currently|already|been|are|were|be)\s+)?"
     r"(?:evaluating|evaluated|trialing|trialling|trialed|trialled|piloting|piloted|demoing"
     r"|demoed|considering|shortlisted"
+    # "otherwise we will evaluate X instead", "we plan to trial X", "might go with X"
+    r"|(?:will|would|[’']ll|[’']d|to|might|may|could)\s+(?:also\s+)?"
+    r"(?:evaluate|trial|pilot|go\s+with)"
     r"|talking\s+to|looking\s+at|comparing\s+(?:you|your\s+\w+|us|it|them)\s+(?:with|to|against)"
     r"|benchmarking\s+against|switch(?:ing|ed)?\s+(?:over\s+)?(?:to|from)"
     r"|mov(?:e|ed|ing)\s+(?:off(?:\s+of)?|away\s+from)|migrat(?:e|ed|ing)\s+(?:to|from|off)"

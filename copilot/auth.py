@@ -282,7 +282,11 @@ class TokenService:
 
 def _auth_message(err: jwt.InvalidTokenError, algorithm: str) -> str:
     messages: list[tuple[type[jwt.InvalidTokenError], str]] = [
-        (jwt.InvalidSignatureError, "invalid token: the signature does not verify"),
+        (
+            jwt.InvalidSignatureError,
+            "invalid token: the signature does not verify (signed with another secret? a new "
+            "data directory has a new dev secret: mint the token again)",
+        ),
         (jwt.InvalidAlgorithmError, f"invalid token: only {algorithm} tokens are accepted"),
         (jwt.InvalidAudienceError, "invalid token: audience not accepted"),
         (jwt.InvalidIssuerError, "invalid token: issuer not accepted"),

@@ -145,7 +145,8 @@ def test_a_string_exp_is_refused_with_a_clear_message() -> None:
         ("eyJhbGciOiJIUzI1NiJ9.eyJ.x", MALFORMED),
         (
             _raw_token({"sub": "u", "org": "o", "exp": LATER}, key="o" * 40),
-            "invalid token: the signature does not verify",
+            "invalid token: the signature does not verify (signed with another secret? a "
+            "new data directory has a new dev secret: mint the token again)",
         ),
         (
             _raw_token({"sub": "u", "org": "o", "exp": LATER}, key="o" * 40, algorithm="HS512"),

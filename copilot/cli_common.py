@@ -118,7 +118,8 @@ def hit_json(h: ScoredChunk) -> dict[str, Any]:
         "kind": h.kind,
         "title": h.title,
         "score": round(h.score, 5),
-        "occurred_at": h.occurred_at.isoformat(),
+        # As the API writes it: "2026-11-02T14:05:00Z", not "+00:00".
+        "occurred_at": h.occurred_at.isoformat().replace("+00:00", "Z"),
         "account_id": h.account_id,
         "chunk": {"start": h.char_start, "end": h.char_end},
         "text": h.text,

@@ -45,6 +45,7 @@ def test_index_search_and_status(run, tmp_path: Path) -> None:  # type: ignore[n
     assert result.exit_code == 0, result.output
     hits = json.loads(result.output)["results"]
     assert hits[0]["document_id"] == "d-shared-team"
+    assert all(h["occurred_at"].endswith("Z") for h in hits)  # as the API writes it
     assert {h["document_id"] for h in hits} <= crm_small.EXPECTED[("acme", "rep-e2")]
 
     status = json.loads(run("db", "status", "--json").output)

@@ -151,6 +151,7 @@ def ingest_response(report: IngestReport) -> IngestResponse:
         updated=report.updated,
         unchanged=report.unchanged,
         deleted=report.deleted,
+        superseded=report.superseded,
         rejected=len(report.errors),
         chunks=report.chunks,
         embedded=report.embedded,

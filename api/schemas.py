@@ -247,7 +247,9 @@ class DocumentResponse(BaseModel):
 
 class IngestRecordResult(BaseModel):
     line: int = Field(description="Line of the JSON Lines body, or 1-based array position.")
-    status: Literal["inserted", "updated", "unchanged", "deleted", "absent", "rejected"]
+    status: Literal[
+        "inserted", "updated", "unchanged", "deleted", "superseded", "absent", "rejected"
+    ]
     type: str | None = None
     id: str | None = None
     org: str | None = None
@@ -261,6 +263,9 @@ class IngestResponse(BaseModel):
     updated: int
     unchanged: int
     deleted: int
+    superseded: int = Field(
+        description="Lines of a document that a later line of the same body replaced."
+    )
     rejected: int
     chunks: int
     embedded: int

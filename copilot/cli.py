@@ -158,6 +158,7 @@ def index(
                             "updated",
                             "unchanged",
                             "deleted",
+                            "superseded",
                             "restamped",
                             "chunks",
                             "embedded",

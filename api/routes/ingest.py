@@ -61,7 +61,7 @@ async def ingest(
     )
     report = await run_in_threadpool(cp.ingest, items, only_org=ingester.org, strict=strict)
     for o in report.outcomes:
-        if o["status"] != "unchanged":
+        if o["status"] not in ("unchanged", "superseded"):
             audit.wrote(o["org"], [o["id"]])
     response = presenters.ingest_response(report)
     if not report.written or (report.errors and len(report.errors) == report.records):

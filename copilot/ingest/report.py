@@ -16,7 +16,7 @@ from copilot.ingest.records import Record
 __all__ = ["IngestReport", "PrunedRecord", "RecordIssue"]
 
 #: Outcomes that have a counter of their own on :class:`IngestReport`.
-_COUNTED = ("inserted", "updated", "unchanged", "deleted")
+_COUNTED = ("inserted", "updated", "unchanged", "deleted", "superseded")
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    #: Lines of a document that a later line of the same input replaced.
+    superseded: int = 0
     restamped: int = 0
     chunks: int = 0
     embedded: int = 0
@@ -85,6 +87,7 @@ class IngestReport:
             f"{self.chunks} chunks written, {self.embedded} embedded, {self.skipped} documents "
             f"skipped unchanged, {self.restamped} re-stamped, {self.seconds:.1f}s"
             + (f"; {self.not_written} refused by the database" if self.not_written else "")
+            + (f"; {self.superseded} superseded by a later line" if self.superseded else "")
             + self._prune_summary()
         )
 

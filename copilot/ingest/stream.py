@@ -16,6 +16,7 @@ from copilot.ingest.readers import SourcedRecord
 from copilot.ingest.records import Record, RecordError, RecordLimits, parse_record
 from copilot.ingest.report import IngestReport, RecordIssue
 from copilot.ingest.validation import check_references
+from textkit.kinds import DOCUMENT_KINDS
 
 __all__ = ["MAX_HELD_BACK", "Pair", "Source", "reader", "resolved", "windows"]
 
@@ -36,22 +37,78 @@ def windows(
     size: int,
     limits: RecordLimits = RecordLimits(),  # noqa: B008
 ) -> Iterator[list[Pair]]:
-    """Parsed records, ``size`` at a time; unreadable ones go to the report."""
-    window: list[Pair] = []
+    """Parsed records, ``size`` at a time; unreadable ones go to the report.
+
+    A window holds each email, call or ticket once (:class:`_OnePerDocument`): a later
+    line for the same id replaces an earlier one, which is reported ``superseded``; a
+    later line giving the id another kind of document is refused.
+    """
+    window = _OnePerDocument(report)
     for item in items:
         report.records += 1
         if item.raw is None:
             report.errors.append(RecordIssue.of(item, item.error or "unreadable"))
             continue
         try:
-            window.append((item, parse_record(item.raw, limits=limits)))
+            window.add(item, parse_record(item.raw, limits=limits))
         except RecordError as err:
             report.errors.append(RecordIssue.of(item, str(err)))
         if len(window) >= size:
-            yield window
-            window = []
-    if window:
-        yield window
+            yield window.take()
+    if len(window):
+        yield window.take()
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+class _OnePerDocument:
+    """A window's records with at most one per document id (tombstones included).
+
+    The writer reads a batch's stored state once and writes its documents in order, so
+    two lines for one id in a batch left the document with the first line's chunks and
+    the last line's text (the re-check under lock found it "unchanged"); a tombstone and
+    a re-creation of the id in one input ended deleted, since tombstones apply after a
+    window's documents; an email and a call with one id ended as whichever came last.
+    Now the last line of a document wins, as in a later input.
+    """
+
+    def __init__(self, report: IngestReport) -> None:
+        self.report = report
+        self.pairs: list[Pair | None] = []
+        self.at: dict[tuple[str, str], int] = {}  # (org, id) -> index in pairs
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def add(self, item: SourcedRecord, rec: Record) -> None:
+        if rec.type not in DOCUMENT_KINDS:
+            self.pairs.append((item, rec))
+            return
+        key = (rec.org, rec.id)
+        earlier = self.at.get(key)
+        if earlier is not None:
+            before = self.pairs[earlier]
+            assert before is not None
+            if before[1].type != rec.type:
+                message = (
+                    f"id {rec.id!r} is {_a(before[1].type)} at line {before[0].line} of this "
+                    f"input, and this record is {_a(rec.type)}"
+                )
+                self.report.errors.append(
+                    RecordIssue(item.source, item.line, message, rec.type, rec.id, rec.org)
+                )
+                return
+            self.report.add_outcome(line=before[0].line, rec=before[1], outcome="superseded")
+            self.pairs[earlier] = None
+        self.at[key] = len(self.pairs)
+        self.pairs.append((item, rec))
+
+    def take(self) -> list[Pair]:
+        out = [p for p in self.pairs if p is not None]
+        self.pairs, self.at = [], {}
+        return out
 
 
 def reader(items: Source, *, strict: bool) -> Callable[[], Iterable[SourcedRecord]]:

@@ -88,6 +88,55 @@ def test_a_record_of_another_kind_neither_deletes_nor_replaces_a_stored_one(copi
         assert store.document_state(conn, org=ACME, ids=["d-org"])["d-org"][3] == "email"
 
 
+def _stored_texts(cp, doc_id: str) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    with cp.db.connection() as conn:
+        content = conn.execute("SELECT content FROM documents WHERE id = %s", (doc_id,)).fetchone()
+        chunks = conn.execute(
+            "SELECT text FROM chunks WHERE document_id = %s ORDER BY ord", (doc_id,)
+        ).fetchall()
+    return (content[0] if content else ""), [c[0] for c in chunks]
+
+
+def test_a_document_listed_twice_in_one_input_is_its_last_line_whole(copilot) -> None:  # type: ignore[no-untyped-def]
+    """Found by the probe of 2026-11-29 (third round): the document kept the last line's
+    text with the first line's chunks, and re-ingesting the last line said "unchanged"."""
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    a = {**crm_small.email_record("d-org"), "body": "Alpha: gooseberry pricing for Q3."}
+    b = {**crm_small.email_record("d-org"), "body": "Bravo: tamarillo rollout in May."}
+    report = copilot.indexer(progress=False).ingest_dicts([a, b])
+    assert report.errors == [] and report.superseded == 1 and report.updated == 1
+    assert [o["status"] for o in report.outcomes] == ["superseded", "updated"]
+    content, chunks = _stored_texts(copilot, "d-org")
+    assert "tamarillo" in content and chunks and all("tamarillo" in c for c in chunks)
+    assert copilot.indexer(progress=False).ingest_dicts([b]).unchanged == 1
+
+
+def test_a_tombstone_then_the_same_document_in_one_input_leaves_the_document(copilot) -> None:  # type: ignore[no-untyped-def]
+    # Tombstones apply after a window's documents: the re-created record was deleted.
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    tombstone = {"type": "email", "org": ACME, "id": "d-org", "deleted": True}
+    again = {**crm_small.email_record("d-org"), "body": "Back again: the renewal is on."}
+    report = copilot.indexer(progress=False).ingest_dicts([tombstone, again])
+    assert report.superseded == 1 and report.deleted == 0 and report.errors == []
+    content, chunks = _stored_texts(copilot, "d-org")
+    assert content.endswith("the renewal is on.") and chunks
+    # And the other order deletes it, as the last line says.
+    report = copilot.indexer(progress=False).ingest_dicts([again, tombstone])
+    assert report.deleted == 1 and _stored_texts(copilot, "d-org") == ("", [])
+
+
+def test_one_id_as_two_kinds_of_document_in_one_input_refuses_the_later(copilot) -> None:  # type: ignore[no-untyped-def]
+    email = crm_small.email_record("x-1")
+    call = crm_small.call_record("x-1")
+    report = copilot.indexer(progress=False).ingest_dicts([*crm_small.records(), email, call])
+    (issue,) = report.errors
+    assert issue.message.startswith("id 'x-1' is an email at line ")
+    assert issue.message.endswith("of this input, and this record is a call")
+    with copilot.db.connection() as conn:
+        kind = conn.execute("SELECT kind FROM documents WHERE id = 'x-1'").fetchone()
+    assert kind == ("email",)
+
+
 def test_a_principal_or_account_still_referred_to_is_not_deleted(copilot) -> None:  # type: ignore[no-untyped-def]
     """A user who still owns records (or manages someone), or an account with deals and
     documents, is kept with a message saying what refers to it, as pruning keeps it;

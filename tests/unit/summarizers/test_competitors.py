@@ -61,6 +61,9 @@ def test_no_competitor_in_ordinary_capitalised_words(text: str) -> None:
         "A" * 100_000,  # a run of capitals
         "FooBar" * 16_000,  # CamelCase
         "K7QX2ZB4" * 12_000,  # a pasted base32 key
+        "A." * 100_000,  # initials joined by dots (30 s through the API before)
+        "A-" * 100_000,
+        "Q&" * 100_000,
     ],
 )
 def test_a_long_run_of_letters_is_read_in_linear_time(blob: str) -> None:

@@ -414,14 +414,9 @@ def _pack(
 
 
 def _charged(count_tokens: TokenCounter) -> TokenCounter:
-    """``count_tokens``, but at least one token per :data:`_MAX_CHARS_PER_TOKEN` characters.
-
-    A tokenizer counts a 100,000-character word (base64, a pasted log line) as one
-    [UNK]: counted as is, it made a single chunk whose vector held nothing of it and
-    whose snippet was the whole word. Charged by length, it is cut like any other word
-    over budget, into chunks of at most ``max_tokens * 24`` characters. Ordinary text
-    (about 4 characters a token) is never near the floor.
-    """
+    """``count_tokens``, but at least a token per :data:`_MAX_CHARS_PER_TOKEN` characters:
+    a 100,000-character word (a pasted key) is one [UNK] to a tokenizer, and was one chunk
+    whose vector held nothing of it. Ordinary text (~4 characters a token) never nears it."""
 
     def count(text: str) -> int:
         return max(count_tokens(text), -(-len(text) // _MAX_CHARS_PER_TOKEN))

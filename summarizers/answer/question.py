@@ -10,6 +10,15 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from summarizers.answer.written import (
+    ABSOLUTE_DATE,
+    AMOUNT,
+    COUNT,
+    DATE,
+    MONEY,
+    PERCENT,
+    SPELLED,
+)
 from summarizers.competitors import find_competitors
 from textkit.tokens import QUERY_STOPWORDS, QUOTED_PHRASE, terms, wordlist, words
 
@@ -160,53 +169,6 @@ def _is_code(question: str, spans: list[tuple[int, int]], n: int) -> bool:
     return bool(between.strip()) or not after.isalpha() or after.lower() in QUERY_STOPWORDS
 
 
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_ORDINAL = (
-    r"(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth"
-    r"|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth"
-    r"|eighteenth|nineteenth|twentieth|twenty-(?:first|second|third|fourth|fifth|sixth"
-    r"|seventh|eighth|ninth)|thirtieth|thirty-first)"
-)
-# "5/12", "on 11/30." but not the "1/1" inside a model number ("iCombi Pro 10-1/1"), a
-# fraction of a part number ("3/8-16") or a path.
-_SLASH_DATE = r"(?<![\w/.-])\d{1,2}/\d{1,2}(?![\w/-]|\.\d)"
-_DATE = re.compile(
-    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}"
-    r"|\b(?:january|february|march|april|june|july|august|september|october|november"
-    r"|december)\b|" + _SLASH_DATE + r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
-    r"|\btomorrow\b|\b(?:next|this|last) (?:week|month|quarter|year)\b"
-    r"|\bend of (?:the )?(?:week|month|quarter|year|[a-z]+)\b|\bq[1-4]\b|\b(?:19|20)\d{2}\b"
-    r"|\bin \d+ (?:days?|weeks?|months?)\b"
-    # When software ships: "fix planned for release 4.2", "in v3.1", "next sprint"
-    r"|\b(?:release|version|build|patch|sprint)\s+v?\d+(?:\.\d+)+\b|\bv\d+\.\d+(?:\.\d+)?\b"
-    r"|\b(?:next|upcoming|following) (?:sprint|release|patch|build)\b"
-    # A day of the month said alone: "we kicked off on the sixteenth", "by the 14th."
-    rf"|\b(?:on|by|from|until|till|before|after) the {_ORDINAL}"
-    r"(?=\s*(?:[.,;:!?)]|$|of\b|and\b|or\b|instead\b|at\b|then\b))",
-    re.IGNORECASE,
-)
-_ABSOLUTE_DATE = re.compile(
-    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}"
-    r"|" + _SLASH_DATE + r"|\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
-    re.IGNORECASE,
-)
-_MONEY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|m|dollars?|euros?|usd|eur)\b", re.IGNORECASE)
-_PERCENT = re.compile(r"\b\d[\d,.]*\s?(?:%|percent\b)", re.IGNORECASE)
-# A number as said on a call: "eighty-four", "a hundred and ten", "eighteen-fifty".
-_SPELLED = (
-    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
-    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
-    r"|eighty|ninety|hundred|thousand|million|dozen)"
-)
-_COUNT = re.compile(
-    r"\b\d[\d,.]*\s?(?:seats?|users?|licen[cs]es?|people|employees|agents|reps|sites"
-    r"|locations|days|weeks|months|hours|minutes|tickets|accounts)\b"
-    rf"|\b(?!one\b){_SPELLED}\b",  # "one change", "no one": a bare "one" counts nothing
-    re.IGNORECASE,
-)
-_AMOUNT = re.compile(
-    rf"{_MONEY.pattern}|{_PERCENT.pattern}|{_COUNT.pattern}|\b\d[\d,.]*\b", re.IGNORECASE
-)
 # Which kind of amount a question asks for, by its cue words.
 _WANTS_MONEY = re.compile(
     r"\b(?:price|pricing|cost|costs|dollars?|budget|quote|pay|paid|worth|value|fee|fees|spend"
@@ -448,7 +410,7 @@ def type_match(wants: str | None, text: str, question: str = "") -> float:
     if wants == "date":
         # A relative date ("by Friday", "next week") answers "when" as well as a
         # calendar one: reps write commitments that way.
-        return 1.0 if _new(_DATE, text, asked) else 0.0
+        return 1.0 if _new(DATE, text, asked) else 0.0
     if wants == "amount":
         return _amount_match(text, asked)
     if wants == "code":
@@ -485,17 +447,17 @@ def states_calendar_date(text: str, question: str = "") -> bool:
         >>> states_calendar_date("I'll send the renewal paperwork over by Wednesday.")
         False
     """
-    return _new(_ABSOLUTE_DATE, text, question.lower())
+    return _new(ABSOLUTE_DATE, text, question.lower())
 
 
 def _amount_match(text: str, asked: str) -> float:
     """1.0 for the kind of amount asked (money, a percentage, a count), 0.5 for another
     kind, 0.0 for none. A number inside a date is not an amount."""
-    plain = _ABSOLUTE_DATE.sub(" ", text)
+    plain = ABSOLUTE_DATE.sub(" ", text)
     kinds = [
-        (_WANTS_PERCENT, _PERCENT),
-        (_WANTS_MONEY, _MONEY),
-        (_WANTS_COUNT, _COUNT),
+        (_WANTS_PERCENT, PERCENT),
+        (_WANTS_MONEY, MONEY),
+        (_WANTS_COUNT, COUNT),
     ]
     wanted = [found for cue, found in kinds if cue.search(asked)]
     counted = _COUNTED.search(asked)
@@ -504,8 +466,8 @@ def _amount_match(text: str, asked: str) -> float:
     if wanted:
         if any(_new(found, plain, asked) for found in wanted):
             return 0.5 if counted else 1.0
-        return 0.5 if _new(_AMOUNT, plain, asked) else 0.0
-    return 1.0 if _new(_AMOUNT, plain, asked) else 0.0
+        return 0.5 if _new(AMOUNT, plain, asked) else 0.0
+    return 1.0 if _new(AMOUNT, plain, asked) else 0.0
 
 
 # What "how many" counts: "How many reefers does Gwen want?" counts reefers.
@@ -518,7 +480,7 @@ def _counts(noun: str) -> re.Pattern[str]:
     digits or words ("84 providers", "eighty-four providers")."""
     stem = re.escape(noun[: max(3, len(noun) - 2)])
     return re.compile(
-        rf"\b(?:\d[\d,.]*|{_SPELLED}(?:-{_SPELLED})?)\s+(?:[\w-]+\s+){{0,2}}{stem}\w*",
+        rf"\b(?:\d[\d,.]*|{SPELLED}(?:-{SPELLED})?)\s+(?:[\w-]+\s+){{0,2}}{stem}\w*",
         re.IGNORECASE,
     )
 
@@ -604,4 +566,4 @@ def is_pleasantry(text: str) -> bool:
     if not _PLEASANTRY.match(body):
         return False
     # "Thanks, the renewal moves to March 3" carries a fact after the courtesy.
-    return not (_DATE.search(body) or re.search(r"[$€£]\s?\d|\d", body)) or len(body) < 25
+    return not (DATE.search(body) or re.search(r"[$€£]\s?\d|\d", body)) or len(body) < 25

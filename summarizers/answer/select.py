@@ -42,7 +42,7 @@ from summarizers.answer.features import (
     view,
 )
 from summarizers.answer.question import opens_with_pronoun, type_match
-from summarizers.answer.roles import role_first
+from summarizers.answer.roles import role_first, role_unstated
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
 from summarizers.answer.topics import TOPIC_CONFIDENCE, off_topic, topic_pick
 from summarizers.answer.updates import latest_first
@@ -282,6 +282,8 @@ def answer_offline(
     passage = decision.passage
     if best is None or passage is None or confidence < threshold:
         return declined(passages, confidence)
+    if role_unstated(question, scored.question, scored.candidates, decision.order):
+        return declined(passages, 0.0)
     intro: list[Candidate] = []
     listed = _listed_after(decision)
     if listed is not None:

@@ -1067,6 +1067,36 @@ def test_a_decimal_point_does_not_end_a_candidate_nor_swallow_the_line() -> None
     ]
 
 
+def test_a_floor_no_record_states_is_declined_not_answered_with_another_price() -> None:
+    # From the held-out CRM wrenfield: the floor is in a manager's private email the asker
+    # may not see; the proposal and a rival's price are in records they may.
+    proposal = _record(
+        "em-1",
+        "As promised, the proposal: combi ovens at $389 per oven per month, 60 months.",
+        context=("Halloway Grand Hotels",),
+    )
+    rival = _record(
+        "em-2",
+        "When I told Krestline we were going out to bid, they came back with $352 per oven"
+        " per month to keep the business.",
+        context=("Halloway Grand Hotels",),
+    )
+    question = "what's our floor on the halloway ovens"
+    assert not ask(question, [proposal, rival]).answered
+    floor = _record(
+        "em-3",
+        "Caspian, $368 per oven per month is the floor, and only on the full 60 months.",
+        context=("Halloway Grand Hotels",),
+    )
+    answer = ask(question, [proposal, rival, floor])
+    assert "$368" in answer.answer and answer.citations[0].document_id == "em-3"
+    # "I'm fine going to $9.75" states a floor too (a manager's words, ashgrove).
+    from summarizers.answer.roles import ROLES
+
+    (floor_role,) = [r for r in ROLES if r.name == "floor"]
+    assert floor_role.stated.search("At 1,300 clinicians I'm fine going to $9.75, 3 years.")
+
+
 def test_the_lowest_we_may_go_is_the_approved_floor_not_the_proposal() -> None:
     from summarizers.answer import decide
     from summarizers.answer.roles import role_first

@@ -10,6 +10,7 @@ MODULES = [
     "summarizers.answer.fields",
     "summarizers.answer.question",
     "summarizers.answer.listing",
+    "summarizers.answer.roles",
     "summarizers.answer.select",
     "summarizers.competitors",
 ]

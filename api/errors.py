@@ -36,6 +36,7 @@ from copilot.errors import (
     NotFound,
     UnknownUser,
 )
+from copilot.ingest import TooManyRecords
 from retrieval.errors import RetrievalError, SchemaMismatchError
 from summarizers.errors import SummarizerError
 
@@ -54,6 +55,7 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (UnknownUser, 401),
     (ForbiddenError, 403),
     (NotFound, 404),
+    (TooManyRecords, 413),
     (InvalidRequest, 400),
     (IngestError, 422),
     (DatabaseUnavailable, 503),

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     #: default JSON client escapes it: 6 bytes a CJK character, 12 an emoji.
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     max_ingest_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    #: Records (lines or array elements) one ``/v1/ingest`` request may hold: its report
+    #: lists each, so a body of a million tiny records took gigabytes to answer.
+    max_ingest_records: int = Field(default=20_000, ge=1)
     #: How long a pagination cursor stays valid, in seconds.
     cursor_ttl_s: int = Field(default=3600, ge=1, le=30 * 86400)
     #: Requests per caller (token subject; client IP when unauthenticated), in the

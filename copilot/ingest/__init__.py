@@ -11,6 +11,7 @@ from copilot.ingest.indexer import Indexer
 from copilot.ingest.mail import MailContext, MailError, read_eml, read_mbox
 from copilot.ingest.readers import (
     SourcedRecord,
+    TooManyRecords,
     input_files,
     read_inputs,
     read_jsonl,
@@ -29,6 +30,7 @@ __all__ = [
     "RecordIssue",
     "RecordLimits",
     "SourcedRecord",
+    "TooManyRecords",
     "input_files",
     "parse_record",
     "read_eml",

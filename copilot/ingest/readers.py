@@ -25,6 +25,7 @@ from copilot.ingest.records import MAX_NESTING_DEPTH
 __all__ = [
     "RecordIdentity",
     "SourcedRecord",
+    "TooManyRecords",
     "decode_json",
     "input_files",
     "read_inputs",
@@ -41,7 +42,10 @@ _TOO_DEEP = (
     f"JSON nested too deeply to decode; a record may nest at most {MAX_NESTING_DEPTH} levels"
 )
 # Strings (with escapes) and brackets: enough to find where a JSON value ends.
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A string is taken whole and possessively, closed or not: an unterminated one (which
+# never closes the value anyway) was retried from each escaped quote inside it, quadratic
+# time on the event loop (67 KB took 15 s).
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*+"?|[\[\]{}]', re.DOTALL)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -161,7 +165,27 @@ def _end_of_value(text: str, at: int) -> int | None:
     return None
 
 
-def read_json_array(text: str, *, source: str) -> list[SourcedRecord]:
+class TooManyRecords(InvalidRequest):
+    """An input holds more records than one request may (``max_records``)."""
+
+    code = "payload_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the body holds more than {limit} records (COPILOT_MAX_INGEST_RECORDS); send "
+            "it in parts, or load it with `copilot index`",
+            field="body",
+        )
+
+
+def _counted(out: list[SourcedRecord], max_records: int | None) -> None:
+    if max_records is not None and len(out) > max_records:
+        raise TooManyRecords(max_records)
+
+
+def read_json_array(
+    text: str, *, source: str, max_records: int | None = None
+) -> list[SourcedRecord]:
     """Decode a JSON array of records (or one object); positions count from 1.
 
     Each element is decoded on its own, so one nested too deeply to decode is refused
@@ -169,6 +193,7 @@ def read_json_array(text: str, *, source: str) -> list[SourcedRecord]:
 
     Raises:
         InvalidRequest: The text is not a JSON array or object, or holds no records.
+        TooManyRecords: It holds more than ``max_records`` (reading stops there).
     """
     at = _skip_ws(text, 0)
     out: list[SourcedRecord] = []
@@ -180,6 +205,7 @@ def read_json_array(text: str, *, source: str) -> list[SourcedRecord]:
         at = _skip_ws(text, at + 1)
         while not text.startswith("]", at):
             at = _skip_ws(text, _decode_element(text, at, source, out))
+            _counted(out, max_records)
             if text.startswith(",", at):
                 at = _skip_ws(text, at + 1)
             elif not text.startswith("]", at):
@@ -220,11 +246,14 @@ def _no_records() -> InvalidRequest:
     )
 
 
-def read_request_body(body: bytes, content_type: str, *, source: str) -> list[SourcedRecord]:
+def read_request_body(
+    body: bytes, content_type: str, *, source: str, max_records: int | None = None
+) -> list[SourcedRecord]:
     """Decode an ingest request: JSON Lines, or a JSON array when ``content_type`` says so.
 
     Raises:
         InvalidRequest: The body is empty, holds no records, or (as JSON) does not decode.
+        TooManyRecords: It holds more than ``max_records`` records or lines.
     """
     if not body.strip():
         raise _no_records()
@@ -233,8 +262,12 @@ def read_request_body(body: bytes, content_type: str, *, source: str) -> list[So
             text = body.removeprefix(_BOM).decode("utf-8")
         except UnicodeDecodeError as err:
             raise InvalidRequest(f"body is not valid JSON: {err}", field="body") from None
-        return read_json_array(text, source=source)
-    return list(read_jsonl(body.splitlines(), source=source))
+        return read_json_array(text, source=source, max_records=max_records)
+    out: list[SourcedRecord] = []
+    for record in read_jsonl(body.splitlines(), source=source):
+        out.append(record)
+        _counted(out, max_records)
+    return out
 
 
 def _read_jsonl(path: Path) -> Iterator[SourcedRecord]:

@@ -337,3 +337,19 @@ def test_titles_and_bodies_over_the_configured_caps_are_rejected_by_line(
     for doc_id, message in expected.items():
         assert results[doc_id]["status"] == "rejected"
         assert results[doc_id]["error"] == message
+
+
+def test_a_body_over_the_record_limit_is_413_and_writes_nothing(
+    settings: Any, embedder: Any, ingest_headers: Headers
+) -> None:
+    """Its report lists each record: a million tiny ones took gigabytes to answer."""
+    from api.app import create_app
+
+    capped = settings.model_copy(update={"max_ingest_records": 3})
+    records = crm_small.records()[:4]
+    with TestClient(create_app(capped, embedder=embedder), raise_server_exceptions=False) as c:
+        response = post_ingest(c, ingest_headers, jsonl(records))
+        error = assert_error(response, 413, code="payload_too_large", field="body")
+        assert "more than 3 records (COPILOT_MAX_INGEST_RECORDS)" in error["message"]
+        second = post_ingest(c, ingest_headers, jsonl(records[:3]))
+        assert second.status_code == 200 and second.json()["inserted"] == 3  # none before

@@ -109,3 +109,39 @@ def test_a_byte_order_mark_later_in_the_input_is_still_an_error() -> None:
     line = json.dumps(TEAM).encode()
     first, second = read_jsonl([line, b"\xef\xbb\xbf" + line], source="s")
     assert first.error is None and second.error is not None
+
+
+def test_an_unterminated_string_after_deep_nesting_is_refused_in_linear_time() -> None:
+    """Found by the probe of 2026-11-29 (third round): 67 KB took 15 s on the event loop,
+    and twice the body four times as long. The bound tells a hang from a return."""
+    import threading
+
+    body = ("[" + "[" * 3000 + '"' + '\\"' * 300_000).encode()  # 600 KB: minutes before
+    box: list[object] = []
+
+    def read() -> None:
+        try:
+            read_request_body(body, "application/json", source="body")
+        except InvalidRequest as err:
+            box.append(err)
+
+    worker = threading.Thread(target=read, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert box, "still reading after 30 s: quadratic again"
+    assert "never closes" in str(box[0])
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-ndjson"])
+def test_a_body_over_the_record_limit_is_refused_before_it_is_all_read(
+    content_type: str,
+) -> None:
+    from copilot.ingest.readers import TooManyRecords
+
+    if content_type == "application/json":
+        body = json.dumps([TEAM] * 5).encode()
+    else:
+        body = b"\n".join(json.dumps(TEAM).encode() for _ in range(5))
+    assert len(read_request_body(body, content_type, source="b", max_records=5)) == 5
+    with pytest.raises(TooManyRecords, match="more than 4 records"):
+        read_request_body(body, content_type, source="b", max_records=4)

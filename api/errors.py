@@ -157,7 +157,8 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 def _no_such_path(request: Request) -> str:
     """What a request to a path no route serves is told, with the likely fix."""
     path = request.url.path
-    message = f"no such path: {request.method} {path}"
+    shown = path if len(path) <= 200 else f"{path[:199]}\u2026"  # a 65 KB path came back whole
+    message = f"no such path: {request.method} {shown}"
     bare = path.rstrip("/")
     if bare and bare != path and allowed_methods(request.app, {**request.scope, "path": bare}):
         return f"{message}; did you mean {bare} (without the trailing slash)?"

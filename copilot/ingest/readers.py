@@ -208,6 +208,11 @@ def read_json_array(
             _counted(out, max_records)
             if text.startswith(",", at):
                 at = _skip_ws(text, at + 1)
+                if text.startswith("]", at):
+                    raise InvalidRequest(
+                        f"body is not valid JSON: a comma before ']' at character {at}",
+                        field="body",
+                    )
             elif not text.startswith("]", at):
                 raise InvalidRequest(
                     f"body is not valid JSON: expected ',' or ']' at character {at}",
@@ -271,8 +276,11 @@ def read_request_body(
 
 
 def _read_jsonl(path: Path) -> Iterator[SourcedRecord]:
-    with path.open("rb") as fh:
-        yield from read_jsonl(fh, source=str(path))
+    try:
+        with path.open("rb") as fh:
+            yield from read_jsonl(fh, source=str(path))
+    except OSError as err:  # unreadable, or /proc/self/mem behind a symlink
+        raise IngestError(f"cannot read {str(path)!r}: {err.strerror or err}") from None
 
 
 #: What ``copilot index`` reads, by file name ending, for its messages.
@@ -322,7 +330,11 @@ def input_files(paths: Sequence[Path]) -> list[Path]:
 
 def _read_json_file(path: Path) -> list[SourcedRecord]:
     try:
-        text = path.read_bytes().removeprefix(_BOM).decode("utf-8")
+        data = path.read_bytes()
+    except OSError as err:
+        raise IngestError(f"cannot read {str(path)!r}: {err.strerror or err}") from None
+    try:
+        text = data.removeprefix(_BOM).decode("utf-8")
         return read_json_array(text, source=str(path))
     except UnicodeDecodeError as err:
         raise IngestError(f"{path}: not valid UTF-8 JSON: {err}") from None

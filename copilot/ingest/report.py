@@ -15,6 +15,8 @@ from copilot.ingest.records import Record
 
 __all__ = ["IngestReport", "PrunedRecord", "RecordIssue"]
 
+#: The longest message a rejected record gets (the value it quotes is cut).
+MAX_MESSAGE_CHARS = 500
 #: Outcomes that have a counter of their own on :class:`IngestReport`.
 _COUNTED = ("inserted", "updated", "unchanged", "deleted", "superseded")
 
@@ -30,6 +32,13 @@ class RecordIssue:
     type: str | None = None
     id: str | None = None
     org: str | None = None
+
+    def __post_init__(self) -> None:
+        # A message quotes the bad value; a megabyte field name or type would come back
+        # whole, twice (message and report), so it is cut.
+        if len(self.message) > MAX_MESSAGE_CHARS:
+            cut = self.message[: MAX_MESSAGE_CHARS - 1] + "\u2026"
+            object.__setattr__(self, "message", cut)
 
     @classmethod
     def of(cls, item: SourcedRecord, message: str) -> RecordIssue:

@@ -630,6 +630,8 @@ def test_a_trailing_slash_is_a_json_404_not_an_empty_redirect(
     assert error["message"] == (
         "no such path: GET /v1/nothing-here (the API's paths are listed at /docs)"
     )
+    error = assert_error(client.get("/v1/" + "p" * 65_000), 404, code="not_found")
+    assert len(error["message"]) < 300  # the path is cut, not echoed whole
 
 
 def test_a_body_sent_without_a_json_content_type_says_so(

@@ -78,6 +78,16 @@ def test_index_reads_a_json_array_named_on_its_own(run, tmp_path: Path) -> None:
     assert json.loads(result.output)["unchanged"] == len(crm_small.records())
 
 
+def test_index_reports_a_file_the_system_cannot_read_as_bad_input(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A traceback and exit 1 before (OSError from reading /proc/self/mem).
+    for name in ("mem.jsonl", "mem.json"):
+        link = tmp_path / name
+        link.symlink_to("/proc/self/mem")
+        result = run("index", str(link), "--no-progress")
+        assert result.exit_code == 2, result.output
+        assert f"cannot read '{link}'" in result.output and "Traceback" not in result.output
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

@@ -145,3 +145,15 @@ def test_a_body_over_the_record_limit_is_refused_before_it_is_all_read(
     assert len(read_request_body(body, content_type, source="b", max_records=5)) == 5
     with pytest.raises(TooManyRecords, match="more than 4 records"):
         read_request_body(body, content_type, source="b", max_records=4)
+
+
+def test_a_trailing_comma_in_a_json_array_is_a_body_error() -> None:
+    with pytest.raises(InvalidRequest, match="a comma before"):
+        read_json_array(json.dumps([TEAM])[:-1] + ",]", source="b")
+
+
+def test_a_rejected_records_message_is_cut_not_echoed_whole() -> None:
+    from copilot.ingest.report import MAX_MESSAGE_CHARS, RecordIssue
+
+    issue = RecordIssue("b", 1, "type: unknown record type " + repr("x" * 1_000_000))
+    assert len(issue.message) == MAX_MESSAGE_CHARS and issue.message.endswith("\u2026")

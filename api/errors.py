@@ -108,7 +108,9 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     if first.get("type") == "json_invalid":
         return error_response(400, "invalid_json", "request body is not valid JSON")
     content_type = request.headers.get("content-type", "")
-    if tuple(first.get("loc", ())) == ("body",) and "json" not in content_type.lower():
+    media = content_type.split(";")[0].strip().lower()
+    is_json = media == "application/json" or media.endswith("+json")
+    if tuple(first.get("loc", ())) == ("body",) and not is_json:
         # curl -d sends form encoding unless told otherwise: the body was never read as JSON.
         return error_response(
             422,

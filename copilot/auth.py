@@ -112,7 +112,15 @@ def parse_ttl(text: str) -> int:
     number = value[:-1] if scale else value
     if not number.isdigit() or int(number) <= 0:
         raise ValueError(f"ttl must look like 90s, 15m, 1h or 7d, got {text!r}")
-    return int(number) * (scale or 1)
+    seconds = int(number) * (scale or 1)
+    if seconds > MAX_TTL_S:
+        # "99999999d" minted a token that never expires in practice.
+        raise ValueError(f"ttl {text!r} is longer than 365 days; mint a new token instead")
+    return seconds
+
+
+#: The longest lifetime ``parse_ttl`` gives a token.
+MAX_TTL_S = 365 * 86400
 
 
 class TokenService:

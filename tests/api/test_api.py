@@ -643,6 +643,10 @@ def test_a_body_sent_without_a_json_content_type_says_so(
     error = assert_error(response, 422, field="body")
     assert "Content-Type: application/json" in error["message"]
     assert "application/x-www-form-urlencoded" in error["message"]
+    # Any other media type, json-ish or not (application/x-ndjson), gets the same hint.
+    headers["Content-Type"] = "application/x-ndjson"
+    response = client.post("/v1/search", content=json.dumps({"query": "x"}), headers=headers)
+    assert "Content-Type: application/json" in assert_error(response, 422)["message"]
 
 
 def test_openapi_document_is_valid_and_lists_the_v1_paths(client: TestClient) -> None:

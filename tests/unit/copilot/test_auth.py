@@ -420,6 +420,7 @@ def test_dev_mode_creates_a_persistent_private_secret(tmp_path: Path) -> None:
         ("1", 1),
         (" 2H ", 7200),
         ("10M", 600),
+        ("365d", 31_536_000),
     ],
 )
 def test_parse_ttl_accepts(text: str, seconds: int) -> None:
@@ -428,7 +429,10 @@ def test_parse_ttl_accepts(text: str, seconds: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", " ", "0", "0s", "-5", "-5m", "+5", "1.5h", "h", "s", "10w", "abc", "1 h", "1hh", "1e3"],
+    [
+        *["", " ", "0", "0s", "-5", "-5m", "+5", "1.5h", "h", "s", "10w", "abc", "1 h", "1hh"],
+        *["1e3", "366d", "99999999d"],  # a token that never expires in practice
+    ],
 )
 def test_parse_ttl_refuses(text: str) -> None:
     with pytest.raises(ValueError, match="ttl"):

@@ -55,10 +55,16 @@ def describe_write_error(err: BaseException) -> str:
     return f"{type(err).__name__}: {first[:300]}"
 
 
+class KindChanged(ValueError):
+    """A document's id was stored as another kind by a writer that committed after this
+    batch read its state (two requests giving one id two kinds at once)."""
+
+
 def kind_mismatch(record_id: str, *, stored: str, sent: str) -> str:
     """Why a record of one kind may not replace or delete a stored record of another with
     the same id (an email sent as ``acme-cl-523`` would silently replace that call)."""
-    return f"id {record_id!r} is a stored {stored}, and this record is a {sent}"
+    article = "an" if sent[0] in "aeiou" else "a"
+    return f"id {record_id!r} is a stored {stored}, and this record is {article} {sent}"
 
 
 # (content_hash, access, model_id of its chunks, kind) of a document already stored.
@@ -230,6 +236,7 @@ class BatchWriter:
         """Write ``docs`` of ``batch`` in the caller's transaction; their outcomes."""
         orgs = {p.rec.org for p in docs}
         store.lock_principal_counts(conn, orgs=orgs)
+        _refuse_kind_changes(conn, docs)
         self._embed_what_changed_since_read(conn, batch, docs)
         team_of: dict[tuple[str, str], str | None] = {}
         for org in orgs:
@@ -286,3 +293,21 @@ class BatchWriter:
                     outcome = "updated"  # metadata only: a corrected date, another deal
             out.append((p, outcome, count.get(id(p), 0)))
         return out
+
+
+def _refuse_kind_changes(conn: Connection[Any], docs: Sequence[PreparedDocument]) -> None:
+    """Raise :class:`KindChanged` if a document's id is now stored as another kind.
+
+    The kind was checked when the batch read its state; another writer may have stored
+    the id since (a slow ingest of an email and a fast one of a call with its id: the
+    email replaced the call). The rows are locked until the transaction ends, and the
+    raise sends the batch down the one-by-one path, which rejects that record alone.
+    """
+    for org in sorted({p.rec.org for p in docs}):
+        stored = store.document_state(
+            conn, org=org, ids=[p.rec.id for p in docs if p.rec.org == org], lock=True
+        )
+        for p in docs:
+            found = stored.get(p.rec.id) if p.rec.org == org else None
+            if found is not None and found[3] != p.rec.type:
+                raise KindChanged(kind_mismatch(p.rec.id, stored=found[3], sent=p.rec.type))

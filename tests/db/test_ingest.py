@@ -366,3 +366,34 @@ def test_filters_narrow_the_permitted_set(copilot, filters: dict, expected: set[
         org=ACME, user_id="rep-e2", query="customer", top_k=50, filters=SearchFilters(**parsed)
     ).hits
     assert {h.document_id for h in rep_hits} == expected & crm_small.EXPECTED[(ACME, "rep-e2")]
+
+
+def test_an_id_stored_as_another_kind_after_the_batch_read_is_refused_not_replaced(
+    copilot, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Two requests giving one id two kinds at once (probe, third round): the slower one,
+    which read "no such document", replaced the call the faster one had stored. The
+    first read is made to miss the call, as a read before that commit does."""
+    from copilot.ingest import indexer
+    from retrieval import store
+
+    copilot.indexer(progress=False).ingest_dicts(
+        [*crm_small.records(), crm_small.call_record("x-2")]
+    )
+    real = store.document_state
+
+    def read_before_the_call_was_committed(conn, *, org, ids, lock=False):  # type: ignore[no-untyped-def]
+        found = real(conn, org=org, ids=ids, lock=lock)
+        return found if lock else {k: v for k, v in found.items() if k != "x-2"}
+
+    monkeypatch.setattr(indexer.store, "document_state", read_before_the_call_was_committed)
+    email = crm_small.email_record("x-2")
+    other = crm_small.email_record("x-3")
+    report = copilot.indexer(progress=False).ingest_dicts([email, other])
+    (issue,) = report.errors
+    assert issue.id == "x-2"
+    assert issue.message.endswith("id 'x-2' is a stored call, and this record is an email")
+    assert [o["id"] for o in report.outcomes] == ["x-3"]  # the rest of the batch is written
+    with copilot.db.connection() as conn:
+        kinds = dict(conn.execute("SELECT id, kind FROM documents WHERE id LIKE 'x-%'").fetchall())
+    assert kinds == {"x-2": "call", "x-3": "email"}

@@ -735,19 +735,18 @@ def test_a_customer_no_visible_record_writes_is_declined_whether_hidden_or_missi
         ]
 
 
+def bluefin() -> list[dict[str, Any]]:
+    """Team East, its rep u-1 and her account Bluefin Logistics (a-b): a newcomer's CRM."""
+    account = {"type": "account", "org": ORG, "id": "a-b", "name": "Bluefin Logistics"}
+    return [*east_team(), {**account, "owner_id": "u-1"}]
+
+
 def test_when_a_fix_ships_is_answered_by_the_release_it_is_planned_for(copilot) -> None:  # type: ignore[no-untyped-def]
     # Written by a newcomer trying the copilot on their own records: the ticket's
     # description (the symptom) answered "when", since no sentence held a calendar date.
     base = {"org": ORG, "owner_id": "u-1", "visibility": "team", "account_id": "a-b"}
     records = [
-        *east_team(),
-        {
-            "type": "account",
-            "org": ORG,
-            "id": "a-b",
-            "name": "Bluefin Logistics",
-            "owner_id": "u-1",
-        },
+        *bluefin(),
         {
             **base,
             "type": "ticket",
@@ -777,14 +776,7 @@ def test_a_rival_the_customer_says_they_will_evaluate_is_named(copilot) -> None:
     # The same newcomer's records: "Routemaster" is on no competitor list, and "we will
     # evaluate X" was not yet competitive phrasing, so the question was declined.
     records = [
-        *east_team(),
-        {
-            "type": "account",
-            "org": ORG,
-            "id": "a-b",
-            "name": "Bluefin Logistics",
-            "owner_id": "u-1",
-        },
+        *bluefin(),
         {
             "type": "email",
             "org": ORG,

@@ -138,6 +138,7 @@ class Copilot:
             limits=RecordLimits(
                 max_title_chars=self.settings.max_title_chars,
                 max_body_chars=self.settings.max_body_chars,
+                max_attributes_chars=self.settings.max_attributes_chars,
             ),
         )
 

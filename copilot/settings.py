@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     #: Longest document text (email body, call transcript, ticket with its comments),
     #: in characters: 500,000 is about 600 chunks, a minute or two of embedding on CPU.
     max_body_chars: int = Field(default=500_000, ge=1, le=100_000_000)
+    #: Fields the format does not name, kept in ``attributes``: their size as JSON.
+    max_attributes_chars: int = Field(default=100_000, ge=1, le=100_000_000)
 
     # --- generation (summaries, answers, next-best actions)
     #: Unset: the offline engine. ``openai`` (any OpenAI-compatible server) or

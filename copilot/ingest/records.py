@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -314,14 +315,40 @@ class RecordLimits:
 
     max_title_chars: int = 1_000
     max_body_chars: int = 500_000
+    #: The fields kept in ``attributes`` (those the format does not name), as JSON.
+    max_attributes_chars: int = 100_000
+    #: Entries of an email's ``to`` or a call's ``participants``.
+    max_list_entries: int = 1_000
 
     def __post_init__(self) -> None:
-        if self.max_title_chars < 1 or self.max_body_chars < 1:
+        if min(self.max_title_chars, self.max_body_chars, self.max_attributes_chars) < 1:
             raise ValueError(f"limits must be positive, got {self}")
 
 
+def _extra_problem(rec: Record, limits: RecordLimits) -> str | None:
+    """Fields kept as they came (``attributes``, ``to``, ``participants``) are stored and
+    served whole: a 20 MB extra field was, so they are capped too."""
+    extra = rec.model_extra or {}
+    if extra:
+        size = len(json.dumps(extra, ensure_ascii=False, default=str))
+        if size > limits.max_attributes_chars:
+            return (
+                f"attributes (fields the format does not name: {', '.join(sorted(extra))[:80]}): "
+                f"{size} characters as JSON; at most {limits.max_attributes_chars} "
+                "(COPILOT_MAX_ATTRIBUTES_CHARS)"
+            )
+    for name in ("to", "participants"):
+        entries = getattr(rec, name, None)
+        if isinstance(entries, tuple) and len(entries) > limits.max_list_entries:
+            return f"{name}: {len(entries)} entries; at most {limits.max_list_entries}"
+    return None
+
+
 def _size_problem(rec: Record, limits: RecordLimits) -> str | None:
-    """``"field: N characters; at most M (SETTING)"`` when a document is over a cap."""
+    """``"field: N characters; at most M (SETTING)"`` when a record is over a cap."""
+    extra = _extra_problem(rec, limits)
+    if extra is not None:
+        return extra
     if isinstance(rec, Email):
         title, body, body_field = ("subject", rec.subject), rec.body, "body"
     elif isinstance(rec, Call):

@@ -264,3 +264,18 @@ def test_a_bad_close_date_says_what_it_should_look_like() -> None:
         RecordError, match="close_date: expected an ISO 8601 date such as 2026-12-15, got 'Dec 15'"
     ):
         parse_record(deal)
+
+
+def test_fields_kept_as_they_came_are_capped_too() -> None:
+    """A 20 MB extra field was stored and served whole (probe, third round)."""
+    limits = RecordLimits(max_attributes_chars=1_000, max_list_entries=3)
+    assert parse_record({**EMAIL, "crm_url": "https://crm/x"}, limits=limits)
+    with pytest.raises(RecordError, match=r"attributes \(fields the format does not name: "):
+        parse_record({**EMAIL, "notes": "n" * 1_000}, limits=limits)
+    with pytest.raises(RecordError, match="COPILOT_MAX_ATTRIBUTES_CHARS"):
+        parse_record({**EMAIL, "notes": "n" * 1_000}, limits=limits)
+    with pytest.raises(RecordError, match="to: 4 entries; at most 3"):
+        parse_record({**EMAIL, "to": ["a@x", "b@x", "c@x", "d@x"]}, limits=limits)
+    team = {"type": "team", "org": "o", "id": "t1", "name": "A", "extra": ["x" * 600] * 2}
+    with pytest.raises(RecordError, match="attributes"):
+        parse_record(team, limits=limits)

@@ -53,6 +53,13 @@ __all__ = [
 ]
 
 RECORD_TYPES = ("team", "user", "account", "contact", "deal", *DOCUMENT_KINDS)
+
+
+def with_article(kind: str) -> str:
+    """``"an email"``, ``"a call"``: a record type as a message names it."""
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Visibility = Literal["private", "team", "org"]
 

@@ -13,7 +13,13 @@ from typing import Any
 from psycopg import Connection
 
 from copilot.ingest.readers import SourcedRecord
-from copilot.ingest.records import Record, RecordError, RecordLimits, parse_record
+from copilot.ingest.records import (
+    Record,
+    RecordError,
+    RecordLimits,
+    parse_record,
+    with_article,
+)
 from copilot.ingest.report import IngestReport, RecordIssue
 from copilot.ingest.validation import check_references
 from textkit.kinds import DOCUMENT_KINDS
@@ -59,10 +65,6 @@ def windows(
         yield window.take()
 
 
-def _a(kind: str) -> str:
-    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
-
-
 class _OnePerDocument:
     """A window's records with at most one per document id (tombstones included).
 
@@ -93,8 +95,8 @@ class _OnePerDocument:
             assert before is not None
             if before[1].type != rec.type:
                 message = (
-                    f"id {rec.id!r} is {_a(before[1].type)} at line {before[0].line} of this "
-                    f"input, and this record is {_a(rec.type)}"
+                    f"id {rec.id!r} is {with_article(before[1].type)} at line "
+                    f"{before[0].line} of this input, and this record is {with_article(rec.type)}"
                 )
                 self.report.errors.append(
                     RecordIssue(item.source, item.line, message, rec.type, rec.id, rec.org)

@@ -27,6 +27,7 @@ from psycopg import Connection
 
 from copilot.db import Database
 from copilot.ingest.documents import PreparedDocument, document_row
+from copilot.ingest.records import with_article
 from copilot.ingest.report import IngestReport
 from retrieval import store
 from retrieval.chunking import Span
@@ -63,8 +64,7 @@ class KindChanged(ValueError):
 def kind_mismatch(record_id: str, *, stored: str, sent: str) -> str:
     """Why a record of one kind may not replace or delete a stored record of another with
     the same id (an email sent as ``acme-cl-523`` would silently replace that call)."""
-    article = "an" if sent[0] in "aeiou" else "a"
-    return f"id {record_id!r} is a stored {stored}, and this record is {article} {sent}"
+    return f"id {record_id!r} is a stored {stored}, and this record is {with_article(sent)}"
 
 
 # (content_hash, access, model_id of its chunks, kind) of a document already stored.
@@ -203,27 +203,29 @@ class BatchWriter:
         self.report.write_seconds += time.perf_counter() - started
 
     def _embed_what_changed_since_read(
-        self, conn: Connection[Any], batch: DocumentBatch, docs: Sequence[PreparedDocument]
+        self,
+        batch: DocumentBatch,
+        docs: Sequence[PreparedDocument],
+        locked: dict[tuple[str, str], StoredState],
     ) -> None:
         """Embed, now, the documents that were left unembedded as unchanged but that
         another writer replaced or deleted since their state was read: writing only
         their rows would leave a document with another version's chunks, or none.
-        Their rows stay locked until this transaction ends, so the state read here holds."""
+        ``locked`` is their state read with the rows locked (:func:`_locked_state`),
+        which holds until this transaction ends."""
         kept = [p for p in docs if id(p) not in batch.spans]
         if not kept:
             return
         stale = []
-        for org in sorted({p.rec.org for p in kept}):
-            ids = [p.rec.id for p in kept if p.rec.org == org]
-            now = store.document_state(conn, org=org, ids=ids, lock=True)
-            for p in (p for p in kept if p.rec.org == org):
-                found = now.get(p.rec.id)
-                if found is None or found[0] != p.content_hash or found[2] is None:
-                    stale.append(p)
-                if found is None:
-                    batch.state.pop((org, p.rec.id), None)
-                else:
-                    batch.state[(org, p.rec.id)] = found
+        for p in kept:
+            key = (p.rec.org, p.rec.id)
+            found = locked.get(key)
+            if found is None or found[0] != p.content_hash or found[2] is None:
+                stale.append(p)
+            if found is None:
+                batch.state.pop(key, None)
+            else:
+                batch.state[key] = found
         if stale:
             log.info(
                 "%d document(s) changed by another writer since read: embedded again", len(stale)
@@ -236,8 +238,8 @@ class BatchWriter:
         """Write ``docs`` of ``batch`` in the caller's transaction; their outcomes."""
         orgs = {p.rec.org for p in docs}
         store.lock_principal_counts(conn, orgs=orgs)
-        _refuse_kind_changes(conn, docs)
-        self._embed_what_changed_since_read(conn, batch, docs)
+        locked = _locked_state(conn, docs)
+        self._embed_what_changed_since_read(batch, docs, locked)
         team_of: dict[tuple[str, str], str | None] = {}
         for org in orgs:
             owners = store.users_by_id(conn, org=org, ids=[p.rec.owner_id for p in docs])
@@ -295,19 +297,24 @@ class BatchWriter:
         return out
 
 
-def _refuse_kind_changes(conn: Connection[Any], docs: Sequence[PreparedDocument]) -> None:
-    """Raise :class:`KindChanged` if a document's id is now stored as another kind.
+def _locked_state(
+    conn: Connection[Any], docs: Sequence[PreparedDocument]
+) -> dict[tuple[str, str], StoredState]:
+    """The stored state of ``docs``, their rows locked until the transaction ends.
 
-    The kind was checked when the batch read its state; another writer may have stored
-    the id since (a slow ingest of an email and a fast one of a call with its id: the
-    email replaced the call). The rows are locked until the transaction ends, and the
-    raise sends the batch down the one-by-one path, which rejects that record alone.
+    Raises :class:`KindChanged` if an id is now stored as another kind. The kind was
+    checked when the batch read its state; another writer may have stored the id since
+    (a slow ingest of an email and a fast one of a call with its id: the email replaced
+    the call). The raise sends the batch down the one-by-one path, which rejects that
+    record alone.
     """
+    locked: dict[tuple[str, str], StoredState] = {}
     for org in sorted({p.rec.org for p in docs}):
-        stored = store.document_state(
-            conn, org=org, ids=[p.rec.id for p in docs if p.rec.org == org], lock=True
-        )
-        for p in docs:
-            found = stored.get(p.rec.id) if p.rec.org == org else None
-            if found is not None and found[3] != p.rec.type:
-                raise KindChanged(kind_mismatch(p.rec.id, stored=found[3], sent=p.rec.type))
+        ids = [p.rec.id for p in docs if p.rec.org == org]
+        for doc_id, found in store.document_state(conn, org=org, ids=ids, lock=True).items():
+            locked[(org, doc_id)] = found
+    for p in docs:
+        now = locked.get((p.rec.org, p.rec.id))
+        if now is not None and now[3] != p.rec.type:
+            raise KindChanged(kind_mismatch(p.rec.id, stored=now[3], sent=p.rec.type))
+    return locked

@@ -88,13 +88,18 @@ def role_first(
     if role is None:
         return tuple(order)
     for i in order[:CONSIDERED]:
-        text = cands[i].text
-        holds = type_match(role.wants, text, question) == 1.0 or (
-            role.wants == "person" and opens_with_pronoun(text)
-        )
-        if holds and role.stated.search(text):
+        if _states(role, cands[i].text, question):
             return put_first(order, i)
     return tuple(order)
+
+
+def _states(role: Role, text: str, question: str) -> bool:
+    """Whether ``text`` holds the role's kind of fact (for a person: a name, or "he"/"she"
+    standing for one) and states the role."""
+    holds = type_match(role.wants, text, question) == 1.0 or (
+        role.wants == "person" and opens_with_pronoun(text)
+    )
+    return holds and role.stated.search(text) is not None
 
 
 def role_unstated(
@@ -122,7 +127,4 @@ def role_unstated(
     role = next((r for r in ROLES if r.wants == q.wants and r.asked.search(question)), None)
     if role is None or not role.must_be_stated:
         return False
-    return not any(
-        type_match(role.wants, cands[i].text, question) == 1.0 and role.stated.search(cands[i].text)
-        for i in order[:CONSIDERED]
-    )
+    return not any(_states(role, cands[i].text, question) for i in order[:CONSIDERED])

@@ -127,13 +127,15 @@ def index(
     if apply and not prune:
         fail("--apply goes with --prune", 2)
     try:
-        input_files(paths)  # a missing or unreadable path fails before the model loads
+        # Files, directories walked once: a missing or unreadable path fails before the
+        # model loads, and a skipped file is warned about once.
+        files = input_files(paths)
     except CopilotError as err:
         fail(explained(err), 2)
     with open_service(_settings()) as cp:
         try:
             report = cp.indexer(progress=progress).ingest_paths(
-                paths,
+                files,
                 strict=strict,
                 mail_org=org,
                 mail_owner=owner,

@@ -144,6 +144,9 @@ async def _on_copilot_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    unparsed = _unparsed_body(exc)
+    if unparsed is not None:
+        return error_response(400, "invalid_json", unparsed)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     code = codes.get(exc.status_code, "http_error")
     message = str(exc.detail)
@@ -154,6 +157,26 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 405:
         response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
     return response
+
+
+def _unparsed_body(exc: StarletteHTTPException) -> str | None:
+    """Why FastAPI could not decode a JSON body, when its 400 hides it.
+
+    FastAPI answers only ``json.JSONDecodeError`` as invalid JSON; bytes that are not
+    UTF-8 (``UnicodeDecodeError``) and nesting past the recursion limit became a bare 400
+    "There was an error parsing the body".
+    """
+    cause = exc.__cause__
+    if exc.status_code != 400:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        # json.loads guesses UTF-16/32 from NUL bytes; a byte offset is meaningful only
+        # for UTF-8, which JSON over HTTP must be.
+        where = f" (at byte {cause.start})" if cause.encoding.lower() in ("utf-8", "utf8") else ""
+        return f"request body is not valid UTF-8{where}; JSON bodies must be UTF-8"
+    if isinstance(cause, RecursionError):
+        return "request body is not valid JSON: nested too deeply to decode"
+    return None
 
 
 def _no_such_path(request: Request) -> str:

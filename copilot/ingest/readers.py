@@ -178,6 +178,15 @@ class TooManyRecords(InvalidRequest):
         )
 
 
+class BodyNotJson(InvalidRequest):
+    """A body sent as JSON that does not decode as JSON (or is not UTF-8)."""
+
+    code = "invalid_json"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="body")
+
+
 def _counted(out: list[SourcedRecord], max_records: int | None) -> None:
     if max_records is not None and len(out) > max_records:
         raise TooManyRecords(max_records)
@@ -209,18 +218,14 @@ def read_json_array(
             if text.startswith(",", at):
                 at = _skip_ws(text, at + 1)
                 if text.startswith("]", at):
-                    raise InvalidRequest(
-                        f"body is not valid JSON: a comma before ']' at character {at}",
-                        field="body",
+                    raise BodyNotJson(
+                        f"body is not valid JSON: a comma before ']' at character {at}"
                     )
             elif not text.startswith("]", at):
-                raise InvalidRequest(
-                    f"body is not valid JSON: expected ',' or ']' at character {at}",
-                    field="body",
-                )
+                raise BodyNotJson(f"body is not valid JSON: expected ',' or ']' at character {at}")
         at += 1
     if text[_skip_ws(text, at) :]:
-        raise InvalidRequest(f"body is not valid JSON: extra data at character {at}", field="body")
+        raise BodyNotJson(f"body is not valid JSON: extra data at character {at}")
     if not out:
         raise _no_records()
     return out
@@ -234,13 +239,11 @@ def _decode_element(text: str, at: int, source: str, out: list[SourcedRecord]) -
     except RecursionError:
         closes = _end_of_value(text, at)
         if closes is None:
-            raise InvalidRequest(
-                "body is not valid JSON: a value never closes", field="body"
-            ) from None
+            raise BodyNotJson("body is not valid JSON: a value never closes") from None
         out.append(SourcedRecord(source, position, None, _TOO_DEEP))
         return closes
     except json.JSONDecodeError as err:
-        raise InvalidRequest(f"body is not valid JSON: {err}", field="body") from None
+        raise BodyNotJson(f"body is not valid JSON: {err}") from None
     out.append(_sourced(value, source, position))
     return int(end)
 
@@ -263,10 +266,12 @@ def read_request_body(
     if not body.strip():
         raise _no_records()
     if content_type.split(";")[0].strip().lower() == "application/json":
+        unmarked = body.removeprefix(_BOM)
         try:
-            text = body.removeprefix(_BOM).decode("utf-8")
+            text = unmarked.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise InvalidRequest(f"body is not valid JSON: {err}", field="body") from None
+            at = err.start + len(body) - len(unmarked)
+            raise BodyNotJson(f"request body is not valid UTF-8 (at byte {at})") from None
         return read_json_array(text, source=source, max_records=max_records)
     out: list[SourcedRecord] = []
     for record in read_jsonl(body.splitlines(), source=source):

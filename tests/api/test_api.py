@@ -649,6 +649,52 @@ def test_a_body_sent_without_a_json_content_type_says_so(
     assert "Content-Type: application/json" in assert_error(response, 422)["message"]
 
 
+@pytest.mark.parametrize(
+    ("path", "content_type", "body", "message"),
+    [
+        pytest.param(
+            "/v1/search",
+            "application/json",
+            b'{"query": "caf\xe9"}',
+            "request body is not valid UTF-8 (at byte 14)",
+            id="search-latin-1",
+        ),
+        pytest.param(
+            "/v1/search",
+            "application/json",
+            b"[" * 100_000 + b"]" * 100_000,
+            "nested too deeply",
+            id="search-deep",
+        ),
+        pytest.param(
+            "/v1/ingest",
+            "application/json",
+            b'[{"type": "caf\xe9"}]',
+            "request body is not valid UTF-8 (at byte 14)",
+            id="ingest-latin-1",
+        ),
+        pytest.param(
+            "/v1/ingest", "application/json", b"[{}", "body is not valid JSON", id="ingest-cut"
+        ),
+    ],
+)
+def test_a_body_that_does_not_decode_is_invalid_json(
+    client: TestClient,
+    as_user: Callable[[str, str], Headers],
+    ingest_headers: Headers,
+    path: str,
+    content_type: str,
+    body: bytes,
+    message: str,
+) -> None:
+    # Bytes that were not UTF-8 got FastAPI's bare 400 http_error "There was an error
+    # parsing the body"; the README promises invalid_json for a body that is not JSON.
+    auth = ingest_headers if path == "/v1/ingest" else as_user(ACME, "admin")
+    response = client.post(path, content=body, headers={**auth, "Content-Type": content_type})
+    error = assert_error(response, 400, code="invalid_json")
+    assert message in error["message"]
+
+
 def test_openapi_document_is_valid_and_lists_the_v1_paths(client: TestClient) -> None:
     response = client.get("/openapi.json")
     assert response.status_code == 200

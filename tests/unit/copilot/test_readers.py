@@ -63,7 +63,8 @@ def test_a_json_object_body_is_one_record() -> None:
         (b"[{} {}]", "expected ',' or ']'"),
         (b"[{}],", "extra data"),
         (b"[" + b"[" * 100_000, "never closes"),
-        (b"\xff[]", "not valid JSON"),
+        (b"\xff[]", r"not valid UTF-8 \(at byte 0\)"),
+        (b"\xef\xbb\xbf[{}, \xff]", r"not valid UTF-8 \(at byte 8\)"),  # the mark counts
     ],
 )
 def test_a_json_body_that_is_no_array_of_records_is_a_body_error(body: bytes, message: str) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from copilot.errors import IngestError, InvalidRequest
+from copilot.ingest.files import JSON_LINES, input_files
 from copilot.ingest.mail import MailContext, MailError, read_eml, read_mbox
 from copilot.ingest.records import MAX_NESTING_DEPTH
 
@@ -27,7 +28,6 @@ __all__ = [
     "SourcedRecord",
     "TooManyRecords",
     "decode_json",
-    "input_files",
     "read_inputs",
     "read_json_array",
     "read_jsonl",
@@ -288,51 +288,6 @@ def _read_jsonl(path: Path) -> Iterator[SourcedRecord]:
         raise IngestError(f"cannot read {str(path)!r}: {err.strerror or err}") from None
 
 
-#: What ``copilot index`` reads, by file name ending, for its messages.
-READABLE = ".jsonl or .ndjson (JSON Lines), .json (an array of records), .eml or .mbox"
-_JSON_LINES = (".jsonl", ".ndjson")
-_MAIL = (".eml", ".mbox")
-
-
-def _readable_file(f: Path, *, named: bool) -> bool:
-    suffix = f.suffix.lower()
-    if suffix == ".json":
-        # Only when named: a directory's .json is more often something else (the
-        # sample's truth.json beside its crm.jsonl, a config) than an export.
-        return named
-    return suffix in (*_JSON_LINES, *_MAIL) or f.name == "mbox"
-
-
-def input_files(paths: Sequence[Path]) -> list[Path]:
-    """The files ``paths`` name, directories walked (in name order), checked up front.
-
-    A file named on its own must be one ingest reads; inside a directory other files
-    (a README, a CSV export beside the JSON Lines) are skipped with a warning, and so are
-    ``.json`` files, which are read only when named on their own.
-
-    Raises:
-        IngestError: A path does not exist, or a file named on its own is not one of
-            :data:`READABLE`.
-    """
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            for f in sorted(f for f in p.rglob("*") if f.is_file()):
-                if _readable_file(f, named=False):
-                    files.append(f)
-                elif f.suffix.lower() == ".json":
-                    log.warning("skipping %s: a .json file is read only when named on its own", f)
-                else:
-                    log.warning("skipping %s: not %s", f, READABLE)
-        elif p.exists():
-            if not _readable_file(p, named=True):
-                raise IngestError(f"cannot read {str(p)!r}: ingest reads {READABLE}")
-            files.append(p)
-        else:
-            raise IngestError(f"input path {str(p)!r} does not exist")
-    return files
-
-
 def _read_json_file(path: Path) -> list[SourcedRecord]:
     try:
         data = path.read_bytes()
@@ -361,7 +316,7 @@ def read_inputs(
     """
     for f in input_files(paths):
         suffix = f.suffix.lower()
-        if suffix in _JSON_LINES:
+        if suffix in JSON_LINES:
             yield from _read_jsonl(f)
         elif suffix == ".json":
             yield from _read_json_file(f)

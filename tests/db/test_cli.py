@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -263,3 +268,61 @@ def test_search_rejects_a_blank_query_clearly(run, query: str) -> None:  # type:
     assert result.exit_code == 2
     assert "the query is empty" in result.output
     assert "Traceback" not in result.output
+
+
+@contextmanager
+def _unblocked(pipe: Path) -> Iterator[None]:
+    """Opens ``pipe`` for writing, then closes it, once something opens it for reading,
+    so that a run reading it sees end of file instead of blocking the test forever."""
+    done = threading.Event()
+
+    def writer() -> None:
+        while not done.is_set():
+            try:
+                os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+                return
+            except OSError:  # ENXIO: no reader yet
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+@pytest.mark.parametrize("name", ["pipe.jsonl", "pipe.json"])
+def test_index_refuses_a_named_pipe_by_name(run, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    # Opening it blocked the run forever, waiting for a writer.
+    pipe = tmp_path / name
+    os.mkfifo(pipe)
+    with _unblocked(pipe):
+        result = run("index", str(pipe), "--no-progress")
+    assert result.exit_code == 2, result.output
+    assert f"cannot read '{pipe}': it is a named pipe (FIFO)" in result.output
+
+
+def test_index_skips_what_is_no_regular_file_in_a_folder_with_a_warning(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    records = crm_small.records()
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "crm.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    os.mkfifo(folder / "pipe.jsonl")
+    (folder / "gone.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    team = {"type": "team", "org": "acme", "id": "t-elsewhere", "name": "Elsewhere"}
+    (elsewhere / "more.jsonl").write_text(json.dumps(team) + "\n")
+    (folder / "linked").symlink_to(elsewhere, target_is_directory=True)
+    with _unblocked(folder / "pipe.jsonl"):
+        result = run("index", str(folder), "--json", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["records"] == len(records)  # not the linked folder's
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert f"skipping {folder / 'pipe.jsonl'}: a named pipe (FIFO), not a regular file" in warned
+    assert f"skipping {folder / 'gone.jsonl'}: a broken symbolic link, not a regular file" in warned
+    assert any(m.startswith(f"skipping {folder / 'linked'}: a symbolic link to a") for m in warned)

@@ -187,6 +187,13 @@ class BodyNotJson(InvalidRequest):
         super().__init__(message, field="body")
 
 
+class LooksLikeJsonLines(BodyNotJson):
+    """A body sent as one JSON value that holds one record per line instead."""
+
+    def __init__(self) -> None:
+        super().__init__("body is not valid JSON: it looks like JSON Lines (one record per line)")
+
+
 def _counted(out: list[SourcedRecord], max_records: int | None) -> None:
     if max_records is not None and len(out) > max_records:
         raise TooManyRecords(max_records)
@@ -204,9 +211,10 @@ def read_json_array(
         InvalidRequest: The text is not a JSON array or object, or holds no records.
         TooManyRecords: It holds more than ``max_records`` (reading stops there).
     """
-    at = _skip_ws(text, 0)
+    at = start = _skip_ws(text, 0)
     out: list[SourcedRecord] = []
-    if text.startswith("{", at):
+    one_object = text.startswith("{", at)
+    if one_object:
         at = _decode_element(text, at, source, out)
     elif not text.startswith("[", at):
         raise InvalidRequest("JSON body must be an array of records", field="body")
@@ -224,7 +232,12 @@ def read_json_array(
             elif not text.startswith("]", at):
                 raise BodyNotJson(f"body is not valid JSON: expected ',' or ']' at character {at}")
         at += 1
-    if text[_skip_ws(text, at) :]:
+    rest = _skip_ws(text, at)
+    if rest < len(text):
+        # One object on its own line, another on the next: JSON Lines sent as JSON.
+        one_line = "\n" not in text[start:at] and "\n" in text[at:rest]
+        if one_object and one_line and text.startswith("{", rest):
+            raise LooksLikeJsonLines()
         raise BodyNotJson(f"body is not valid JSON: extra data at character {at}")
     if not out:
         raise _no_records()
@@ -272,7 +285,10 @@ def read_request_body(
         except UnicodeDecodeError as err:
             at = err.start + len(body) - len(unmarked)
             raise BodyNotJson(f"request body is not valid UTF-8 (at byte {at})") from None
-        return read_json_array(text, source=source, max_records=max_records)
+        try:
+            return read_json_array(text, source=source, max_records=max_records)
+        except LooksLikeJsonLines as err:
+            raise BodyNotJson(f"{err}; send it with Content-Type: application/x-ndjson") from None
     out: list[SourcedRecord] = []
     for record in read_jsonl(body.splitlines(), source=source):
         out.append(record)
@@ -280,9 +296,34 @@ def read_request_body(
     return out
 
 
+def _other_encoding(head: bytes) -> str | None:
+    """``UTF-16`` or ``UTF-32`` when a JSON text's first bytes are in that encoding.
+
+    By its byte-order mark, or by NUL bytes: JSON starts with an ASCII character, which
+    UTF-16 writes as two bytes, one NUL, and UTF-32 as four, three NUL.
+    """
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    if len(head) >= 4 and (head[1:4] == b"\x00\x00\x00" or head[:3] == b"\x00\x00\x00"):
+        return "UTF-32"
+    if len(head) >= 2 and (head[0] == 0) != (head[1] == 0):
+        return "UTF-16"
+    return None
+
+
+def _refuse_other_encoding(path: Path, head: bytes) -> None:
+    encoding = _other_encoding(head)
+    if encoding is not None:
+        raise IngestError(f"{path}: file is not UTF-8 (looks like {encoding}: save it as UTF-8)")
+
+
 def _read_jsonl(path: Path) -> Iterator[SourcedRecord]:
     try:
         with path.open("rb") as fh:
+            # Read as UTF-8, a UTF-16 file's every line was rejected with a codec error.
+            _refuse_other_encoding(path, fh.peek(4)[:4])
             yield from read_jsonl(fh, source=str(path))
     except OSError as err:  # unreadable, or /proc/self/mem behind a symlink
         raise IngestError(f"cannot read {str(path)!r}: {err.strerror or err}") from None
@@ -293,11 +334,19 @@ def _read_json_file(path: Path) -> list[SourcedRecord]:
         data = path.read_bytes()
     except OSError as err:
         raise IngestError(f"cannot read {str(path)!r}: {err.strerror or err}") from None
+    _refuse_other_encoding(path, data[:4])
+    unmarked = data.removeprefix(_BOM)
     try:
-        text = data.removeprefix(_BOM).decode("utf-8")
-        return read_json_array(text, source=str(path))
+        return read_json_array(unmarked.decode("utf-8"), source=str(path))
     except UnicodeDecodeError as err:
-        raise IngestError(f"{path}: not valid UTF-8 JSON: {err}") from None
+        at = err.start + len(data) - len(unmarked)
+        raise IngestError(f"{path}: file is not UTF-8 (at byte {at}): save it as UTF-8") from None
+    except LooksLikeJsonLines:
+        # Refused rather than read as JSON Lines: the name says what the file holds,
+        # and the run reads it as /v1/ingest reads application/json. One rename fixes it.
+        raise IngestError(
+            f"{path}: this looks like JSON Lines (one record per line); name it .jsonl"
+        ) from None
     except InvalidRequest as err:  # worded for a request body: say which file instead
         message = str(err).replace("request body", "the file").replace("body", "file")
         raise IngestError(f"{path}: {message}") from None

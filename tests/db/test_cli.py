@@ -113,6 +113,55 @@ def test_index_refuses_a_file_it_cannot_read_by_name(  # type: ignore[no-untyped
     assert message.format(path=path) in result.output
 
 
+_TEAMS = [{"type": "team", "org": "acme", "id": f"t{n}", "name": "Caf\u00e9"} for n in (1, 2)]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        pytest.param(
+            "export.json",
+            json.dumps(_TEAMS).encode("utf-16"),
+            "{path}: file is not UTF-8 (looks like UTF-16: save it as UTF-8)",
+            id="utf-16-json",
+        ),
+        pytest.param(
+            "export.jsonl",
+            "".join(json.dumps(t) + "\n" for t in _TEAMS).encode("utf-16-le"),
+            "{path}: file is not UTF-8 (looks like UTF-16: save it as UTF-8)",
+            id="utf-16-le-jsonl-no-mark",
+        ),
+        pytest.param(
+            "export.json",
+            json.dumps(_TEAMS).encode("utf-32"),
+            "{path}: file is not UTF-8 (looks like UTF-32: save it as UTF-8)",
+            id="utf-32-json",
+        ),
+        pytest.param(
+            "export.json",
+            json.dumps(_TEAMS, ensure_ascii=False).encode("latin-1"),
+            "{path}: file is not UTF-8 (at byte 57): save it as UTF-8",
+            id="latin-1-json",
+        ),
+        pytest.param(
+            "export.json",
+            "".join(json.dumps(t) + "\n" for t in _TEAMS).encode(),
+            "{path}: this looks like JSON Lines (one record per line); name it .jsonl",
+            id="json-lines-named-json",
+        ),
+    ],
+)
+def test_index_says_how_to_fix_a_file_in_another_encoding_or_format(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    # A raw codec error, every line of a .jsonl rejected, or "extra data at character 57".
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = run("index", str(path), "--no-progress")
+    assert result.exit_code == 2, result.output
+    assert message.format(path=path) in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

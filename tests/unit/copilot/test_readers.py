@@ -63,6 +63,9 @@ def test_a_json_object_body_is_one_record() -> None:
         (b"[{} {}]", "expected ',' or ']'"),
         (b"[{}],", "extra data"),
         (b"[" + b"[" * 100_000, "never closes"),
+        (b'{"a": 1}\n{"a": 2}\n', r"looks like JSON Lines .*application/x-ndjson"),
+        (b'{\n"a": 1\n}\n{"a": 2}', "extra data"),  # concatenated, not one per line
+        (b'[{"a": 1}]\n{"a": 2}', "extra data"),
         (b"\xff[]", r"not valid UTF-8 \(at byte 0\)"),
         (b"\xef\xbb\xbf[{}, \xff]", r"not valid UTF-8 \(at byte 8\)"),  # the mark counts
     ],

@@ -31,7 +31,7 @@ from copilot.cli_common import (
 )
 from copilot.cli_help import TidyHelpGroup
 from copilot.errors import CopilotError
-from copilot.ingest import input_files
+from copilot.ingest import check_inputs
 from copilot.logs import quiet_libraries, service_log_config
 from copilot.settings import Settings
 from retrieval.errors import RetrievalError
@@ -127,9 +127,10 @@ def index(
     if apply and not prune:
         fail("--apply goes with --prune", 2)
     try:
-        # Files, directories walked once: a missing or unreadable path fails before the
-        # model loads, and a skipped file is warned about once.
-        files = input_files(paths)
+        # Files, directories walked once: a missing or unreadable path, or a malformed
+        # .json, fails before the model loads and before anything is written, and a
+        # skipped file is warned about once.
+        files = check_inputs(paths)
     except CopilotError as err:
         fail(explained(err), 2)
     with open_service(_settings()) as cp:

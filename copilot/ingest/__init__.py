@@ -14,6 +14,7 @@ from copilot.ingest.mail import MailContext, MailError, read_eml, read_mbox
 from copilot.ingest.readers import (
     SourcedRecord,
     TooManyRecords,
+    check_inputs,
     read_inputs,
     read_jsonl,
     read_request_body,
@@ -32,6 +33,7 @@ __all__ = [
     "RecordLimits",
     "SourcedRecord",
     "TooManyRecords",
+    "check_inputs",
     "input_files",
     "parse_record",
     "read_eml",

@@ -27,6 +27,7 @@ __all__ = [
     "RecordIdentity",
     "SourcedRecord",
     "TooManyRecords",
+    "check_inputs",
     "decode_json",
     "read_inputs",
     "read_json_array",
@@ -350,6 +351,34 @@ def _read_json_file(path: Path) -> list[SourcedRecord]:
     except InvalidRequest as err:  # worded for a request body: say which file instead
         message = str(err).replace("request body", "the file").replace("body", "file")
         raise IngestError(f"{path}: {message}") from None
+
+
+def check_inputs(paths: Sequence[Path]) -> list[Path]:
+    """The files of :func:`input_files`, each checked as far as it can be before a run
+    writes anything.
+
+    JSON Lines files must be UTF-8 by their first bytes, and every ``.json`` is decoded
+    whole, as it is read anyway: a malformed one was found only when its turn came,
+    after the files before it were written. A bad line of JSON Lines stays a problem of
+    its record, reported while the others are written.
+
+    Raises:
+        IngestError: As :func:`input_files`; or a file cannot be read, is not UTF-8, or
+            (``.json``) is not a JSON array or object of records.
+    """
+    files = input_files(paths)
+    for f in files:
+        suffix = f.suffix.lower()
+        if suffix == ".json":
+            _read_json_file(f)
+        elif suffix in JSON_LINES:
+            try:
+                with f.open("rb") as fh:
+                    head = fh.read(4)
+            except OSError as err:
+                raise IngestError(f"cannot read {str(f)!r}: {err.strerror or err}") from None
+            _refuse_other_encoding(f, head)
+    return files
 
 
 def read_inputs(

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from typer.testing import CliRunner
 
@@ -375,3 +376,31 @@ def test_index_skips_what_is_no_regular_file_in_a_folder_with_a_warning(  # type
     assert f"skipping {folder / 'pipe.jsonl'}: a named pipe (FIFO), not a regular file" in warned
     assert f"skipping {folder / 'gone.jsonl'}: a broken symbolic link, not a regular file" in warned
     assert any(m.startswith(f"skipping {folder / 'linked'}: a symbolic link to a") for m in warned)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bad.json", b'[{"type": "team", "org": "acme", "id": "x"},', "not valid JSON"),
+        ("bad.jsonl", json.dumps(_TEAMS[0]).encode("utf-16"), "not UTF-8"),
+    ],
+)
+def test_a_malformed_file_is_refused_before_anything_is_written(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path, db_url: str, name: str, content: bytes, message: str
+) -> None:
+    # The .json was parsed only when its turn came: a.jsonl's first window (2,000 records)
+    # was committed, then the run stopped with exit 2 and no report of what it wrote.
+    first = tmp_path / "a.jsonl"
+    first.write_text(
+        "".join(
+            json.dumps({"type": "team", "org": "acme", "id": f"t{n}", "name": f"T{n}"}) + "\n"
+            for n in range(2_100)
+        )
+    )
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    result = run("index", str(first), str(bad), "--no-progress")
+    assert result.exit_code == 2, result.output
+    assert f"{bad}: file is {message}" in result.output
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM teams").fetchone() == (0,)

@@ -42,6 +42,17 @@ def check_model(conn: Connection[Any], embedder: Embedder) -> None:
     state = store.get_index_state(conn)
     indexed = state.get("model_id")
     if indexed and indexed != embedder.model_id:
+        # `copilot reindex` records its model first, then re-embeds: chunks of another
+        # model left over mean one is running (or was interrupted), and advising to run
+        # it was wrong while it ran. Counted only here, on the way to refusing.
+        done, total = store.chunk_count_for_model(conn, model_id=indexed)
+        if done < total:
+            raise SchemaMismatchError(
+                f"`copilot reindex` to model {indexed!r} is in progress ({total - done} of "
+                f"{total} chunks still to re-embed; if it was interrupted, run it again): "
+                f"retry after it finishes, embedding with {indexed!r}, not "
+                f"{embedder.model_id!r}"
+            )
         raise SchemaMismatchError(
             f"the index was built with model {indexed!r}, not {embedder.model_id!r}; "
             "run `copilot reindex` to re-embed it with the new model"

@@ -305,12 +305,33 @@ def test_eml_and_mbox_import_attach_to_accounts_by_contact(copilot, tmp_path: Pa
     assert hits[0].document_id == "m1@umbrella.example"
 
 
-def test_ingest_refuses_to_mix_embedding_models(copilot) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("re_embedded", [1, 0, "all"], ids=["running", "just-started", "done"])
+def test_ingest_refuses_to_mix_embedding_models(copilot, re_embedded: int | str) -> None:  # type: ignore[no-untyped-def]
+    # What `copilot reindex` to another model leaves while it runs (or if it stopped): the
+    # new model recorded, some or none of the chunks re-embedded with it. Ingest advised
+    # running the reindex that was running.
     copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    total = _chunk_count(copilot)
     with copilot.db.connection() as conn:
-        conn.execute("UPDATE index_state SET value = 'some-other-model' WHERE key = 'model_id'")
-    with pytest.raises(SchemaMismatchError, match="copilot reindex"):
+        conn.execute("UPDATE index_state SET value = 'other-model' WHERE key = 'model_id'")
+        limit = total if re_embedded == "all" else re_embedded
+        conn.execute(
+            "UPDATE chunks SET model_id = 'other-model' WHERE (org, document_id, ord) IN"
+            " (SELECT org, document_id, ord FROM chunks ORDER BY 1, 2, 3 LIMIT %s)",
+            (limit,),
+        )
+    with pytest.raises(SchemaMismatchError) as info:
         copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    message = str(info.value)
+    if re_embedded == "all":
+        assert message.startswith("the index was built with model 'other-model', not ")
+        assert "run `copilot reindex` to re-embed it with the new model" in message
+    else:
+        assert message.startswith(
+            f"`copilot reindex` to model 'other-model' is in progress ({total - limit} of "
+            f"{total} chunks still to re-embed; if it was interrupted, run it again): "
+            "retry after it finishes, embedding with 'other-model', not "
+        )
 
 
 def test_reindex_reembeds_every_chunk_with_the_new_model(copilot) -> None:  # type: ignore[no-untyped-def]

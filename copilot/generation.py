@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,13 +51,7 @@ from summarizers.answer.question import asked_side, named_after_preposition, nam
 from summarizers.answer.recognised import asks_recognised, recognised_answer
 from summarizers.answer.select import ENGINE, declined
 from summarizers.engine import Engine, OfflineEngine, WithFallback, written_by
-from summarizers.models import (
-    Answer,
-    CallSummary,
-    NextBestAction,
-    Passage,
-    SourceDocument,
-)
+from summarizers.models import Answer, CallSummary, NextBestAction, Passage, SourceDocument
 
 if TYPE_CHECKING:
     from summarizers.actions import Playbook
@@ -291,6 +285,7 @@ class Assistant:
         question: str,
         filters: SearchFilters | None = None,
         top_k: int = 8,
+        on_retrieved: Callable[[tuple[ScoredChunk, ...]], None] | None = None,
     ) -> AskResult:
         """Answer from the caller's own retrieval; declines when the evidence is weak.
 
@@ -298,7 +293,9 @@ class Assistant:
         records rank ahead of others among the hits, and count as being about the
         account even when their text never names it. Searches once, a little deeper
         than ``top_k`` for that boost; the engine is handed exactly the hits returned
-        in ``retrieved``.
+        in ``retrieved``, and given to ``on_retrieved`` first, before an engine (an LLM
+        may take its whole timeout) answers; a list of accounts or a recognised
+        phrasing, written without an engine, returns without calling it.
         """
         targets, competitive = list_targets(question), False
         if not targets:
@@ -326,6 +323,8 @@ class Assistant:
             top_k=top_k,
             accounts=accounts,
         )
+        if on_retrieved is not None:
+            on_retrieved(hits)
         if unwritten:
             # "any update from granite fork?": a name no record the caller may see writes
             # is a customer they may not see or that does not exist; either way the

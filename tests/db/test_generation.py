@@ -129,6 +129,21 @@ def test_ask_searches_once_and_the_engine_reads_exactly_the_retrieved_hits(
     }
 
 
+def test_on_retrieved_hears_the_hits_once_before_the_engine_answers(loaded) -> None:  # type: ignore[no-untyped-def]
+    llm = SpyLLM(RENEWAL_ANSWER)
+    heard: list[tuple[Any, ...]] = []
+
+    def on_retrieved(hits: tuple[Any, ...]) -> None:
+        assert llm.given == []  # the engine has not been asked yet
+        heard.append(hits)
+
+    result = Assistant(loaded, llm=llm).ask(
+        org=ACME, user_id="rep-w1", question=QUESTION, top_k=10, on_retrieved=on_retrieved
+    )
+    assert heard == [result.retrieved] and result.retrieved
+    assert len(llm.given) == 1
+
+
 def test_a_failed_llm_answer_falls_back_on_the_same_hits(loaded, searches) -> None:  # type: ignore[no-untyped-def]
     llm = SpyLLM("not json", "still not json")
     result = Assistant(loaded, llm=llm).ask(org=ACME, user_id="rep-w1", question=QUESTION, top_k=10)

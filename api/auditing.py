@@ -5,7 +5,9 @@ The dependency yields an :class:`AuditTrail`; the route adds what it returned or
 
 - on success, after the response is sent (``COPILOT_AUDIT_WRITE=background``, a
   background task) or before it (``request``);
-- on failure, always before the error response, with the status it maps to.
+- on failure, always before the error response, with the status it maps to;
+- for a streamed response whose route called :meth:`AuditTrail.defer`, when the stream
+  calls :meth:`AuditTrail.finish` (what it returned is known only then).
 
 The entry goes through the owner's pool in a transaction of its own, so a read's
 latency is not held by the chain's per-org lock unless ``request`` is chosen. Measured
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request
@@ -48,6 +50,19 @@ class AuditTrail:
         self.query: str | None = None
         self.engine: str | None = None
         self.status: int | None = None
+        self._deferred = False
+        self._write: Callable[[int], None] | None = None
+
+    def defer(self) -> None:
+        """Write the entry when :meth:`finish` is called, not when the route returns."""
+        self._deferred = True
+
+    def finish(self, status: int) -> None:
+        """Write a deferred entry with ``status``, as a route's return would have; at most
+        once, and nothing when auditing is off. Blocking in ``request`` write mode."""
+        write, self._write = self._write, None
+        if write is not None:
+            write(status)
 
     def returned(self, ids: Iterable[str]) -> None:
         """Record ids the response carries (returned, cited or summarized)."""
@@ -128,14 +143,21 @@ def _run(
         if entries:
             _write(audit_log(request), entries)
         raise
-    entries = trail.entries(audit_log(request), trail.status or 200)
-    if not entries:
-        return
-    if settings.audit_write == "background":
-        background.add_task(_write, audit_log(request), entries, durable=False)
+
+    def write(status: int) -> None:
+        entries = trail.entries(audit_log(request), status)
+        if not entries:
+            return
+        if settings.audit_write == "background":
+            background.add_task(_write, audit_log(request), entries, durable=False)
+        else:
+            # Before the response: a read whose entry cannot be written is not served.
+            audit_log(request).append(entries)
+
+    if trail._deferred:
+        trail._write = write
     else:
-        # Before the response: a read whose entry cannot be written is not served.
-        audit_log(request).append(entries)
+        write(trail.status or 200)
 
 
 def _user_audit(

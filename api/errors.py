@@ -9,6 +9,7 @@ connection stays open and the failure is logged once, without the exception's me
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
@@ -18,7 +19,7 @@ from typing import Any
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -44,6 +45,7 @@ __all__ = [
     "CatchUnexpected",
     "document_error_responses",
     "error_response",
+    "handled",
     "install_error_handlers",
     "status_of",
 ]
@@ -240,6 +242,18 @@ def _internal_error() -> JSONResponse:
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     _log_unexpected(request.method, request.url.path, exc)
     return _internal_error()
+
+
+async def handled(request: Request, exc: Exception) -> Response:
+    """The response the app's handlers give ``exc``; a logged 500 ``internal_error`` for
+    one no handler takes, as :class:`CatchUnexpected` answers it. For an error raised
+    after a streamed response has started, which reaches no handler."""
+    handlers = request.app.exception_handlers
+    handler = next((handlers[c] for c in type(exc).__mro__ if c in handlers), None)
+    if handler is None:
+        return await _on_unexpected(request, exc)
+    response = handler(request, exc)
+    return await response if inspect.isawaitable(response) else response
 
 
 class CatchUnexpected:

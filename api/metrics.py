@@ -11,7 +11,14 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.exceptions import HTTPException
 
-__all__ = ["CLIENT_CLOSED", "KNOWN_METHODS", "BodySizeLimit", "Metrics", "RequestMetrics"]
+__all__ = [
+    "CLIENT_CLOSED",
+    "ENDED_WITH",
+    "KNOWN_METHODS",
+    "BodySizeLimit",
+    "Metrics",
+    "RequestMetrics",
+]
 
 Scope = dict[str, Any]
 _CONVERTER = re.compile(r":\w+}")
@@ -73,6 +80,10 @@ class Metrics:
 #: that answer, and counting it as 400 would fire a client-error alert on network drops.
 CLIENT_CLOSED = "499"
 
+#: Where a streamed response whose 200 has gone out puts the status it ended with (an
+#: ``error`` event), so the request is counted as one not streamed would be.
+ENDED_WITH = "copilot.ended_with"
+
 
 class RequestMetrics:
     """Counts and times every request under its route template (not its raw path)."""
@@ -107,7 +118,7 @@ class RequestMetrics:
             template = _CONVERTER.sub("}", getattr(route, "path", None) or UNMATCHED_ROUTE)
             method = scope.get("method", "")
             method = method if method in KNOWN_METHODS else OTHER_METHOD
-            code = CLIENT_CLOSED if status["gone"] else str(status["code"])
+            code = CLIENT_CLOSED if status["gone"] else str(scope.get(ENDED_WITH, status["code"]))
             self.metrics.requests.labels(method, template, code).inc()
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
 

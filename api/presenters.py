@@ -29,14 +29,18 @@ from summarizers.models import Answer, NextBestAction
 
 __all__ = [
     "actions_response",
-    "ask_events",
+    "SSE_KEEP_ALIVE",
+    "answer_events",
     "ask_response",
     "chunk_span",
     "document_response",
+    "error_event",
     "ingest_response",
+    "retrieved_event",
     "retrieved_passage",
     "search_hit",
     "search_response",
+    "sse_event",
 ]
 
 
@@ -89,19 +93,32 @@ def ask_response(answer: Answer, retrieved: Sequence[ScoredChunk]) -> AskRespons
     )
 
 
-def ask_events(response: AskResponse) -> Iterator[str]:
-    """The answer as server-sent events: ``retrieved``, ``answer`` per citation, ``done``."""
+#: A server-sent-events comment: clients ignore it, and a proxy sees the stream alive.
+SSE_KEEP_ALIVE = ": keep-alive\n\n"
 
-    def event(name: str, data: object) -> str:
-        return f"event: {name}\ndata: {json.dumps(data, default=str)}\n\n"
 
-    yield event("retrieved", [r.model_dump(mode="json") for r in response.retrieved])
+def sse_event(name: str, data: object) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, default=str)}\n\n"
+
+
+def retrieved_event(retrieved: Sequence[ScoredChunk]) -> str:
+    """The ``retrieved`` event: the passages, as ``done`` lists them in ``retrieved``."""
+    return sse_event("retrieved", [retrieved_passage(h).model_dump(mode="json") for h in retrieved])
+
+
+def answer_events(response: AskResponse) -> Iterator[str]:
+    """What follows ``retrieved``: an ``answer`` event per citation, then ``done``."""
     if response.citations:
         for citation in response.citations:
-            yield event("answer", {"text": citation.quote, "citation": citation.model_dump()})
+            yield sse_event("answer", {"text": citation.quote, "citation": citation.model_dump()})
     else:
-        yield event("answer", {"text": response.answer, "citation": None})
-    yield event("done", response.model_dump(mode="json"))
+        yield sse_event("answer", {"text": response.answer, "citation": None})
+    yield sse_event("done", response.model_dump(mode="json"))
+
+
+def error_event(body: object) -> str:
+    """The ``error`` event that ends a stream, with the JSON error body of its status."""
+    return sse_event("error", body)
 
 
 def actions_response(

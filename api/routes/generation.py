@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+import anyio
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
-from api import presenters
+from api import errors, presenters
 from api.auditing import AuditTrail, UserAuditDep
 from api.deps import CallerDep, CopilotDep
+from api.metrics import CLIENT_CLOSED, ENDED_WITH
 from api.schemas import (
     MAX_ID_CHARS,
     NO_NUL_PATTERN,
@@ -22,10 +30,14 @@ from api.schemas import (
     DraftSummaryRequest,
     ErrorResponse,
 )
+from copilot.generation import AskResult
 from copilot.service import search_filters
+from retrieval.models import ScoredChunk
 from summarizers.models import CallSummary, NextBestAction
 
-__all__ = ["router"]
+__all__ = ["KEEP_ALIVE_S", "router"]
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["copilot"])
 
@@ -121,15 +133,25 @@ def _actions_read(audit: AuditTrail, actions: list[NextBestAction]) -> None:
     audit.returned(e.document_id for a in actions for e in a.evidence)
 
 
-def _ask(body: AskRequest, caller: CallerDep, cp: CopilotDep, audit: AuditTrail) -> AskResponse:
+def _asked(
+    body: AskRequest,
+    caller: CallerDep,
+    cp: CopilotDep,
+    audit: AuditTrail,
+    on_retrieved: Callable[[tuple[ScoredChunk, ...]], None] | None = None,
+) -> AskResult:
     audit.query = body.question
-    result = cp.assistant.ask(
+    return cp.assistant.ask(
         org=caller.org,
         user_id=caller.user_id,
         question=body.question,
         filters=search_filters(kinds=body.kinds, account_id=body.account_id),
         top_k=body.top_k,
+        on_retrieved=on_retrieved,
     )
+
+
+def _answered(result: AskResult, audit: AuditTrail) -> AskResponse:
     answer = result.answer
     audit.engine = answer.engine
     audit.returned(h.document_id for h in result.retrieved)
@@ -143,7 +165,13 @@ def _ask(body: AskRequest, caller: CallerDep, cp: CopilotDep, audit: AuditTrail)
 def ask(body: AskRequest, caller: CallerDep, cp: CopilotDep, audit: UserAuditDep) -> AskResponse:
     """Answer a question from the records the caller may see, with citations; declines
     ("answered": false) when the evidence is weak."""
-    return _ask(body, caller, cp, audit)
+    return _answered(_asked(body, caller, cp, audit), audit)
+
+
+#: While the engine answers, a comment line goes out this often, so a proxy's idle
+#: timeout (nginx's proxy_read_timeout defaults to 60 s) does not cut a stream that an
+#: LLM keeps quiet for up to COPILOT_LLM_TIMEOUT_S.
+KEEP_ALIVE_S = 10.0
 
 
 @router.post(
@@ -152,17 +180,125 @@ def ask(body: AskRequest, caller: CallerDep, cp: CopilotDep, audit: UserAuditDep
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def ask_stream(
-    body: AskRequest, caller: CallerDep, cp: CopilotDep, audit: UserAuditDep
+    body: AskRequest, caller: CallerDep, cp: CopilotDep, audit: UserAuditDep, request: Request
 ) -> StreamingResponse:
-    """The same as `/v1/ask`, as server-sent events: `retrieved`, then one `answer` event
-    per cited sentence (`{"text", "citation"}`), then `done` with the whole response.
-    Errors before the stream starts are ordinary JSON errors."""
-    response = await run_in_threadpool(_ask, body, caller, cp, audit)
-    return StreamingResponse(
-        presenters.ask_events(response), media_type="text/event-stream", headers=_SSE_HEADERS
+    """The same as `/v1/ask`, as server-sent events: `retrieved` as soon as retrieval is
+    done, then one `answer` event per cited sentence (`{"text", "citation"}`), then
+    `done` with the whole response; a `: keep-alive` comment every 10 s while the engine
+    answers. Errors before `retrieved` are ordinary JSON errors; a later one ends the
+    stream with an `error` event carrying the JSON error body it would have had."""
+    loop = asyncio.get_running_loop()
+    retrieved: asyncio.Future[tuple[ScoredChunk, ...]] = loop.create_future()
+
+    def on_retrieved(hits: tuple[ScoredChunk, ...]) -> None:
+        loop.call_soon_threadsafe(_resolve, retrieved, hits)
+
+    asking = asyncio.ensure_future(run_in_threadpool(_asked, body, caller, cp, audit, on_retrieved))
+    first: set[asyncio.Future[Any]] = {retrieved, asking}
+    try:
+        # No header goes out before the hits are known, so an error until then is an
+        # ordinary JSON error response.
+        await asyncio.wait(first, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        asking.add_done_callback(_collect)
+        raise
+    hits = retrieved.result() if retrieved.done() else asking.result().retrieved
+    audit.returned(h.document_id for h in hits)
+    audit.defer()
+    stream = _AskStream(request, audit, asking)
+    return _EventStream(
+        stream.events(hits),
+        on_close=stream.close,
+        media_type="text/event-stream",
+        headers=_SSE_HEADERS,
     )
 
 
 #: A proxy must pass events on as they come: nginx buffers unless told not to. (Every
 #: response already says ``Cache-Control: no-store``.)
 _SSE_HEADERS = {"X-Accel-Buffering": "no"}
+
+
+def _resolve(
+    future: asyncio.Future[tuple[ScoredChunk, ...]], hits: tuple[ScoredChunk, ...]
+) -> None:
+    if not future.done():  # the route may have gone (cancelled) meanwhile
+        future.set_result(hits)
+
+
+def _collect(asking: asyncio.Future[AskResult]) -> None:
+    """Takes the outcome of an answer nobody waits for any more (its client left), so
+    asyncio does not log it as never retrieved."""
+    if not asking.cancelled() and (exc := asking.exception()) is not None:
+        log.warning("an answer whose client left failed: %s", type(exc).__name__)
+
+
+class _AskStream:
+    """One streamed answer after retrieval: its events, and its audit entry written once,
+    with the status it ended with (200, an error's, or 499 if the client left)."""
+
+    def __init__(self, request: Request, audit: AuditTrail, asking: asyncio.Future[AskResult]):
+        self.request = request
+        self.audit = audit
+        self.asking = asking
+        self.settled = False
+
+    async def events(self, hits: tuple[ScoredChunk, ...]) -> AsyncGenerator[str, None]:
+        yield presenters.retrieved_event(hits)
+        while not (await asyncio.wait({self.asking}, timeout=KEEP_ALIVE_S))[0]:
+            yield presenters.SSE_KEEP_ALIVE
+        try:
+            response = _answered(self.asking.result(), self.audit)
+            await self._settle(200)  # in request write mode, before the answer is served
+        except Exception as exc:  # noqa: BLE001 - answered as its handler answers it
+            failure = await errors.handled(self.request, exc)
+            self.request.scope[ENDED_WITH] = failure.status_code  # what /metrics counts
+            await self._settle(errors.status_of(exc))  # what /v1/ask's trail records
+            yield presenters.error_event(json.loads(bytes(failure.body)))
+            return
+        for event in presenters.answer_events(response):
+            yield event
+
+    async def _settle(self, status: int) -> None:
+        self.settled = True
+        await run_in_threadpool(self.audit.finish, status)
+
+    async def close(self) -> None:
+        """After the stream, however it ended: a client that left is audited as 499."""
+        if self.settled:
+            return
+        if self.asking.done():
+            _collect(self.asking)
+        else:
+            self.asking.add_done_callback(_collect)
+        await self._settle(int(CLIENT_CLOSED))
+
+
+class _EventStream(StreamingResponse):
+    """A streaming response that runs ``on_close`` when its stream ends or its client
+    leaves (before background tasks, such as a deferred audit write, run). A client that
+    leaves is not an error: nothing is logged."""
+
+    def __init__(
+        self,
+        events: AsyncGenerator[str, None],
+        *,
+        on_close: Callable[[], Awaitable[None]],
+        **kw: Any,
+    ) -> None:
+        super().__init__(events, **kw)
+        self.events = events
+        self.on_close = on_close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        background, self.background = self.background, None
+        try:
+            await super().__call__(scope, receive, send)
+        except ClientDisconnect:  # ASGI 2.4 servers raise on sending to a closed client
+            pass
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.events.aclose()
+                await self.on_close()
+        if background is not None:
+            await background()

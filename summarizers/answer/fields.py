@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 
 from summarizers.answer.question import answer_type, question_terms
 from summarizers.models import Evidence
@@ -116,7 +117,7 @@ def field_facts(
         ...                stage="negotiation", amount=48000, close_date=date(2026, 12, 15))
         >>> [f.quote for f in field_facts("How big is the Initech deal?", account=acct,
         ...                               owner_name="Dana Reyes", deals=[deal])]
-        ['Initech expansion (negotiation): $48,000, closing 2026-12-15.']
+        ['Initech expansion (negotiation): $48,000, closing December 15, 2026.']
     """
     wants = answer_type(question)
     facts: list[Evidence] = []
@@ -135,12 +136,17 @@ def field_facts(
                     document_id=deal.id,
                     quote=(
                         f"{deal.name} ({deal.stage}): ${deal.amount:,.0f},"
-                        f" closing {deal.close_date.isoformat()}."
+                        f" closing {_spoken(deal.close_date)}."
                     ),
                     record_type="deal",
                 )
             )
     return facts
+
+
+def _spoken(day: date) -> str:
+    """``day`` as a rep writes it: "June 30, 2026", not "2026-06-30"."""
+    return f"{day:%B} {day.day}, {day.year}"
 
 
 def _relevant_deals(question: str, account: AccountRow, deals: Sequence[DealRow]) -> list[DealRow]:

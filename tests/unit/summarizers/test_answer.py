@@ -728,7 +728,7 @@ def test_field_facts_answer_deal_and_owner_questions_citing_the_record() -> None
         return [(f.record_type, f.document_id, f.quote) for f in got]
 
     assert facts("How big is the Initech deal?") == [
-        ("deal", "dl-3", "Initech expansion (negotiation): $48,000, closing 2026-12-15.")
+        ("deal", "dl-3", "Initech expansion (negotiation): $48,000, closing December 15, 2026.")
     ]
     # An expansion deal's close date is not when the renewal is.
     assert facts("When does the Initech renewal close?") == []

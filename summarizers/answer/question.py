@@ -20,7 +20,7 @@ from summarizers.answer.written import (
     SPELLED,
 )
 from summarizers.competitors import find_competitors
-from textkit.tokens import QUERY_STOPWORDS, QUOTED_PHRASE, terms, wordlist, words
+from textkit.tokens import QUERY_STOPWORDS, QUOTED_PHRASE, STOPWORDS, terms, wordlist, words
 
 __all__ = [
     "answer_type",
@@ -460,8 +460,8 @@ def _amount_match(text: str, asked: str) -> float:
         (_WANTS_COUNT, COUNT),
     ]
     wanted = [found for cue, found in kinds if cue.search(asked)]
-    counted = _COUNTED.search(asked)
-    if counted and _counts(counted.group(1)).search(plain):
+    counted = _counted(asked)
+    if any(_counts(noun).search(plain) for noun in counted):
         return 1.0  # "How many reefers?": "120 reefers", "120 of the reefers"
     if wanted:
         if any(_new(found, plain, asked) for found in wanted):
@@ -470,8 +470,29 @@ def _amount_match(text: str, asked: str) -> float:
     return 1.0 if _new(AMOUNT, plain, asked) else 0.0
 
 
-# What "how many" counts: "How many reefers does Gwen want?" counts reefers.
-_COUNTED = re.compile(r"\bhow many ([a-z][a-z-]{2,})\b")
+# What "how many" counts: "How many reefers does Gwen want?" counts reefers, "how many
+# expense users does Ferrisburgh want?" expense users (a count of either word answers).
+_COUNTED = re.compile(r"\bhow many ([a-z][a-z-]{2,})(?:\s+([a-z][a-z-]{2,}))?\b")
+
+
+def _counted(asked: str) -> tuple[str, ...]:
+    """The nouns "how many" counts in ``asked`` (lowercase), none without one.
+
+    Example:
+        >>> _counted("how many expense users does ferrisburgh want now")
+        ('expense', 'users')
+        >>> _counted("how many reefers does gwen want?")
+        ('reefers',)
+    """
+    found = _COUNTED.search(asked)
+    if found is None:
+        return ()
+    nouns: list[str] = []
+    for word in found.groups():
+        if word is None or word in STOPWORDS:  # "how many does Gwen want?"
+            break
+        nouns.append(word)
+    return tuple(nouns)
 
 
 @lru_cache(maxsize=256)
@@ -479,8 +500,10 @@ def _counts(noun: str) -> re.Pattern[str]:
     """A number counting ``noun`` (its stem, any ending), up to two words apart, in
     digits or words ("84 providers", "eighty-four providers")."""
     stem = re.escape(noun[: max(3, len(noun) - 2)])
+    # Not a price per unit: "$13 per user" counts no users.
     return re.compile(
-        rf"\b(?:\d[\d,.]*|{SPELLED}(?:-{SPELLED})?)\s+(?:[\w-]+\s+){{0,2}}{stem}\w*",
+        rf"(?<![$€£\d.,])\b(?:\d[\d,.]*|{SPELLED}(?:-{SPELLED})?)\s+"
+        rf"(?:(?!per\b|an?\b|each\b)[\w-]+\s+){{0,2}}{stem}\w*",
         re.IGNORECASE,
     )
 

@@ -59,6 +59,12 @@ _OUTCOME = re.compile(
     r"|land(?:ed)? (?:at|on)|settle(?:d)? (?:at|on)|now)\b",
     re.IGNORECASE,
 )
+# A question asking for the revised value: "what's our updated price?", "the annual
+# value after the reprice?". A pick that itself states the change ("The revised quote
+# comes to $201,200") is that value already.
+_REVISED = re.compile(
+    r"\b(?:updated|revised|latest|as (?:it|things) stands?|after the re\w+)\b", re.IGNORECASE
+)
 # A statement that a date is not (or no longer) the date: "Reno can't go live on May 18",
 # "March sixteenth is off the table", "we didn't actually start on the ninth".
 _DENIED = re.compile(
@@ -80,10 +86,12 @@ def latest_first(
 ) -> tuple[int, ...]:
     """``order`` with a later record's statement of a change put first, when one
     qualifies (see the module); otherwise ``order`` unchanged."""
-    outcome = bool(_OUTCOME.search(question))
     if not order or similarity is None:
         return tuple(order)
     best = cands[order[0]]
+    outcome = bool(
+        _OUTCOME.search(question) or (_REVISED.search(question) and not _CHANGE.search(best.text))
+    )
     # The kind of fact that may have changed: a date, or for an outcome an amount (the
     # pick's, when the question's type does not say: "How did idle time come out?").
     kind = q.wants if q.wants in ("date", "amount") else None

@@ -434,6 +434,52 @@ def test_how_something_came_out_is_answered_by_the_later_result_not_the_target()
     assert "15 percent" in answer.answer
 
 
+def test_asked_for_the_updated_price_a_later_revision_answers_not_the_first_quote() -> None:
+    from datetime import timedelta
+
+    context = ("Kettering Vale USD",)
+    first = _record(
+        "em-1", "- Preventive maintenance, all 14 sites: $104,000 per year", context=context
+    )
+    revised = _record(
+        "em-2", "- Preventive maintenance, 13 sites: $97,500 per year", context=context
+    ).model_copy(update={"occurred_at": first.occurred_at + timedelta(days=20)})
+    for question in (
+        "what's our updated yearly price to kettering vale",
+        "kettering vale yearly price after the reprice?",
+    ):
+        answer = ask(question, [first, revised])
+        assert "$97,500" in answer.answer and "$104,000" not in answer.answer, question
+    # Not asked for the revision, the ranker's pick stands; and a pick that itself states
+    # the revision ("The revised quote comes to …") is the updated value already.
+    assert "$104,000" in ask("what did we first quote kettering vale per year?", [first]).answer
+    stated = _record("em-3", "The revised quote comes to $201,200 for 20 seats.", context=context)
+    later = _record(
+        "em-4", "I'll prepare a quote to add 100 seats mid-term, prorated.", context=context
+    ).model_copy(update={"occurred_at": stated.occurred_at + timedelta(days=30)})
+    answer = ask("What figure did our updated proposal to Kettering Vale come to?", [stated, later])
+    assert "$201,200" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "counts"),
+    [
+        ("how many users are we pricing m&q for now", "- $13 per user per month", False),
+        ("how many users are we pricing m&q for now", "- 360 users at $13 per month", True),
+        ("how many expense users does ferrisburgh want", "so it's eight hundred users", True),
+        ("how many expense users does ferrisburgh want", "Each user files 4 expenses", True),
+        ("how many seats did they renew?", "$40 a seat, 12 seats a month", True),
+        ("how many seats did they renew?", "$40 a seat per month", False),
+    ],
+)
+def test_how_many_counts_the_nouns_asked_and_not_a_price_per_unit(
+    question: str, text: str, counts: bool
+) -> None:
+    from summarizers.answer.question import type_match
+
+    assert (type_match("amount", text, question) == 1.0) is counts
+
+
 def test_an_answer_across_ticket_comments_reads_without_their_header_lines() -> None:
     from textkit.documents import render_ticket
 

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import traceback
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -65,19 +66,6 @@ _STATUS: list[tuple[type[Exception], int]] = [
 ]
 
 
-def status_of(exc: Exception) -> int:
-    """The status an exception is answered with (the audit trail records it)."""
-    if isinstance(exc, RequestValidationError):
-        return 422
-    if isinstance(exc, CopilotError):
-        return next((s for t, s in _STATUS if isinstance(exc, t)), 500)
-    if isinstance(exc, StarletteHTTPException):
-        return exc.status_code
-    if isinstance(exc, SchemaMismatchError):
-        return 409
-    return 500
-
-
 def error_response(
     status: int, code: str, message: str, *, field: str | None = None, **extra: Any
 ) -> JSONResponse:
@@ -107,7 +95,7 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
-    if first.get("type") == "json_invalid":
+    if _validation_status(exc) == 400:  # the body is not JSON
         return error_response(400, "invalid_json", "request body is not valid JSON")
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";")[0].strip().lower()
@@ -131,7 +119,7 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_copilot_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CopilotError)
-    status = next((s for t, s in _STATUS if isinstance(exc, t)), 500)
+    status = _copilot_status(exc)
     if status == 401:
         # One message for every authentication failure: no hint whether a user exists.
         detail = str(exc) if isinstance(exc, AuthError) else "token does not name a known user"
@@ -213,11 +201,13 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 async def _on_database_lost(request: Request, exc: Exception) -> JSONResponse:
     # psycopg's text names sockets and hosts; the log keeps it, the client gets the gist.
     log.warning("database unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
-    return error_response(503, "database_unavailable", "the database is unavailable; retry shortly")
+    return error_response(
+        status_of(exc), "database_unavailable", "the database is unavailable; retry shortly"
+    )
 
 
 async def _on_schema_mismatch(request: Request, exc: Exception) -> JSONResponse:
-    return error_response(409, "schema_mismatch", str(exc))
+    return error_response(status_of(exc), "schema_mismatch", str(exc))
 
 
 def _log_unexpected(method: str, path: str, exc: BaseException) -> None:
@@ -288,16 +278,57 @@ class CatchUnexpected:
             await _internal_error()(scope, receive, send)
 
 
+def _validation_status(exc: Exception) -> int:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    return 400 if errors and errors[0].get("type") == "json_invalid" else 422
+
+
+def _copilot_status(exc: Exception) -> int:
+    return next((s for t, s in _STATUS if isinstance(exc, t)), 500)
+
+
+def _http_status(exc: Exception) -> int:
+    assert isinstance(exc, StarletteHTTPException)
+    return exc.status_code
+
+
+def _always(status: int) -> Callable[[Exception], int]:
+    return lambda exc: status
+
+
+_Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+#: Each error the app answers: the status it is answered with, and its handler.
+#: install_error_handlers registers these handlers and status_of reads these statuses,
+#: so an audit entry records the status the client was given (a lost database was
+#: answered 503 and audited as 500).
+_ANSWERED: dict[type[Exception], tuple[Callable[[Exception], int], _Handler]] = {
+    RequestValidationError: (_validation_status, _on_validation),
+    CopilotError: (_copilot_status, _on_copilot_error),
+    StarletteHTTPException: (_http_status, _on_http_error),
+    SchemaMismatchError: (_always(409), _on_schema_mismatch),
+    psycopg.OperationalError: (_always(503), _on_database_lost),
+    PoolTimeout: (_always(503), _on_database_lost),
+    RetrievalError: (_always(500), _on_unexpected),
+    SummarizerError: (_always(500), _on_unexpected),
+}
+
+
+def status_of(exc: Exception) -> int:
+    """The status ``exc`` is answered with (the audit trail records it): its handler's,
+    found as Starlette finds it (the nearest class in its MRO), else 500."""
+    for cls in type(exc).__mro__:
+        if cls in _ANSWERED:
+            status, _ = _ANSWERED[cls]
+            return status(exc)
+    return 500
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers; add :class:`CatchUnexpected` as the innermost middleware."""
-    app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(CopilotError, _on_copilot_error)
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(SchemaMismatchError, _on_schema_mismatch)
-    app.add_exception_handler(psycopg.OperationalError, _on_database_lost)
-    app.add_exception_handler(PoolTimeout, _on_database_lost)
-    app.add_exception_handler(RetrievalError, _on_unexpected)
-    app.add_exception_handler(SummarizerError, _on_unexpected)
+    for cls, (_, handler) in _ANSWERED.items():
+        app.add_exception_handler(cls, handler)
 
 
 #: Why each error status happens, as OpenAPI describes it.

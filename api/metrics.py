@@ -81,7 +81,8 @@ class Metrics:
 CLIENT_CLOSED = "499"
 
 #: Where a streamed response whose 200 has gone out puts the status it ended with (an
-#: ``error`` event), so the request is counted as one not streamed would be.
+#: ``error`` event's, or :data:`CLIENT_CLOSED` when its client left), so the request is
+#: counted as one not streamed would be, and as its audit entry records it.
 ENDED_WITH = "copilot.ended_with"
 
 

@@ -264,9 +264,11 @@ class _AskStream:
         await run_in_threadpool(self.audit.finish, status)
 
     async def close(self) -> None:
-        """After the stream, however it ended: a client that left is audited as 499."""
+        """After the stream, however it ended: a client that left is audited, and counted
+        by /metrics, as 499 (its 200 had gone out, so /metrics counted it as served)."""
         if self.settled:
             return
+        self.request.scope[ENDED_WITH] = CLIENT_CLOSED
         if self.asking.done():
             _collect(self.asking)
         else:

@@ -305,6 +305,11 @@ def test_a_client_that_leaves_mid_stream_leaves_no_error_and_is_audited(
             deadline = time.monotonic() + 10
             while not (entries := _stream_entries(app)) and time.monotonic() < deadline:
                 time.sleep(0.05)
+            # Counted once the response is done, just after the entry is written.
+            counted = 'route="/v1/ask/stream",status="499"} 1.0'
+            while counted not in (metrics := http.get("/metrics").text):
+                assert time.monotonic() < deadline, metrics  # it was counted as 200
+                time.sleep(0.05)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     (entry,) = entries
     assert entry.status == 499  # as metrics count a client that left (CLIENT_CLOSED)

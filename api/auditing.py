@@ -7,7 +7,8 @@ The dependency yields an :class:`AuditTrail`; the route adds what it returned or
   background task) or before it (``request``);
 - on failure, always before the error response, with the status it maps to;
 - for a streamed response whose route called :meth:`AuditTrail.defer`, when the stream
-  calls :meth:`AuditTrail.finish` (what it returned is known only then).
+  calls :meth:`AuditTrail.finish` (what it returned is known only then): as above, by
+  the status it ended with.
 
 The entry goes through the owner's pool in a transaction of its own, so a read's
 latency is not held by the chain's per-org lock unless ``request`` is chosen. Measured
@@ -59,7 +60,8 @@ class AuditTrail:
 
     def finish(self, status: int) -> None:
         """Write a deferred entry with ``status``, as a route's return would have; at most
-        once, and nothing when auditing is off. Blocking in ``request`` write mode."""
+        once, and nothing when auditing is off. Blocking in ``request`` write mode, and for a
+        failure (``status`` 400 or more), which is written as the route's would be."""
         write, self._write = self._write, None
         if write is not None:
             write(status)
@@ -148,7 +150,13 @@ def _run(
         entries = trail.entries(audit_log(request), status)
         if not entries:
             return
-        if settings.audit_write == "background":
+        if status >= 400:
+            # A stream that failed after its 200 (or whose client left) is written as a
+            # failure is: before its error event, and logged if it cannot be written.
+            # Raised, it cut the stream before the error event (request mode, the
+            # database lost).
+            _write(audit_log(request), entries)
+        elif settings.audit_write == "background":
             background.add_task(_write, audit_log(request), entries, durable=False)
         else:
             # Before the response: a read whose entry cannot be written is not served.

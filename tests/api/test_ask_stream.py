@@ -25,8 +25,9 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.routes import generation as routes
-from copilot.audit import AuditRecord, iter_records
+from copilot.audit import AuditLog, AuditRecord, iter_records
 from copilot.generation import Assistant
 from summarizers.engine import Engine, WithFallback
 from summarizers.errors import SummarizerError
@@ -213,6 +214,40 @@ def test_an_llm_failure_after_retrieval_still_falls_back_to_the_offline_engine(
     events = _stream(loaded, rep, QUESTION)
     assert [name for name, _ in events][-1] == "done"
     assert events[-1][1]["engine"].startswith("offline (fallback")
+
+
+@pytest.mark.parametrize("mode", ["request", "background"])
+def test_a_database_lost_mid_answer_still_ends_with_an_error_event_when_its_entry_is_lost(
+    settings: Any,
+    embedder: Any,
+    ingest_headers: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+) -> None:
+    # The entry goes where the answer went: with the database lost it cannot be written
+    # either. In request mode the write raised, cutting the stream after `retrieved`.
+    app = create_app(settings.model_copy(update={"audit_write": mode}), embedder=embedder)
+    lost = psycopg.OperationalError("server closed the connection unexpectedly")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        ingest(client, ingest_headers, records())
+        _use(monkeypatch, lambda offline: _Engine(offline, error=lost))
+        monkeypatch.setattr(AuditLog, "append", _raises(lost))
+        rep = bearer(app.state.tokens.mint(org=ACME, subject="rep-e1", ttl_s=60))
+        with caplog.at_level(logging.WARNING):
+            events = _stream(client, rep, QUESTION)
+    assert [name for name, _ in events] == ["retrieved", "error"]
+    assert events[-1][1]["error"]["code"] == "database_unavailable"
+    logged = [r.getMessage() for r in caplog.records]
+    (lost_entry,) = [m for m in logged if m.startswith("audit entries lost")]
+    assert "'POST /v1/ask/stream', 503)" in lost_entry
+
+
+def _raises(exc: Exception) -> Callable[..., Any]:
+    def raising(*args: Any, **kwargs: Any) -> Any:
+        raise exc
+
+    return raising
 
 
 # ------------------------------------------------------------------ a real server

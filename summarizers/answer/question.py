@@ -8,19 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
-from summarizers.answer.written import (
-    ABSOLUTE_DATE,
-    AMOUNT,
-    COUNT,
-    DATE,
-    MONEY,
-    PERCENT,
-    SPELLED,
-)
+from summarizers.answer.amounts import amount_match
+from summarizers.answer.written import ABSOLUTE_DATE, DATE, new_matches, states_new
 from summarizers.competitors import find_competitors
-from textkit.tokens import QUERY_STOPWORDS, QUOTED_PHRASE, STOPWORDS, terms, wordlist, words
+from textkit.tokens import QUERY_STOPWORDS, QUOTED_PHRASE, terms, wordlist, words
 
 __all__ = [
     "answer_type",
@@ -169,20 +161,6 @@ def _is_code(question: str, spans: list[tuple[int, int]], n: int) -> bool:
     return bool(between.strip()) or not after.isalpha() or after.lower() in QUERY_STOPWORDS
 
 
-# Which kind of amount a question asks for, by its cue words.
-_WANTS_MONEY = re.compile(
-    r"\b(?:price|pricing|cost|costs|dollars?|budget|quote|pay|paid|worth|value|fee|fees|spend"
-    r"|ceiling|threshold|revenue|arr|acv|amount)\b",
-    re.IGNORECASE,
-)
-_WANTS_PERCENT = re.compile(
-    r"\b(?:percent|percentage|discount|share|cut|reduction|markdown|steep|far|drop|growth"
-    r"|increase|decrease|fallen|fell|rate)\b",
-    re.IGNORECASE,
-)
-_WANTS_COUNT = re.compile(
-    r"\bhow many\b|\b(?:seats|users|licen[cs]es|headcount|people|employees)\b", re.IGNORECASE
-)
 # A name question about the competition: its answer is a competitor, which the
 # competitor list or competitive phrasing vouches for (summarizers.competitors), not any
 # capitalised word ("Kofi Delacroix, our new head of procurement").
@@ -410,11 +388,11 @@ def type_match(wants: str | None, text: str, question: str = "") -> float:
     if wants == "date":
         # A relative date ("by Friday", "next week") answers "when" as well as a
         # calendar one: reps write commitments that way.
-        return 1.0 if _new(DATE, text, asked) else 0.0
+        return 1.0 if states_new(DATE, text, asked) else 0.0
     if wants == "amount":
-        return _amount_match(text, asked)
+        return amount_match(text, asked)
     if wants == "code":
-        return 1.0 if _new(_CODE, text, asked) else 0.0
+        return 1.0 if states_new(_CODE, text, asked) else 0.0
     if wants == "name" and _WANTS_CAPABILITY.search(asked):
         return 0.5
     if wants == "name" and _WANTS_COMPETITOR.search(asked):
@@ -430,7 +408,7 @@ def type_match(wants: str | None, text: str, question: str = "") -> float:
         body = _without_speaker(text.lstrip("-*• "))
         names = [
             m
-            for m in _new_matches(pattern, body, asked)
+            for m in new_matches(pattern, body, asked)
             if m.start() > 0 and m.group(0).split()[0].lower() not in _NOT_NAMES
         ]
         return 1.0 if names else 0.5
@@ -447,73 +425,7 @@ def states_calendar_date(text: str, question: str = "") -> bool:
         >>> states_calendar_date("I'll send the renewal paperwork over by Wednesday.")
         False
     """
-    return _new(ABSOLUTE_DATE, text, question.lower())
-
-
-def _amount_match(text: str, asked: str) -> float:
-    """1.0 for the kind of amount asked (money, a percentage, a count), 0.5 for another
-    kind, 0.0 for none. A number inside a date is not an amount."""
-    plain = ABSOLUTE_DATE.sub(" ", text)
-    kinds = [
-        (_WANTS_PERCENT, PERCENT),
-        (_WANTS_MONEY, MONEY),
-        (_WANTS_COUNT, COUNT),
-    ]
-    wanted = [found for cue, found in kinds if cue.search(asked)]
-    counted = _counted(asked)
-    if any(_counts(noun).search(plain) for noun in counted):
-        return 1.0  # "How many reefers?": "120 reefers", "120 of the reefers"
-    if wanted:
-        if any(_new(found, plain, asked) for found in wanted):
-            return 0.5 if counted else 1.0
-        return 0.5 if _new(AMOUNT, plain, asked) else 0.0
-    return 1.0 if _new(AMOUNT, plain, asked) else 0.0
-
-
-# What "how many" counts: "How many reefers does Gwen want?" counts reefers, "how many
-# expense users does Ferrisburgh want?" expense users (a count of either word answers).
-_COUNTED = re.compile(r"\bhow many ([a-z][a-z-]{2,})(?:\s+([a-z][a-z-]{2,}))?\b")
-
-
-def _counted(asked: str) -> tuple[str, ...]:
-    """The nouns "how many" counts in ``asked`` (lowercase), none without one.
-
-    Example:
-        >>> _counted("how many expense users does ferrisburgh want now")
-        ('expense', 'users')
-        >>> _counted("how many reefers does gwen want?")
-        ('reefers',)
-    """
-    found = _COUNTED.search(asked)
-    if found is None:
-        return ()
-    nouns: list[str] = []
-    for word in found.groups():
-        if word is None or word in STOPWORDS:  # "how many does Gwen want?"
-            break
-        nouns.append(word)
-    return tuple(nouns)
-
-
-@lru_cache(maxsize=256)
-def _counts(noun: str) -> re.Pattern[str]:
-    """A number counting ``noun`` (its stem, any ending), up to two words apart, in
-    digits or words ("84 providers", "eighty-four providers")."""
-    stem = re.escape(noun[: max(3, len(noun) - 2)])
-    # Not a price per unit: "$13 per user" counts no users.
-    return re.compile(
-        rf"(?<![$€£\d.,])\b(?:\d[\d,.]*|{SPELLED}(?:-{SPELLED})?)\s+"
-        rf"(?:(?!per\b|an?\b|each\b)[\w-]+\s+){{0,2}}{stem}\w*",
-        re.IGNORECASE,
-    )
-
-
-def _new_matches(pattern: re.Pattern[str], text: str, asked: str) -> list[re.Match[str]]:
-    return [m for m in pattern.finditer(text) if m.group(0).lower().strip() not in asked]
-
-
-def _new(pattern: re.Pattern[str], text: str, asked: str) -> bool:
-    return bool(_new_matches(pattern, text, asked))
+    return states_new(ABSOLUTE_DATE, text, question.lower())
 
 
 _SPEAKER = re.compile(r"^[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}:\s+")

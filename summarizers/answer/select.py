@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from summarizers.answer.amounts import lacks_money
 from summarizers.answer.diagnosis import diagnosis_first
 from summarizers.answer.features import (
     FEATURES,
@@ -291,11 +292,12 @@ def answer_offline(
         # the figure asked for ("- Annual: $33,600"): the item answers, after its intro.
         intro, best = [best], scored.candidates[listed]
         decision = dataclasses.replace(decision, order=put_first(decision.order, listed))
-    if _lacks_the_fact_asked(scored.question, scored.rows[decision.order[0]]):
+    if _lacks_the_fact_asked(question, scored.question, scored.rows[decision.order[0]], best):
         # "What's the PO number for …?" or "How much is the punch-list pack?" is not
         # answered by a sentence without one, however close it is (a lookup, "Which calls
         # reference TCK-1?", names its code itself and may be answered by any sentence
-        # of the record).
+        # of the record). Nor is "What did Summit Ridge bid?" by a sentence with a count
+        # and no money.
         log.info("declined: the question asks for an amount or code the best sentence lacks")
         return declined(passages, 0.0)
     if scored.question.wants in _PASSAGE_ANSWERS:
@@ -399,10 +401,14 @@ def _says_what_was_asked(decision: Decision) -> bool:
     )
 
 
-def _lacks_the_fact_asked(q: QuestionView, row: Sequence[float]) -> bool:
+def _lacks_the_fact_asked(
+    question: str, q: QuestionView, row: Sequence[float], best: Candidate
+) -> bool:
     """The question asks for an amount, or an identifier it does not name itself, and the
-    sentence holds none."""
-    return q.wants in ("amount", "code") and not q.targets and row[_TYPE_MISS] == 1.0
+    sentence holds none; or it asks for money only, and the sentence holds none."""
+    if q.wants not in ("amount", "code") or q.targets:
+        return False
+    return row[_TYPE_MISS] == 1.0 or (q.wants == "amount" and lacks_money(best.text, question))
 
 
 def _antecedent(best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:

@@ -1,8 +1,9 @@
 """How records write the facts questions ask for: dates, amounts, counts.
 
-Patterns only, shared by :func:`summarizers.answer.question.type_match` and the rules
-built on it. A relative date ("by Friday", "next week") and a release ("release 4.2")
-count as dates; a number inside a date is no amount.
+Patterns, shared by :func:`summarizers.answer.question.type_match` and the rules built
+on it, and whether a text states one the question does not. A relative date ("by
+Friday", "next week") and a release ("release 4.2") count as dates; a number inside a
+date is no amount; money said in words ("ninety-one thousand a year") is money.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ __all__ = [
     "PERCENT",
     "SLASH_DATE",
     "SPELLED",
+    "new_matches",
+    "states_new",
 ]
 
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -52,13 +55,23 @@ ABSOLUTE_DATE = re.compile(
     r"|" + SLASH_DATE + r"|\b(?:19|20)\d{2}-\d{2}-\d{2}\b",
     re.IGNORECASE,
 )
-MONEY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|m|dollars?|euros?|usd|eur)\b", re.IGNORECASE)
 PERCENT = re.compile(r"\b\d[\d,.]*\s?(?:%|percent\b)", re.IGNORECASE)
 # A number as said on a call: "eighty-four", "a hundred and ten", "eighteen-fifty".
 SPELLED = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
     r"|eighty|ninety|hundred|thousand|million|dozen)"
+)
+# Money said on a call: "ninety-one thousand a year", "forty grand", "twelve dollars",
+# "three seventy-four a month" (a price read as its digits).
+_SPELLED_MONEY = (
+    rf"\b{SPELLED}(?:[- ](?:and )?{SPELLED})*[- ](?:thousand|million|grand)\b"
+    rf"|\b{SPELLED}(?:[- ]{SPELLED})*\s+(?:dollars?|bucks)\b"
+    rf"|\b{SPELLED}(?:[- ]{SPELLED})+\s+(?:a|an|per)\s+[a-z]+\b"
+)
+MONEY = re.compile(
+    r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|m|dollars?|euros?|usd|eur)\b|" + _SPELLED_MONEY,
+    re.IGNORECASE,
 )
 COUNT = re.compile(
     r"\b\d[\d,.]*\s?(?:seats?|users?|licen[cs]es?|people|employees|agents|reps|sites"
@@ -69,3 +82,15 @@ COUNT = re.compile(
 AMOUNT = re.compile(
     rf"{MONEY.pattern}|{PERCENT.pattern}|{COUNT.pattern}|\b\d[\d,.]*\b", re.IGNORECASE
 )
+
+
+def new_matches(pattern: re.Pattern[str], text: str, asked: str) -> list[re.Match[str]]:
+    """``pattern``'s matches in ``text`` that the question (``asked``, lowercase) does
+    not state itself: the answer to "what did we quote on the $40 plan?" is another
+    amount than $40."""
+    return [m for m in pattern.finditer(text) if m.group(0).lower().strip() not in asked]
+
+
+def states_new(pattern: re.Pattern[str], text: str, asked: str) -> bool:
+    """Whether ``text`` holds a match of ``pattern`` the question does not state."""
+    return bool(new_matches(pattern, text, asked))

@@ -480,6 +480,45 @@ def test_how_many_counts_the_nouns_asked_and_not_a_price_per_unit(
     assert (type_match("amount", text, question) == 1.0) is counts
 
 
+@pytest.mark.parametrize(
+    ("text", "is_money"),
+    [
+        ("Summit Ridge came in at ninety-one thousand a year on the thirteen sites.", True),
+        ("The current agreement is a hundred and forty-one thousand a year.", True),
+        ("On the ovens we can do three seventy-four a month each.", True),
+        ("Model Grey goes to one forty-nine a liter.", True),
+        ("Realistically I have twenty-two thousand for year one.", True),
+        ("Summit Ridge has had the work for six years.", False),
+        ("Three visits a month.", False),
+    ],
+)
+def test_money_said_in_words_is_money(text: str, is_money: bool) -> None:
+    from summarizers.answer.question import type_match
+
+    assert (type_match("amount", text, "what's their budget?") == 1.0) is is_money
+
+
+def test_a_question_asking_for_money_is_not_answered_by_a_count() -> None:
+    context = ("Kettering Vale USD",)
+    tenure = _record(
+        "em-1",
+        "Summit Ridge Mechanical has had the work for six years under the state co-op"
+        " contract, and that co-op agreement lapses July 31.",
+        context=context,
+    )
+    answer = ask("what did summit ridge bid on the kettering rfp", [tenure])
+    assert not answer.answered
+    bid = _record(
+        "call-2", "Desmond: Summit Ridge came in at ninety-one thousand a year.", context=context
+    )
+    answer = ask("what did summit ridge bid on the kettering rfp", [tenure, bid])
+    assert answer.answered and "ninety-one thousand" in answer.answer
+    # Asked for a count, or for a concession a percentage states, a count or a
+    # percentage answers.
+    seats = _record("em-3", "Kettering Vale wants to renew 175 seats.", context=context)
+    assert ask("how many seats is kettering vale renewing at what price?", [seats]).answered
+
+
 def test_an_answer_across_ticket_comments_reads_without_their_header_lines() -> None:
     from textkit.documents import render_ticket
 

@@ -1,0 +1,125 @@
+"""Amount questions: which kind of amount a question asks for (money, a percentage, a
+count, and what it counts), and whether a sentence states it.
+
+Pure string work over :mod:`summarizers.answer.written`'s patterns, used by
+:func:`summarizers.answer.question.type_match` and the answer engine's checks.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from summarizers.answer.written import (
+    ABSOLUTE_DATE,
+    AMOUNT,
+    COUNT,
+    MONEY,
+    PERCENT,
+    SPELLED,
+    states_new,
+)
+from textkit.tokens import STOPWORDS
+
+__all__ = ["WANTS_COUNT", "WANTS_MONEY", "WANTS_PERCENT", "amount_match", "lacks_money"]
+
+# Which kind of amount a question asks for, by its cue words.
+WANTS_MONEY = re.compile(
+    r"\b(?:price|pricing|cost|costs|costing|dollars?|budget|quote|quoted|quoting|pay|paid"
+    r"|worth|value|fee|fees|spend|ceiling|threshold|revenue|arr|acv|amount|bids?|bidding"
+    r"|charg(?:e|es|ed|ing)|c[ao]me? in at)\b",
+    re.IGNORECASE,
+)
+WANTS_PERCENT = re.compile(
+    r"\b(?:percent|percentage|discount|share|cut|reduction|markdown|steep|far|drop|growth"
+    r"|increase|decrease|fallen|fell|rate)\b",
+    re.IGNORECASE,
+)
+WANTS_COUNT = re.compile(
+    r"\bhow many\b|\b(?:seats|users|licen[cs]es|headcount|people|employees)\b", re.IGNORECASE
+)
+
+
+def lacks_money(text: str, question: str) -> bool:
+    """Whether ``question`` asks for money and nothing else (a price, a bid, a budget;
+    not "how many", not a percentage) and ``text`` states neither money nor a percentage
+    the question does not state itself.
+
+    "What did Summit Ridge bid on the RFP?" is not answered by "Summit Ridge has had the
+    work for six years": a count is another kind of amount. A percentage may state the
+    price asked for ("15% off list"), so it counts.
+
+    Example:
+        >>> bid = "what did summit ridge bid?"
+        >>> lacks_money("Summit Ridge has had the work for six years.", bid)
+        True
+        >>> lacks_money("Summit Ridge came in at ninety-one thousand.", bid)
+        False
+        >>> lacks_money("We need six seats.", "how many seats at what price?")
+        False
+    """
+    asked = question.lower()
+    if not WANTS_MONEY.search(asked) or WANTS_COUNT.search(asked):
+        return False
+    if WANTS_PERCENT.search(asked):
+        return False
+    plain = ABSOLUTE_DATE.sub(" ", text)
+    return not (states_new(MONEY, plain, asked) or states_new(PERCENT, plain, asked))
+
+
+def amount_match(text: str, asked: str) -> float:
+    """1.0 for the kind of amount asked (money, a percentage, a count), 0.5 for another
+    kind, 0.0 for none. A number inside a date is not an amount."""
+    plain = ABSOLUTE_DATE.sub(" ", text)
+    kinds = [
+        (WANTS_PERCENT, PERCENT),
+        (WANTS_MONEY, MONEY),
+        (WANTS_COUNT, COUNT),
+    ]
+    wanted = [found for cue, found in kinds if cue.search(asked)]
+    counted = _counted(asked)
+    if any(_counts(noun).search(plain) for noun in counted):
+        return 1.0  # "How many reefers?": "120 reefers", "120 of the reefers"
+    if wanted:
+        if any(states_new(found, plain, asked) for found in wanted):
+            return 0.5 if counted else 1.0
+        return 0.5 if states_new(AMOUNT, plain, asked) else 0.0
+    return 1.0 if states_new(AMOUNT, plain, asked) else 0.0
+
+
+# What "how many" counts: "How many reefers does Gwen want?" counts reefers, "how many
+# expense users does Ferrisburgh want?" expense users (a count of either word answers).
+_COUNTED = re.compile(r"\bhow many ([a-z][a-z-]{2,})(?:\s+([a-z][a-z-]{2,}))?\b")
+
+
+def _counted(asked: str) -> tuple[str, ...]:
+    """The nouns "how many" counts in ``asked`` (lowercase), none without one.
+
+    Example:
+        >>> _counted("how many expense users does ferrisburgh want now")
+        ('expense', 'users')
+        >>> _counted("how many reefers does gwen want?")
+        ('reefers',)
+    """
+    found = _COUNTED.search(asked)
+    if found is None:
+        return ()
+    nouns: list[str] = []
+    for word in found.groups():
+        if word is None or word in STOPWORDS:  # "how many does Gwen want?"
+            break
+        nouns.append(word)
+    return tuple(nouns)
+
+
+@lru_cache(maxsize=256)
+def _counts(noun: str) -> re.Pattern[str]:
+    """A number counting ``noun`` (its stem, any ending), up to two words apart, in
+    digits or words ("84 providers", "eighty-four providers")."""
+    stem = re.escape(noun[: max(3, len(noun) - 2)])
+    # Not a price per unit: "$13 per user" counts no users.
+    return re.compile(
+        rf"(?<![$€£\d.,])\b(?:\d[\d,.]*|{SPELLED}(?:-{SPELLED})?)\s+"
+        rf"(?:(?!per\b|an?\b|each\b)[\w-]+\s+){{0,2}}{stem}\w*",
+        re.IGNORECASE,
+    )

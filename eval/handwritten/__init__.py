@@ -78,4 +78,6 @@ CRMS = (
     "oxbury",
     "wrenfield",
     "cobaltreach",
+    "thornbury",
+    "pemberlane",
 )

@@ -21,7 +21,14 @@ from summarizers.answer.written import (
 )
 from textkit.tokens import STOPWORDS
 
-__all__ = ["WANTS_COUNT", "WANTS_MONEY", "WANTS_PERCENT", "amount_match", "lacks_money"]
+__all__ = [
+    "WANTS_COUNT",
+    "WANTS_MONEY",
+    "WANTS_PERCENT",
+    "amount_match",
+    "lacks_count",
+    "lacks_money",
+]
 
 # Which kind of amount a question asks for, by its cue words.
 WANTS_MONEY = re.compile(
@@ -65,6 +72,28 @@ def lacks_money(text: str, question: str) -> bool:
         return False
     plain = ABSOLUTE_DATE.sub(" ", text)
     return not (states_new(MONEY, plain, asked) or states_new(PERCENT, plain, asked))
+
+
+def lacks_count(text: str, question: str) -> bool:
+    """Whether ``question`` asks "how many" and every number of ``text`` is money, a
+    percentage or part of a date: "How many expense reports does M&Q file a month?" is
+    not answered by "$13 per user per month: $56,160 per year".
+
+    Example:
+        >>> q = "how many expense reports does merrow process a month"
+        >>> lacks_count("- $13 per user per month: $56,160 per year", q)
+        True
+        >>> lacks_count("About 2,400 reports a month, at $13 per user.", q)
+        False
+    """
+    if not re.search(r"\bhow many\b", question, re.IGNORECASE):
+        return False
+    plain = PERCENT.sub(" ", _MONEY_WHOLE.sub(" ", ABSOLUTE_DATE.sub(" ", text)))
+    return not states_new(AMOUNT, plain, question.lower())
+
+
+# A sum of money with all its digits ("$56,160", "$4.75k"): MONEY finds where one starts.
+_MONEY_WHOLE = re.compile(r"[$€£]\s?\d[\d,.]*\w*|" + MONEY.pattern, re.IGNORECASE)
 
 
 def amount_match(text: str, asked: str) -> float:

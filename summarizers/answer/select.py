@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from summarizers.answer.amounts import lacks_money
+from summarizers.answer.amounts import lacks_count, lacks_money
 from summarizers.answer.diagnosis import diagnosis_first
 from summarizers.answer.features import (
     FEATURES,
@@ -408,7 +408,10 @@ def _lacks_the_fact_asked(
     sentence holds none; or it asks for money only, and the sentence holds none."""
     if q.wants not in ("amount", "code") or q.targets:
         return False
-    return row[_TYPE_MISS] == 1.0 or (q.wants == "amount" and lacks_money(best.text, question))
+    return row[_TYPE_MISS] == 1.0 or (
+        q.wants == "amount"
+        and (lacks_money(best.text, question) or lacks_count(best.text, question))
+    )
 
 
 def _antecedent(best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:

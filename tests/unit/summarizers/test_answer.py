@@ -519,6 +519,18 @@ def test_a_question_asking_for_money_is_not_answered_by_a_count() -> None:
     assert ask("how many seats is kettering vale renewing at what price?", [seats]).answered
 
 
+def test_how_many_is_not_answered_by_a_sentence_of_prices_only() -> None:
+    context = ("Merrow & Quaile",)
+    prices = _record("em-1", "- $13 per user per month: $56,160 per year", context=context)
+    question = "how many expense reports does merrow & quaile process a month"
+    assert not ask(question, [prices]).answered
+    counted = _record(
+        "em-2", "We process about 2,400 expense reports a month, at $13 per user.", context=context
+    )
+    answer = ask(question, [prices, counted])
+    assert answer.answered and "2,400" in answer.answer
+
+
 def test_an_answer_across_ticket_comments_reads_without_their_header_lines() -> None:
     from textkit.documents import render_ticket
 

@@ -8,7 +8,8 @@ The dependency yields an :class:`AuditTrail`; the route adds what it returned or
 - on failure, always before the error response, with the status it maps to;
 - for a streamed response whose route called :meth:`AuditTrail.defer`, when the stream
   calls :meth:`AuditTrail.finish` (what it returned is known only then): as above, by
-  the status it ended with.
+  the status it ended with. In ``request`` mode the stream sends none of the records
+  before that (:attr:`AuditTrail.written_before_serving`).
 
 The entry goes through the owner's pool in a transaction of its own, so a read's
 latency is not held by the chain's per-org lock unless ``request`` is chosen. Measured
@@ -51,6 +52,9 @@ class AuditTrail:
         self.query: str | None = None
         self.engine: str | None = None
         self.status: int | None = None
+        #: The entry of a success is written before any of its records is served
+        #: (``COPILOT_AUDIT_WRITE=request``); a deferred one, by :meth:`finish`.
+        self.written_before_serving = False
         self._deferred = False
         self._write: Callable[[int], None] | None = None
 
@@ -138,6 +142,7 @@ def _run(
     if not settings.audit_enabled:
         yield trail
         return
+    trail.written_before_serving = settings.audit_write == "request"
     try:
         yield trail
     except Exception as exc:

@@ -185,8 +185,11 @@ async def ask_stream(
     """The same as `/v1/ask`, as server-sent events: `retrieved` as soon as retrieval is
     done, then one `answer` event per cited sentence (`{"text", "citation"}`), then
     `done` with the whole response; a `: keep-alive` comment every 10 s while the engine
-    answers. Errors before `retrieved` are ordinary JSON errors; a later one ends the
-    stream with an `error` event carrying the JSON error body it would have had."""
+    answers. With `COPILOT_AUDIT_WRITE=request`, `retrieved` waits until the answer is
+    ready and its audit entry written: only keep-alives precede it. Errors until
+    retrieval is done are ordinary JSON errors; a later one (an audit entry that cannot
+    be written, in request mode) ends the stream with an `error` event carrying the JSON
+    error body it would have had."""
     loop = asyncio.get_running_loop()
     retrieved: asyncio.Future[tuple[ScoredChunk, ...]] = loop.create_future()
 
@@ -203,11 +206,15 @@ async def ask_stream(
         asking.add_done_callback(_collect)
         raise
     hits = retrieved.result() if retrieved.done() else asking.result().retrieved
-    audit.returned(h.document_id for h in hits)
     audit.defer()
     stream = _AskStream(request, audit, asking)
+    if audit.written_before_serving:
+        events = stream.audited_first(hits)
+    else:
+        audit.returned(h.document_id for h in hits)  # they go out with the 200
+        events = stream.retrieved_first(hits)
     return _EventStream(
-        stream.events(hits),
+        events,
         on_close=stream.close,
         media_type="text/event-stream",
         headers=_SSE_HEADERS,
@@ -243,21 +250,49 @@ class _AskStream:
         self.asking = asking
         self.settled = False
 
-    async def events(self, hits: tuple[ScoredChunk, ...]) -> AsyncGenerator[str, None]:
+    async def retrieved_first(self, hits: tuple[ScoredChunk, ...]) -> AsyncGenerator[str, None]:
+        """Background write mode: ``retrieved`` at once, the entry when the stream ends."""
         yield presenters.retrieved_event(hits)
-        while not (await asyncio.wait({self.asking}, timeout=KEEP_ALIVE_S))[0]:
+        while not await self._answered_within(KEEP_ALIVE_S):
             yield presenters.SSE_KEEP_ALIVE
+        outcome = await self._settled()
+        if isinstance(outcome, str):
+            yield outcome
+            return
+        for event in presenters.answer_events(outcome):
+            yield event
+
+    async def audited_first(self, hits: tuple[ScoredChunk, ...]) -> AsyncGenerator[str, None]:
+        """Request write mode: a read whose entry cannot be written is not served, so no
+        record goes out before the entry is written; keep-alives, comments without data,
+        may. The 200 went out with the response's start, so a write that fails is an
+        ``error`` event (a JSON error would need the answer before the status line: no
+        keep-alive, and a proxy's idle timeout could cut a slow LLM's answer)."""
+        while not await self._answered_within(KEEP_ALIVE_S):
+            yield presenters.SSE_KEEP_ALIVE
+        outcome = await self._settled()
+        if isinstance(outcome, str):
+            yield outcome
+            return
+        yield presenters.retrieved_event(hits)
+        for event in presenters.answer_events(outcome):
+            yield event
+
+    async def _answered_within(self, timeout_s: float) -> bool:
+        return bool((await asyncio.wait({self.asking}, timeout=timeout_s))[0])
+
+    async def _settled(self) -> AskResponse | str:
+        """The answer, its entry written (in request write mode) or scheduled as a 200;
+        or, for a failure, the ``error`` event ending the stream, its entry written."""
         try:
             response = _answered(self.asking.result(), self.audit)
-            await self._settle(200)  # in request write mode, before the answer is served
+            await self._settle(200)
         except Exception as exc:  # noqa: BLE001 - answered as its handler answers it
             failure = await errors.handled(self.request, exc)
             self.request.scope[ENDED_WITH] = failure.status_code  # what /metrics counts
             await self._settle(errors.status_of(exc))  # what /v1/ask's trail records
-            yield presenters.error_event(json.loads(bytes(failure.body)))
-            return
-        for event in presenters.answer_events(response):
-            yield event
+            return presenters.error_event(json.loads(bytes(failure.body)))
+        return response
 
     async def _settle(self, status: int) -> None:
         self.settled = True

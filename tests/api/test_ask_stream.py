@@ -1,4 +1,5 @@
-"""``POST /v1/ask/stream`` on the real database: ``retrieved`` before the engine answers,
+"""``POST /v1/ask/stream`` on the real database: ``retrieved`` before the engine answers
+(or, with ``COPILOT_AUDIT_WRITE=request``, only once the audit entry is written),
 keep-alive comments while it does, errors before and after the stream starts, the audit
 entry, and a client that leaves.
 
@@ -82,6 +83,17 @@ def _use(monkeypatch: pytest.MonkeyPatch, make: Callable[[Engine], Engine]) -> N
 
 
 @pytest.fixture()
+def audit_write() -> str:
+    """COPILOT_AUDIT_WRITE of ``app``; a test parametrizes it to choose."""
+    return "background"
+
+
+@pytest.fixture()
+def app(settings: Any, embedder: Any, audit_write: str) -> Any:
+    return create_app(settings.model_copy(update={"audit_write": audit_write}), embedder=embedder)
+
+
+@pytest.fixture()
 def loaded(client: TestClient, ingest_headers: Headers) -> TestClient:
     ingest(client, ingest_headers, records())
     return client
@@ -116,6 +128,7 @@ def _entries(client: TestClient, path: str) -> list[AuditRecord]:
     return [e for e in iter_records(db, org=ACME) if e.endpoint == f"POST /v1{path}"]
 
 
+@pytest.mark.parametrize("audit_write", ["background", "request"])
 @pytest.mark.parametrize(
     "question",
     [
@@ -236,11 +249,35 @@ def test_a_database_lost_mid_answer_still_ends_with_an_error_event_when_its_entr
         rep = bearer(app.state.tokens.mint(org=ACME, subject="rep-e1", ttl_s=60))
         with caplog.at_level(logging.WARNING):
             events = _stream(client, rep, QUESTION)
-    assert [name for name, _ in events] == ["retrieved", "error"]
+    # In request mode `retrieved` waits for the entry, which is never written as a 200.
+    sent = ["error"] if mode == "request" else ["retrieved", "error"]
+    assert [name for name, _ in events] == sent
     assert events[-1][1]["error"]["code"] == "database_unavailable"
     logged = [r.getMessage() for r in caplog.records]
     (lost_entry,) = [m for m in logged if m.startswith("audit entries lost")]
     assert "'POST /v1/ask/stream', 503)" in lost_entry
+
+
+@pytest.mark.parametrize("audit_write", ["request"])
+def test_in_request_mode_a_read_whose_entry_cannot_be_written_sends_none_of_its_records(
+    loaded: TestClient, rep: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The README: "request writes it before the response, so a read whose entry cannot
+    # be written is not served". `retrieved` went out before the write.
+    answered = loaded.post("/v1/ask", json=QUESTION, headers=rep).json()
+    passages = answered["retrieved"]
+    assert passages
+    monkeypatch.setattr(AuditLog, "append", _raises(psycopg.OperationalError("disk full")))
+    refused = loaded.post("/v1/ask", json=QUESTION, headers=rep)
+    assert refused.status_code == 503
+    with loaded.stream("POST", "/v1/ask/stream", json=QUESTION, headers=rep) as response:
+        raw = "".join(response.iter_text())
+    for p in passages:
+        assert p["document_id"] not in raw and p["title"] not in raw, raw
+    assert [name for name, _ in _events(raw)] == ["error"]
+    assert _events(raw)[-1][1] == refused.json()  # what /v1/ask answers the same failure
+    labels = 'method="POST",route="/v1/ask/stream",status="503"'
+    assert f"copilot_http_requests_total{{{labels}}} 1.0" in loaded.get("/metrics").text
 
 
 def _raises(exc: Exception) -> Callable[..., Any]:
@@ -272,13 +309,18 @@ def served(app: Any) -> Iterator[str]:
 
 
 def _read_until(lines: Iterator[str], name: str) -> list[str]:
+    """The lines up to event ``name`` and its data line."""
+    seen = _read_through(lines, f"event: {name}")
+    return [*seen, next(lines)]
+
+
+def _read_through(lines: Iterator[str], last: str) -> list[str]:
     seen = []
     for line in lines:
         seen.append(line)
-        if line == f"event: {name}":
-            seen.append(next(lines))
+        if line == last:
             return seen
-    raise AssertionError(f"no {name} event in {seen}")
+    raise AssertionError(f"no {last!r} in {seen}")
 
 
 def _gated(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, list[_Engine]]:
@@ -302,6 +344,7 @@ def _rep_of_loaded(http: httpx.Client, app: Any, ingest_headers: Headers) -> Hea
     return bearer(app.state.tokens.mint(org=ACME, subject="rep-e1", ttl_s=60))
 
 
+@pytest.mark.parametrize("audit_write", ["background"])
 def test_retrieved_goes_out_before_the_engine_answers(
     served: str, app: Any, ingest_headers: Headers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -320,19 +363,45 @@ def test_retrieved_goes_out_before_the_engine_answers(
     assert rest.index("event: answer") < rest.index("event: done")
 
 
+@pytest.mark.parametrize("audit_write", ["request"])
+def test_in_request_mode_retrieved_waits_for_the_answer_and_its_entry(
+    served: str, app: Any, ingest_headers: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate, engines = _gated(monkeypatch)
+    with httpx.Client(base_url=served, timeout=30) as http:
+        rep = _rep_of_loaded(http, app, ingest_headers)
+        with http.stream("POST", "/v1/ask/stream", json=QUESTION, headers=rep) as response:
+            assert response.status_code == 200
+            lines = response.iter_lines()
+            kept = [next(lines) for _ in range(4)]  # only comments while the engine answers
+            assert kept == [": keep-alive", "", ": keep-alive", ""]
+            assert not engines[-1].answered.is_set() and not _stream_entries(app)
+            gate.set()
+            rest = list(lines)
+    names = [line for line in rest if line.startswith("event: ")]
+    assert names[0] == "event: retrieved" and names[-1] == "event: done", names
+    (entry,) = _stream_entries(app)
+    assert entry.status == 200
+    retrieved = json.loads(rest[rest.index("event: retrieved") + 1].removeprefix("data: "))
+    assert {p["document_id"] for p in retrieved} <= set(entry.record_ids)
+
+
+@pytest.mark.parametrize("audit_write", ["background", "request"])
 def test_a_client_that_leaves_mid_stream_leaves_no_error_and_is_audited(
     served: str,
     app: Any,
     ingest_headers: Headers,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    audit_write: str,
 ) -> None:
     gate, engines = _gated(monkeypatch)
     with httpx.Client(base_url=served, timeout=30) as http:
         rep = _rep_of_loaded(http, app, ingest_headers)
         with caplog.at_level(logging.WARNING):
             with http.stream("POST", "/v1/ask/stream", json=QUESTION, headers=rep) as response:
-                sent = _read_until(response.iter_lines(), "retrieved")[-1]
+                # Leaves at the first keep-alive: in request mode nothing else came.
+                seen = _read_through(response.iter_lines(), ": keep-alive")
             # The connection is closed; the engine answers only afterwards.
             time.sleep(0.3)
             gate.set()
@@ -348,8 +417,9 @@ def test_a_client_that_leaves_mid_stream_leaves_no_error_and_is_audited(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     (entry,) = entries
     assert entry.status == 499  # as metrics count a client that left (CLIENT_CLOSED)
-    retrieved = json.loads(sent.removeprefix("data: "))
-    assert set(entry.record_ids) == {p["document_id"] for p in retrieved}
+    sent = [json.loads(line.removeprefix("data: ")) for line in seen if line.startswith("data: ")]
+    assert set(entry.record_ids) == {p["document_id"] for data in sent for p in data}
+    assert bool(sent) == (audit_write == "background")  # the entry lists what went out
 
 
 def _stream_entries(app: Any) -> list[AuditRecord]:

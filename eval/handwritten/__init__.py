@@ -80,4 +80,6 @@ CRMS = (
     "cobaltreach",
     "thornbury",
     "pemberlane",
+    "glenmorrow",
+    "sablewick",
 )

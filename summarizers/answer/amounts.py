@@ -32,9 +32,9 @@ __all__ = [
 
 # Which kind of amount a question asks for, by its cue words.
 WANTS_MONEY = re.compile(
-    r"\b(?:price|pricing|cost|costs|costing|dollars?|budget|quote|quoted|quoting|pay|paid"
-    r"|worth|value|fee|fees|spend|ceiling|threshold|revenue|arr|acv|amount|bids?|bidding"
-    r"|charg(?:e|es|ed|ing)|c[ao]me? in at)\b",
+    r"\b(?:price|pricing|cost|costs|costing|dollars?|budget|quote|quoted|quoting|pay|pays"
+    r"|paying|paid|worth|value|fee|fees|spend|spent|ceiling|threshold|revenue|arr|acv"
+    r"|amount|bids?|bidding|charg(?:e|es|ed|ing)|c[ao]me? in at)\b",
     re.IGNORECASE,
 )
 WANTS_PERCENT = re.compile(

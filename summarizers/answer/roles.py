@@ -1,8 +1,8 @@
 """A question asking for one role among facts of a kind: the floor among our prices, the
 signer among the people.
 
-A deal's prices come in a ladder: the list price, the proposal, the customer's counter,
-and the floor a manager approves ("You can go to $88 per provider per month, but only on
+A deal's prices come in a ladder: what the customer pays today, a rival's bid, the list
+price, the proposal, the customer's counter, and the floor a manager approves ("You can go to $88 per provider per month, but only on
 a 24-month term"; "if they insist on 24, the floor is $76"). "What's the lowest I can go
 on Corvane?" matches the proposal as well as the floor, since both are our prices for
 the same thing, and the proposal is usually written out more fully. Likewise "who
@@ -14,7 +14,10 @@ So when the question asks for such a role (:data:`ROLES`: the words that ask for
 the kind of fact, the words a sentence states it with), among the ranker's best few
 candidates holding that kind of fact (for a person: a name, or "he"/"she" standing for
 one), the best-ranked one that states the role answers first. Without one, the ranker's
-order stands.
+order stands. "How much does Hollister spend with their current supplier?" asks what they
+pay, which "we spent about three hundred eighty thousand" states and a rival's bid ("came
+in at $389,500") does not; a reply states it when the question it answers does ("What
+are you paying today?" / "Four hundred and ten a month per oven").
 
 Pure: the caller hands in the candidates and the ranker's order.
 """
@@ -45,6 +48,12 @@ class Role:
     #: Whether a question asking for this role is declined when no candidate states it
     #: (:func:`role_unstated`).
     must_be_stated: bool = False
+    #: Words that make it another role: in the question, it does not ask for this one;
+    #: in a sentence, it does not state it.
+    other: re.Pattern[str] | None = None
+    #: Whether a reply states the role when the question it answers does: "What are you
+    #: paying today?" / "Four hundred and ten a month per oven."
+    in_reply: bool = False
 
 
 ROLES = (
@@ -61,6 +70,25 @@ ROLES = (
             re.I,
         ),
         must_be_stated=True,
+    ),
+    Role(
+        "paid",
+        "amount",
+        re.compile(
+            r"\b(?:pay(?:s|ing)?|paid|spend(?:s|ing)?|spent|cost(?:s|ing)? (?:them|you|us))\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:pay(?:s|ing)?|paid|spend(?:s|ing)?|spent|cost(?:s|ing)? (?:us|you|them)"
+            r"|runs? (?:us|you|them))\b",
+            re.I,
+        ),
+        other=re.compile(
+            r"\b(?:offer\w*|bids?|bidding|quot\w*|c[ao]me? (?:back |down |in )|counter\w*"
+            r"|propos\w*|floor|lowest|agree\w*|willing|budget\w*|would|will)\b",
+            re.I,
+        ),
+        in_reply=True,
     ),
     Role(
         "signer",
@@ -84,13 +112,40 @@ def role_first(
 ) -> tuple[int, ...]:
     """``order`` with the best-ranked candidate stating the role the question asks for
     put first (see the module); otherwise unchanged."""
-    role = next((r for r in ROLES if r.wants == q.wants and r.asked.search(question)), None)
+    role = _asked(question, q)
     if role is None:
         return tuple(order)
     for i in order[:CONSIDERED]:
-        if _states(role, cands[i].text, question):
+        if _states(role, cands[i].text, question) or _replies(role, i, cands, question):
             return put_first(order, i)
     return tuple(order)
+
+
+def _asked(question: str, q: QuestionView) -> Role | None:
+    """The role ``question`` asks for, if any."""
+    return next(
+        (
+            r
+            for r in ROLES
+            if r.wants == q.wants
+            and r.asked.search(question)
+            and not (r.other and r.other.search(question))
+        ),
+        None,
+    )
+
+
+def _replies(role: Role, i: int, cands: Sequence[Candidate], question: str) -> bool:
+    """Whether candidate ``i`` holds the role's kind of fact in reply to a question of
+    its passage, right before it, that states the role."""
+    if not role.in_reply or type_match(role.wants, cands[i].text, question) != 1.0:
+        return False
+    best = cands[i]
+    before = [c for c in cands if c.passage_rank == best.passage_rank and c.end <= best.start]
+    if not before:
+        return False
+    asked = max(before, key=lambda c: c.start).text.rstrip()
+    return asked.endswith("?") and _states_words(role, asked)
 
 
 def _states(role: Role, text: str, question: str) -> bool:
@@ -99,7 +154,11 @@ def _states(role: Role, text: str, question: str) -> bool:
     holds = type_match(role.wants, text, question) == 1.0 or (
         role.wants == "person" and opens_with_pronoun(text)
     )
-    return holds and role.stated.search(text) is not None
+    return holds and _states_words(role, text)
+
+
+def _states_words(role: Role, text: str) -> bool:
+    return role.stated.search(text) is not None and not (role.other and role.other.search(text))
 
 
 def role_unstated(
@@ -124,7 +183,7 @@ def role_unstated(
         >>> role_unstated("who signs for norhaven", view("who signs for norhaven", []), [], [])
         False
     """
-    role = next((r for r in ROLES if r.wants == q.wants and r.asked.search(question)), None)
+    role = _asked(question, q)
     if role is None or not role.must_be_stated:
         return False
     return not any(_states(role, cands[i].text, question) for i in order[:CONSIDERED])

@@ -531,6 +531,35 @@ def test_how_many_is_not_answered_by_a_sentence_of_prices_only() -> None:
     assert answer.answered and "2,400" in answer.answer
 
 
+def test_what_they_pay_today_is_answered_by_what_they_pay_not_by_a_rivals_bid() -> None:
+    context = ("Hollister Gear",)
+    bid = _record(
+        "em-1",
+        "Veridian PPE Solutions came in at $389,500 a year, and they'll put in eight machines.",
+        context=context,
+    )
+    spent = _record(
+        "call-2",
+        "Renata: Everything comes through Brannock. Last fiscal year we spent about three"
+        " hundred eighty thousand with them on PPE alone.",
+        context=context,
+    )
+    answer = ask("how much does hollister spend with their current ppe supplier", [bid, spent])
+    assert "three hundred eighty thousand" in answer.answer and "$389,500" not in answer.answer
+    # A reply states it when the question it answers does.
+    reply = _record(
+        "call-3",
+        "Caspian: What are you paying Krestline today?\n"
+        "Ottilie: Four hundred and ten dollars a month per oven, and that's with no service.",
+        context=context,
+    )
+    answer = ask("what's hollister paying krestline per oven right now", [bid, reply])
+    assert "Four hundred and ten dollars" in answer.answer
+    # Asked for the bid, the bid answers.
+    answer = ask("what did veridian bid hollister", [bid, spent])
+    assert "$389,500" in answer.answer
+
+
 def test_an_answer_across_ticket_comments_reads_without_their_header_lines() -> None:
     from textkit.documents import render_ticket
 

@@ -2,8 +2,9 @@
 signer among the people.
 
 A deal's prices come in a ladder: what the customer pays today, a rival's bid, the list
-price, the proposal, the customer's counter, and the floor a manager approves ("You can go to $88 per provider per month, but only on
-a 24-month term"; "if they insist on 24, the floor is $76"). "What's the lowest I can go
+price, the proposal, the customer's counter, and the floor a manager approves ("You can
+go to $88 per provider per month, but only on a 24-month term"; "if they insist on 24,
+the floor is $76"). "What's the lowest I can go
 on Corvane?" matches the proposal as well as the floor, since both are our prices for
 the same thing, and the proposal is usually written out more fully. Likewise "who
 actually has to sign the renewal?" matches every sentence about the renewal, while the
@@ -17,7 +18,9 @@ one), the best-ranked one that states the role answers first. Without one, the r
 order stands. "How much does Hollister spend with their current supplier?" asks what they
 pay, which "we spent about three hundred eighty thousand" states and a rival's bid ("came
 in at $389,500") does not; a reply states it when the question it answers does ("What
-are you paying today?" / "Four hundred and ten a month per oven").
+are you paying today?" / "Four hundred and ten a month per oven"). "Who signs off now
+that Gus moved up?" asks for his successor, whom "Our new plant manager is Ifeoma
+Clarke-Adeyemi" names, not the sentence about Gus's move.
 
 Pure: the caller hands in the candidates and the ranker's order.
 """
@@ -89,6 +92,21 @@ ROLES = (
             re.I,
         ),
         in_reply=True,
+    ),
+    Role(
+        "successor",
+        "person",
+        re.compile(
+            r"\b(?:mov(?:ed|es|ing) (?:up|on)|left|leaving|leaves|gone|promoted|retir\w*"
+            r"|replac\w*|tak(?:es|ing) over|took over|successor|in place of"
+            r"|who(?:'s| is) the new)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:new|now (?:our|the|handles|owns|runs|leads|signs)|tak(?:es|ing) over|took over"
+            r"|replac\w*|from (?:here|now) on|going forward|successor|interim|instead)\b",
+            re.I,
+        ),
     ),
     Role(
         "signer",

@@ -560,6 +560,18 @@ def test_what_they_pay_today_is_answered_by_what_they_pay_not_by_a_rivals_bid() 
     assert "$389,500" in answer.answer
 
 
+def test_who_replaces_someone_is_answered_by_the_successor_not_by_the_move() -> None:
+    text = (
+        "Gus has been promoted to Regional Operations Director over all three Hollister"
+        " plants. Corporate pulled the plant leadership into the budget re-forecast, so the"
+        " July ninth slot is gone. Our new plant manager is Ifeoma Clarke-Adeyemi, starting"
+        " June 29."
+    )
+    record = _record("em-1", text, context=("Hollister Gear",))
+    answer = ask("who signs off for the hollister plant now that gus moved up", [record])
+    assert "Ifeoma Clarke-Adeyemi" in answer.answer
+
+
 def test_an_answer_across_ticket_comments_reads_without_their_header_lines() -> None:
     from textkit.documents import render_ticket
 

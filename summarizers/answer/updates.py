@@ -66,9 +66,12 @@ _REVISED = re.compile(
     r"\b(?:updated|revised|latest|as (?:it|things) stands?|after the re\w+)\b", re.IGNORECASE
 )
 # A statement that a date is not (or no longer) the date: "Reno can't go live on May 18",
-# "March sixteenth is off the table", "we didn't actually start on the ninth".
+# "March sixteenth is off the table", "we didn't actually start on the ninth", "so
+# October 7 is out".
 _DENIED = re.compile(
-    r"n't\b|\b(?:not|cannot|no longer|never|off the table|instead of)\b", re.IGNORECASE
+    r"n't\b|\b(?:not|cannot|no longer|never|off the table|instead of)\b"
+    r"|\b(?:is|are) out\b(?!\s+(?:on|by|in|now|there|today))",
+    re.IGNORECASE,
 )
 # Words that put a date in place of another besides those of a change: "So let's say
 # June first", "Friday instead".

@@ -394,6 +394,16 @@ def test_a_denied_date_gives_way_to_the_date_that_replaces_it() -> None:
     )
 
 
+def test_a_date_said_to_be_out_gives_way_to_the_date_offered_instead() -> None:
+    text = (
+        "I have to move the audit. Our lead auditor is tied up with an audit of our CRO that"
+        " week, so October 7 is out. Can we do October 21 instead, same agenda?"
+    )
+    record = _record("em-1", text, context=("Halden Bay Biosciences",))
+    answer = ask("when's the qa audit with halden bay", [record])
+    assert "October 21" in answer.answer
+
+
 @pytest.mark.parametrize(
     ("text", "is_date"),
     [

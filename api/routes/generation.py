@@ -208,13 +208,10 @@ async def ask_stream(
     hits = retrieved.result() if retrieved.done() else asking.result().retrieved
     audit.defer()
     stream = _AskStream(request, audit, asking)
-    if audit.written_before_serving:
-        events = stream.audited_first(hits)
-    else:
+    if not audit.written_before_serving:
         audit.returned(h.document_id for h in hits)  # they go out with the 200
-        events = stream.retrieved_first(hits)
     return _EventStream(
-        events,
+        stream.events(hits, audited_first=audit.written_before_serving),
         on_close=stream.close,
         media_type="text/event-stream",
         headers=_SSE_HEADERS,
@@ -250,31 +247,28 @@ class _AskStream:
         self.asking = asking
         self.settled = False
 
-    async def retrieved_first(self, hits: tuple[ScoredChunk, ...]) -> AsyncGenerator[str, None]:
-        """Background write mode: ``retrieved`` at once, the entry when the stream ends."""
-        yield presenters.retrieved_event(hits)
-        while not await self._answered_within(KEEP_ALIVE_S):
-            yield presenters.SSE_KEEP_ALIVE
-        outcome = await self._settled()
-        if isinstance(outcome, str):
-            yield outcome
-            return
-        for event in presenters.answer_events(outcome):
-            yield event
+    async def events(
+        self, hits: tuple[ScoredChunk, ...], *, audited_first: bool
+    ) -> AsyncGenerator[str, None]:
+        """``retrieved``, keep-alives while the engine answers, then the answer.
 
-    async def audited_first(self, hits: tuple[ScoredChunk, ...]) -> AsyncGenerator[str, None]:
-        """Request write mode: a read whose entry cannot be written is not served, so no
-        record goes out before the entry is written; keep-alives, comments without data,
-        may. The 200 went out with the response's start, so a write that fails is an
-        ``error`` event (a JSON error would need the answer before the status line: no
-        keep-alive, and a proxy's idle timeout could cut a slow LLM's answer)."""
+        Background write mode sends ``retrieved`` at once and the entry is written when
+        the stream ends. Request write mode (``audited_first``): a read whose entry cannot
+        be written is not served, so no record goes out before the entry is written;
+        keep-alives, comments without data, may. The 200 went out with the response's
+        start, so a write that fails is an ``error`` event (a JSON error would need the
+        answer before the status line: no keep-alive, and a proxy's idle timeout could
+        cut a slow LLM's answer)."""
+        if not audited_first:
+            yield presenters.retrieved_event(hits)
         while not await self._answered_within(KEEP_ALIVE_S):
             yield presenters.SSE_KEEP_ALIVE
         outcome = await self._settled()
         if isinstance(outcome, str):
             yield outcome
             return
-        yield presenters.retrieved_event(hits)
+        if audited_first:
+            yield presenters.retrieved_event(hits)
         for event in presenters.answer_events(outcome):
             yield event
 

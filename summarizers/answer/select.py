@@ -405,13 +405,14 @@ def _lacks_the_fact_asked(
     question: str, q: QuestionView, row: Sequence[float], best: Candidate
 ) -> bool:
     """The question asks for an amount, or an identifier it does not name itself, and the
-    sentence holds none; or it asks for money only, and the sentence holds none."""
-    if q.wants not in ("amount", "code") or q.targets:
-        return False
-    return row[_TYPE_MISS] == 1.0 or (
-        q.wants == "amount"
-        and (lacks_money(best.text, question) or lacks_count(best.text, question))
-    )
+    sentence holds none; or it asks for money only, or "how many", and the sentence holds
+    no such amount (naming a code or not: "how many patients is Halden Bay enrolling in
+    HB-0907?" is not answered by "Total: $879,500 over the life of the study")."""
+    if q.wants == "amount" and (
+        lacks_money(best.text, question) or lacks_count(best.text, question)
+    ):
+        return True
+    return q.wants in ("amount", "code") and not q.targets and row[_TYPE_MISS] == 1.0
 
 
 def _antecedent(best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:

@@ -540,8 +540,12 @@ def test_how_many_is_not_answered_by_a_sentence_of_prices_only() -> None:
     answer = ask(question, [prices, counted])
     assert answer.answered and "2,400" in answer.answer
     # A question naming a study code asks the same.
-    study = _record("em-3", "- Total: $879,500 over the life of the study", context=context)
-    assert not ask("how many patients is merrow & quaile enrolling in HB-0907", [study]).answered
+    study = _record(
+        "em-3",
+        "Halden Bay's HB-0907 study budget: total $879,500 over the life of the study.",
+        context=("Halden Bay Biosciences",),
+    )
+    assert not ask("how many patients is halden bay enrolling in hb-0907", [study]).answered
 
 
 def test_what_they_pay_today_is_answered_by_what_they_pay_not_by_a_rivals_bid() -> None:

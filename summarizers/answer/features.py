@@ -43,6 +43,7 @@ __all__ = [
     "candidates",
     "features",
     "put_first",
+    "sentence_before",
     "view",
 ]
 
@@ -133,6 +134,12 @@ def put_first(order: Sequence[int], i: int) -> tuple[int, ...]:
         (2, 3, 1)
     """
     return (i, *(j for j in order if j != i))
+
+
+def sentence_before(best: Candidate, cands: Sequence[Candidate]) -> Candidate | None:
+    """The candidate right before ``best`` in its passage, if any."""
+    before = [c for c in cands if c.passage_rank == best.passage_rank and c.end <= best.start]
+    return max(before, key=lambda c: c.start) if before else None
 
 
 def view(question: str, passages: Sequence[Passage]) -> QuestionView:

@@ -31,7 +31,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizers.answer.features import Candidate, QuestionView, put_first
+from summarizers.answer.features import Candidate, QuestionView, put_first, sentence_before
 from summarizers.answer.question import opens_with_pronoun, type_match
 
 __all__ = ["CONSIDERED", "ROLES", "Role", "role_first", "role_unstated"]
@@ -158,11 +158,10 @@ def _replies(role: Role, i: int, cands: Sequence[Candidate], question: str) -> b
     its passage, right before it, that states the role."""
     if not role.in_reply or type_match(role.wants, cands[i].text, question) != 1.0:
         return False
-    best = cands[i]
-    before = [c for c in cands if c.passage_rank == best.passage_rank and c.end <= best.start]
-    if not before:
+    before = sentence_before(cands[i], cands)
+    if before is None:
         return False
-    asked = max(before, key=lambda c: c.start).text.rstrip()
+    asked = before.text.rstrip()
     return asked.endswith("?") and _states_words(role, asked)
 
 

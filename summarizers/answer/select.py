@@ -40,6 +40,7 @@ from summarizers.answer.features import (
     candidates,
     features,
     put_first,
+    sentence_before,
     view,
 )
 from summarizers.answer.question import opens_with_pronoun, type_match
@@ -418,10 +419,8 @@ def _lacks_the_fact_asked(
 def _antecedent(best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:
     """The sentence right before ``best`` in its passage when ``best`` opens with a
     pronoun: an answer says whom it is about."""
-    if not opens_with_pronoun(best.text):
-        return []
-    before = [c for c in cands if c.passage_rank == best.passage_rank and c.end <= best.start]
-    return [max(before, key=lambda c: c.start)] if before else []
+    before = sentence_before(best, cands) if opens_with_pronoun(best.text) else None
+    return [before] if before is not None else []
 
 
 def _window(best: Candidate, cands: Sequence[Candidate], passages: Sequence[Passage]) -> Citation:

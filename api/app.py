@@ -17,7 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from api.cursors import CursorCodec
 from api.deps import reject_unknown_query
 from api.docs import install_offline_docs
-from api.errors import CatchUnexpected, document_error_responses, install_error_handlers
+from api.error_docs import document_error_responses
+from api.errors import CatchUnexpected, install_error_handlers
 from api.metrics import BodySizeLimit, Metrics, RequestMetrics
 from api.middleware import RateLimit, RequestContext, parse_rate_limit
 from api.routes import audit, documents, generation, health, ingest, privacy, search

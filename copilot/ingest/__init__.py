@@ -12,6 +12,7 @@ from copilot.ingest.files import input_files
 from copilot.ingest.indexer import Indexer
 from copilot.ingest.mail import MailContext, MailError, read_eml, read_mbox
 from copilot.ingest.readers import (
+    CheckedInputs,
     SourcedRecord,
     TooManyRecords,
     check_inputs,
@@ -23,6 +24,7 @@ from copilot.ingest.records import Record, RecordError, RecordLimits, parse_reco
 from copilot.ingest.report import IngestReport, RecordIssue
 
 __all__ = [
+    "CheckedInputs",
     "Indexer",
     "IngestReport",
     "MailContext",

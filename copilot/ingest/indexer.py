@@ -39,7 +39,7 @@ from copilot.errors import IngestError
 from copilot.ingest.documents import PreparedDocument, prepare
 from copilot.ingest.entities import apply_tombstones, restamp_owners, write_entities
 from copilot.ingest.mail import MailContext
-from copilot.ingest.readers import SourcedRecord, read_inputs
+from copilot.ingest.readers import SourcedRecord, check_inputs, read_inputs
 from copilot.ingest.records import (
     Account,
     Call,
@@ -132,10 +132,18 @@ class Indexer:
         prune: PruneMode = "off",
         keep_outcomes: bool = True,
     ) -> IngestReport:
-        """Index files and directories of JSON Lines, ``.eml`` and mbox.
+        """Index files and directories of JSON Lines, JSON arrays, ``.eml`` and mbox.
 
-        Files are read as they are indexed, never whole; ``strict`` reads them twice.
+        JSON Lines are read as they are indexed, never whole; ``strict`` reads every file
+        twice. Before anything is written they are checked by :func:`check_inputs` (not again
+        when ``paths`` is its result), so a malformed ``.json`` after a good file fails
+        the run with nothing of either written.
+
+        Raises:
+            IngestError: As :func:`check_inputs`; or mail files without ``mail_org`` and
+                ``mail_owner``, or with an owner who is not a user of that org.
         """
+        files = check_inputs(paths)
 
         def mail_context() -> MailContext:
             if not mail_org or not mail_owner:
@@ -154,7 +162,7 @@ class Indexer:
             )
 
         return self.ingest(
-            lambda: read_inputs(paths, mail_context=mail_context),
+            lambda: read_inputs(files, mail_context=mail_context),
             strict=strict,
             prune=prune,
             keep_outcomes=keep_outcomes,

@@ -24,6 +24,7 @@ from copilot.ingest.mail import MailContext, MailError, read_eml, read_mbox
 from copilot.ingest.records import MAX_NESTING_DEPTH
 
 __all__ = [
+    "CheckedInputs",
     "RecordIdentity",
     "SourcedRecord",
     "TooManyRecords",
@@ -353,19 +354,33 @@ def _read_json_file(path: Path) -> list[SourcedRecord]:
         raise IngestError(f"{path}: {message}") from None
 
 
-def check_inputs(paths: Sequence[Path]) -> list[Path]:
+class CheckedInputs(tuple[Path, ...]):
+    """Input files :func:`check_inputs` has checked, in the order a run reads them.
+
+    What ``Indexer.ingest_paths`` takes to skip checking them again: ``copilot index``
+    checks before the model loads, then hands the result on. Make one only through
+    :func:`check_inputs`.
+    """
+
+    __slots__ = ()
+
+
+def check_inputs(paths: Sequence[Path]) -> CheckedInputs:
     """The files of :func:`input_files`, each checked as far as it can be before a run
     writes anything.
 
     JSON Lines files must be UTF-8 by their first bytes, and every ``.json`` is decoded
     whole, as it is read anyway: a malformed one was found only when its turn came,
     after the files before it were written. A bad line of JSON Lines stays a problem of
-    its record, reported while the others are written.
+    its record, reported while the others are written. ``Indexer.ingest_paths`` runs
+    this first, unless handed its result.
 
     Raises:
         IngestError: As :func:`input_files`; or a file cannot be read, is not UTF-8, or
             (``.json``) is not a JSON array or object of records.
     """
+    if isinstance(paths, CheckedInputs):
+        return paths
     files = input_files(paths)
     for f in files:
         suffix = f.suffix.lower()
@@ -378,7 +393,7 @@ def check_inputs(paths: Sequence[Path]) -> list[Path]:
             except OSError as err:
                 raise IngestError(f"cannot read {str(f)!r}: {err.strerror or err}") from None
             _refuse_other_encoding(f, head)
-    return files
+    return CheckedInputs(files)
 
 
 def read_inputs(

@@ -418,3 +418,66 @@ def test_an_id_stored_as_another_kind_after_the_batch_read_is_refused_not_replac
     with copilot.db.connection() as conn:
         kinds = dict(conn.execute("SELECT id, kind FROM documents WHERE id LIKE 'x-%'").fetchall())
     assert kinds == {"x-2": "call", "x-3": "email"}
+
+
+_TWO_TEAMS = [{"type": "team", "org": ACME, "id": f"t{n}", "name": f"T{n}"} for n in (1, 2)]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "bad.json",
+            b'[{"type": "team", "org": "acme", "id": "x"},',
+            "{path}: file is not valid JSON",
+        ),
+        (
+            "bad.jsonl",
+            json.dumps(_TWO_TEAMS[0]).encode("utf-16"),
+            "{path}: file is not UTF-8 (looks like UTF-16: save it as UTF-8)",
+        ),
+    ],
+    ids=["malformed-json", "utf-16-jsonl"],
+)
+def test_ingest_paths_refuses_a_malformed_file_before_writing_anything(  # type: ignore[no-untyped-def]
+    copilot, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    # Only `copilot index` checked its files up front: through Indexer.ingest_paths (the
+    # demo, the benches) the good file's first window was committed, then the run failed.
+    from copilot.errors import IngestError
+    from copilot.ingest import Indexer
+
+    good = _write_jsonl(tmp_path / "a.jsonl", _TWO_TEAMS)
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    indexer = Indexer(copilot.db, copilot.embedder, window_records=1, progress=False)
+    with pytest.raises(IngestError) as info:
+        indexer.ingest_paths([good, bad])
+    assert str(info.value).startswith(message.format(path=bad))
+    with copilot.db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM teams").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM index_state").fetchone() == (0,)
+
+
+def test_ingest_paths_does_not_check_again_what_check_inputs_checked(  # type: ignore[no-untyped-def]
+    copilot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `copilot index` checks before the model loads and hands the result on: a .json is
+    # decoded by the check and by the read, not by a second check on top.
+    from copilot.ingest import check_inputs, readers
+
+    path = tmp_path / "teams.json"
+    path.write_text(json.dumps(_TWO_TEAMS))
+    decoded: list[Path] = []
+    real = readers._read_json_file
+
+    def counted(p: Path) -> list[readers.SourcedRecord]:
+        decoded.append(p)
+        return real(p)
+
+    monkeypatch.setattr(readers, "_read_json_file", counted)
+    report = copilot.indexer(progress=False).ingest_paths(check_inputs([path]))
+    assert report.inserted == 2 and decoded == [path, path]
+    decoded.clear()
+    copilot.indexer(progress=False).ingest_paths([path])  # unchecked: checked here
+    assert decoded == [path, path]

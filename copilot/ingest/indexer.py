@@ -441,6 +441,10 @@ class Indexer:
         # Documents whose chunks were dropped by a dimension change are chunked afresh.
         if missing:
             self._rechunk(missing, report)
+        # Only once all are chunked: until then ingest says a reindex is in progress (a
+        # run cut short leaves them without chunks, and the next run picks them up).
+        with self.db.connection() as conn:
+            store.finish_rechunk(conn)
         with tqdm(
             total=stale,
             unit="chunk",

@@ -42,21 +42,7 @@ def check_model(conn: Connection[Any], embedder: Embedder) -> None:
     state = store.get_index_state(conn)
     indexed = state.get("model_id")
     if indexed and indexed != embedder.model_id:
-        # `copilot reindex` records its model first, then re-embeds: chunks of another
-        # model left over mean one is running (or was interrupted), and advising to run
-        # it was wrong while it ran. Counted only here, on the way to refusing.
-        done, total = store.chunk_count_for_model(conn, model_id=indexed)
-        if done < total:
-            raise SchemaMismatchError(
-                f"`copilot reindex` to model {indexed!r} is in progress ({total - done} of "
-                f"{total} chunks still to re-embed; if it was interrupted, run it again): "
-                f"retry after it finishes, embedding with {indexed!r}, not "
-                f"{embedder.model_id!r}"
-            )
-        raise SchemaMismatchError(
-            f"the index was built with model {indexed!r}, not {embedder.model_id!r}; "
-            "run `copilot reindex` to re-embed it with the new model"
-        )
+        raise SchemaMismatchError(_other_model(conn, indexed=indexed, sent=embedder.model_id))
     if store.embedding_dimension(conn) != embedder.dim:
         raise SchemaMismatchError(
             f"the index holds {store.embedding_dimension(conn)}-d vectors but model "
@@ -65,6 +51,32 @@ def check_model(conn: Connection[Any], embedder: Embedder) -> None:
         )
     if not indexed:
         store.set_index_state(conn, key="model_id", value=embedder.model_id)
+
+
+def _other_model(conn: Connection[Any], *, indexed: str, sent: str) -> str:
+    """Why ingest embedding with ``sent`` is refused by an index of model ``indexed``.
+
+    `copilot reindex` records its model first, then works: documents left without chunks
+    by a change of vector size, or chunks of another model, mean one is running (or was
+    interrupted), and advising to run it was wrong while it ran. Counted only here, on
+    the way to refusing.
+    """
+    rechunk = store.rechunk_progress(conn)
+    if rechunk is not None and rechunk[0] > 0:
+        left = f"{rechunk[0]} of {rechunk[1]} documents still to re-chunk and embed"
+    else:
+        done, total = store.chunk_count_for_model(conn, model_id=indexed)
+        if done == total:
+            return (
+                f"the index was built with model {indexed!r}, not {sent!r}; "
+                "run `copilot reindex` to re-embed it with the new model"
+            )
+        left = f"{total - done} of {total} chunks still to re-embed"
+    return (
+        f"`copilot reindex` to model {indexed!r} is in progress ({left}; if it was "
+        f"interrupted, run it again): retry after it finishes, embedding with {indexed!r}, "
+        f"not {sent!r}"
+    )
 
 
 def check_references(

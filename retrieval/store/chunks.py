@@ -14,12 +14,19 @@ from retrieval.store._shared import halfvec
 __all__ = [
     "chunk_count_for_model",
     "embedding_dimension",
+    "finish_rechunk",
     "iter_chunks_for_embedding",
+    "rechunk_progress",
     "replace_chunks",
     "set_embedding_dimension",
     "update_chunk_embeddings",
     "write_chunks",
 ]
+
+#: The ``index_state`` key that says documents are waiting to be chunked again after
+#: :func:`set_embedding_dimension` (its value is the new dimension), until
+#: :func:`finish_rechunk`. Nothing else shows it: no chunk of the old size is left.
+_RECHUNK_KEY = "rechunk_pending_dim"
 
 
 def replace_chunks(
@@ -138,11 +145,18 @@ def embedding_dimension(conn: Connection[Any]) -> int:
 
 
 def set_embedding_dimension(conn: Connection[Any], *, dim: int) -> None:
-    """Change the vector column's dimension; every chunk must be re-embedded after it."""
+    """Change the vector column's dimension, deleting every chunk: each document must be
+    chunked and embedded again, and :func:`rechunk_progress` counts them until
+    :func:`finish_rechunk` says they were."""
     if not 1 <= dim <= 16000:
         raise RetrievalError(f"embedding dimension {dim} is out of range 1..16000")
     conn.execute("DROP INDEX IF EXISTS chunks_embedding_hnsw")
     conn.execute("DELETE FROM chunks")
+    conn.execute(
+        "INSERT INTO index_state (key, value) VALUES (%s, %s)"
+        " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        (_RECHUNK_KEY, str(dim)),
+    )
     conn.execute(
         sql.SQL("ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec({})").format(
             sql.Literal(dim)
@@ -152,6 +166,28 @@ def set_embedding_dimension(conn: Connection[Any], *, dim: int) -> None:
         "CREATE INDEX chunks_embedding_hnsw ON chunks USING hnsw (embedding halfvec_cosine_ops)"
         " WITH (m = 16, ef_construction = 64)"
     )
+
+
+def rechunk_progress(conn: Connection[Any]) -> tuple[int, int] | None:
+    """``(documents without chunks, all documents)`` between :func:`set_embedding_dimension`
+    and :func:`finish_rechunk`; ``None`` outside them.
+
+    A document that chunks to nothing counts as without chunks even once done.
+    """
+    pending = conn.execute("SELECT 1 FROM index_state WHERE key = %s", (_RECHUNK_KEY,)).fetchone()
+    if pending is None:
+        return None
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM chunks c"
+        " WHERE c.org = d.org AND c.document_id = d.id)), count(*) FROM documents d"
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def finish_rechunk(conn: Connection[Any]) -> None:
+    """Record that every document was chunked again after :func:`set_embedding_dimension`."""
+    conn.execute("DELETE FROM index_state WHERE key = %s", (_RECHUNK_KEY,))
 
 
 def chunk_count_for_model(conn: Connection[Any], *, model_id: str) -> tuple[int, int]:

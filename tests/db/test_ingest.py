@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from retrieval.errors import SchemaMismatchError
@@ -457,6 +460,63 @@ def test_ingest_paths_refuses_a_malformed_file_before_writing_anything(  # type:
     with copilot.db.connection() as conn:
         assert conn.execute("SELECT count(*) FROM teams").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM index_state").fetchone() == (0,)
+
+
+class _SmallModel:
+    """The test model's tokenizer with 8-d vectors of its own: a model of another size.
+
+    ``fail_at`` makes the n-th ``embed_documents`` call raise, as a reindex cut short."""
+
+    class Stopped(Exception):
+        """The reindex was stopped (Ctrl-C, a crash) in the middle."""
+
+    dim = 8
+    model_id = "small-8d"
+
+    def __init__(self, base: Any, *, fail_at: int | None = None) -> None:
+        self.base = base
+        self.max_tokens = base.max_tokens
+        self.calls = 0
+        self.fail_at = fail_at
+
+    def count_tokens(self, text: str) -> int:
+        return int(self.base.count_tokens(text))
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise self.Stopped(f"stopped at call {self.calls}")
+        vectors = np.ones((len(texts), self.dim), dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+
+def test_ingest_during_a_reindex_to_another_vector_size_says_it_is_in_progress(copilot) -> None:  # type: ignore[no-untyped-def]
+    # A reindex to another size deletes every chunk at its start, so no chunk of the old
+    # model was left to show it ran: ingest advised running the reindex that was running.
+    from copilot.ingest import Indexer
+
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    with copilot.db.connection() as conn:
+        documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    small = _SmallModel(copilot.embedder, fail_at=2)
+    with pytest.raises(_SmallModel.Stopped):
+        Indexer(copilot.db, small, batch_documents=1, progress=False).reindex()
+    with pytest.raises(SchemaMismatchError) as info:
+        copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    assert str(info.value) == (
+        f"`copilot reindex` to model 'small-8d' is in progress ({documents - 1} of {documents}"
+        " documents still to re-chunk and embed; if it was interrupted, run it again): retry"
+        f" after it finishes, embedding with 'small-8d', not {copilot.embedder.model_id!r}"
+    )
+    # Run again to its end, it is over: the advice is to reindex back.
+    Indexer(copilot.db, _SmallModel(copilot.embedder), progress=False).reindex()
+    with pytest.raises(SchemaMismatchError) as info:
+        copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    assert str(info.value).startswith("the index was built with model 'small-8d', not ")
+    assert str(info.value).endswith("run `copilot reindex` to re-embed it with the new model")
 
 
 def test_ingest_paths_does_not_check_again_what_check_inputs_checked(  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.metrics import CLIENT_CLOSED
 from copilot.auth import AuthError, ForbiddenError
 from copilot.errors import (
     ConfigError,
@@ -42,6 +43,7 @@ from summarizers.errors import SummarizerError
 
 __all__ = [
     "CatchUnexpected",
+    "ClientClosedRequest",
     "error_response",
     "handled",
     "install_error_handlers",
@@ -49,6 +51,15 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+class ClientClosedRequest(Exception):
+    """The client went away before any response started, so the work for it stops.
+
+    Answered 499 (nginx's "client closed request", :data:`api.metrics.CLIENT_CLOSED`),
+    which nobody receives: it is the status the audit trail records and /metrics counts.
+    """
+
 
 _STATUS: list[tuple[type[Exception], int]] = [
     (AuthError, 401),
@@ -207,6 +218,11 @@ async def _on_schema_mismatch(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status_of(exc), "schema_mismatch", str(exc))
 
 
+async def _on_client_closed(request: Request, exc: Exception) -> JSONResponse:
+    # Not an error of the service: nothing is logged.
+    return error_response(status_of(exc), "client_closed_request", str(exc))
+
+
 def _log_unexpected(method: str, path: str, exc: BaseException) -> None:
     # Where it failed, not what it said: messages of database and validation errors quote
     # the record being written, and record content never goes to the log.
@@ -309,6 +325,7 @@ _ANSWERED: dict[type[Exception], tuple[Callable[[Exception], int], _Handler]] = 
     PoolTimeout: (_always(503), _on_database_lost),
     RetrievalError: (_always(500), _on_unexpected),
     SummarizerError: (_always(500), _on_unexpected),
+    ClientClosedRequest: (_always(int(CLIENT_CLOSED)), _on_client_closed),
 }
 
 

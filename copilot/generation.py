@@ -293,9 +293,9 @@ class Assistant:
         records rank ahead of others among the hits, and count as being about the
         account even when their text never names it. Searches once, a little deeper
         than ``top_k`` for that boost; the engine is handed exactly the hits returned
-        in ``retrieved``, and given to ``on_retrieved`` first, before an engine (an LLM
-        may take its whole timeout) answers; a list of accounts or a recognised
-        phrasing, written without an engine, returns without calling it.
+        in ``retrieved``, given to ``on_retrieved`` first (what it raises ends the ask
+        before an engine, an LLM taking up to its timeout, answers: a client that left);
+        a list of accounts or a recognised phrasing returns without calling an engine.
         """
         targets, competitive = list_targets(question), False
         if not targets:

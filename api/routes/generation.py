@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 from api import errors, presenters
 from api.auditing import AuditTrail, UserAuditDep
 from api.deps import CallerDep, CopilotDep
+from api.errors import ClientClosedRequest
 from api.metrics import CLIENT_CLOSED, ENDED_WITH
 from api.schemas import (
     MAX_ID_CHARS,
@@ -189,15 +191,20 @@ async def ask_stream(
     ready and its audit entry written: only keep-alives precede it. Errors until
     retrieval is done are ordinary JSON errors; a later one (an audit entry that cannot
     be written, in request mode) ends the stream with an `error` event carrying the JSON
-    error body it would have had."""
+    error body it would have had. A client that leaves before `retrieved` ends the
+    request there, audited as 499, and no engine is asked for its answer."""
     loop = asyncio.get_running_loop()
     retrieved: asyncio.Future[tuple[ScoredChunk, ...]] = loop.create_future()
+    gone = threading.Event()
 
     def on_retrieved(hits: tuple[ScoredChunk, ...]) -> None:
         loop.call_soon_threadsafe(_resolve, retrieved, hits)
+        if gone.is_set():  # raised through Assistant.ask, before its engine is called
+            raise ClientClosedRequest("the client left while the records were retrieved")
 
     asking = asyncio.ensure_future(run_in_threadpool(_asked, body, caller, cp, audit, on_retrieved))
-    first: set[asyncio.Future[Any]] = {retrieved, asking}
+    leaving = asyncio.ensure_future(_client_left(request, gone))
+    first: set[asyncio.Future[Any]] = {retrieved, asking, leaving}
     try:
         # No header goes out before the hits are known, so an error until then is an
         # ordinary JSON error response.
@@ -205,6 +212,13 @@ async def ask_stream(
     except asyncio.CancelledError:
         asking.add_done_callback(_collect)
         raise
+    finally:
+        leaving.cancel()  # from here the streaming response watches the client
+    if gone.is_set():
+        # The engine (an LLM may take COPILOT_LLM_TIMEOUT_S) was not called yet, or is
+        # answering already, which cannot be interrupted: nobody waits for it either way.
+        asking.add_done_callback(_collect)
+        raise ClientClosedRequest("the client left before the answer started")
     hits = retrieved.result() if retrieved.done() else asking.result().retrieved
     audit.defer()
     stream = _AskStream(request, audit, asking)
@@ -230,11 +244,23 @@ def _resolve(
         future.set_result(hits)
 
 
+async def _client_left(request: Request, gone: threading.Event) -> None:
+    """Returns once the client has gone, having set ``gone``.
+
+    The body has been read, so the next message the server sends is ``http.disconnect``
+    (when the client closes the connection): this waits for it, and polls nothing.
+    """
+    while (await request.receive())["type"] != "http.disconnect":
+        continue
+    gone.set()
+
+
 def _collect(asking: asyncio.Future[AskResult]) -> None:
     """Takes the outcome of an answer nobody waits for any more (its client left), so
     asyncio does not log it as never retrieved."""
-    if not asking.cancelled() and (exc := asking.exception()) is not None:
-        log.warning("an answer whose client left failed: %s", type(exc).__name__)
+    if asking.cancelled() or isinstance(exc := asking.exception(), ClientClosedRequest | None):
+        return  # answered, or stopped before its engine: nothing to report
+    log.warning("an answer whose client left failed: %s", type(exc).__name__)
 
 
 class _AskStream:

@@ -422,6 +422,65 @@ def test_a_client_that_leaves_mid_stream_leaves_no_error_and_is_audited(
     assert bool(sent) == (audit_write == "background")  # the entry lists what went out
 
 
+@pytest.mark.parametrize("audit_write", ["background", "request"])
+def test_a_client_that_leaves_during_retrieval_ends_the_request_before_the_engine_answers(
+    served: str,
+    app: Any,
+    ingest_headers: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An LLM may take COPILOT_LLM_TIMEOUT_S to write an answer that nobody would read.
+    searching, searched, go, asked = (threading.Event() for _ in range(4))
+    evidence = Assistant.evidence
+
+    def slow_evidence(self: Assistant, **kwargs: Any) -> Any:
+        searching.set()
+        go.wait(10)
+        try:
+            return evidence(self, **kwargs)
+        finally:
+            searched.set()
+
+    _use(monkeypatch, lambda offline: _Engine(offline, wait=asked.set))
+    with httpx.Client(base_url=served, timeout=30) as http:
+        rep = _rep_of_loaded(http, app, ingest_headers)
+        monkeypatch.setattr(Assistant, "evidence", slow_evidence)
+        with caplog.at_level(logging.WARNING):
+            _leave_during(served, rep, searching)
+            # The request ends at once, as 499, while retrieval still runs.
+            deadline = time.monotonic() + 5
+            while not (entries := _stream_entries(app)):
+                assert time.monotonic() < deadline, "no entry: the request still waits"
+                time.sleep(0.05)
+            counted = 'route="/v1/ask/stream",status="499"} 1.0'
+            while counted not in (metrics := http.get("/metrics").text):
+                assert time.monotonic() < deadline, metrics
+                time.sleep(0.05)
+            assert not searched.is_set()
+            go.set()
+            assert searched.wait(10)
+            assert not asked.wait(1.0), "the engine was asked for a client that had left"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    (entry,) = entries
+    assert (entry.status, entry.record_ids) == (499, ())  # nothing went out
+
+
+def _leave_during(base_url: str, headers: Headers, started: threading.Event) -> None:
+    """Sends a stream request on a bare socket and closes it once ``started`` is set,
+    before any byte of the response (httpx returns only once the headers are in)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    body = json.dumps(QUESTION).encode()
+    head = (
+        f"POST /v1/ask/stream HTTP/1.1\r\nHost: {host}\r\n"
+        f"Authorization: {headers['Authorization']}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(head.encode() + body)
+        assert started.wait(10), "retrieval did not start"
+
+
 def _stream_entries(app: Any) -> list[AuditRecord]:
     found = iter_records(app.state.copilot.db, org=ACME)
     return [e for e in found if e.endpoint == "POST /v1/ask/stream"]

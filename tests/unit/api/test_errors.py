@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException
 
-from api.errors import handled, install_error_handlers, status_of
+from api.errors import ClientClosedRequest, handled, install_error_handlers, status_of
 from copilot.auth import AuthError, ForbiddenError
 from copilot.errors import (
     ConfigError,
@@ -65,6 +65,7 @@ def _unparsed_body() -> HTTPException:
             422,
             id="validation",
         ),
+        pytest.param(ClientClosedRequest("left"), 499, id="client-closed"),
         pytest.param(RuntimeError("a bug"), 500, id="unhandled"),
     ],
 )

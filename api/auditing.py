@@ -6,6 +6,10 @@ The dependency yields an :class:`AuditTrail`; the route adds what it returned or
 - on success, after the response is sent (``COPILOT_AUDIT_WRITE=background``, a
   background task) or before it (``request``);
 - on failure, always before the error response, with the status it maps to;
+- a success's entry that cannot be written in ``request`` mode withholds the response:
+  the client gets the error (503 for a database that failed), which is logged and counted
+  (``copilot_audit_write_failures_total{entry="withheld"}``), and its failure entry is
+  written only if the database answered the write (:func:`_database_answered`);
 - for a streamed response whose route called :meth:`AuditTrail.defer`, when the stream
   calls :meth:`AuditTrail.finish` (what it returned is known only then): as above, by
   the status it ended with. In ``request`` mode the stream sends none of the records
@@ -23,10 +27,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated
 
+import psycopg
 from fastapi import BackgroundTasks, Depends, Request
+from prometheus_client import Counter
 
 from api.deps import CallerDep, IngesterDep
 from api.errors import status_of
+from api.metrics import Metrics
 from copilot.audit import AuditEntry, AuditLog
 from copilot.settings import Settings
 
@@ -121,14 +128,71 @@ def _endpoint(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', request.url.path)}"
 
 
-def _write(audit: AuditLog, entries: list[AuditEntry], *, durable: bool = True) -> None:
+def _unwritten(request: Request, entry: str) -> Counter:
+    """The /metrics counter of failed writes of ``entry`` (one of ``AUDIT_ENTRIES``)."""
+    metrics: Metrics = request.app.state.metrics
+    return metrics.audit_write_failures.labels(entry)
+
+
+def _named(entries: list[AuditEntry]) -> list[tuple[str, str, str, str, int]]:
+    # Who, which request and what it was answered: never the query.
+    return [(e.org, e.actor, e.request_id, e.endpoint, e.status) for e in entries]
+
+
+def _write(
+    audit: AuditLog, entries: list[AuditEntry], *, unwritten: Counter, durable: bool = True
+) -> None:
     try:
         audit.append(entries, durable=durable)
     except Exception:  # noqa: BLE001 - after the response nobody else can report it
-        log.exception(
-            "audit entries lost: %s",
-            [(e.org, e.actor, e.request_id, e.endpoint, e.status) for e in entries],
+        unwritten.inc()
+        log.exception("audit entries lost: %s", _named(entries))
+
+
+#: SQLSTATE classes of a database not taking writes now: connection exceptions (08),
+#: insufficient resources (53: a full disk, too many connections), operator
+#: intervention (57: a shutdown, a statement cancelled at its deadline).
+_NOT_WRITING = frozenset({"08", "53", "57"})
+
+
+def _database_answered(exc: BaseException) -> bool:
+    """Whether the database answered a failed write with an error of its own while
+    taking writes (a deadlock, a serialization failure), so a second write may succeed.
+
+    Not when no answer came (a lost connection, no pooled connection in time: no
+    SQLSTATE), nor for a class in :data:`_NOT_WRITING`: a second write would fail the
+    same way, after the same wait, while the client waits for its 503.
+    """
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, psycopg.Error):
+        cause = cause.__cause__
+    sqlstate = cause.sqlstate if cause is not None else None
+    return sqlstate is not None and sqlstate[:2] not in _NOT_WRITING
+
+
+def _write_before_serving(request: Request, trail: AuditTrail, entries: list[AuditEntry]) -> None:
+    """Write a success's entry before its response goes out (``request`` mode).
+
+    Raises what the write raised: a read whose entry cannot be written is not served. Its
+    failure entry lists none of the records read (none went out), only those written.
+    """
+    audit = audit_log(request)
+    try:
+        audit.append(entries)
+    except Exception as exc:
+        status = status_of(exc)
+        _unwritten(request, "withheld").inc()
+        log.error(
+            "audit entry not written, so the response is withheld (%s; the client gets %d): %s",
+            type(exc).__name__,
+            status,
+            _named(entries),
         )
+        if _database_answered(exc):
+            trail.record_ids.clear()
+            failed = trail.entries(audit, status)
+            _write(audit, failed, unwritten=_unwritten(request, "failed"))
+        raise
 
 
 def _run(
@@ -148,7 +212,7 @@ def _run(
     except Exception as exc:
         entries = trail.entries(audit_log(request), status_of(exc))
         if entries:
-            _write(audit_log(request), entries)
+            _write(audit_log(request), entries, unwritten=_unwritten(request, "failed"))
         raise
 
     def write(status: int) -> None:
@@ -160,12 +224,12 @@ def _run(
             # failure is: before its error event, and logged if it cannot be written.
             # Raised, it cut the stream before the error event (request mode, the
             # database lost).
-            _write(audit_log(request), entries)
+            _write(audit_log(request), entries, unwritten=_unwritten(request, "failed"))
         elif settings.audit_write == "background":
-            background.add_task(_write, audit_log(request), entries, durable=False)
+            lost = _unwritten(request, "served")
+            background.add_task(_write, audit_log(request), entries, unwritten=lost, durable=False)
         else:
-            # Before the response: a read whose entry cannot be written is not served.
-            audit_log(request).append(entries)
+            _write_before_serving(request, trail, entries)
 
     if trail._deferred:
         trail._write = write

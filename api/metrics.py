@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from starlette.exceptions import HTTPException
 
 __all__ = [
+    "AUDIT_ENTRIES",
     "CLIENT_CLOSED",
     "ENDED_WITH",
     "KNOWN_METHODS",
@@ -29,6 +30,9 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 OTHER_METHOD = "other"
 UNMATCHED_ROUTE = "unmatched"
 ASGIApp = Callable[..., Any]
+#: What an audit entry that could not be written was of (the ``entry`` label of
+#: ``copilot_audit_write_failures_total``).
+AUDIT_ENTRIES = ("served", "withheld", "failed")
 
 
 class Metrics:
@@ -65,6 +69,16 @@ class Metrics:
             ["relation"],
             registry=self.registry,
         )
+        self.audit_write_failures = Counter(
+            "copilot_audit_write_failures",
+            "Audit writes that failed, by the entry: served (background write mode: its "
+            "answer had gone out), withheld (request write mode: the client got the error "
+            "instead of the answer), failed (of a request that had failed).",
+            ["entry"],
+            registry=self.registry,
+        )
+        for entry in AUDIT_ENTRIES:  # every series is there to alert on, at 0
+            self.audit_write_failures.labels(entry)
 
     def render(self, index_size: dict[str, Any]) -> bytes:
         self.documents.set(sum(index_size["documents"].values()))

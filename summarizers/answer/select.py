@@ -43,6 +43,7 @@ from summarizers.answer.features import (
     sentence_before,
     view,
 )
+from summarizers.answer.polar import asks_yes_or_no, speaks_of_the_asked
 from summarizers.answer.question import opens_with_pronoun, type_match
 from summarizers.answer.roles import role_first, role_unstated
 from summarizers.answer.scorer import Scorer, default_scorer, pair_scale
@@ -300,6 +301,16 @@ def answer_offline(
         # of the record). Nor is "What did Summit Ridge bid?" by a sentence with a count
         # and no money.
         log.info("declined: the question asks for an amount or code the best sentence lacks")
+        return declined(passages, 0.0)
+    shown = (
+        [passage.quote]
+        if scored.question.wants in _PASSAGE_ANSWERS
+        else [best.text, *(c.text for c in intro or _antecedent(best, scored.candidates))]
+    )
+    if asks_yes_or_no(question) and not speaks_of_the_asked(question, scored.question, shown):
+        # "Is Orvane planning to out-license ORV-214?" is not answered by "So tell me
+        # about ORV-214" (:mod:`summarizers.answer.polar`).
+        log.info("declined: a yes/no question whose answer does not speak of the act asked")
         return declined(passages, 0.0)
     if scored.question.wants in _PASSAGE_ANSWERS:
         return Answer(

@@ -76,7 +76,15 @@ from summarizers.answer.features import Candidate, QuestionView
 from summarizers.answer.question import states_calendar_date, type_match
 from summarizers.offline.objections import OBJECTION_CATEGORIES, RISK_CATEGORIES
 
-__all__ = ["CONSIDERED", "TOPICS", "TOPIC_CONFIDENCE", "Topic", "off_topic", "topic_pick"]
+__all__ = [
+    "CONSIDERED",
+    "TOPICS",
+    "TOPIC_CONFIDENCE",
+    "Topic",
+    "asked_topics",
+    "off_topic",
+    "topic_pick",
+]
 
 #: How many of the ranker's best candidates may answer for the topic.
 CONSIDERED = 10
@@ -254,8 +262,8 @@ TOPICS = (
     Topic(
         "outage",
         re.compile(
-            r"\b(?:outages?|downtime|unavailable|disruption|sluggish|production problem"
-            r"|compensation|service credit)\b",
+            r"\b(?:outages?|downtime|unavailable|disruption|interruption|sluggish"
+            r"|production problem|compensation|service credit)\b",
             re.I,
         ),
         (RISK_CATEGORIES["Service issue"], _OUTAGE),
@@ -268,7 +276,7 @@ def topic_pick(
     question: str, q: QuestionView, cands: Sequence[Candidate], order: Sequence[int]
 ) -> int | None:
     """The candidate that answers ``question`` for its topic (see the module), or None."""
-    asked = _asked(question)
+    asked = asked_topics(question)
     if not asked:
         return None
     for i in order[:CONSIDERED]:
@@ -279,7 +287,7 @@ def topic_pick(
     return None
 
 
-def _asked(question: str) -> list[Topic]:
+def asked_topics(question: str) -> list[Topic]:
     """The topics whose words ``question`` uses."""
     return [t for t in TOPICS if t.asked.search(question)]
 
@@ -335,7 +343,7 @@ def off_topic(question: str, text: str) -> bool:
         >>> off_topic("Have we lost our supporter at Acme?", "My last day is March 3.")
         False
     """
-    asked = _asked(question)
+    asked = asked_topics(question)
     if not asked or any(t.states(text) for t in asked):
         return False
     return any(p.search(text) for p in _ANY_TOPIC)

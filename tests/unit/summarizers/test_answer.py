@@ -1382,3 +1382,49 @@ def test_a_sentence_introducing_a_list_is_answered_by_the_item_holding_the_fact(
     bare = bare.replace("- Annual: $33,600\n", "")
     answer = ask("how much is the carson city quote a year", [_record("em-2", bare)], threshold=0.0)
     assert not any("$" in c.quote for c in answer.citations)
+
+
+def test_a_yes_no_question_is_not_answered_by_a_sentence_silent_on_the_act_asked() -> None:
+    # The call is about ORV-214 and Orvane, so the sentence naming it is close in meaning
+    # and the confidence high; but nothing says anything of out-licensing it.
+    call = (
+        "Piers Langridge: I get my steps in. Maeve Dunleavy: So tell me about ORV-214."
+        " Selma Okonjo: Phase 2, second-line ovarian. We start dosing in the spring."
+    )
+    orvane = ("Orvane Therapeutics",)
+    question = "is orvane planning to out-license orv-214"
+    assert not ask(question, [_record("call-1", call, context=orvane)]).answered
+    said = call + " Selma Okonjo: Frankly, we may license ORV-214 to a partner in Japan."
+    answer = ask(question, [_record("call-1", said, context=orvane)])
+    assert answer.answered and "license ORV-214 to a partner" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        # A topic the question asks about, in other words than the question's.
+        (
+            "Has Copperfield Analytics put purchases on hold because money is tight?",
+            "Finance froze all new software spend until the next budget cycle in October.",
+            "froze all new software spend",
+        ),
+        # "interruption" is a word for an outage.
+        (
+            "Was Copperfield Analytics affected by a service interruption?",
+            "The app has been down for our whole team since this morning.",
+            "has been down",
+        ),
+        # A form of the question's word: "sign" / "signature".
+        (
+            "did copperfield sign the order form?",
+            "Their signature on the order form came back Tuesday, countersigned by legal.",
+            "signature",
+        ),
+    ],
+)
+def test_a_yes_no_question_is_answered_by_a_sentence_speaking_of_the_act(
+    question: str, text: str, expected: str
+) -> None:
+    record = _record("em-1", text, context=("Copperfield Analytics",))
+    answer = ask(question, [record])
+    assert answer.answered and expected in answer.answer

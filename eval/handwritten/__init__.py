@@ -1,4 +1,4 @@
-"""Fifteen small CRMs written by hand, and the questions a rep would ask of them.
+"""Small CRMs written by hand, and the questions a rep would ask of them.
 
 Each was written by someone who never saw the answer engine, told only the record format
 of the README and what kind of company to invent: ``northwind`` (finance software),
@@ -51,7 +51,8 @@ declined, and 11 of 26 correct, 13 wrong, 6 of 8 declined. ``wrenfield`` (commer
 kitchen equipment leasing and maintenance) and ``cobaltreach`` (cloud data-pipeline
 software) were written the same way on 2026-11-29 and asked once at 23c2d2c, before any
 change they prompted: 9 of 27 correct, 13 wrong, 3 of 8 declined, and 17 of 28 correct,
-5 wrong, 7 of 8 declined.
+5 wrong, 7 of 8 declined. The later ones, each pair written the same way and asked once
+before any change it prompted, are in the README's table.
 """
 
 from __future__ import annotations
@@ -82,4 +83,6 @@ CRMS = (
     "pemberlane",
     "glenmorrow",
     "sablewick",
+    "brackenridge",
+    "ivelmoor",
 )

@@ -15,10 +15,16 @@ from tests.conftest import INGEST_TOKEN
 
 
 @pytest.fixture()
-def app(settings, embedder):  # type: ignore[no-untyped-def]
+def audit_write(settings) -> str:  # type: ignore[no-untyped-def]
+    """COPILOT_AUDIT_WRITE of ``app``: the settings' unless a module or test chooses."""
+    return str(settings.audit_write)
+
+
+@pytest.fixture()
+def app(settings, embedder, audit_write: str):  # type: ignore[no-untyped-def]
     from api.app import create_app
 
-    return create_app(settings, embedder=embedder)
+    return create_app(settings.model_copy(update={"audit_write": audit_write}), embedder=embedder)
 
 
 @pytest.fixture()

@@ -18,11 +18,10 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from copilot.audit import AuditEntry, AuditLog, AuditRecord, iter_records
+from copilot.audit import AuditEntry, AuditLog, AuditRecord
 from copilot.errors import DatabaseUnavailable
+from tests.api.asking import QUESTION, audit_entries, parse_events
 from tests.api.conftest import bearer
-from tests.api.test_ask_stream import QUESTION, _events
 from tests.api.test_generation import ACME, ingest, records
 
 Headers = dict[str, str]
@@ -33,11 +32,6 @@ REQUEST_ID = "audit-write-failure-1"
 def audit_write() -> str:
     """COPILOT_AUDIT_WRITE of ``app``; a test parametrizes it to choose."""
     return "request"
-
-
-@pytest.fixture()
-def app(settings: Any, embedder: Any, audit_write: str) -> Any:
-    return create_app(settings.model_copy(update={"audit_write": audit_write}), embedder=embedder)
 
 
 @pytest.fixture()
@@ -74,14 +68,13 @@ def _ask(client: TestClient, path: str, headers: Headers) -> tuple[int, dict[str
         response = client.post("/v1/ask", json=QUESTION, headers=headers)
         return response.status_code, response.json()
     with client.stream("POST", "/v1/ask/stream", json=QUESTION, headers=headers) as response:
-        events = _events("".join(response.iter_text()))
+        events = parse_events("".join(response.iter_text()))
     assert [name for name, _ in events] == ["error"], events  # none of the records
     return response.status_code, events[-1][1]
 
 
 def _entries(client: TestClient, path: str) -> list[AuditRecord]:
-    db = client.app.state.copilot.db  # type: ignore[attr-defined]
-    return [e for e in iter_records(db, org=ACME) if e.endpoint == f"POST /v1{path}"]
+    return audit_entries(client.app, path)
 
 
 def _counted(client: TestClient, entry: str) -> float:
@@ -166,7 +159,7 @@ def test_in_background_mode_an_entry_lost_after_its_answer_is_counted(
             assert loaded.post("/v1/ask", json=QUESTION, headers=rep).status_code == 200
         else:
             with loaded.stream("POST", "/v1/ask/stream", json=QUESTION, headers=rep) as r:
-                events = _events("".join(r.iter_text()))
+                events = parse_events("".join(r.iter_text()))
             assert events[-1][0] == "done"
     assert any(r.getMessage().startswith("audit entries lost") for r in caplog.records)
     assert _counted(loaded, "served") == 1.0

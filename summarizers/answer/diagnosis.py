@@ -48,10 +48,14 @@ _CAUSE = re.compile(
     re.IGNORECASE,
 )
 # A question asking what caused something, whatever its answer type: "root cause on the
-# swap overtime bug?", "what went wrong last time?".
+# swap overtime bug?", "what went wrong last time?", "what was making the charger trip?",
+# "what's kicking the kids out of their tests?" (what does the harm is its cause).
 _ASKS_CAUSE = re.compile(
     r"\b(?:root cause|caus(?:e|ed|es|ing)|what went wrong|what (?:broke|failed)"
-    r"|(?:screw|mess)(?:ed)? up|what(?:'s|s| is| was) wrong with|what went bad)\b",
+    r"|(?:screw|mess)(?:ed)? up|what(?:'s|s| is| was) wrong with|what went bad"
+    r"|what(?:'s|s| is| was| were| are| has been| had been| keeps?) (?:making|causing"
+    r"|behind|triggering|kicking|knocking|breaking|killing|crashing|tripping|dropping"
+    r"|stopping|locking|logging|throwing))\b",
     re.IGNORECASE,
 )
 

@@ -1428,3 +1428,27 @@ def test_a_yes_no_question_is_answered_by_a_sentence_speaking_of_the_act(
     record = _record("em-1", text, context=("Copperfield Analytics",))
     answer = ask(question, [record])
     assert answer.answered and expected in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what was making the C3 dock trip its breaker",
+        "what's knocking the C3 dock offline at night?",
+        "what keeps tripping the breaker on dock C3",
+    ],
+)
+def test_what_does_the_harm_asks_for_the_cause(question: str) -> None:
+    ticket = _ticket(
+        "BR-4533",
+        "Charging dock C3 trips its breaker most nights between 00:45 and 01:30. Robots "
+        "that queue for C3 wait, then drop below 15% and park.",
+        [
+            "Swapped the C3 power module and tested the dock under load for two hours, no "
+            "trip. Dock hardware looks fine.",
+            "Cause: the contractor put C3 on the same 20A circuit as the new conveyor, so "
+            "the conveyor's inrush plus a charging robot exceeds the breaker.",
+        ],
+    )
+    answer = ask(question, [ticket])
+    assert answer.answered and "same 20A circuit" in answer.answer

@@ -1,7 +1,8 @@
 """The one place errors become HTTP responses: ``{"error": {"code", "message", "field"}}``.
 
 A lost database (a dead connection, an administrator's shutdown, no pooled connection
-within ``COPILOT_POOL_TIMEOUT_S``) is 503 ``database_unavailable`` with ``Retry-After``.
+within ``COPILOT_POOL_TIMEOUT_S``) is 503 ``database_unavailable`` with ``Retry-After``;
+the driver's message, which names hosts, ports and sockets, goes to the log only.
 Anything unexpected is 500 ``internal_error``, answered by :class:`CatchUnexpected` so the
 connection stays open and the failure is logged once, without the exception's message
 (database errors quote the values of the record that failed).
@@ -69,7 +70,6 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (TooManyRecords, 413),
     (InvalidRequest, 400),
     (IngestError, 422),
-    (DatabaseUnavailable, 503),
     (ConfigError, 500),
 ]
 
@@ -132,9 +132,7 @@ async def _on_copilot_error(request: Request, exc: Exception) -> JSONResponse:
         # One message for every authentication failure: no hint whether a user exists.
         detail = str(exc) if isinstance(exc, AuthError) else "token does not name a known user"
         return error_response(401, "unauthorized", detail)
-    if status == 503:  # expected while the database restarts; the service is fine
-        log.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc)
-    elif status >= 500:
+    if status >= 500:
         log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
     field = getattr(exc, "field", None)
     return error_response(status, exc.code, str(exc), field=field)
@@ -206,12 +204,42 @@ def allowed_methods(app: Any, scope: Scope) -> list[str]:
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
+_DATABASE_LOST = "the database is unavailable; retry shortly"
+
+
 async def _on_database_lost(request: Request, exc: Exception) -> JSONResponse:
     # psycopg's text names sockets and hosts; the log keeps it, the client gets the gist.
-    log.warning("database unavailable on %s: %s: %s", request.url.path, type(exc).__name__, exc)
-    return error_response(
-        status_of(exc), "database_unavailable", "the database is unavailable; retry shortly"
-    )
+    # A warning: expected while the database restarts, and the service itself is fine.
+    log.warning("database unavailable on %s: %s", request.url.path, _with_causes(exc))
+    return error_response(status_of(exc), "database_unavailable", _database_lost_message(exc))
+
+
+def _database_lost_message(exc: Exception) -> str:
+    """What the client is told: a :class:`DatabaseUnavailable`'s own message ("the
+    embedded database is down; it is being restarted"), unless it quotes an error it was
+    raised from (``Database.ping`` quotes psycopg's); else the gist."""
+    if not isinstance(exc, DatabaseUnavailable):
+        return _DATABASE_LOST
+    message = str(exc)
+    for cause in _causes(exc):
+        text = str(cause).strip()
+        if text and text.splitlines()[0] in message:
+            return _DATABASE_LOST
+    return message
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The errors ``exc`` was raised from or while handling, nearest first."""
+    found: list[BaseException] = []
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and cause not in found and len(found) < 8:
+        found.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return found
+
+
+def _with_causes(exc: BaseException) -> str:
+    return " <- ".join(f"{type(e).__name__}: {e}" for e in (exc, *_causes(exc)))
 
 
 async def _on_schema_mismatch(request: Request, exc: Exception) -> JSONResponse:
@@ -321,6 +349,7 @@ _ANSWERED: dict[type[Exception], tuple[Callable[[Exception], int], _Handler]] = 
     CopilotError: (_copilot_status, _on_copilot_error),
     StarletteHTTPException: (_http_status, _on_http_error),
     SchemaMismatchError: (_always(409), _on_schema_mismatch),
+    DatabaseUnavailable: (_always(503), _on_database_lost),
     psycopg.OperationalError: (_always(503), _on_database_lost),
     PoolTimeout: (_always(503), _on_database_lost),
     RetrievalError: (_always(500), _on_unexpected),

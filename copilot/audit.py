@@ -187,7 +187,8 @@ class AuditLog:
                 unflushed commit costs ~1 ms instead of a disk flush (bench.audit).
 
         Raises:
-            DatabaseUnavailable: The entries could not be written.
+            DatabaseUnavailable: The entries could not be written; the driver's error is
+                its ``__cause__``.
         """
         try:
             with self.db.connection(deadline=True) as conn:
@@ -196,7 +197,13 @@ class AuditLog:
                 for e in entries:
                     store.append_audit(conn, entry=e)
         except psycopg.Error as err:
-            raise DatabaseUnavailable(f"audit trail not writable: {err}") from err
+            # Not quoted: the driver's message names the database's host, port or socket,
+            # and this one reaches clients (a response withheld in ``request`` write mode).
+            # It stays on the cause, which the API logs.
+            raise DatabaseUnavailable(
+                "the audit trail could not be written (the database failed the write); "
+                "retry shortly"
+            ) from err
 
     def verify(self, *, org: str) -> ChainReport:
         """Walk ``org``'s chain in one snapshot (appends may continue meanwhile)."""

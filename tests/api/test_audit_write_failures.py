@@ -19,13 +19,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from copilot.audit import AuditEntry, AuditLog, AuditRecord
-from copilot.errors import DatabaseUnavailable
-from tests.api.asking import QUESTION, audit_entries, parse_events
+from retrieval import store
+from tests.api.asking import QUESTION, audit_entries, parse_events, raises
 from tests.api.conftest import bearer
 from tests.api.test_generation import ACME, ingest, records
 
 Headers = dict[str, str]
 REQUEST_ID = "audit-write-failure-1"
+#: Where the database listens, as psycopg's message for a lost connection names it.
+SOCKET = "/run/pg-audit-4f2a/.s.PGSQL.6543"
 
 
 @pytest.fixture()
@@ -46,19 +48,23 @@ def rep(token_for: Callable[..., str]) -> Headers:
 
 
 def _failing_first(monkeypatch: pytest.MonkeyPatch, cause: Exception) -> list[list[int]]:
-    """``AuditLog.append`` fails its first call as it fails on ``cause`` (wrapped in
-    DatabaseUnavailable), then writes; returns the statuses each call was given."""
+    """The first ``AuditLog.append`` fails as the database fails its first statement with
+    ``cause``, later ones write; returns the statuses each call was given."""
     calls: list[list[int]] = []
-    append = AuditLog.append
+    append, write = AuditLog.append, store.append_audit
 
-    def failing_first(self: AuditLog, entries: Iterable[AuditEntry], **kwargs: Any) -> None:
+    def recorded(self: AuditLog, entries: Iterable[AuditEntry], **kwargs: Any) -> None:
         entries = list(entries)
         calls.append([e.status for e in entries])
-        if len(calls) == 1:
-            raise DatabaseUnavailable(f"audit trail not writable: {cause}") from cause
         append(self, entries, **kwargs)
 
-    monkeypatch.setattr(AuditLog, "append", failing_first)
+    def failing_first(*args: Any, **kwargs: Any) -> AuditRecord:
+        if len(calls) == 1:
+            raise cause
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(AuditLog, "append", recorded)
+    monkeypatch.setattr(store, "append_audit", failing_first)
     return calls
 
 
@@ -133,11 +139,11 @@ def test_a_failure_entry_that_cannot_be_written_either_is_counted(
     deadlock = psycopg.errors.DeadlockDetected("deadlock detected")
     calls: list[int] = []
 
-    def failing(self: AuditLog, entries: Iterable[AuditEntry], **kwargs: Any) -> None:
+    def failing(*args: Any, **kwargs: Any) -> AuditRecord:
         calls.append(len(calls))
-        raise DatabaseUnavailable("audit trail not writable") from deadlock
+        raise deadlock
 
-    monkeypatch.setattr(AuditLog, "append", failing)
+    monkeypatch.setattr(store, "append_audit", failing)
     status, _ = _ask(loaded, "/ask", rep)
     assert status == 503 and len(calls) == 2
     assert (_counted(loaded, "withheld"), _counted(loaded, "failed")) == (1.0, 1.0)
@@ -164,3 +170,33 @@ def test_in_background_mode_an_entry_lost_after_its_answer_is_counted(
     assert any(r.getMessage().startswith("audit entries lost") for r in caplog.records)
     assert _counted(loaded, "served") == 1.0
     assert (_counted(loaded, "withheld"), _counted(loaded, "failed")) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("path", ["/ask", "/ask/stream"])
+def test_the_database_error_of_an_entry_not_written_goes_to_the_log_not_the_client(
+    loaded: TestClient,
+    rep: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+) -> None:
+    # AuditLog.append quoted the driver's message in its own, which went out whole.
+    lost = psycopg.OperationalError(
+        f'connection to server on socket "{SOCKET}" failed: server closed the connection'
+    )
+    monkeypatch.setattr(store, "append_audit", raises(lost))
+    with caplog.at_level(logging.WARNING):
+        if path == "/ask":
+            response = loaded.post("/v1/ask", json=QUESTION, headers=rep)
+            raw, body = response.text, response.json()
+            assert response.status_code == 503 and response.headers["retry-after"] == "2"
+        else:
+            with loaded.stream("POST", "/v1/ask/stream", json=QUESTION, headers=rep) as r:
+                raw = "".join(r.iter_text())
+            ((name, body),) = parse_events(raw)
+            assert name == "error"
+    assert SOCKET not in raw and "6543" not in raw
+    assert body["error"]["code"] == "database_unavailable"
+    message = body["error"]["message"]
+    assert "audit" in message and "retry" in message, message  # what failed; retryable
+    assert any(SOCKET in r.getMessage() for r in caplog.records)  # the operator sees it

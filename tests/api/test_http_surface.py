@@ -296,6 +296,26 @@ def test_database_gone_is_503_and_the_pools_reconnect_when_it_returns(
     assert client.get("/readyz").status_code == 200
 
 
+def test_readyz_does_not_tell_the_client_where_the_database_listens(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Database.ping quotes the driver's message in its DatabaseUnavailable.
+    socket = "/run/pg-ready-9c1d/.s.PGSQL.6544"
+    lost = psycopg.OperationalError(f'connection to server on socket "{socket}" failed')
+
+    def connection(**kwargs: Any) -> Any:
+        raise lost
+
+    db = client.app.state.copilot.db  # type: ignore[attr-defined]
+    monkeypatch.setattr(db.pool, "connection", connection)
+    with caplog.at_level(logging.WARNING):
+        ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.headers["retry-after"] == "2"
+    assert socket not in ready.text and "6544" not in ready.text
+    assert ready.json()["error"]["code"] == "database_unavailable"
+    assert any(socket in r.getMessage() for r in caplog.records)
+
+
 # ------------------------------------------------------------------ 500s
 
 

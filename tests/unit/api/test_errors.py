@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import psycopg
 import pytest
@@ -76,3 +77,57 @@ def test_status_of_is_what_the_handlers_answer(exc: Exception, status: int) -> N
     scope = {"type": "http", "method": "POST", "path": "/v1/ask", "headers": [], "app": app}
     response = asyncio.run(handled(Request(scope), exc))
     assert (status_of(exc), response.status_code) == (status, status)
+
+
+def _raised_from(cause: Exception, message: str) -> DatabaseUnavailable:
+    """``DatabaseUnavailable(message.format(cause))``, raised ``from cause``."""
+    exc = DatabaseUnavailable(message.format(cause))
+    exc.__cause__ = cause
+    return exc
+
+
+_SOCKET = 'connection to server on socket "/run/pg-7e1b/.s.PGSQL.5433" failed'
+
+
+@pytest.mark.parametrize(
+    ("exc", "told"),
+    [
+        pytest.param(
+            _raised_from(psycopg.OperationalError(_SOCKET), "database not reachable: {}"),
+            "the database is unavailable; retry shortly",
+            id="quotes-its-cause",
+        ),
+        pytest.param(
+            _raised_from(
+                psycopg.OperationalError(f"{_SOCKET}\nDETAIL: more"), "not reachable ({})"
+            ),
+            "the database is unavailable; retry shortly",
+            id="quotes-the-first-line",
+        ),
+        pytest.param(
+            _raised_from(psycopg.OperationalError(_SOCKET), "the audit trail could not be written"),
+            "the audit trail could not be written",
+            id="own-words",
+        ),
+        pytest.param(
+            DatabaseUnavailable("the embedded database is down; it is being restarted"),
+            "the embedded database is down; it is being restarted",
+            id="no-cause",
+        ),
+        pytest.param(
+            psycopg.OperationalError(_SOCKET),
+            "the database is unavailable; retry shortly",
+            id="driver",
+        ),
+    ],
+)
+def test_a_lost_database_is_told_without_the_drivers_message(exc: Exception, told: str) -> None:
+    # psycopg's messages name hosts, ports and sockets; the log has them, a client must not.
+    app = FastAPI()
+    install_error_handlers(app)
+    scope = {"type": "http", "method": "GET", "path": "/readyz", "headers": [], "app": app}
+    response = asyncio.run(handled(Request(scope), exc))
+    assert response.status_code == 503 and response.headers["retry-after"] == "2"
+    body = bytes(response.body).decode()
+    assert "PGSQL" not in body
+    assert json.loads(body)["error"] == {"code": "database_unavailable", "message": told}

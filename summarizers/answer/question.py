@@ -235,6 +235,11 @@ _TYPE_RULES = (
             r"|\bfloor(?: price)?(?:\s*\?|\s*$| per\b| on\b| all[- ]in\b| for\b)"
             # A price someone came in at, a ballpark
             r"|\b(?:come|came|coming|comes) in at\b|\bballpark\b"
+            # Where a negotiation came out: "where did we land on the renewal price?",
+            # "where did we end up on price with harrow creek", "where do we stand on fees"
+            r"|\bwhere\b.*\b(?:land(?:ed)?|end(?:ed)? up|settled?|c[oa]me out|stand|at)\b"
+            r".*\b(?:price|prices|pricing|cost|rate|fees?|discount|quote|amount|budget|value"
+            r"|total)\b"
             r"|\b(?:what|which)(?:'s| is| was| are| were| will be)?(?: the| their| our| its| a)?"
             r" (?:[\w'\u2019-]+ ){0,3}(?:price|prices|pricing|cost|costs|amount|budget|value|size"
             r"|discount"

@@ -852,6 +852,12 @@ def test_a_declined_answer_has_low_confidence_and_lists_related_records() -> Non
         # "why" after a topic typed first, as "who" may come after one.
         ("cascadia slack - why were we only getting public channels", "reason"),
         ("the renewal, why is it late?", "reason"),
+        # Where a negotiation came out on a price; a place or a date asked the same way.
+        ("where did we land on the tavistock renewal price", "amount"),
+        ("where did we end up on price with harrow creek", "amount"),
+        ("where do we stand on fees with them?", "amount"),
+        ("where did they land on the go-live date", "date"),
+        ("where is the kickoff at", None),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:

@@ -25,6 +25,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from textkit.documents import render_call_transcript, render_ticket
@@ -81,6 +82,18 @@ class _Base(BaseModel):
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_left_out(cls, data: Any) -> Any:
+        # Exporters write null for an empty field. For an optional field that means
+        # "left out" (no shares, no subject): refusing it with "Input should be a valid
+        # tuple" was a new user's first error. A required field's null is still refused,
+        # and a field the format does not name keeps its null in ``attributes``.
+        if not isinstance(data, dict):
+            return data
+        optional = {f.alias or n for n, f in cls.model_fields.items() if not f.is_required()}
+        return {k: v for k, v in data.items() if v is not None or k not in optional}
 
     @property
     def attributes(self) -> dict[str, Any]:
@@ -242,7 +255,9 @@ class Email(_Document):
 
 class Call(_Document):
     type: Literal["call"]
-    account_id: Id
+    # Optional, as for an email: an internal call filed under some customer would show
+    # that account's deals and contacts to everyone who may see the call.
+    account_id: Id | None = None
     deal_id: Id | None = None
     title: str
     participants: tuple[str, ...] = ()
@@ -419,8 +434,23 @@ _EXPECTED = {
 }
 
 
+#: A value's type as JSON names it, for the same reader.
+_JSON_TYPES = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+    dict: "an object",
+}
+
+
 def _message(e: Any) -> str:
     kind = e["type"]
+    if kind == "tuple_type":
+        # Pydantic names a Python type ("a valid tuple"); the JSON's writer means a list.
+        got = e.get("input")
+        shown = "null" if got is None else _JSON_TYPES.get(type(got), type(got).__name__)
+        return f"expected a list, got {shown}"
     for prefix, expected in _EXPECTED.items():
         if kind.startswith(f"{prefix}_") and kind.endswith(("_parsing", "_type", "_invalid")):
             got = e.get("input")

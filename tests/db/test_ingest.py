@@ -199,6 +199,21 @@ def test_attributes_keep_unknown_fields(copilot) -> None:  # type: ignore[no-unt
     assert doc.attributes == {"crm_priority_score": 87, "tags": ["billing"]}
 
 
+def test_an_internal_call_written_with_nulls_is_filed_under_no_account(copilot) -> None:  # type: ignore[no-untyped-def]
+    """A hand-written export's internal call: no account (it required one, so writers
+    filed it under some customer's), and null for the optional fields it lacks (refused
+    with "Input should be a valid tuple")."""
+    copilot.indexer(progress=False).ingest_dicts(crm_small.records())
+    call = crm_small.call_record(
+        "int-1", account_id=None, deal_id=None, shared_with=None, participants=None
+    )
+    report = copilot.indexer(progress=False).ingest_dicts([call])
+    assert report.errors == [] and report.inserted == 1
+    doc = copilot.get_document(org=ACME, user_id="rep-w1", document_id="int-1")
+    assert doc.account_id is None and doc.fields["participants"] == []
+    assert doc.attributes == {}  # the nulls were fields left out, not kept
+
+
 BAD_LINES = [
     ('{"type": "email", "org": "acme", "id": "x1"', "bad JSON"),
     ('{"type": "memo", "org": "acme", "id": "x2"}', "type: unknown record type 'memo'"),

@@ -279,3 +279,86 @@ def test_fields_kept_as_they_came_are_capped_too() -> None:
     team = {"type": "team", "org": "o", "id": "t1", "name": "A", "extra": ["x" * 600] * 2}
     with pytest.raises(RecordError, match="attributes"):
         parse_record(team, limits=limits)
+
+
+# --------------------------------------------------------------------------- null and lists
+
+TICKET = {
+    "type": "ticket",
+    "org": "o",
+    "id": "t1",
+    "owner_id": "u1",
+    "account_id": "a1",
+    "visibility": "org",
+    "occurred_at": "2026-01-02T03:04:05Z",
+    "subject": "SSO fails",
+    "body": "500 after the redirect.",
+    "status": "open",
+    "priority": "high",
+}
+USER = {"type": "user", "org": "o", "id": "u2", "name": "N", "email": "n@x", "role": "rep"}
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        (USER, "team_id"),
+        (USER, "manager_id"),
+        (EMAIL, "subject"),
+        (EMAIL, "shared_with"),
+        (EMAIL, "account_id"),
+        (CALL, "account_id"),
+        (CALL, "participants"),
+        (CALL, "deal_id"),
+        (TICKET, "comments"),
+        (TICKET, "contact_id"),
+    ],
+)
+def test_null_for_an_optional_field_is_the_field_left_out(record: dict, field: str) -> None:
+    """Exporters write null for an empty field: `"shared_with": null` was refused with
+    "Input should be a valid tuple" (a new user's report), `"subject": null` with "a valid
+    string", though leaving either out was fine."""
+    left_out = parse_record({k: v for k, v in record.items() if k != field})
+    assert parse_record({**record, field: None}) == left_out
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"body": None}, "body: Input should be a valid string"),
+        ({"from": None}, "from: Input should be a valid string"),
+        ({"direction": None}, "direction: Input should be 'inbound' or 'outbound'"),
+    ],
+)
+def test_null_for_a_required_field_is_still_refused(change: dict, message: str) -> None:
+    with pytest.raises(RecordError, match=message):
+        parse_record({**EMAIL, **change})
+
+
+def test_null_in_an_unnamed_field_is_kept_in_attributes() -> None:
+    assert parse_record({**EMAIL, "loss_reason": None}).attributes == {"loss_reason": None}
+
+
+@pytest.mark.parametrize(
+    ("record", "change", "message"),
+    [
+        (EMAIL, {"shared_with": "u2"}, "shared_with: expected a list, got a string"),
+        (CALL, {"participants": "Ana, Bo"}, "participants: expected a list, got a string"),
+        (TICKET, {"comments": {"author_id": "u1"}}, "comments: expected a list, got an object"),
+    ],
+)
+def test_a_list_field_given_something_else_says_a_list_is_expected(
+    record: dict, change: dict, message: str
+) -> None:
+    """Pydantic's "Input should be a valid tuple" names a Python type the JSON has not."""
+    with pytest.raises(RecordError, match=message):
+        parse_record({**record, **change})
+
+
+def test_a_call_needs_no_account() -> None:
+    """An internal call (a pipeline review, a handover) has no customer. Requiring one made
+    writers file it under some customer's account, which then shows that account's deals
+    and contacts to everyone who may see the call, and puts the internal talk in the
+    account's answers and next-best actions."""
+    call = parse_record({k: v for k, v in CALL.items() if k != "account_id"})
+    assert call.account_id is None

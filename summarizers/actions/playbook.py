@@ -14,14 +14,19 @@ from types import MappingProxyType
 from typing import Any
 
 from summarizers.errors import PlaybookError
+from textkit.crm_words import CrmWords, word_key
 
 
 @dataclass(frozen=True)
 class Definitions:
-    """Vocabulary the rules share (``[definitions]`` of the playbook)."""
+    """Vocabulary the rules share (``[definitions]`` of the playbook).
 
-    closed_ticket_statuses: frozenset[str]
-    closed_deal_stages: frozenset[str]
+    The closed words are matched as :mod:`textkit.crm_words` matches them (case, spaces,
+    hyphens and underscores aside), the rule the answer engine uses too.
+    """
+
+    closed_ticket_statuses: CrmWords
+    closed_deal_stages: CrmWords
     large_deal_amount: float
     large_deal_bonus: int
 
@@ -114,6 +119,14 @@ def _lower_texts(key: str, value: Any) -> frozenset[str]:
     return frozenset(v.strip().lower() for v in _texts(key, value))
 
 
+def _crm_words(key: str, value: Any) -> CrmWords:
+    words = _texts(key, value)
+    for n, word in enumerate(words):
+        if not word_key(word):
+            raise _bad(f"{key}[{n}]", "a word with a letter or digit", word)
+    return CrmWords(words)
+
+
 def _one_of(allowed: Sequence[str]) -> _Check:
     def check(key: str, value: Any) -> frozenset[str]:
         values = _lower_texts(key, value)
@@ -157,8 +170,8 @@ _OPTIONAL_KEYS: Mapping[str, _Check] = {
     "supersedes": _texts,
 }
 _DEFINITIONS: Mapping[str, _Check] = {
-    "closed_ticket_statuses": _lower_texts,
-    "closed_deal_stages": _lower_texts,
+    "closed_ticket_statuses": _crm_words,
+    "closed_deal_stages": _crm_words,
     "large_deal_amount": _number_in(0, 1e15),
     "large_deal_bonus": _BONUS,
 }

@@ -12,6 +12,7 @@ from summarizers.actions.playbook import Definitions, Rule
 from summarizers.actions.text_helpers import _clip, _keywords, _lead_span, _Span
 from summarizers.models import CallSummary, Citation, Evidence, NextBestAction
 from textkit.crm import ContactRow, DealRow
+from textkit.crm_words import is_closed_deal_stage, is_closed_ticket_status
 from textkit.sentences import Sentence, segment
 
 
@@ -67,11 +68,12 @@ class _Scope:
 
     def open_deals(self) -> Iterator[DealRow]:
         closed = self.definitions.closed_deal_stages
-        return (d for d in self.deals if d.stage.strip().lower() not in closed)
+        return (d for d in self.deals if not is_closed_deal_stage(d.stage, closed))
 
     def open_tickets(self, days: int) -> Iterator[DocumentFacts]:
         closed = self.definitions.closed_ticket_statuses
-        return (t for t in self.recent(days, "ticket") if t.ticket_status not in closed)
+        tickets = self.recent(days, "ticket")
+        return (t for t in tickets if not is_closed_ticket_status(t.ticket_status, closed))
 
     def evidence(self, doc: DocumentFacts, span: _Span | None) -> list[Evidence]:
         if span is None:

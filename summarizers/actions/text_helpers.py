@@ -184,7 +184,3 @@ def _as_date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
-
-
-def _truthy(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes"))

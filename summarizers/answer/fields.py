@@ -17,6 +17,7 @@ from datetime import date
 from summarizers.answer.question import answer_type, question_terms
 from summarizers.models import Evidence
 from textkit.crm import AccountRow, ColleagueRow, ContactRow, DealRow
+from textkit.crm_words import is_closed_deal_stage, says_yes
 from textkit.documents import last_comment
 
 # A ticket number as people write it: letters, a dash, digits ("TCK-10234", "INC-7").
@@ -71,7 +72,6 @@ _COUNT_ASKED = re.compile(
     r"\bhow many\b|\bnumber of\b|\b(?:seats?|users?|licen[cs]es?|headcount|people|employees)\b",
     re.I,
 )
-_CLOSED = ("closed_won", "closed_lost", "closed-won", "closed-lost", "won", "lost")
 
 
 def asks_fields(question: str) -> bool:
@@ -153,7 +153,8 @@ def _relevant_deals(question: str, account: AccountRow, deals: Sequence[DealRow]
     """Deals the question names by a word of their name (beyond the account's), else the
     open ones, soonest close first.
 
-    A closed deal answers only when named: its close date is history, not when "the
+    A closed deal (:func:`textkit.crm_words.is_closed_deal_stage`, the playbook's
+    default words) answers only when named: its close date is history, not when "the
     renewal" is. A question about the renewal or the contract is answered only by a deal
     named for it: a new-business deal's close date says nothing about when a contract
     ends.
@@ -166,7 +167,7 @@ def _relevant_deals(question: str, account: AccountRow, deals: Sequence[DealRow]
             return []
     if named:
         return sorted(named, key=lambda d: d.close_date)
-    open_deals = [d for d in deals if d.stage.lower().replace(" ", "_") not in _CLOSED]
+    open_deals = [d for d in deals if not is_closed_deal_stage(d.stage)]
     return sorted(open_deals, key=lambda d: d.close_date)
 
 
@@ -423,7 +424,8 @@ def contact_facts(
 ) -> list[Evidence]:
     """The contacts at ``account``, when ``question`` asks who they are ("Who is our
     contact at Harborview?"); only those marked as champion when it asks for the
-    champion. Each is cited by its record.
+    champion (``champion`` says yes: :func:`textkit.crm_words.says_yes`, the playbook's
+    rule too). Each is cited by its record.
 
     A question for one role ("Who is the IT director at Harborview?") gets none: a title
     is not always the role a question means, and the documents answer it.
@@ -444,7 +446,7 @@ def contact_facts(
         return []
     rest = set(question_terms(question)) - set(question_terms(account.name))
     if rest & _CHAMPION and rest - _CHAMPION <= _PEOPLE_AT:
-        chosen = [c for c in contacts if c.attributes.get("champion")]
+        chosen = [c for c in contacts if says_yes(c.attributes.get("champion"))]
     elif rest <= _PEOPLE_AT:
         chosen = list(contacts)
     else:

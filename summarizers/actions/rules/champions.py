@@ -10,19 +10,15 @@ from summarizers.actions.inputs import DocumentFacts
 from summarizers.actions.playbook import Rule
 from summarizers.actions.rules.emails import _on_call
 from summarizers.actions.scope import _Candidate, _candidate, _Scope, _score
-from summarizers.actions.text_helpers import (
-    _day,
-    _duration,
-    _line_by,
-    _truthy,
-)
+from summarizers.actions.text_helpers import _day, _duration, _line_by
 from textkit.crm import ContactRow
+from textkit.crm_words import says_yes
 
 
 def _quiet_champions(scope: _Scope, rule: Rule) -> Iterator[_Candidate]:
     p = rule.params
     activity = {c.id: _inbound_activity(scope, c) for c in scope.contacts}
-    marked = [c for c in scope.contacts if _truthy(c.attributes.get(p["attribute"]))]
+    marked = [c for c in scope.contacts if says_yes(c.attributes.get(p["attribute"]))]
     champions = [(c, "marked champion") for c in marked] or _most_engaged(scope, activity, p)
     since = scope.now - timedelta(days=rule.lookback_days)
     for contact, why in champions:

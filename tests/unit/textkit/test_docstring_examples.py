@@ -12,6 +12,7 @@ MODULES = [
     "textkit.dates",
     "textkit.kinds",
     "textkit.storable",
+    "textkit.crm_words",
     "textkit.documents.calls",
     "textkit.documents.emails",
     "textkit.documents.tickets",

@@ -22,6 +22,13 @@ target set on the kickoff call ("has to come down by at least 15 percent") gives
 the result reported on a later one ("came down 18 percent"). The later sentence then
 needs no word of change, only the rest.
 
+A question asking where a negotiation came out ("what did they agree to", "where did we
+end up", "final price") takes a later sentence of the pick's own record as well: in one
+call the price said last is the one agreed ("Your proposal says eight forty." ... "Eight
+ten per student on a three-year term."). Measured on the captured engine calls of the 21
+hand-written CRMs, synthetic seeds 7, 9 and 13 and QMSum dev: one question more right,
+nothing else changed.
+
 Pure: the caller hands in the candidates, the ranker's order and the similarity.
 """
 
@@ -29,6 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from summarizers.answer.features import Candidate, QuestionView, put_first
 from summarizers.answer.question import type_match
@@ -57,6 +65,14 @@ _CHANGE = re.compile(
 _OUTCOME = re.compile(
     r"\b(?:actual+y|end(?:ed)? up|c(?:a|o)me out|turn(?:ed)? out|in the end|final(?:ly)?"
     r"|land(?:ed)? (?:at|on)|settle(?:d)? (?:at|on)|now)\b",
+    re.IGNORECASE,
+)
+# A question asking where a negotiation came out: in one call the price said last is
+# the one agreed ("Your proposal says eight forty." ... "Eight ten I can take to the
+# board."), so a later sentence of the pick's own record stands for it too.
+_SETTLED = re.compile(
+    r"\b(?:agree(?:d|s)? (?:to|on)|end(?:ed)? up|land(?:ed)? (?:at|on)|settle(?:d)? (?:at|on)"
+    r"|final(?:ly)?|in the end)\b",
     re.IGNORECASE,
 )
 # A question asking for the revised value: "what's our updated price?", "the annual
@@ -92,7 +108,8 @@ def latest_first(
     if not order or similarity is None:
         return tuple(order)
     best = cands[order[0]]
-    outcome = bool(
+    settled = bool(_SETTLED.search(question))
+    outcome = settled or bool(
         _OUTCOME.search(question) or (_REVISED.search(question) and not _CHANGE.search(best.text))
     )
     # The kind of fact that may have changed: a date, or for an outcome an amount (the
@@ -107,9 +124,14 @@ def latest_first(
         i
         for i in order[1:CONSIDERED]
         if when is not None
-        and (c := cands[i]).document_id != best.document_id
-        and c.occurred_at is not None
-        and c.occurred_at > when
+        and (
+            (
+                (c := cands[i]).document_id != best.document_id
+                and c.occurred_at is not None
+                and c.occurred_at > when
+            )
+            or (settled and c.document_id == best.document_id and c.start > best.end)
+        )
         and c.named == best.named
         and (outcome or _CHANGE.search(c.text))
         and type_match(kind, c.text, question) == 1.0
@@ -126,8 +148,15 @@ def latest_first(
             if cos >= SAME_THING or (outcome and asked & cands[i].terms)
         ]
         if same:
-            order = put_first(order, max(same, key=lambda i: cands[i].occurred_at or when))
+            # The latest record's; within the pick's own record, the sentence said last.
+            order = put_first(order, max(same, key=lambda i: _said_when(cands[i], best, when)))
     return _replacing_denied(question, cands, tuple(order)) if kind == "date" else tuple(order)
+
+
+def _said_when(c: Candidate, best: Candidate, when: datetime) -> tuple[datetime, int]:
+    """When ``c`` was said, for ordering statements after ``best`` (written at ``when``):
+    its record's time, then, within ``best``'s own record, its place in it."""
+    return (c.occurred_at or when, c.start if c.document_id == best.document_id else -1)
 
 
 def _replacing_denied(

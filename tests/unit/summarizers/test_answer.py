@@ -1458,3 +1458,19 @@ def test_what_does_the_harm_asks_for_the_cause(question: str) -> None:
     )
     answer = ask(question, [ticket])
     assert answer.answered and "same 20A circuit" in answer.answer
+
+
+def test_the_price_agreed_in_a_call_is_the_one_said_last() -> None:
+    call = (
+        "Harriet Vogel: Your renewal proposal says eight forty per student. We pay seven"
+        " eighty.\nImogen Castellanos: The eight forty reflects three years of development."
+        "\nHarriet Vogel: I can't take eight percent to this board.\nImogen Castellanos:"
+        " Here's what I can do. Eight ten per student on a three-year term, with increases"
+        " capped at three percent a year.\nHarriet Vogel: Eight ten I can take to the board."
+    )
+    record = _record("call-1", call, context=("Saltmarsh County Schools",))
+    answer = ask("what price per student did saltmarsh agree to on the renewal", [record])
+    assert answer.answered and "Eight ten per student" in answer.answer
+    # Asked what was proposed, the proposal still answers.
+    answer = ask("what price per student did we propose to saltmarsh", [record])
+    assert answer.answered and "eight forty" in answer.answer

@@ -418,7 +418,7 @@ def parse_record(raw: Any, *, limits: RecordLimits = RecordLimits()) -> Record: 
             return Tombstone.model_validate(raw)
         rec: Record = _ADAPTER.validate_python(raw)
     except ValidationError as err:
-        raise RecordError(_describe(err)) from None
+        raise RecordError(_describe(err, raw)) from None
     too_big = _size_problem(rec, limits)
     if too_big is not None:
         raise RecordError(too_big)
@@ -433,39 +433,117 @@ _EXPECTED = {
     "date": "an ISO 8601 date such as 2026-12-15",
 }
 
+#: What a type error expected, as JSON names it: pydantic names Python types ("a valid
+#: tuple") the JSON's writer has not.
+_EXPECTED_TYPE = {
+    "string_type": "a string",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "bool_type": "true or false",
+    "int_type": "a number",
+    "float_type": "a number",
+}
 
 #: A value's type as JSON names it, for the same reader.
 _JSON_TYPES = {
     str: "a string",
     int: "a number",
     float: "a number",
-    bool: "true or false",
     dict: "an object",
+    list: "a list",
+    tuple: "a list",
 }
+
+#: The longest value received that a message quotes whole; a longer one is cut.
+_QUOTED_CHARS = 80
+
+_MISSING = object()
+
+
+def _kind(value: Any) -> str:
+    """What ``value`` is, as JSON names it: "a string", "null", "true"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _quoted(value: Any) -> str:
+    """``value`` as a message quotes what it received: a string or number by its repr,
+    cut to :data:`_QUOTED_CHARS`; anything else by its kind."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = repr(value)
+        return text if len(text) <= _QUOTED_CHARS else f"{text[: _QUOTED_CHARS - 3]}..."
+    return _kind(value)
+
+
+def _located(e: Any, raw: dict[str, Any]) -> tuple[tuple[str | int, ...], Any]:
+    """The record's field path an error is about, and the value the record has there.
+
+    Pydantic's location also names the record type (the discriminator tag) and, inside
+    a field that takes one of several shapes, the shape it tried
+    ("to.tuple[constrained-str, ...]"): neither is a field the writer wrote, so both are
+    left out. A key the record lacks is kept only for a missing field's error.
+    """
+    loc = list(e["loc"])
+    if loc and loc[0] == raw.get("type"):
+        loc = loc[1:]
+    path: list[str | int] = []
+    value: Any = raw
+    for part in loc:
+        if isinstance(value, dict) and isinstance(part, str):
+            if part not in value and e["type"] != "missing":
+                continue  # a shape's name, not a key
+            value = value.get(part, _MISSING)
+        elif isinstance(value, list | tuple) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        elif isinstance(part, str) and value is not _MISSING:
+            continue  # a shape's name inside a value that has no keys
+        else:
+            value = _MISSING
+        path.append(part)
+    return tuple(path), value
 
 
 def _message(e: Any) -> str:
     kind = e["type"]
-    if kind == "tuple_type":
-        # Pydantic names a Python type ("a valid tuple"); the JSON's writer means a list.
-        got = e.get("input")
-        shown = "null" if got is None else _JSON_TYPES.get(type(got), type(got).__name__)
-        return f"expected a list, got {shown}"
+    got = e.get("input")
+    if kind == "literal_error":
+        return f"expected {e['ctx']['expected']}, got {_quoted(got)}"
     for prefix, expected in _EXPECTED.items():
         if kind.startswith(f"{prefix}_") and kind.endswith(("_parsing", "_type", "_invalid")):
-            got = e.get("input")
-            if isinstance(got, str | int | float) and not isinstance(got, bool):
-                shown = repr(got) if len(repr(got)) <= 60 else f"{repr(got)[:57]}..."
-            else:
-                shown = "null" if got is None else f"a {type(got).__name__}"
-            return f"expected {expected}, got {shown}"
+            return f"expected {expected}, got {_quoted(got)}"
     return str(e["msg"])
 
 
-def _describe(err: ValidationError) -> str:
+def _field_message(errors: list[Any], path: tuple[str | int, ...], value: Any) -> str:
+    """One message for the errors pydantic gave about one field."""
+    if value is None and path and isinstance(path[-1], str):
+        # Null in an optional field is the field left out (``_null_is_left_out``), so
+        # here it is in one that must be there.
+        return "required; null is not allowed"
+    expected = [_EXPECTED_TYPE[e["type"]] for e in errors if e["type"] in _EXPECTED_TYPE]
+    if expected and len(expected) == len(errors):
+        # A field of several shapes (``to``: a string or a list) gets one error per shape.
+        return f"expected {' or '.join(dict.fromkeys(expected))}, got {_kind(errors[0]['input'])}"
+    return "; ".join(dict.fromkeys(_message(e) for e in errors))
+
+
+def _describe(err: ValidationError, raw: dict[str, Any]) -> str:
+    """``"field.path: problem"`` for each of the first three fields pydantic refused."""
+    by_path: dict[tuple[str | int, ...], tuple[list[Any], Any]] = {}
+    for e in err.errors():
+        path, value = _located(e, raw)
+        by_path.setdefault(path, ([], value))[0].append(e)
+    # One shape's error inside the field ("to.1") says more than another shape's about
+    # the field as a whole ("to" is no string): the deeper one is kept.
+    deepest = [p for p in by_path if not any(q[: len(p)] == p and len(q) > len(p) for q in by_path)]
     parts = []
-    for e in err.errors()[:3]:
-        # Drop the discriminator tag from the location: "email.body" -> "body".
-        loc = [str(p) for p in e["loc"] if p not in RECORD_TYPES]
-        parts.append(f"{'.'.join(loc) or 'record'}: {_message(e)}")
+    for path in deepest[:3]:
+        errors, value = by_path[path]
+        where = ".".join(str(p) for p in path) or "record"
+        parts.append(f"{where}: {_field_message(errors, path, value)}")
     return "; ".join(parts)

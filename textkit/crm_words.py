@@ -93,7 +93,7 @@ class CrmWords:
 CLOSED_DEAL_STAGES = CrmWords(("Closed Won", "Closed Lost", "Won", "Lost"))
 #: Ticket statuses that mean nothing is left to do (the default playbook's
 #: ``closed_ticket_statuses``).
-CLOSED_TICKET_STATUSES = CrmWords(("solved", "closed", "resolved", "cancelled"))
+CLOSED_TICKET_STATUSES = CrmWords(("solved", "closed", "resolved", "cancelled", "canceled"))
 
 
 def is_closed_deal_stage(stage: str, closed: CrmWords = CLOSED_DEAL_STAGES) -> bool:

@@ -31,3 +31,9 @@ def test_a_word_set_matches_strings_only() -> None:
 @pytest.mark.parametrize(("value", "yes"), [("Sí", False), ("yes ", True), ({"x": 1}, False)])
 def test_says_yes_only_to_true_and_yes(value: object, yes: bool) -> None:
     assert says_yes(value) is yes
+
+
+def test_a_ticket_canceled_in_either_spelling_is_closed() -> None:
+    from textkit.crm_words import is_closed_ticket_status
+
+    assert is_closed_ticket_status("Canceled") and is_closed_ticket_status("cancelled")

@@ -17,7 +17,7 @@ budget cycle opens"). Otherwise the engine declines.
 
 Measured on the captured engine calls (2026-11-29): on the nineteen hand-written CRMs,
 of the 22 yes/no questions answered, the 5 whose answer spoke of no asked act were all
-questions nothing answers, and none was right; on synthetic seeds 7, 9 and 13, the 237
+questions nothing answers, and none was right; on synthetic seeds 7, 9 and 13, the 241
 yes/no questions answered kept every right answer (three, one question asked by three
 roles, needed "interruption" to be a word for an outage). The meaning of the words alone
 does not separate them: the cosine of the asked act with the answer's sentences ranges

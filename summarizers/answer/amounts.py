@@ -89,7 +89,36 @@ def lacks_count(text: str, question: str) -> bool:
     if not re.search(r"\bhow many\b", question, re.IGNORECASE):
         return False
     plain = PERCENT.sub(" ", _MONEY_WHOLE.sub(" ", ABSOLUTE_DATE.sub(" ", text)))
+    counted = _counted(question.lower())
+    for unit, measure in _MEASURES:
+        # "how many times", "how many weeks" are counts of the very unit.
+        if unit is None or not any(noun.startswith(unit) for noun in counted):
+            plain = measure.sub(" ", plain)
     return not states_new(AMOUNT, plain, question.lower())
+
+
+# Numbers that are part of a code ("B-2"), or measure rather than count things: a
+# temperature ("47°F"), a time of day ("5:40 AM", "03:00"), how often ("three times") and
+# how long ("3 weeks"). "How many covers a day does the kitchen do?" is not answered by
+# "walk-in cooler reading 47°F at 5:40 AM". A measure is kept when the question counts
+# its very unit ("how many times").
+_NUMBER = rf"(?:\d[\d,.]*|{SPELLED}(?:-{SPELLED})?)"
+_MEASURES: tuple[tuple[str | None, re.Pattern[str]], ...] = (
+    # Not a number at all: a code that holds one ("boiler B-2", "AP-14", "PM2").
+    (None, re.compile(r"\b[A-Za-z]+-?\d[\w.-]*", re.I)),
+    ("degree", re.compile(r"-?\d[\d,.]*\s?(?:°\s?[CF]?|degrees?\b(?:\s+[CF]\b)?)", re.I)),
+    (
+        "time",
+        re.compile(r"\b\d{1,2}(?::\d{2})+\s?(?:[ap]\.?m\.?)?|\b\d{1,2}\s?[ap]\.?m\b\.?", re.I),
+    ),
+    ("time", re.compile(rf"\b{_NUMBER}\s+times\b|\b(?:once|twice)\b", re.I)),
+    ("minute", re.compile(rf"\b{_NUMBER}\s+minutes?\b", re.I)),
+    ("hour", re.compile(rf"\b{_NUMBER}\s+hours?\b", re.I)),
+    ("day", re.compile(rf"\b{_NUMBER}\s+days?\b", re.I)),
+    ("week", re.compile(rf"\b{_NUMBER}\s+weeks?\b", re.I)),
+    ("month", re.compile(rf"\b{_NUMBER}\s+months?\b", re.I)),
+    ("year", re.compile(rf"\b{_NUMBER}\s+years?\b", re.I)),
+)
 
 
 # A sum of money with all its digits ("$56,160", "$4.75k"): MONEY finds where one starts.

@@ -1474,3 +1474,38 @@ def test_the_price_agreed_in_a_call_is_the_one_said_last() -> None:
     # Asked what was proposed, the proposal still answers.
     answer = ask("what price per student did we propose to saltmarsh", [record])
     assert answer.answered and "eight forty" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "lacks"),
+    [
+        # A temperature, a time of day, how often and a code count nothing asked.
+        (
+            "Lakeshore kitchen: walk-in cooler reading 47°F against a 38°F setpoint at 5:40 AM.",
+            "how many covers a day does the lakeshore kitchen do",
+            True,
+        ),
+        (
+            "Boiler B-2 in the central plant has locked out three times since Friday.",
+            "how many plant ops positions is ridgeview cutting",
+            True,
+        ),
+        ("The feed ran for 3 weeks.", "how many stores are on the feed", True),
+        # Asked for that very unit, or with a count of something, it answers.
+        (
+            "Boiler B-2 has locked out three times since Friday.",
+            "how many times did it trip",
+            False,
+        ),
+        ("The pilot ran for 3 weeks.", "how many weeks did the pilot run", False),
+        ("We do about 400 covers a day, 47°F in the walk-in.", "how many covers a day", False),
+    ],
+)
+def test_how_many_is_not_answered_by_a_measure_or_a_code(
+    text: str, question: str, lacks: bool
+) -> None:
+    from summarizers.answer.amounts import lacks_count
+
+    assert lacks_count(text, question) is lacks
+    if lacks:
+        assert not ask(question, [_record("em-1", text, context=("Ridgeview",))]).answered

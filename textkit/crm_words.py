@@ -19,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from textkit.tokens import fold
@@ -78,11 +77,6 @@ class CrmWords:
                 f"{blank!r} is only spaces, hyphens or underscores: it matches nothing"
             )
         object.__setattr__(self, "keys", keys)
-
-    @classmethod
-    def of(cls, words: Iterable[str]) -> CrmWords:
-        """The set of ``words``, in the order given."""
-        return cls(tuple(words))
 
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and word_key(word) in self.keys

@@ -302,17 +302,15 @@ def answer_offline(
         # and no money.
         log.info("declined: the question asks for an amount or code the best sentence lacks")
         return declined(passages, 0.0)
-    shown = (
-        [passage.quote]
-        if scored.question.wants in _PASSAGE_ANSWERS
-        else [best.text, *(c.text for c in intro or _antecedent(best, scored.candidates))]
-    )
+    lead = [best, *(intro or _antecedent(best, scored.candidates))]
+    passage_answer = scored.question.wants in _PASSAGE_ANSWERS
+    shown = [passage.quote] if passage_answer else [c.text for c in lead]
     if asks_yes_or_no(question) and not speaks_of_the_asked(question, scored.question, shown):
         # "Is Orvane planning to out-license ORV-214?" is not answered by "So tell me
         # about ORV-214" (:mod:`summarizers.answer.polar`).
         log.info("declined: a yes/no question whose answer does not speak of the act asked")
         return declined(passages, 0.0)
-    if scored.question.wants in _PASSAGE_ANSWERS:
+    if passage_answer:
         return Answer(
             # A window across a ticket's comments reads without their header lines; the
             # citation keeps the exact span.
@@ -322,7 +320,7 @@ def answer_offline(
             engine=ENGINE,
             confidence=round(confidence, 4),
         )
-    chosen = [best, *(intro or _antecedent(best, scored.candidates))][:max_spans]
+    chosen = lead[:max_spans]
     best_p = decision.probability
     for i in decision.order[1:]:
         if len(chosen) == max_spans:

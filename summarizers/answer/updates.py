@@ -60,13 +60,6 @@ _CHANGE = re.compile(
     re.IGNORECASE,
 )
 
-# A question asking for the outcome, or the current word, not the plan: "when is the
-# go-live now?", "when did the pilot actually start?".
-_OUTCOME = re.compile(
-    r"\b(?:actual+y|end(?:ed)? up|c(?:a|o)me out|turn(?:ed)? out|in the end|final(?:ly)?"
-    r"|land(?:ed)? (?:at|on)|settle(?:d)? (?:at|on)|now)\b",
-    re.IGNORECASE,
-)
 # A question asking where a negotiation came out: in one call the price said last is
 # the one agreed ("Your proposal says eight forty." ... "Eight ten I can take to the
 # board."), so a later sentence of the pick's own record stands for it too.
@@ -74,6 +67,11 @@ _SETTLED = re.compile(
     r"\b(?:agree(?:d|s)? (?:to|on)|end(?:ed)? up|land(?:ed)? (?:at|on)|settle(?:d)? (?:at|on)"
     r"|final(?:ly)?|in the end)\b",
     re.IGNORECASE,
+)
+# A question asking for the outcome, or the current word, not the plan: "when is the
+# go-live now?", "when did the pilot actually start?"; a settlement is one.
+_OUTCOME = re.compile(
+    rf"{_SETTLED.pattern}|\b(?:actual+y|c(?:a|o)me out|turn(?:ed)? out|now)\b", re.IGNORECASE
 )
 # A question asking for the revised value: "what's our updated price?", "the annual
 # value after the reprice?". A pick that itself states the change ("The revised quote
@@ -109,7 +107,7 @@ def latest_first(
         return tuple(order)
     best = cands[order[0]]
     settled = bool(_SETTLED.search(question))
-    outcome = settled or bool(
+    outcome = bool(
         _OUTCOME.search(question) or (_REVISED.search(question) and not _CHANGE.search(best.text))
     )
     # The kind of fact that may have changed: a date, or for an outcome an amount (the

@@ -23,7 +23,7 @@ def test_a_word_set_is_never_empty_and_its_words_are_never_blank() -> None:
 
 
 def test_a_word_set_matches_strings_only() -> None:
-    words = CrmWords.of(["Signed"])
+    words = CrmWords(("Signed",))
     assert "signed" in words and None not in words and 1 not in words
     assert words.words == ("Signed",)
 
